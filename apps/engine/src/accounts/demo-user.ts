@@ -1,0 +1,11 @@
+import { type ApiDeps, signUp } from '@qt/api';
+
+export const DEMO_EMAIL = 'demo@quant-trader.local';
+
+/** Creates the demo login once; later starts find it and leave it (and any password change) alone. */
+export async function ensureDemoUser(deps: ApiDeps, password: string): Promise<{ created: boolean }> {
+  const existing = await deps.db.user.findUnique({ where: { email: DEMO_EMAIL } });
+  if (existing) return { created: false };
+  await signUp(deps, { email: DEMO_EMAIL, password, name: 'Demo Trader', tenantName: 'Demo Desk' });
+  return { created: true };
+}

@@ -1,0 +1,152 @@
+import { Redis } from 'ioredis';
+import { type ApiDeps, createAttemptLimiter, type HealthReport } from '@qt/api';
+import { createPrisma, detectTimescale, migrate, startEmbeddedPostgres } from '@qt/db';
+import { type Clock, liveClock, type MessageBus } from '@qt/shared';
+import { createBus } from './bus/create-bus.ts';
+import { DEMO_EMAIL, ensureDemoUser } from './accounts/demo-user.ts';
+import type { EngineConfig } from './config/config-schema.ts';
+import { loadOrCreateLocalSecrets } from './lifecycle/local-secrets.ts';
+import { ShutdownStack } from './lifecycle/shutdown-stack.ts';
+import type { Logger } from './observability/logger.ts';
+import { EngineMetrics } from './observability/metrics.ts';
+import { type ApiServer, startApiServer } from './server/api-server.ts';
+
+export const ENGINE_VERSION = '0.1.0';
+
+export interface Engine {
+  config: EngineConfig;
+  api: ApiDeps;
+  bus: MessageBus;
+  server: ApiServer;
+  metrics: EngineMetrics;
+  databaseUrl: string;
+  /** Set when the demo login exists (embedded default). */
+  demo: { email: string; password: string } | null;
+  stop(): Promise<void>;
+}
+
+export interface EngineOptions {
+  config: EngineConfig;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/**
+ * Wires the engine's components in dependency order: database (embedded or DATABASE_URL) and its
+ * migrations, bus (in-process or NATS), rate-limit store, API, HTTP/WebSocket server. Later issues add
+ * feeds, aggregation, matching and strategies here. If any step fails, what already started is stopped.
+ */
+export async function startEngine({ config, logger, clock = liveClock }: EngineOptions): Promise<Engine> {
+  const stack = new ShutdownStack();
+  try {
+    const embedded = !config.databaseUrl;
+    const local = embedded || !config.sessionSecret ? loadOrCreateLocalSecrets(config.dataDir) : null;
+    const sessionSecret = config.sessionSecret ?? (local as NonNullable<typeof local>).sessionSecret;
+    if (!config.sessionSecret) logger.warn({ dataDir: config.dataDir }, 'SESSION_SECRET unset: using the one kept in the data folder');
+
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({ dataDir: `${config.dataDir}/postgres`, port: config.embeddedPostgresPort });
+      stack.push('embedded-postgres', () => pg.stop());
+      databaseUrl = pg.url;
+      logger.info({ port: new URL(pg.url).port }, 'embedded postgres started');
+    }
+    const applied = await migrate(databaseUrl);
+    logger.info({ applied }, 'database migrated');
+
+    const db = createPrisma(databaseUrl);
+    stack.push('prisma', () => db.$disconnect());
+    const timescale = await detectTimescale(db);
+    logger.info({ timescale }, timescale.available ? 'timescaledb available' : 'timescaledb absent: plain postgres partitioning');
+
+    const bus = await createBus({
+      natsUrl: config.natsUrl,
+      clock,
+      logger,
+      instanceId: config.instanceId,
+      streamReplicas: config.streamReplicas,
+    });
+    stack.push('bus', () => bus.close());
+
+    let redis: Redis | undefined;
+    if (config.redisUrl) {
+      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+      redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+      await redis.connect();
+      const r = redis;
+      stack.push('redis', async () => void (await r.quit()));
+    }
+
+    const metrics = new EngineMetrics({ service: 'engine' });
+    const health = async (): Promise<HealthReport> => {
+      const components: HealthReport['components'] = {};
+      components.database = await probe(() => db.$queryRaw`SELECT 1`);
+      const busHealth = bus.health();
+      components.bus = { ok: busHealth.connected, detail: busHealth.kind };
+      if (redis) components.redis = await probe(() => (redis as Redis).ping());
+      for (const [name, c] of Object.entries(components)) metrics.up.set({ component: name }, c.ok ? 1 : 0);
+      const ok = Object.values(components).every((c) => c.ok);
+      return { status: ok ? 'ok' : components.database?.ok ? 'degraded' : 'down', components };
+    };
+
+    const api: ApiDeps = {
+      db,
+      clock,
+      logger,
+      sessionSecret,
+      version: ENGINE_VERSION,
+      limiters: {
+        signIn: createAttemptLimiter({ keyPrefix: `${config.redisKeyPrefix}:auth:signin`, points: 10, windowSeconds: 900, blockSeconds: 900 }, redis),
+        credential: createAttemptLimiter({ keyPrefix: `${config.redisKeyPrefix}:auth:cred`, points: 30, windowSeconds: 60, blockSeconds: 300 }, redis),
+      },
+      health,
+      observe: (call) => metrics.observeCall(call),
+    };
+
+    let demo: Engine['demo'] = null;
+    if ((config.demoUser ?? embedded) && local) {
+      const { created } = await ensureDemoUser(api, local.demoPassword);
+      demo = { email: DEMO_EMAIL, password: local.demoPassword };
+      if (created) logger.info({ email: DEMO_EMAIL }, 'demo login created');
+    }
+
+    const server = await startApiServer({
+      host: config.host,
+      port: config.port,
+      webOrigins: config.webOrigins,
+      trustedProxies: config.trustedProxies,
+      api,
+      metrics,
+      logger,
+      readiness: health,
+    });
+    stack.push('api-server', () => server.close(Math.min(5_000, config.shutdownTimeoutMs / 2)));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      config,
+      api,
+      bus,
+      server,
+      metrics,
+      databaseUrl,
+      demo,
+      stop: () => {
+        stopping ??= stack.run(logger, config.shutdownTimeoutMs);
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stack.run(logger, config.shutdownTimeoutMs);
+    throw err;
+  }
+}
+
+async function probe(check: () => Promise<unknown>): Promise<{ ok: boolean; detail?: string }> {
+  try {
+    await check();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+}

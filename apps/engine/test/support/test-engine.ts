@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppRouter } from '@qt/api';
+import { signSessionToken } from '@qt/api/session';
+import { createTestDatabase } from '@qt/db/testing';
+import { type Clock, liveClock, type SignedIn } from '@qt/shared';
+import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
+import { pino } from 'pino';
+import type { EngineConfig } from '../../src/config/config-schema.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { type Engine, startEngine } from '../../src/engine.ts';
+
+export interface TestEngine {
+  engine: Engine;
+  url: string;
+  sessionSecret: string;
+  /** A client sending `credential` (a session token or an API key) as the bearer. */
+  client(credential?: string | null, headers?: Record<string, string>): ReturnType<typeof createTRPCClient<AppRouter>>;
+  wsClient(credential?: string | null): { client: ReturnType<typeof createTRPCClient<AppRouter>>; close(): Promise<void> };
+  /** Signs up a fresh person (unique email) and returns them with a session token, as the web app would. */
+  signUp(name?: string): Promise<SignedIn & { token: string; password: string }>;
+  sessionToken(userId: string, tenantId: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real engine on a fresh database cloned from the migrated template, listening on a free port, using
+ * real NATS and Redis when NATS_URL / REDIS_URL are set (CI sets both). Each engine gets its own Redis
+ * key namespace so test files never share rate-limit counters.
+ */
+export async function startTestEngine(
+  overrides: Partial<EngineConfig> = {},
+  clock: Clock = liveClock,
+): Promise<TestEngine> {
+  const db = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'qt-engine-'));
+  const sessionSecret = randomBytes(32).toString('base64url');
+  const config = loadConfig({
+    env: {},
+    file: undefined,
+    overrides: {
+      port: 0,
+      databaseUrl: db.url,
+      natsUrl: process.env.NATS_URL,
+      redisUrl: process.env.REDIS_URL,
+      redisKeyPrefix: `qt-test-${randomBytes(4).toString('hex')}`,
+      dataDir,
+      sessionSecret,
+      demoUser: false,
+      logLevel: 'silent',
+      shutdownTimeoutMs: 5_000,
+      ...overrides,
+    },
+  });
+  const engine = await startEngine({ config, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock });
+  const url = `${engine.server.url}/trpc`;
+
+  const client: TestEngine['client'] = (credential, headers = {}) =>
+    createTRPCClient<AppRouter>({
+      links: [
+        httpLink({
+          url,
+          headers: () => ({ ...headers, ...(credential ? { authorization: `Bearer ${credential}` } : {}) }),
+        }),
+      ],
+    });
+
+  const sessionToken = (userId: string, tenantId: string) =>
+    signSessionToken({ userId, tenantId }, sessionSecret, clock.now());
+
+  let n = 0;
+  return {
+    engine,
+    url,
+    sessionSecret,
+    client,
+    sessionToken,
+    wsClient(credential) {
+      const ws = createWSClient({
+        url: engine.server.wsUrl,
+        connectionParams: credential ? { token: credential } : null,
+        retryDelayMs: () => 50,
+      });
+      return { client: createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] }), close: () => ws.close() };
+    },
+    async signUp(name = 'trader') {
+      n += 1;
+      const email = `${name}-${n}-${randomBytes(4).toString('hex')}@example.test`;
+      const password = `pw-${randomBytes(8).toString('hex')}`;
+      const signed = await client().auth.signUp.mutate({ email, password, name });
+      return { ...signed, password, token: await sessionToken(signed.user.id, signed.tenant.id) };
+    },
+    async stop() {
+      await engine.stop();
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The stable code a call failed with (`error.data.appCode`), for assertions. */
+export async function appCodeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof TRPCClientError) {
+      return String((err.data as { appCode?: string } | undefined)?.appCode ?? err.data?.code ?? 'UNKNOWN');
+    }
+    throw err;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** The full error as a caller sees it, for comparing shapes. */
+export async function errorShapeOf(call: Promise<unknown>): Promise<unknown> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof TRPCClientError) return { message: err.message, data: err.data, shape: err.shape };
+    throw err;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}

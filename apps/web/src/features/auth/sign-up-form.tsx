@@ -1,0 +1,100 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { signIn } from 'next-auth/react';
+import { type FormEvent, useState } from 'react';
+import { Button } from '@/components/ui/button';
+import { FormError } from '@/components/ui/form-error';
+import { TextField } from '@/components/ui/text-field';
+import { signUpAction } from './sign-up-action';
+
+export function SignUpForm() {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const fields = {
+      email: String(form.get('email') ?? ''),
+      password: String(form.get('password') ?? ''),
+      name: String(form.get('name') ?? ''),
+      tenantName: String(form.get('tenantName') ?? ''),
+    };
+    setPending(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      const created = await signUpAction(fields);
+      if (!created.ok) {
+        setError(created.message);
+        setFieldErrors(created.fieldErrors);
+        return;
+      }
+      const session = await signIn('credentials', {
+        email: fields.email,
+        password: fields.password,
+        redirect: false,
+      });
+      if (!session?.ok || session.error) {
+        setError(`Your account was created, but signing in failed: ${session?.error ?? 'try again'}.`);
+        return;
+      }
+      router.replace('/');
+      router.refresh();
+    } catch {
+      setError('The server could not be reached. Check your connection and try again.');
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        required
+        autoFocus
+        error={fieldErrors.email}
+        data-testid="signup-email"
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        required
+        minLength={8}
+        hint="At least 8 characters. A long passphrase is best."
+        error={fieldErrors.password}
+        data-testid="signup-password"
+      />
+      <TextField
+        label="Your name (optional)"
+        name="name"
+        autoComplete="name"
+        maxLength={100}
+        error={fieldErrors.name}
+        data-testid="signup-name"
+      />
+      <TextField
+        label="Workspace name (optional)"
+        name="tenantName"
+        autoComplete="organization"
+        maxLength={100}
+        hint="Your team's space for keys, strategies and orders. You can rename it later."
+        error={fieldErrors.tenantName}
+        data-testid="signup-workspace"
+      />
+      <FormError message={error} />
+      <Button type="submit" className="w-full" disabled={pending} data-testid="signup-submit">
+        {pending ? 'Creating account…' : 'Create account'}
+      </Button>
+    </form>
+  );
+}

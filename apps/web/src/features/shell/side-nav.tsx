@@ -1,0 +1,72 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import type { ReactNode } from 'react';
+
+interface NavItem {
+  href: string;
+  label: string;
+  testId: string;
+  icon: ReactNode;
+}
+
+// Only what works today. Markets, Trade and Strategies join as their issues land; no dead links.
+const items: readonly NavItem[] = [
+  {
+    href: '/',
+    label: 'Overview',
+    testId: 'nav-overview',
+    icon: <path d="M3 12l9-8 9 8M5 10v10h5v-6h4v6h5V10" />,
+  },
+  {
+    href: '/settings',
+    label: 'Settings',
+    testId: 'nav-settings',
+    icon: (
+      <>
+        <circle cx="12" cy="12" r="3" />
+        <path d="M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z" />
+      </>
+    ),
+  },
+];
+
+export function SideNav() {
+  const pathname = usePathname();
+  return (
+    <nav
+      aria-label="Main"
+      className="flex gap-1 border-b border-zinc-800 px-3 py-2 md:w-52 md:shrink-0 md:flex-col md:border-r md:border-b-0 md:py-4"
+    >
+      {items.map((item) => {
+        const active = item.href === '/' ? pathname === '/' : pathname.startsWith(item.href);
+        return (
+          <Link
+            key={item.href}
+            href={item.href}
+            data-testid={item.testId}
+            aria-current={active ? 'page' : undefined}
+            className={`flex items-center gap-2.5 rounded-md px-3 py-2 text-sm font-medium transition-colors ${
+              active ? 'bg-zinc-800/80 text-zinc-50' : 'text-zinc-400 hover:bg-zinc-900 hover:text-zinc-200'
+            }`}
+          >
+            <svg
+              viewBox="0 0 24 24"
+              className={`size-4 ${active ? 'text-emerald-400' : ''}`}
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="1.75"
+              strokeLinecap="round"
+              strokeLinejoin="round"
+              aria-hidden="true"
+            >
+              {item.icon}
+            </svg>
+            {item.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

@@ -1,0 +1,58 @@
+import type { Db } from '@qt/db';
+import type { Clock } from '@qt/shared';
+import type { AttemptLimiter } from './auth/attempt-limiter.ts';
+
+export interface ApiLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** One finished call, for metrics. */
+export interface CallObservation {
+  path: string;
+  type: 'query' | 'mutation' | 'subscription';
+  durationMs: number;
+  ok: boolean;
+  code: string | null;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'down';
+  components: Record<string, { ok: boolean; detail?: string }>;
+}
+
+/** Everything the API needs from the process, handed in once by the engine (and by tests). */
+export interface ApiDeps {
+  db: Db;
+  clock: Clock;
+  logger: ApiLogger;
+  /** Shared with the web server, which mints session tokens with it. */
+  sessionSecret: string;
+  limiters: {
+    /** Failed sign-ins, keyed by IP and by IP + email. */
+    signIn: AttemptLimiter;
+    /** Failed API-key and session-token presentations, keyed by IP. */
+    credential: AttemptLimiter;
+  };
+  version: string;
+  health(): Promise<HealthReport>;
+  observe?(call: CallObservation): void;
+}
+
+/** Per request (HTTP) or per connection (WebSocket). Authentication is lazy: public calls pay nothing. */
+export interface RequestContext {
+  deps: ApiDeps;
+  /** The bearer credential as presented: a session token or an API key. Verified on every call. */
+  credential: string | null;
+  ip: string;
+  transport: 'http' | 'ws';
+}
+
+export function bearerFrom(header: string | string[] | undefined): string | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(value);
+  return m?.[1] ?? null;
+}

@@ -1,0 +1,6 @@
+export { createPgPool, createPrisma, type Db } from './client.ts';
+export { type EmbeddedPostgresOptions, type RunningPostgres, startEmbeddedPostgres } from './embedded/embedded-postgres.ts';
+export * from './generated/prisma/client.ts';
+export { type MigrateOptions, MigrationError, type MigrationErrorCode, migrate } from './migrate/migrate.ts';
+export { defaultMigrationsDir, type MigrationFile, readMigrations } from './migrate/read-migrations.ts';
+export { detectTimescale, type TimescaleStatus } from './timescale.ts';

@@ -1,0 +1,33 @@
+/**
+ * Every error a user or a script can see carries one of these stable codes. Codes are part of the public
+ * API: scripts branch on them, so a code is never renamed, only added. The HTTP/tRPC status each maps to
+ * is decided in exactly one place: `errorStatus` below.
+ */
+export const errorCodes = {
+  // Authentication and authorisation
+  AUTH_REQUIRED: 'UNAUTHORIZED',
+  AUTH_INVALID_CREDENTIALS: 'UNAUTHORIZED',
+  AUTH_SESSION_EXPIRED: 'UNAUTHORIZED',
+  AUTH_API_KEY_INVALID: 'UNAUTHORIZED',
+  AUTH_API_KEY_REVOKED: 'UNAUTHORIZED',
+  AUTH_API_KEY_EXPIRED: 'UNAUTHORIZED',
+  AUTH_FORBIDDEN_ROLE: 'FORBIDDEN',
+  AUTH_FORBIDDEN_SCOPE: 'FORBIDDEN',
+  AUTH_TOO_MANY_ATTEMPTS: 'TOO_MANY_REQUESTS',
+  // Accounts
+  ACCOUNT_EMAIL_TAKEN: 'CONFLICT',
+  // Generic
+  NOT_FOUND: 'NOT_FOUND',
+  VALIDATION_FAILED: 'BAD_REQUEST',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+/** The transport-level class of an error code (tRPC's names; mapped to HTTP by tRPC itself). */
+export type ErrorStatus = (typeof errorCodes)[ErrorCode];
+
+export function errorStatus(code: ErrorCode): ErrorStatus {
+  return errorCodes[code];
+}
