@@ -37,11 +37,15 @@ afterAll(async () => {
 /** The repository's own script example, run as a user would, with the key in its environment. */
 async function runExample(apiKey: string): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await run(join(root, 'node_modules/.bin/tsx'), ['examples/api-key-client.ts'], {
-      cwd: root,
-      env: { ...process.env, QT_API_KEY: apiKey, QT_API_URL: `${engine.engine.server.url}/trpc` },
-      timeout: 30_000,
-    });
+    const { stdout, stderr } = await run(
+      join(root, 'node_modules/.bin/tsx'),
+      ['examples/api-key-client.ts'],
+      {
+        cwd: root,
+        env: { ...process.env, QT_API_KEY: apiKey, QT_API_URL: `${engine.engine.server.url}/trpc` },
+        timeout: 30_000,
+      },
+    );
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -73,7 +77,9 @@ describe('a new user, in the browser', () => {
     await page.getByTestId('signin-email').fill(email);
     await page.getByTestId('signin-password').fill('wrong password');
     await page.getByTestId('signin-submit').click();
-    await expect.poll(() => page.getByTestId('form-error').textContent(), { timeout: 15_000 }).toMatch(/wrong email or password/i);
+    await expect
+      .poll(() => page.getByTestId('form-error').textContent(), { timeout: 15_000 })
+      .toMatch(/wrong email or password/i);
     await page.getByTestId('signin-password').fill(password);
     await page.getByTestId('signin-submit').click();
     await page.waitForURL((u) => !u.pathname.startsWith('/signin'), { timeout: 30_000 });
@@ -100,7 +106,9 @@ describe('a new user, in the browser', () => {
     await row.getByTestId('apikey-revoke').click();
     const confirm = page.getByTestId('apikey-revoke-confirm');
     if (await confirm.isVisible().catch(() => false)) await confirm.click();
-    await expect.poll(() => row.getByTestId('apikey-status').textContent(), { timeout: 15_000 }).toMatch(/revoked/i);
+    await expect
+      .poll(() => row.getByTestId('apikey-status').textContent(), { timeout: 15_000 })
+      .toMatch(/revoked/i);
     await page.screenshot({ path: join(shots, 'settings-key-revoked.png') });
 
     const refused = await runExample(secret);

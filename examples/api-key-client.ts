@@ -9,7 +9,9 @@
 import type { AppRouter } from '@qt/api';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: a standalone script's settings, not a turbo task input
 const url = process.env.QT_API_URL ?? 'http://127.0.0.1:4000/trpc';
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: a standalone script's settings, not a turbo task input
 const apiKey = process.env.QT_API_KEY;
 if (!apiKey) {
   console.error('Set QT_API_KEY to a key from Settings -> API keys.');
@@ -22,7 +24,14 @@ const client = createTRPCClient<AppRouter>({
 
 try {
   const [version, me] = await Promise.all([client.system.version.query(), client.accounts.me.query()]);
-  console.log(JSON.stringify({ engine: version.version, tenant: me.tenant.name, tier: me.tenant.tier, scopes: me.scopes }));
+  console.log(
+    JSON.stringify({
+      engine: version.version,
+      tenant: me.tenant.name,
+      tier: me.tenant.tier,
+      scopes: me.scopes,
+    }),
+  );
 } catch (err) {
   if (err instanceof TRPCClientError) {
     const appCode = (err.data as { appCode?: string } | undefined)?.appCode ?? 'UNKNOWN';

@@ -15,7 +15,9 @@ const enginePort = env.ENGINE_PORT ?? '4000';
 const webPort = env.WEB_PORT ?? '3000';
 const dataDir = resolve(root, env.DATA_DIR ?? 'data');
 const host = env.ENGINE_HOST ?? '127.0.0.1';
-const engineUrl = env.ENGINE_URL ?? `http://${host}:${enginePort}`;
+// A wildcard bind address is not somewhere a browser can go: point clients at loopback instead.
+const reachableHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+const engineUrl = env.ENGINE_URL ?? `http://${reachableHost}:${enginePort}`;
 const webUrl = env.NEXTAUTH_URL ?? `http://localhost:${webPort}`;
 
 const children = [];
@@ -47,7 +49,13 @@ process.on('SIGTERM', () => stop(0));
 const tsx = join(root, 'node_modules/.bin/tsx');
 run('engine', tsx, [join(root, 'apps/engine/src/main.ts')], {
   cwd: root,
-  env: { ...env, DATA_DIR: dataDir, ENGINE_PORT: enginePort, QT_WEB_URL: webUrl },
+  env: {
+    ...env,
+    DATA_DIR: dataDir,
+    ENGINE_PORT: enginePort,
+    // The dashboard calls the engine from the browser: allow the origin it is actually served from.
+    WEB_ORIGINS: env.WEB_ORIGINS ?? [webUrl, `http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`].join(','),
+  },
 });
 
 async function waitReady() {
@@ -70,6 +78,7 @@ const sessionSecret = env.SESSION_SECRET ?? secrets.sessionSecret;
 if (!sessionSecret) {
   console.error('SESSION_SECRET is not set and the engine kept none in the data folder.');
   stop(2);
+  await new Promise(() => {}); // stop() exits the process once the engine is down
 }
 const next = join(root, 'node_modules/.bin/next');
 run('web', next, [dev ? 'dev' : 'start', '-p', webPort], {

@@ -3,10 +3,12 @@ import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's Chromium (Playwright's own browser download cannot work offline). */
 export function launchBrowser(): Promise<Browser> {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by the test run, not a turbo task input
   const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
     (p): p is string => !!p && existsSync(p),
   );
-  if (!executablePath) throw new Error('No Chromium found: install Debian package "chromium" or set CHROMIUM_PATH.');
+  if (!executablePath)
+    throw new Error('No Chromium found: install Debian package "chromium" or set CHROMIUM_PATH.');
   return chromium.launch({
     executablePath,
     headless: true,

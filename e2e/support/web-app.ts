@@ -15,27 +15,37 @@ export interface WebApp {
  * The production build of the dashboard (`next start`), pointed at a test engine. `npm run test:e2e`
  * builds it first; a missing build is a setup error with its fix in the message, not a timeout.
  */
-export async function startWebApp(opts: { port: number; engineUrl: string; sessionSecret: string }): Promise<WebApp> {
+export async function startWebApp(opts: {
+  port: number;
+  engineUrl: string;
+  sessionSecret: string;
+}): Promise<WebApp> {
   const webDir = join(root, 'apps/web');
   if (!existsSync(join(webDir, '.next/BUILD_ID'))) {
-    throw new Error('apps/web has no production build: run `npm run build -w @qt/web` (npm run test:e2e does).');
+    throw new Error(
+      'apps/web has no production build: run `npm run build -w @qt/web` (npm run test:e2e does).',
+    );
   }
   const url = `http://127.0.0.1:${opts.port}`;
   let log = '';
-  const child: ChildProcess = spawn(join(root, 'node_modules/.bin/next'), ['start', '-p', String(opts.port), '-H', '127.0.0.1'], {
-    cwd: webDir,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      ENGINE_URL: opts.engineUrl,
-      ENGINE_PUBLIC_URL: opts.engineUrl,
-      SESSION_SECRET: opts.sessionSecret,
-      NEXTAUTH_SECRET: opts.sessionSecret,
-      NEXTAUTH_URL: url,
-      NEXT_TELEMETRY_DISABLED: '1',
+  const child: ChildProcess = spawn(
+    join(root, 'node_modules/.bin/next'),
+    ['start', '-p', String(opts.port), '-H', '127.0.0.1'],
+    {
+      cwd: webDir,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        ENGINE_URL: opts.engineUrl,
+        ENGINE_PUBLIC_URL: opts.engineUrl,
+        SESSION_SECRET: opts.sessionSecret,
+        NEXTAUTH_SECRET: opts.sessionSecret,
+        NEXTAUTH_URL: url,
+        NEXT_TELEMETRY_DISABLED: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   child.stdout?.on('data', (d: Buffer) => {
     log += d.toString();
   });

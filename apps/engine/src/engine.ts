@@ -61,10 +61,12 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
 
     const bus = await createBus({
       natsUrl: config.natsUrl,
+      natsNamespace: config.natsNamespace,
       clock,
       logger,
       instanceId: config.instanceId,
       streamReplicas: config.streamReplicas,
+      streamMaxBytes: config.streamMaxBytes,
     });
     stack.push('bus', () => bus.close());
 
@@ -82,7 +84,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       const components: HealthReport['components'] = {};
       components.database = await probe(() => db.$queryRaw`SELECT 1`);
       const busHealth = bus.health();
-      components.bus = { ok: busHealth.connected, detail: busHealth.kind };
+      components.bus = { ok: busHealth.connected, detail: busHealth.detail ?? busHealth.kind };
       if (redis) components.redis = await probe(() => (redis as Redis).ping());
       for (const [name, c] of Object.entries(components)) metrics.up.set({ component: name }, c.ok ? 1 : 0);
       const ok = Object.values(components).every((c) => c.ok);
@@ -96,6 +98,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       sessionSecret,
       version: ENGINE_VERSION,
       limiters: {
+        signInByIp: createAttemptLimiter({ keyPrefix: `${config.redisKeyPrefix}:auth:signin-ip`, points: 100, windowSeconds: 900, blockSeconds: 900 }, redis),
         signIn: createAttemptLimiter({ keyPrefix: `${config.redisKeyPrefix}:auth:signin`, points: 10, windowSeconds: 900, blockSeconds: 900 }, redis),
         credential: createAttemptLimiter({ keyPrefix: `${config.redisKeyPrefix}:auth:cred`, points: 30, windowSeconds: 60, blockSeconds: 300 }, redis),
       },

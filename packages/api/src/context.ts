@@ -31,7 +31,9 @@ export interface ApiDeps {
   /** Shared with the web server, which mints session tokens with it. */
   sessionSecret: string;
   limiters: {
-    /** Failed sign-ins, keyed by IP and by IP + email. */
+    /** Failed sign-ins per client address (generous: many people can share one address). */
+    signInByIp: AttemptLimiter;
+    /** Failed sign-ins, keyed by IP + email. */
     signIn: AttemptLimiter;
     /** Failed API-key and session-token presentations, keyed by IP. */
     credential: AttemptLimiter;

@@ -18,6 +18,8 @@ export const configSchema = z.strictObject({
   databaseUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
   /** Unset: an in-process bus stands in for NATS JetStream. */
   natsUrl: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** Prefix of this deployment's streams and subjects, so deployments (or test runs) can share one NATS. */
+  natsNamespace: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
   /** Unset: rate limits are kept in memory (correct for one engine instance only). */
   redisUrl: z.preprocess(emptyAsUndefined, z.string().optional()),
   /** Namespace of this deployment's keys in Redis, so deployments (or test runs) can share one Redis. */
@@ -37,6 +39,11 @@ export const configSchema = z.strictObject({
   /** How long SIGTERM may take before the process exits anyway. */
   shutdownTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   streamReplicas: z.coerce.number().int().min(1).max(5).default(1),
+  /**
+   * Caps every stream's max_bytes. JetStream reserves a stream's max_bytes against the server's storage
+   * when the stream is created, so a small server (or many test namespaces) needs a smaller cap.
+   */
+  streamMaxBytes: z.coerce.number().int().min(1_048_576).optional(),
 });
 
 export type EngineConfig = z.infer<typeof configSchema>;
@@ -47,6 +54,7 @@ export const envNames: Record<keyof EngineConfig, string> = {
   port: 'ENGINE_PORT',
   databaseUrl: 'DATABASE_URL',
   natsUrl: 'NATS_URL',
+  natsNamespace: 'NATS_NAMESPACE',
   redisUrl: 'REDIS_URL',
   redisKeyPrefix: 'REDIS_KEY_PREFIX',
   dataDir: 'DATA_DIR',
@@ -59,4 +67,5 @@ export const envNames: Record<keyof EngineConfig, string> = {
   instanceId: 'INSTANCE_ID',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
   streamReplicas: 'STREAM_REPLICAS',
+  streamMaxBytes: 'STREAM_MAX_BYTES',
 };

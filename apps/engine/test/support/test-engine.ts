@@ -8,7 +8,9 @@ import { createTestDatabase } from '@qt/db/testing';
 import { type Clock, liveClock, type SignedIn } from '@qt/shared';
 import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
 import { pino } from 'pino';
+import { WebSocket } from 'ws';
 import type { EngineConfig } from '../../src/config/config-schema.ts';
+import { NatsBus } from '../../src/bus/nats/nats-bus.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { type Engine, startEngine } from '../../src/engine.ts';
 
@@ -44,6 +46,8 @@ export async function startTestEngine(
       port: 0,
       databaseUrl: db.url,
       natsUrl: process.env.NATS_URL,
+      natsNamespace: `qt_test_${randomBytes(4).toString('hex')}`,
+      streamMaxBytes: 32 * 1024 * 1024,
       redisUrl: process.env.REDIS_URL,
       redisKeyPrefix: `qt-test-${randomBytes(4).toString('hex')}`,
       dataDir,
@@ -82,6 +86,8 @@ export async function startTestEngine(
         url: engine.server.wsUrl,
         connectionParams: credential ? { token: credential } : null,
         retryDelayMs: () => 50,
+        // Node 20 has no global WebSocket; scripts on Node 20 pass `ws` the same way.
+        WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
       });
       return { client: createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] }), close: () => ws.close() };
     },
@@ -93,7 +99,12 @@ export async function startTestEngine(
       return { ...signed, password, token: await sessionToken(signed.user.id, signed.tenant.id) };
     },
     async stop() {
-      await engine.stop();
+      // A test's streams live under its own namespace; remove them so the shared NATS server stays clean.
+      try {
+        if (engine.bus instanceof NatsBus) await engine.bus.deleteStreams();
+      } finally {
+        await engine.stop();
+      }
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

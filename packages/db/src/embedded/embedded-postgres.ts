@@ -48,19 +48,36 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (m) => log(String(m).trim()),
-    onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
+    onLog: (m) => note(String(m).trim()),
+    onError: (m) => note(String(m instanceof Error ? m.message : m).trim()),
   });
+  // The package rejects with nothing when the server exits during start; the server's last words say why.
+  const recent: string[] = [];
+  function note(message: string): void {
+    recent.push(message);
+    if (recent.length > 20) recent.shift();
+    log(message);
+  }
   if (adopted === null) {
-    if (!existsSync(`${dataDir}/PG_VERSION`)) {
-      await server.initialise();
-      log(`initialised embedded postgres in ${dataDir}`);
+    try {
+      if (!existsSync(`${dataDir}/PG_VERSION`)) {
+        await server.initialise();
+        log(`initialised embedded postgres in ${dataDir}`);
+      }
+      await server.start();
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : recent.join('\n');
+      throw new Error(`embedded postgres did not start in ${dataDir} (port ${port}):\n${detail}`, { cause: err });
     }
-    await server.start();
   }
 
   const admin = `postgresql://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`;
-  await ensureDatabase(`${admin}/postgres`, database);
+  try {
+    await ensureDatabase(`${admin}/postgres`, database);
+  } catch (err) {
+    if (adopted === null) await server.stop();
+    throw err;
+  }
   return {
     url: `${admin}/${database}`,
     port,
@@ -69,8 +86,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
         await server.stop();
         return;
       }
+      // Fast shutdown of the server we adopted; like server.stop(), resolve only once it is gone, so the
+      // folder can be started again at once.
       const pid = pidOf(dataDir);
-      if (pid) process.kill(pid, 'SIGINT'); // fast shutdown of the server we adopted
+      if (pid === null || !isOurServer(pid, dataDir)) return;
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        return; // exited meanwhile
+      }
+      await waitForExit(pid, dataDir);
     },
   };
 }
@@ -82,18 +107,43 @@ function pidOf(dataDir: string): number | null {
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
+/**
+ * True when `pid` is a live postgres serving `dataDir`: not a zombie, and (where /proc tells) started with
+ * this folder. A pid file outlives its server, and the pid can meanwhile belong to any other program,
+ * another PostgreSQL included.
+ */
+function isOurServer(pid: number, dataDir: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    // EPERM: alive but not ours to signal (another user's process).
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const proc = `/proc/${pid}`;
+  if (!existsSync(`${proc}/cmdline`)) return process.platform !== 'linux'; // no /proc to ask: trust the pid
+  try {
+    const state = readFileSync(`${proc}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+    if (state === 'Z' || state === 'X') return false; // exited, not yet reaped
+    const argv = readFileSync(`${proc}/cmdline`, 'utf8').split('\0');
+    return (argv[0] ?? '').includes('postgres') && argv.includes(dataDir);
+  } catch {
+    return false; // exited meanwhile
+  }
+}
+
+async function waitForExit(pid: number, dataDir: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (existsSync(`${dataDir}/postmaster.pid`) && isOurServer(pid, dataDir)) {
+    if (Date.now() > deadline) throw new Error(`embedded postgres (pid ${pid}) did not stop within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 function adoptRunning(dataDir: string, log: (m: string) => void): number | null {
   const file = `${dataDir}/postmaster.pid`;
   const pid = pidOf(dataDir);
   if (pid === null) return null;
-  let alive = false;
-  try {
-    process.kill(pid, 0);
-    const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : 'postgres';
-    alive = cmdline.includes('postgres');
-  } catch {
-    alive = false;
-  }
+  const alive = isOurServer(pid, dataDir);
   if (!alive) {
     rmSync(file, { force: true });
     log(`removed stale ${file} (pid ${pid} is gone)`);

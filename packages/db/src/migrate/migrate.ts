@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { defaultMigrationsDir, type MigrationFile, readMigrations } from './read-migrations.ts';
+import { splitStatements } from './split-statements.ts';
 
 export type MigrationErrorCode = 'MIGRATION_MODIFIED' | 'MIGRATION_UNFINISHED' | 'MIGRATION_UNKNOWN' | 'MIGRATION_FAILED';
 
@@ -132,9 +133,10 @@ async function applyOne(client: pg.Client, m: MigrationFile): Promise<void> {
         throw err;
       }
     } else {
-      // Statements that refuse transaction blocks (CREATE INDEX CONCURRENTLY, some TimescaleDB DDL):
-      // run as one simple-protocol batch; a failure leaves what ran, so such migrations must be idempotent.
-      await client.query(m.sql);
+      // Statements that refuse transaction blocks (CREATE INDEX CONCURRENTLY, some TimescaleDB DDL).
+      // Sent one by one: PostgreSQL runs a multi-statement query string as one implicit transaction block,
+      // where these refuse to run. A failure leaves what ran, so such migrations must be idempotent.
+      for (const statement of splitStatements(m.sql)) await client.query(statement);
       await record();
     }
   } catch (err) {

@@ -12,7 +12,9 @@ export default async function AuthLayout({ children }: { children: ReactNode }) 
         className="pointer-events-none absolute inset-0 bg-[radial-gradient(ellipse_at_top,rgba(16,185,129,0.12),transparent_60%)]"
       />
       <div className="relative w-full max-w-sm">
-        <Brand className="mb-8 justify-center text-lg" />
+        <div className="mb-8 flex justify-center">
+          <Brand className="text-lg" />
+        </div>
         {children}
       </div>
     </div>

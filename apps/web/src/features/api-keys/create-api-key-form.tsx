@@ -1,7 +1,7 @@
 'use client';
 
 import type { ApiKeyScope } from '@qt/shared';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { FormError } from '@/components/ui/form-error';
@@ -31,6 +31,10 @@ export function CreateApiKeyForm() {
     }),
   );
   const problem = create.isError ? describeEngineError(create.error, labels) : null;
+  // The list shares its cache with the table: once the new key is revoked, its secret is of no use to show.
+  const keys = useQuery(trpc.apiKeys.list.queryOptions());
+  const created = create.data;
+  const createdRevoked = !!created && !!keys.data?.find((k) => k.id === created.apiKey.id)?.revokedAt;
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -45,12 +49,8 @@ export function CreateApiKeyForm() {
 
   return (
     <div className="space-y-4">
-      {create.data && (
-        <NewSecretBox
-          name={create.data.apiKey.name}
-          secret={create.data.secret}
-          onDone={() => create.reset()}
-        />
+      {created && !createdRevoked && (
+        <NewSecretBox name={created.apiKey.name} secret={created.secret} onDone={() => create.reset()} />
       )}
       <form key={formKey} onSubmit={onSubmit} className="space-y-4" aria-label="Create an API key" noValidate>
         <div className="grid gap-4 sm:grid-cols-[1fr_12rem]">

@@ -8,12 +8,15 @@ const invalid = () => new AppError('AUTH_INVALID_CREDENTIALS', 'Wrong email or p
 /**
  * Checks a password and returns the person with their first tenant. Unknown email and wrong password
  * give the same error after the same work (a dummy argon2 verify), and failures are rate-limited per IP
- * and per IP + email.
+ * (generously) and per IP + email (tightly).
  */
 export async function signIn(deps: ApiDeps, input: SignInInput, ip: string): Promise<SignedIn> {
-  const keys = [`ip:${ip}`, `ip-email:${ip}:${input.email}`];
-  const limiter = deps.limiters.signIn;
-  for (const key of keys) await limiter.check(key);
+  const byIp = deps.limiters.signInByIp;
+  const byAccount = deps.limiters.signIn;
+  const ipKey = `ip:${ip}`;
+  const accountKey = `ip-email:${ip}:${input.email}`;
+  await byIp.check(ipKey);
+  await byAccount.check(accountKey);
 
   const user = await deps.db.user.findUnique({
     where: { email: input.email },
@@ -22,9 +25,10 @@ export async function signIn(deps: ApiDeps, input: SignInInput, ip: string): Pro
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
   const membership = user?.memberships[0];
   if (!user || !ok || !membership) {
-    for (const key of keys) await limiter.recordFailure(key);
+    await byIp.recordFailure(ipKey);
+    await byAccount.recordFailure(accountKey);
     throw invalid();
   }
-  await limiter.reset(keys[1] as string);
+  await byAccount.reset(accountKey);
   return { user: toUserView(user), tenant: toTenantView(membership.tenant), role: membership.role };
 }

@@ -1,0 +1,32 @@
+import type { Topic } from '@qt/shared';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Messages cross the bus as UTF-8 JSON; both buses encode the same way so they behave the same. */
+export function encodeMessage(data: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(data));
+}
+
+export type Decoded<T> = { ok: true; data: T } | { ok: false; reason: string };
+
+/** Parses and checks a payload against its topic's schema; a bad payload is reported, never thrown. */
+export function decodeMessage<T>(topic: Topic<T>, bytes: Uint8Array): Decoded<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(decoder.decode(bytes));
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+  const parsed = topic.schema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return { ok: false, reason: `schema ${topic.name}: ${first?.path.join('.') || '(root)'} ${first?.message ?? ''}`.trim() };
+  }
+  return { ok: true, data: parsed.data };
+}
+
+/** Redelivery delay after a handler failed: exponential, capped by the consumer's ack wait. */
+export function redeliveryDelayMs(deliveryCount: number, ackWaitMs: number): number {
+  return Math.min(ackWaitMs, 100 * 2 ** Math.min(deliveryCount - 1, 10));
+}

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { type JetStreamClient, JetStreamApiError, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import {
+  BusError,
+  type BusHealth,
+  type BusMessage,
+  type Clock,
+  type ConsumerSpec,
+  type MessageBus,
+  type MessageHandler,
+  type PublishAck,
+  type PublishOptions,
+  type StreamSpec,
+  type Subscription,
+  type Topic,
+} from '@qt/shared';
+import type { Logger } from '../../observability/logger.ts';
+import { decodeMessage, encodeMessage, redeliveryDelayMs } from '../codec.ts';
+import { OrderedQueue } from '../ordered-queue.ts';
+import { checkPattern, checkPublishSubject } from '../subject-guard.ts';
+import { ensureConsumer, ensureStreams, MIN_SERVER_VERSION, versionAtLeast } from './ensure-streams.ts';
+import { type Namespace, namespace } from './namespace.ts';
+
+/** The publisher's clock at publish time; the in-process bus stamps the same way, so both agree. */
+const PUBLISHED_AT = 'Qt-Published-At';
+
+export interface NatsBusOptions {
+  /** One URL or a comma-separated list (the client fails over between them). */
+  url: string;
+  streams: readonly StreamSpec[];
+  clock: Clock;
+  logger: Logger;
+  /** Connection name seen in the server's monitoring. */
+  name: string;
+  namespace?: string;
+  streamReplicas?: number;
+  maxPendingPerSubscriber?: number;
+  publishTimeoutMs?: number;
+}
+
+/**
+ * The bus on NATS JetStream (nats.js v3). Streams are created or updated at connect; publishes carry
+ * `Nats-Msg-Id` for the stream's duplicate window; durable consumers are pull consumers with explicit
+ * acks, acknowledged after the handler returns, negatively acknowledged with a backoff when it throws;
+ * live subscriptions are core NATS subscriptions (a JetStream publish also reaches them), which is
+ * cheap enough for one per browser tab.
+ */
+export class NatsBus implements MessageBus {
+  readonly kind = 'nats' as const;
+  #connected = true;
+  #closed = false;
+  #detail: string | undefined;
+  rejected = 0;
+  readonly #subs = new Set<Subscription>();
+  readonly #specs: Map<string, StreamSpec>;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly ns: Namespace,
+    private readonly opts: NatsBusOptions,
+  ) {
+    this.#specs = new Map(opts.streams.map((s) => [s.name, s]));
+    void this.#watchStatus();
+  }
+
+  static async connect(opts: NatsBusOptions): Promise<NatsBus> {
+    const nc = await connect({
+      servers: opts.url.split(',').map((s) => s.trim()),
+      name: opts.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1_000,
+      pingInterval: 20_000,
+    });
+    try {
+      const version = nc.info?.version ?? '0.0.0';
+      if (!versionAtLeast(version, MIN_SERVER_VERSION)) {
+        throw new Error(`NATS server ${version} is too old: JetStream features used here need ${MIN_SERVER_VERSION} or newer`);
+      }
+      if (!nc.info?.jetstream) throw new Error('NATS server has JetStream disabled (start it with -js)');
+      const jsm = await jetstreamManager(nc);
+      const ns = namespace(opts.namespace ?? '');
+      await ensureStreams(jsm, opts.streams, ns, opts.streamReplicas ?? 1, opts.logger);
+      opts.logger.info({ server: version, streams: opts.streams.map((s) => ns.stream(s.name)) }, 'nats jetstream bus ready');
+      return new NatsBus(nc, jetstream(nc, { timeout: opts.publishTimeoutMs ?? 5_000 }), jsm, ns, opts);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+  }
+
+  async publish<T>(topic: Topic<T>, subject: string, data: T, opts?: PublishOptions): Promise<PublishAck> {
+    if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
+    checkPublishSubject(topic, subject);
+    const spec = this.#specs.get(topic.stream);
+    if (!spec) throw new BusError('BUS_UNKNOWN_STREAM', `no stream ${topic.stream} is declared`);
+    const payload = encodeMessage(data);
+    if (payload.byteLength > spec.maxMsgSize) {
+      throw new BusError('BUS_MESSAGE_TOO_LARGE', `${payload.byteLength} bytes exceeds ${spec.name}'s limit of ${spec.maxMsgSize}`);
+    }
+    const h = headers();
+    h.set(PUBLISHED_AT, String(this.opts.clock.now()));
+    try {
+      const ack = await this.js.publish(this.ns.subject(subject), payload, { msgID: opts?.msgId ?? randomUUID(), headers: h });
+      return { stream: spec.name, seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      throw publishError(err, spec.name);
+    }
+  }
+
+  async subscribe<T>(topic: Topic<T>, pattern: string, handler: MessageHandler<T>): Promise<Subscription> {
+    if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
+    checkPattern(topic, pattern);
+    const queue = new OrderedQueue<Msg>(this.opts.maxPendingPerSubscriber ?? 65_536, async (m) => {
+      const msg = this.#toMessage(topic, m.subject, m.data, m.headers?.get('Nats-Msg-Id') ?? '', 0, 1, m.headers?.get(PUBLISHED_AT));
+      if (!msg) return;
+      try {
+        await handler(msg);
+      } catch (err) {
+        this.opts.logger.warn({ err: errText(err), subject: msg.subject }, 'live subscriber failed');
+      }
+    });
+    const sub = this.nc.subscribe(this.ns.subject(pattern), { callback: (err, m) => (err ? this.opts.logger.warn({ err: err.message }, 'subscription error') : queue.push(m)) });
+    const handle: Subscription = {
+      unsubscribe: async () => {
+        this.#subs.delete(handle);
+        if (!sub.isClosed()) sub.unsubscribe();
+        await queue.stop();
+      },
+    };
+    this.#subs.add(handle);
+    return handle;
+  }
+
+  async consume<T>(topic: Topic<T>, spec: ConsumerSpec, handler: MessageHandler<T>): Promise<Subscription> {
+    if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
+    if (spec.stream !== topic.stream) throw new BusError('BUS_UNKNOWN_STREAM', `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`);
+    checkPattern(topic, spec.filterSubject);
+    await ensureConsumer(this.jsm, spec, this.ns);
+    const consumer = await this.js.consumers.get(this.ns.stream(spec.stream), spec.durable);
+    const messages = await consumer.consume({ max_messages: Math.min(spec.maxAckPending, 512) });
+    const loop = (async () => {
+      for await (const m of messages) await this.#handleDurable(topic, spec, m, handler);
+    })().catch((err: unknown) => this.opts.logger.error({ err: errText(err), consumer: spec.durable }, 'consumer loop ended'));
+    const handle: Subscription = {
+      unsubscribe: async () => {
+        this.#subs.delete(handle);
+        await messages.close();
+        await loop;
+      },
+    };
+    this.#subs.add(handle);
+    return handle;
+  }
+
+  async #handleDurable<T>(topic: Topic<T>, spec: ConsumerSpec, m: JsMsg, handler: MessageHandler<T>): Promise<void> {
+    const deliveryCount = m.info.deliveryCount;
+    const msg = this.#toMessage(topic, m.subject, m.data, m.headers?.get('Nats-Msg-Id') ?? '', m.seq, deliveryCount, m.headers?.get(PUBLISHED_AT), m.info.timestampNanos);
+    if (!msg) {
+      m.term('schema');
+      return;
+    }
+    try {
+      await handler(msg);
+      m.ack();
+    } catch (err) {
+      if (deliveryCount >= spec.maxDeliver) {
+        this.rejected++;
+        this.opts.logger.error({ err: errText(err), subject: msg.subject, seq: msg.seq, consumer: spec.durable }, 'message given up after max deliveries');
+        m.term('max deliveries');
+        return;
+      }
+      this.opts.logger.warn({ err: errText(err), subject: msg.subject, attempt: deliveryCount, consumer: spec.durable }, 'handler failed; will redeliver');
+      m.nak(redeliveryDelayMs(deliveryCount, spec.ackWaitMs));
+    }
+  }
+
+  #toMessage<T>(topic: Topic<T>, wireSubject: string, data: Uint8Array, msgId: string, seq: number, deliveryCount: number, publishedAt: string | undefined, storedNanos?: number): BusMessage<T> | undefined {
+    const subject = this.ns.local(wireSubject);
+    const decoded = decodeMessage(topic, data);
+    if (!decoded.ok) {
+      this.rejected++;
+      this.opts.logger.warn({ subject, reason: decoded.reason }, 'message rejected by its topic schema');
+      return undefined;
+    }
+    const timestamp = publishedAt ? Number(publishedAt) : storedNanos !== undefined ? Math.floor(storedNanos / 1e6) : 0;
+    return { subject, data: decoded.data, msgId, seq, deliveryCount, timestamp };
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') {
+        this.#connected = false;
+        this.#detail = `disconnected from ${s.server}`;
+        this.opts.logger.warn({ server: s.server }, 'nats disconnected');
+      } else if (s.type === 'reconnect') {
+        this.#connected = true;
+        this.#detail = undefined;
+        this.opts.logger.info({ server: s.server }, 'nats reconnected');
+      }
+    }
+  }
+
+  health(): BusHealth {
+    const connected = this.#connected && !this.#closed && !this.nc.isClosed();
+    return { kind: this.kind, connected, rejected: this.rejected, ...(this.#detail ? { detail: this.#detail } : {}) };
+  }
+
+  /** Messages a durable consumer has not yet had acknowledged (its lag), from the server. */
+  async consumerLag(spec: ConsumerSpec): Promise<{ pending: number; ackPending: number; redelivered: number }> {
+    const info = await this.jsm.consumers.info(this.ns.stream(spec.stream), spec.durable);
+    return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+  }
+
+  /** Stream state from the server. */
+  async streamInfo(name: string): Promise<{ lastSeq: number; firstSeq: number; messages: number }> {
+    const info = await this.jsm.streams.info(this.ns.stream(name));
+    return { lastSeq: info.state.last_seq, firstSeq: info.state.first_seq, messages: info.state.messages };
+  }
+
+  /** Removes this namespace's streams (tests). */
+  async deleteStreams(): Promise<void> {
+    for (const s of this.opts.streams) await this.jsm.streams.delete(this.ns.stream(s.name)).catch(() => false);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#subs].map((s) => s.unsubscribe()));
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+function publishError(err: unknown, stream: string): BusError {
+  const text = errText(err);
+  if (err instanceof JetStreamApiError && /maximum (messages|bytes)/i.test(text)) {
+    return new BusError('BUS_STREAM_FULL', `stream ${stream} is full (discard: new): ${text}`, { cause: err });
+  }
+  if (/no responders/i.test(text)) return new BusError('BUS_UNKNOWN_STREAM', `no JetStream stream accepts this subject (${stream} missing?)`, { cause: err });
+  if (/maximum payload|message size/i.test(text)) return new BusError('BUS_MESSAGE_TOO_LARGE', text, { cause: err });
+  return new BusError('BUS_PUBLISH_FAILED', `publish to ${stream} failed: ${text}`, { cause: err });
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

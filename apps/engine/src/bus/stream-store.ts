@@ -1,0 +1,97 @@
+import { BusError, type Clock, type PublishAck, type StreamSpec } from '@qt/shared';
+
+export interface StoredMessage {
+  seq: number;
+  subject: string;
+  msgId: string;
+  payload: Uint8Array;
+  timestamp: number;
+}
+
+/**
+ * One stream of the in-process bus: contiguous sequence numbers, limits (age, count, bytes) enforced
+ * the way JetStream enforces them, and the duplicate window for `msgId`. Memory is bounded by
+ * `retain` because an in-process bus lives in the engine's heap, not on disk.
+ */
+export class StreamStore {
+  readonly #messages: StoredMessage[] = [];
+  #head = 0;
+  #bytes = 0;
+  #lastSeq = 0;
+  /** msgId -> expiry (ms); insertion-ordered, so expired ids are at the front. */
+  readonly #dedup = new Map<string, { expiresAt: number; seq: number }>();
+  readonly #maxMsgs: number;
+  readonly #maxBytes: number;
+  /** Messages removed by the limits (age, count, bytes). */
+  evicted = 0;
+
+  constructor(
+    readonly spec: StreamSpec,
+    private readonly clock: Clock,
+    retain: { maxMsgs: number; maxBytes: number },
+  ) {
+    this.#maxMsgs = Math.min(spec.maxMsgs, retain.maxMsgs);
+    this.#maxBytes = Math.min(spec.maxBytes, retain.maxBytes);
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get firstSeq(): number {
+    return this.#messages[this.#head]?.seq ?? this.#lastSeq + 1;
+  }
+
+  get size(): number {
+    return this.#messages.length - this.#head;
+  }
+
+  get(seq: number): StoredMessage | undefined {
+    const first = this.firstSeq;
+    return seq < first ? undefined : this.#messages[this.#head + (seq - first)];
+  }
+
+  append(subject: string, payload: Uint8Array, msgId: string): PublishAck {
+    const now = this.clock.now();
+    this.#expireDedup(now);
+    const seen = this.#dedup.get(msgId);
+    if (seen) return { stream: this.spec.name, seq: seen.seq, duplicate: true };
+    if (payload.byteLength > this.spec.maxMsgSize) {
+      throw new BusError('BUS_MESSAGE_TOO_LARGE', `${payload.byteLength} bytes exceeds ${this.spec.name}'s limit of ${this.spec.maxMsgSize}`);
+    }
+    this.#expireByAge(now);
+    if (this.spec.discard === 'new' && (this.size + 1 > this.#maxMsgs || this.#bytes + payload.byteLength > this.#maxBytes)) {
+      throw new BusError('BUS_STREAM_FULL', `stream ${this.spec.name} is full (discard: new)`);
+    }
+    const seq = ++this.#lastSeq;
+    this.#messages.push({ seq, subject, msgId, payload, timestamp: now });
+    this.#bytes += payload.byteLength;
+    this.#dedup.set(msgId, { expiresAt: now + this.spec.duplicateWindowMs, seq });
+    while (this.size > this.#maxMsgs || this.#bytes > this.#maxBytes) this.#dropHead();
+    return { stream: this.spec.name, seq, duplicate: false };
+  }
+
+  #expireByAge(now: number): void {
+    const oldest = now - this.spec.maxAgeMs;
+    while (this.size > 0 && (this.#messages[this.#head] as StoredMessage).timestamp < oldest) this.#dropHead();
+  }
+
+  #dropHead(): void {
+    const m = this.#messages[this.#head] as StoredMessage;
+    this.#bytes -= m.payload.byteLength;
+    this.#head++;
+    this.evicted++;
+    // Compact now and then so the array does not grow without bound.
+    if (this.#head > 4_096 && this.#head * 2 > this.#messages.length) {
+      this.#messages.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #expireDedup(now: number): void {
+    for (const [id, entry] of this.#dedup) {
+      if (entry.expiresAt > now) break;
+      this.#dedup.delete(id);
+    }
+  }
+}

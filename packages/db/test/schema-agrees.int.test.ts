@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Db, Prisma, type Role, type Tier } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase, withClient } from '../src/testing/index.ts';
+import { diffSchema } from './schema-diff.ts';
+import { columnOf, type DmmfModel, loadDmmf, schemaPath } from './schema-dmmf.ts';
+
+// prisma/schema.prisma and the database built by prisma/migrations must describe the same thing: the
+// Prisma client trusts the schema, the database only knows the migrations.
+
+const dmmf = loadDmmf();
+const problemsIn = (url: string, schema = dmmf) => withClient(url, (c) => diffSchema(c, schema));
+const report = (problems: string[]) => `schema.prisma and the migrated database differ:\n  ${problems.join('\n  ')}`;
+
+describe('schema.prisma and prisma/migrations agree', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('a freshly migrated database has exactly the schema of schema.prisma', async () => {
+    expect(dmmf.models.length).toBeGreaterThan(0);
+    const problems = await problemsIn(db.url);
+    expect(problems, report(problems)).toEqual([]);
+  });
+
+  it('the comparison fails when schema.prisma has a field the migrations lack', async () => {
+    const text = readFileSync(schemaPath, 'utf8');
+    const edited = text.replace(/^model Venue \{\n/m, 'model Venue {\n  extra String\n');
+    expect(edited).not.toBe(text);
+    const problems = await problemsIn(db.url, loadDmmf(edited));
+    expect(problems).toEqual(['Venue.extra (venues.extra): column missing']);
+  });
+
+  it('the comparison fails for each kind of difference on the database side', async () => {
+    const drifted = await createTestDatabase();
+    try {
+      await withClient(drifted.url, async (c) => {
+        await c.query('ALTER TABLE "venues" ADD COLUMN "surprise" TEXT');
+        await c.query('ALTER TABLE "tenants" ALTER COLUMN "name" DROP NOT NULL');
+        await c.query('ALTER TABLE "instruments" ALTER COLUMN "tick_size" TYPE DECIMAL(20,8)');
+        await c.query('ALTER TABLE "instruments" ALTER COLUMN "status" DROP DEFAULT');
+        await c.query(`ALTER TYPE "Role" ADD VALUE 'AUDITOR'`);
+        await c.query('DROP INDEX "memberships_tenant_id_idx"');
+        await c.query('ALTER TABLE "api_keys" DROP CONSTRAINT "api_keys_tenant_id_fkey"');
+        await c.query('CREATE TABLE "stray" (id INT PRIMARY KEY)');
+      });
+      const problems = await problemsIn(drifted.url);
+      const expected = [
+        'venues.surprise: column not in model Venue',
+        'Tenant.name (tenants.name): nullable=YES, schema says required=true',
+        'Instrument.tickSize (instruments.tick_size): numeric(20,8), schema says (38,18)',
+        'Instrument.status (instruments.status): database default none, schema has one',
+        'enum Role: database has [OWNER,ADMIN,TRADER,VIEWER,AUDITOR], schema [OWNER,ADMIN,TRADER,VIEWER]',
+        'index memberships:normal:tenant_id is in the schema but not in the database',
+        'foreign key api_keys(tenant_id) -> tenants(id) on delete Cascade is in the schema but not in the database',
+        'table stray exists but no model maps to it',
+      ];
+      expect([...problems].sort()).toEqual(expect.arrayContaining(expected));
+      // Nothing but the drift is reported (the stray table's own primary key shows up as an index).
+      expect(problems.filter((p) => !expected.includes(p))).toEqual([
+        'index stray:id:id is in the database but not in the schema',
+      ]);
+    } finally {
+      await drifted.drop();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Every model round-trips through the generated client: what is written is what is read back.
+
+type Row = Record<string, unknown>;
+interface Written {
+  model: Prisma.ModelName;
+  row: Row;
+}
+/** Writes rows of one model (with every field set explicitly), returns what it wrote. */
+type Factory = (prisma: Db) => Promise<Row[]>;
+
+const at = (iso: string) => new Date(iso);
+const bytes = (...b: number[]) => new Uint8Array(b);
+
+async function someUser(prisma: Db, email = `${randomUUID()}@example.test`) {
+  return prisma.user.create({ data: { email, passwordHash: '$argon2id$stub' } });
+}
+async function someTenant(prisma: Db) {
+  return prisma.tenant.create({ data: { name: 'Parent' } });
+}
+async function someVenue(prisma: Db) {
+  return prisma.venue.create({ data: { id: `v${randomUUID().slice(0, 8)}`, name: 'Parent venue' } });
+}
+
+const factories: Record<Prisma.ModelName, Factory> = {
+  async User(prisma) {
+    const rows = [
+      {
+        id: randomUUID(),
+        email: 'ada@example.test',
+        name: 'Ada Lovelace — ünïcødé ✓',
+        passwordHash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA',
+        createdAt: at('2026-01-02T03:04:05.678Z'),
+      },
+      { id: randomUUID(), email: 'nameless@example.test', name: null, passwordHash: 'x', createdAt: at('1999-12-31T23:59:59.999Z') },
+    ];
+    for (const data of rows) await prisma.user.create({ data });
+    return rows;
+  },
+  async Tenant(prisma) {
+    const rows = tierValues().map((tier, i) => ({
+      id: randomUUID(),
+      name: `Tenant ${tier}`,
+      tier,
+      createdAt: at(`2026-02-0${i + 1}T10:00:00.001Z`),
+    }));
+    for (const data of rows) await prisma.tenant.create({ data });
+    return rows;
+  },
+  async Membership(prisma) {
+    const tenant = await someTenant(prisma);
+    const rows = [];
+    for (const [i, role] of roleValues().entries()) {
+      const user = await someUser(prisma);
+      rows.push({ id: randomUUID(), userId: user.id, tenantId: tenant.id, role, createdAt: at(`2026-03-0${i + 1}T00:00:00.000Z`) });
+    }
+    for (const data of rows) await prisma.membership.create({ data });
+    return rows;
+  },
+  async ApiKey(prisma) {
+    const [tenant, user] = [await someTenant(prisma), await someUser(prisma)];
+    const rows = [
+      {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        createdById: user.id,
+        name: 'CI bot',
+        prefix: 'k1abcdef',
+        // Every byte value a naive text encoding would mangle: NUL, high bytes, a quote, a backslash.
+        hash: bytes(0x00, 0xff, 0x80, 0x7f, 0x27, 0x5c, ...Array.from({ length: 26 }, (_, i) => i * 9)),
+        scopes: ['trade:read', 'trade:write', '', 'with,comma', 'with "quotes"', 'NULL', '{braces}', 'ünï'],
+        lastUsedAt: at('2026-04-05T06:07:08.009Z'),
+        expiresAt: at('2027-04-05T00:00:00.000Z'),
+        revokedAt: at('2026-05-01T12:00:00.500Z'),
+        createdAt: at('2026-04-01T00:00:00.000Z'),
+      },
+      {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        createdById: user.id,
+        name: 'never used',
+        prefix: 'k2abcdef',
+        hash: bytes(),
+        scopes: [],
+        lastUsedAt: null,
+        expiresAt: null,
+        revokedAt: null,
+        createdAt: at('2026-04-01T00:00:00.001Z'),
+      },
+    ];
+    for (const data of rows) await prisma.apiKey.create({ data });
+    return rows;
+  },
+  async Venue(prisma) {
+    const rows = [{ id: 'binance', name: 'Binance', createdAt: at('2026-01-01T00:00:00.000Z') }];
+    for (const data of rows) await prisma.venue.create({ data });
+    return rows;
+  },
+  async Instrument(prisma) {
+    const venue = await someVenue(prisma);
+    const rows = [
+      {
+        id: randomUUID(),
+        venueId: venue.id,
+        symbol: 'BTC-USDT',
+        venueSymbol: 'BTCUSDT',
+        base: 'BTC',
+        quote: 'USDT',
+        // All 38 digits of DECIMAL(38,18), far past what a double keeps.
+        tickSize: new Prisma.Decimal('12345678901234567890.123456789012345678'),
+        lotSize: new Prisma.Decimal('0.000000000000000001'),
+        minNotional: new Prisma.Decimal('-5.5'),
+        status: 'halted',
+        updatedAt: at('2026-06-07T08:09:10.111Z'),
+      },
+    ];
+    for (const data of rows) await prisma.instrument.create({ data });
+    return rows;
+  },
+};
+
+function tierValues(): Tier[] {
+  return enumValues('Tier') as Tier[];
+}
+function roleValues(): Role[] {
+  return enumValues('Role') as Role[];
+}
+function enumValues(name: string): string[] {
+  const e = dmmf.enums.find((x) => x.name === name);
+  if (!e) throw new Error(`enum ${name} is not in schema.prisma`);
+  return e.values.map((v) => v.name);
+}
+
+const delegateName = (model: string) => `${model[0]?.toLowerCase()}${model.slice(1)}`;
+
+async function readBack(prisma: Db, model: DmmfModel, row: Row): Promise<Row | null> {
+  const id = dmmf.indexes.find((i) => i.model === model.name && i.type === 'id');
+  const idField = id?.fields.length === 1 ? id.fields[0] : undefined;
+  if (!idField) throw new Error(`model ${model.name} has no single-field @id`);
+  const delegate = (prisma as unknown as Record<string, { findUnique(args: unknown): Promise<Row | null> }>)[
+    delegateName(model.name)
+  ];
+  if (!delegate) throw new Error(`the generated client has no delegate for model ${model.name}`);
+  return delegate.findUnique({ where: { [idField.name]: row[idField.name] } });
+}
+
+/** Comparable form: Decimal by value, bytes as hex, dates as ISO strings (all else as is). */
+function comparable(row: Row): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (Prisma.Decimal.isDecimal(v)) out[k] = { decimal: new Prisma.Decimal(v).toFixed() };
+    else if (v instanceof Uint8Array) out[k] = { bytes: Buffer.from(v).toString('hex') };
+    else if (v instanceof Date) out[k] = { date: v.toISOString() };
+    else out[k] = v;
+  }
+  return out;
+}
+
+describe('every model round-trips through the generated Prisma client', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('there is a factory for every model of schema.prisma, and no other', () => {
+    expect(Object.keys(factories).sort()).toEqual(dmmf.models.map((m) => m.name).sort());
+  });
+
+  it.each(dmmf.models.map((m) => [m.name, m] as const))('%s: what is written is read back, field for field', async (_, model) => {
+    const factory = factories[model.name as Prisma.ModelName];
+    expect(factory, `no factory for model ${model.name}: add one to this file`).toBeTypeOf('function');
+    const written = await factory(db.prisma);
+    expect(written.length).toBeGreaterThan(0);
+
+    const scalars = model.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum');
+    const scalarNames = scalars.map((f) => f.name).sort();
+    for (const row of written) {
+      // Every scalar field is written explicitly, so a new field needs a value here.
+      expect(Object.keys(row).sort(), `${model.name} factory must set every field`).toEqual(scalarNames);
+      const read = await readBack(db.prisma, model, row);
+      expect(read, `${model.name} row was not found`).not.toBeNull();
+      expect(comparable(read as Row)).toStrictEqual(comparable(row));
+    }
+
+    // Optional fields are tried both with a value and as null; enum fields with every value.
+    for (const f of scalars) {
+      const values = written.map((r) => r[f.name]);
+      expect(values.some((v) => v !== null), `${model.name}.${f.name} is never written with a value`).toBe(true);
+      if (!f.isRequired) expect(values, `${model.name}.${f.name} is never written as null`).toContain(null);
+      if (f.kind === 'enum') expect(new Set(values), `${model.name}.${f.name}: not every value`).toEqual(new Set(enumValues(f.type)));
+    }
+  });
+
+  it('the column names the client uses are the ones the migrations created (raw SQL sees the same data)', async () => {
+    const venue = await db.prisma.venue.create({ data: { id: 'okx', name: 'OKX', createdAt: at('2026-07-01T00:00:00.123Z') } });
+    const model = dmmf.models.find((m) => m.name === 'Venue') as DmmfModel;
+    const cols = model.fields.filter((f) => f.kind === 'scalar').map(columnOf);
+    const rows = await withClient(db.url, async (c) => (await c.query(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM venues WHERE id = 'okx'`)).rows);
+    expect(rows).toEqual([{ id: venue.id, name: 'OKX', created_at: at('2026-07-01T00:00:00.123Z') }]);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './message-bus.ts';
+export * from './subjects.ts';
+export * from './topics.ts';
