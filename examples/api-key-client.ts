@@ -9,9 +9,7 @@
 import type { AppRouter } from '@qt/api';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: a standalone script's settings, not a turbo task input
 const url = process.env.QT_API_URL ?? 'http://127.0.0.1:4000/trpc';
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: a standalone script's settings, not a turbo task input
 const apiKey = process.env.QT_API_KEY;
 if (!apiKey) {
   console.error('Set QT_API_KEY to a key from Settings -> API keys.');

@@ -25,7 +25,15 @@ function platformOf(name) {
           : /linux/.test(n)
             ? 'linux'
             : null;
-  const cpu = /arm64|aarch64/.test(n) ? 'arm64' : /x64|-64\b|x86_64/.test(n) ? 'x64' : /ia32/.test(n) ? 'ia32' : /arm\b|armv7|-arm-/.test(n) ? 'arm' : null;
+  const cpu = /arm64|aarch64/.test(n)
+    ? 'arm64'
+    : /x64|-64\b|x86_64/.test(n)
+      ? 'x64'
+      : /ia32/.test(n)
+        ? 'ia32'
+        : /arm\b|armv7|-arm-/.test(n)
+          ? 'arm'
+          : null;
   const libc = /musl/.test(n) ? 'musl' : /gnu/.test(n) ? 'glibc' : null;
   return { os, cpu, libc };
 }
@@ -48,6 +56,8 @@ for (const [where, entry] of Object.entries(packages)) {
     added += 1;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)));
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)),
+);
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`complete-lockfile: added ${added} optional platform entries`);

@@ -39,8 +39,8 @@ function stop(code = 0) {
   stopping = true;
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   setTimeout(() => process.exit(code), 12_000).unref();
-  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(() =>
-    process.exit(code),
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(
+    () => process.exit(code),
   );
 }
 process.on('SIGINT', () => stop(0));
@@ -54,7 +54,8 @@ run('engine', tsx, [join(root, 'apps/engine/src/main.ts')], {
     DATA_DIR: dataDir,
     ENGINE_PORT: enginePort,
     // The dashboard calls the engine from the browser: allow the origin it is actually served from.
-    WEB_ORIGINS: env.WEB_ORIGINS ?? [webUrl, `http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`].join(','),
+    WEB_ORIGINS:
+      env.WEB_ORIGINS ?? [webUrl, `http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`].join(','),
   },
 });
 

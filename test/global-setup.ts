@@ -31,9 +31,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     await withClient(serverUrl, async (c) => {
-      const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
-        `${runPrefix}_%`,
-      ]);
+      const { rows } = await c.query<{ datname: string }>(
+        'SELECT datname FROM pg_database WHERE datname LIKE $1',
+        [`${runPrefix}_%`],
+      );
       for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     });
     await embedded?.stop();

@@ -3,7 +3,6 @@ import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's Chromium (Playwright's own browser download cannot work offline). */
 export function launchBrowser(): Promise<Browser> {
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by the test run, not a turbo task input
   const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
     (p): p is string => !!p && existsSync(p),
   );

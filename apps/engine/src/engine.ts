@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
 import { type ApiDeps, createAttemptLimiter, type HealthReport } from '@qt/api';
 import { createPrisma, detectTimescale, migrate, startEmbeddedPostgres } from '@qt/db';
 import { type Clock, liveClock, type MessageBus } from '@qt/shared';
-import { createBus } from './bus/create-bus.ts';
+import { Redis } from 'ioredis';
 import { DEMO_EMAIL, ensureDemoUser } from './accounts/demo-user.ts';
+import { createBus } from './bus/create-bus.ts';
 import type { EngineConfig } from './config/config-schema.ts';
 import { loadOrCreateLocalSecrets } from './lifecycle/local-secrets.ts';
 import { ShutdownStack } from './lifecycle/shutdown-stack.ts';
@@ -42,11 +42,15 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
     const embedded = !config.databaseUrl;
     const local = embedded || !config.sessionSecret ? loadOrCreateLocalSecrets(config.dataDir) : null;
     const sessionSecret = config.sessionSecret ?? (local as NonNullable<typeof local>).sessionSecret;
-    if (!config.sessionSecret) logger.warn({ dataDir: config.dataDir }, 'SESSION_SECRET unset: using the one kept in the data folder');
+    if (!config.sessionSecret)
+      logger.warn({ dataDir: config.dataDir }, 'SESSION_SECRET unset: using the one kept in the data folder');
 
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: `${config.dataDir}/postgres`, port: config.embeddedPostgresPort });
+      const pg = await startEmbeddedPostgres({
+        dataDir: `${config.dataDir}/postgres`,
+        port: config.embeddedPostgresPort,
+      });
       stack.push('embedded-postgres', () => pg.stop());
       databaseUrl = pg.url;
       logger.info({ port: new URL(pg.url).port }, 'embedded postgres started');
@@ -57,7 +61,10 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
     const db = createPrisma(databaseUrl);
     stack.push('prisma', () => db.$disconnect());
     const timescale = await detectTimescale(db);
-    logger.info({ timescale }, timescale.available ? 'timescaledb available' : 'timescaledb absent: plain postgres partitioning');
+    logger.info(
+      { timescale },
+      timescale.available ? 'timescaledb available' : 'timescaledb absent: plain postgres partitioning',
+    );
 
     const bus = await createBus({
       natsUrl: config.natsUrl,
@@ -72,7 +79,11 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
 
     let redis: Redis | undefined;
     if (config.redisUrl) {
-      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+      redis = new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        lazyConnect: true,
+      });
       redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
       await redis.connect();
       const r = redis;
@@ -98,9 +109,33 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       sessionSecret,
       version: ENGINE_VERSION,
       limiters: {
-        signInByIp: createAttemptLimiter({ keyPrefix: `${config.redisKeyPrefix}:auth:signin-ip`, points: 100, windowSeconds: 900, blockSeconds: 900 }, redis),
-        signIn: createAttemptLimiter({ keyPrefix: `${config.redisKeyPrefix}:auth:signin`, points: 10, windowSeconds: 900, blockSeconds: 900 }, redis),
-        credential: createAttemptLimiter({ keyPrefix: `${config.redisKeyPrefix}:auth:cred`, points: 30, windowSeconds: 60, blockSeconds: 300 }, redis),
+        signInByIp: createAttemptLimiter(
+          {
+            keyPrefix: `${config.redisKeyPrefix}:auth:signin-ip`,
+            points: 100,
+            windowSeconds: 900,
+            blockSeconds: 900,
+          },
+          redis,
+        ),
+        signIn: createAttemptLimiter(
+          {
+            keyPrefix: `${config.redisKeyPrefix}:auth:signin`,
+            points: 10,
+            windowSeconds: 900,
+            blockSeconds: 900,
+          },
+          redis,
+        ),
+        credential: createAttemptLimiter(
+          {
+            keyPrefix: `${config.redisKeyPrefix}:auth:cred`,
+            points: 30,
+            windowSeconds: 60,
+            blockSeconds: 300,
+          },
+          redis,
+        ),
       },
       health,
       observe: (call) => metrics.observeCall(call),

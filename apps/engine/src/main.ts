@@ -22,7 +22,12 @@ async function main(): Promise<void> {
 
   const webUrl = process.env.QT_WEB_URL;
   logger.info(
-    { api: `${engine.server.url}/trpc`, ws: engine.server.wsUrl, dashboard: webUrl, demo: engine.demo?.email },
+    {
+      api: `${engine.server.url}/trpc`,
+      ws: engine.server.wsUrl,
+      dashboard: webUrl,
+      demo: engine.demo?.email,
+    },
     'engine ready',
   );
 
@@ -52,6 +57,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`quant-trader engine failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `quant-trader engine failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

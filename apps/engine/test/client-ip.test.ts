@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { clientIp } from '../src/server/client-ip.ts';
 
 const req = (peer: string, xff?: string) =>
-  ({ socket: { remoteAddress: peer }, headers: xff ? { 'x-forwarded-for': xff } : {} }) as unknown as IncomingMessage;
+  ({
+    socket: { remoteAddress: peer },
+    headers: xff ? { 'x-forwarded-for': xff } : {},
+  }) as unknown as IncomingMessage;
 const trusted = ['127.0.0.1'];
 
 describe('client ip', () => {

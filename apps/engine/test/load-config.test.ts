@@ -33,7 +33,9 @@ describe('engine config', () => {
 
   it('names the environment variable in the error for a bad value', () => {
     expect(() => loadConfig({ env: { QT_CONFIG: noFile, ENGINE_PORT: 'eighty' } })).toThrow(ConfigError);
-    expect(() => loadConfig({ env: { QT_CONFIG: noFile, SESSION_SECRET: 'short' } })).toThrow(/SESSION_SECRET/);
+    expect(() => loadConfig({ env: { QT_CONFIG: noFile, SESSION_SECRET: 'short' } })).toThrow(
+      /SESSION_SECRET/,
+    );
   });
 
   it('refuses unknown keys in the YAML file', () => {

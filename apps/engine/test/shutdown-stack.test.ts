@@ -21,7 +21,9 @@ describe('shutdown stack', () => {
   it('does not wait past the deadline for a step that hangs', async () => {
     const stack = new ShutdownStack();
     let reached = false;
-    stack.push('after', async () => void (reached = true));
+    stack.push('after', async () => {
+      reached = true;
+    });
     stack.push('hangs', () => new Promise<void>(() => {}));
     const started = performance.now();
     await stack.run(logger, 100);

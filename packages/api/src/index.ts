@@ -1,4 +1,8 @@
-export { type AttemptLimiter, type AttemptLimitOptions, createAttemptLimiter } from './auth/attempt-limiter.ts';
+export {
+  type AttemptLimiter,
+  type AttemptLimitOptions,
+  createAttemptLimiter,
+} from './auth/attempt-limiter.ts';
 export { hashPassword } from './auth/passwords.ts';
 export type { Principal } from './auth/principal.ts';
 export { SESSION_TTL_SECONDS, signSessionToken, verifySessionToken } from './auth/session-token.ts';

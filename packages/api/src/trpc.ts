@@ -1,5 +1,5 @@
-import { initTRPC, TRPCError } from '@trpc/server';
 import { type ApiKeyScope, AppError, errorStatus, isAppError } from '@qt/shared';
+import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { authenticate } from './auth/authenticate.ts';
 import { type Principal, requireScope } from './auth/principal.ts';

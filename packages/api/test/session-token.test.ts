@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { signSessionToken, verifySessionToken } from '../src/auth/session-token.ts';
 
 const secret = 'x'.repeat(40);
-const claims = { userId: '5d3c2a4e-4c36-4d8e-9d8a-1b2c3d4e5f60', tenantId: '0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b' };
+const claims = {
+  userId: '5d3c2a4e-4c36-4d8e-9d8a-1b2c3d4e5f60',
+  tenantId: '0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b',
+};
 const t0 = Date.UTC(2026, 0, 1);
 
 describe('session tokens', () => {
@@ -13,7 +16,9 @@ describe('session tokens', () => {
 
   it('reports an expired token as AUTH_SESSION_EXPIRED', async () => {
     const token = await signSessionToken(claims, secret, t0, 60);
-    await expect(verifySessionToken(token, secret, t0 + 61_000)).rejects.toMatchObject({ code: 'AUTH_SESSION_EXPIRED' });
+    await expect(verifySessionToken(token, secret, t0 + 61_000)).rejects.toMatchObject({
+      code: 'AUTH_SESSION_EXPIRED',
+    });
   });
 
   it('refuses a token signed with another secret', async () => {

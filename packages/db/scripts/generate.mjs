@@ -14,7 +14,8 @@ const result = spawnSync(prismaBin, ['generate', '--config', join(root, 'prisma.
   stdio: 'inherit',
   env: {
     ...process.env,
-    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? join(here, 'schema-engine-stand-in.mjs'),
+    PRISMA_SCHEMA_ENGINE_BINARY:
+      process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? join(here, 'schema-engine-stand-in.mjs'),
     PRISMA_HIDE_UPDATE_MESSAGE: '1',
     CHECKPOINT_DISABLE: '1',
   },

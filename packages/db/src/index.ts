@@ -1,5 +1,9 @@
 export { createPgPool, createPrisma, type Db } from './client.ts';
-export { type EmbeddedPostgresOptions, type RunningPostgres, startEmbeddedPostgres } from './embedded/embedded-postgres.ts';
+export {
+  type EmbeddedPostgresOptions,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from './embedded/embedded-postgres.ts';
 export * from './generated/prisma/client.ts';
 export { type MigrateOptions, MigrationError, type MigrationErrorCode, migrate } from './migrate/migrate.ts';
 export { defaultMigrationsDir, type MigrationFile, readMigrations } from './migrate/read-migrations.ts';

@@ -34,7 +34,10 @@ const pidFile = join(dataDir, 'postmaster.pid');
 /** A postmaster.pid as PostgreSQL writes it, naming `pid`. */
 function writePidFile(pid: number, port: number): void {
   const started = Math.floor(Date.now() / 1000);
-  writeFileSync(pidFile, `${pid}\n${dataDir}\n${started}\n${port}\n/tmp\n127.0.0.1\n  5432001    131072\nready   \n`);
+  writeFileSync(
+    pidFile,
+    `${pid}\n${dataDir}\n${started}\n${port}\n/tmp\n127.0.0.1\n  5432001    131072\nready   \n`,
+  );
 }
 
 async function expectStopped(url: string, port: number): Promise<void> {
@@ -62,13 +65,16 @@ describe('startEmbeddedPostgres', () => {
     const pg = await start('first start (initdb)', port);
     expect(pg.port).toBe(port);
     expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
-    const [row] = await query<{ db: string; v: string }>(pg.url, 'SELECT current_database() AS db, version() AS v');
+    const [row] = await query<{ db: string; v: string }>(
+      pg.url,
+      'SELECT current_database() AS db, version() AS v',
+    );
     expect(row?.db).toBe('quant_trader');
     expect(row?.v).toMatch(/^PostgreSQL \d+/);
     // Listens on 127.0.0.1 only, and asks for the password.
-    expect((await query<{ l: string }>(pg.url, `SELECT current_setting('listen_addresses') AS l`))[0]?.l).toBe(
-      '127.0.0.1',
-    );
+    expect(
+      (await query<{ l: string }>(pg.url, `SELECT current_setting('listen_addresses') AS l`))[0]?.l,
+    ).toBe('127.0.0.1');
     const noPassword = new URL(pg.url);
     noPassword.password = '';
     await expect(query(noPassword.toString(), 'SELECT 1')).rejects.toThrow(/password/i);
@@ -163,7 +169,9 @@ describe('startEmbeddedPostgres', () => {
         out += String(d);
         if (out.includes('\n')) resolve(out.trim());
       });
-      previous.once('exit', (c) => reject(new Error(`the previous run exited (${c}) before starting postgres`)));
+      previous.once('exit', (c) =>
+        reject(new Error(`the previous run exited (${c}) before starting postgres`)),
+      );
     });
     expect(JSON.parse(line)).toEqual({ port });
     previous.kill('SIGKILL');

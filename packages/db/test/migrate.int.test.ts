@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { defaultMigrationsDir, MigrationError, type MigrationErrorCode, migrate, readMigrations } from '../src/index.ts';
+import {
+  defaultMigrationsDir,
+  MigrationError,
+  type MigrationErrorCode,
+  migrate,
+  readMigrations,
+} from '../src/index.ts';
 import { withClient, withDatabase } from '../src/testing/index.ts';
 
 // The offline migrator against real, empty databases (not copies of the migrated template). Each
@@ -88,7 +94,12 @@ describe('migrate()', () => {
     expect(log).toEqual(names.map((n) => `applied migration ${n}`));
     const first = await recorded(url);
     expect(first).toEqual(
-      files.map((f) => ({ migration_name: f.name, checksum: f.checksum, finished: true, applied_steps_count: 1 })),
+      files.map((f) => ({
+        migration_name: f.name,
+        checksum: f.checksum,
+        finished: true,
+        applied_steps_count: 1,
+      })),
     );
     // The checksum is the SHA-256 of the file, as Prisma computes it.
     for (const f of files) expect(f.checksum).toBe(sha256(f.sql));
@@ -137,7 +148,10 @@ describe('migrate()', () => {
     await migrate(url);
     const target = names[0] as string;
     await withClient(url, (c) =>
-      c.query(`UPDATE "_prisma_migrations" SET checksum = $1 WHERE migration_name = $2`, ['0'.repeat(64), target]),
+      c.query(`UPDATE "_prisma_migrations" SET checksum = $1 WHERE migration_name = $2`, [
+        '0'.repeat(64),
+        target,
+      ]),
     );
     expectCode(await migrationError(migrate(url)), 'MIGRATION_MODIFIED', target);
   });
@@ -209,11 +223,13 @@ describe('migrate()', () => {
     expect((await recorded(url)).map((r) => r.migration_name)).toEqual(['20260101000000_good']);
     await withClient(url, async (c) => {
       expect((await c.query('SELECT count(*)::int AS n FROM "good"')).rows).toEqual([{ n: 0 }]);
-      expect((await c.query(`SELECT count(*)::int AS n FROM pg_type WHERE typname = 'Half'`)).rows).toEqual([{ n: 0 }]);
-      // The lock is released, the session usable: nothing is left in an aborted transaction.
-      expect((await c.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`)).rows).toEqual([
+      expect((await c.query(`SELECT count(*)::int AS n FROM pg_type WHERE typname = 'Half'`)).rows).toEqual([
         { n: 0 },
       ]);
+      // The lock is released, the session usable: nothing is left in an aborted transaction.
+      expect(
+        (await c.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`)).rows,
+      ).toEqual([{ n: 0 }]);
     });
 
     // Fixed, it applies from where it stopped.
@@ -264,12 +280,17 @@ describe('migrate()', () => {
     const url = await emptyDatabase();
     // Started a little apart, so that later ones arrive while the first holds the lock.
     const runs = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => new Promise((r) => setTimeout(r, i * 50)).then(() => migrate(url, { dir }))),
+      Array.from({ length: 4 }, (_, i) =>
+        new Promise((r) => setTimeout(r, i * 50)).then(() => migrate(url, { dir })),
+      ),
     );
     expect(runs.flat()).toEqual(['20260101000000_slow', '20260102000000_count', '20260103000000_more']);
     expect(runs.filter((r) => r.length > 0)).toHaveLength(1);
     expect(await recorded(url)).toHaveLength(3);
-    const rows = await withClient(url, async (c) => (await c.query('SELECT n FROM "counter" ORDER BY n')).rows);
+    const rows = await withClient(
+      url,
+      async (c) => (await c.query('SELECT n FROM "counter" ORDER BY n')).rows,
+    );
     expect(rows).toEqual([{ n: 1 }, { n: 2 }]);
   });
 });

@@ -11,7 +11,8 @@ import { columnOf, type DmmfModel, loadDmmf, schemaPath } from './schema-dmmf.ts
 
 const dmmf = loadDmmf();
 const problemsIn = (url: string, schema = dmmf) => withClient(url, (c) => diffSchema(c, schema));
-const report = (problems: string[]) => `schema.prisma and the migrated database differ:\n  ${problems.join('\n  ')}`;
+const report = (problems: string[]) =>
+  `schema.prisma and the migrated database differ:\n  ${problems.join('\n  ')}`;
 
 describe('schema.prisma and prisma/migrations agree', () => {
   let db: TestDatabase;
@@ -75,10 +76,6 @@ describe('schema.prisma and prisma/migrations agree', () => {
 // Every model round-trips through the generated client: what is written is what is read back.
 
 type Row = Record<string, unknown>;
-interface Written {
-  model: Prisma.ModelName;
-  row: Row;
-}
 /** Writes rows of one model (with every field set explicitly), returns what it wrote. */
 type Factory = (prisma: Db) => Promise<Row[]>;
 
@@ -105,7 +102,13 @@ const factories: Record<Prisma.ModelName, Factory> = {
         passwordHash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA',
         createdAt: at('2026-01-02T03:04:05.678Z'),
       },
-      { id: randomUUID(), email: 'nameless@example.test', name: null, passwordHash: 'x', createdAt: at('1999-12-31T23:59:59.999Z') },
+      {
+        id: randomUUID(),
+        email: 'nameless@example.test',
+        name: null,
+        passwordHash: 'x',
+        createdAt: at('1999-12-31T23:59:59.999Z'),
+      },
     ];
     for (const data of rows) await prisma.user.create({ data });
     return rows;
@@ -125,7 +128,13 @@ const factories: Record<Prisma.ModelName, Factory> = {
     const rows = [];
     for (const [i, role] of roleValues().entries()) {
       const user = await someUser(prisma);
-      rows.push({ id: randomUUID(), userId: user.id, tenantId: tenant.id, role, createdAt: at(`2026-03-0${i + 1}T00:00:00.000Z`) });
+      rows.push({
+        id: randomUUID(),
+        userId: user.id,
+        tenantId: tenant.id,
+        role,
+        createdAt: at(`2026-03-0${i + 1}T00:00:00.000Z`),
+      });
     }
     for (const data of rows) await prisma.membership.create({ data });
     return rows;
@@ -242,36 +251,51 @@ describe('every model round-trips through the generated Prisma client', () => {
     expect(Object.keys(factories).sort()).toEqual(dmmf.models.map((m) => m.name).sort());
   });
 
-  it.each(dmmf.models.map((m) => [m.name, m] as const))('%s: what is written is read back, field for field', async (_, model) => {
-    const factory = factories[model.name as Prisma.ModelName];
-    expect(factory, `no factory for model ${model.name}: add one to this file`).toBeTypeOf('function');
-    const written = await factory(db.prisma);
-    expect(written.length).toBeGreaterThan(0);
+  it.each(dmmf.models.map((m) => [m.name, m] as const))(
+    '%s: what is written is read back, field for field',
+    async (_, model) => {
+      const factory = factories[model.name as Prisma.ModelName];
+      expect(factory, `no factory for model ${model.name}: add one to this file`).toBeTypeOf('function');
+      const written = await factory(db.prisma);
+      expect(written.length).toBeGreaterThan(0);
 
-    const scalars = model.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum');
-    const scalarNames = scalars.map((f) => f.name).sort();
-    for (const row of written) {
-      // Every scalar field is written explicitly, so a new field needs a value here.
-      expect(Object.keys(row).sort(), `${model.name} factory must set every field`).toEqual(scalarNames);
-      const read = await readBack(db.prisma, model, row);
-      expect(read, `${model.name} row was not found`).not.toBeNull();
-      expect(comparable(read as Row)).toStrictEqual(comparable(row));
-    }
+      const scalars = model.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum');
+      const scalarNames = scalars.map((f) => f.name).sort();
+      for (const row of written) {
+        // Every scalar field is written explicitly, so a new field needs a value here.
+        expect(Object.keys(row).sort(), `${model.name} factory must set every field`).toEqual(scalarNames);
+        const read = await readBack(db.prisma, model, row);
+        expect(read, `${model.name} row was not found`).not.toBeNull();
+        expect(comparable(read as Row)).toStrictEqual(comparable(row));
+      }
 
-    // Optional fields are tried both with a value and as null; enum fields with every value.
-    for (const f of scalars) {
-      const values = written.map((r) => r[f.name]);
-      expect(values.some((v) => v !== null), `${model.name}.${f.name} is never written with a value`).toBe(true);
-      if (!f.isRequired) expect(values, `${model.name}.${f.name} is never written as null`).toContain(null);
-      if (f.kind === 'enum') expect(new Set(values), `${model.name}.${f.name}: not every value`).toEqual(new Set(enumValues(f.type)));
-    }
-  });
+      // Optional fields are tried both with a value and as null; enum fields with every value.
+      for (const f of scalars) {
+        const values = written.map((r) => r[f.name]);
+        expect(
+          values.some((v) => v !== null),
+          `${model.name}.${f.name} is never written with a value`,
+        ).toBe(true);
+        if (!f.isRequired) expect(values, `${model.name}.${f.name} is never written as null`).toContain(null);
+        if (f.kind === 'enum')
+          expect(new Set(values), `${model.name}.${f.name}: not every value`).toEqual(
+            new Set(enumValues(f.type)),
+          );
+      }
+    },
+  );
 
   it('the column names the client uses are the ones the migrations created (raw SQL sees the same data)', async () => {
-    const venue = await db.prisma.venue.create({ data: { id: 'okx', name: 'OKX', createdAt: at('2026-07-01T00:00:00.123Z') } });
+    const venue = await db.prisma.venue.create({
+      data: { id: 'okx', name: 'OKX', createdAt: at('2026-07-01T00:00:00.123Z') },
+    });
     const model = dmmf.models.find((m) => m.name === 'Venue') as DmmfModel;
     const cols = model.fields.filter((f) => f.kind === 'scalar').map(columnOf);
-    const rows = await withClient(db.url, async (c) => (await c.query(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM venues WHERE id = 'okx'`)).rows);
+    const rows = await withClient(
+      db.url,
+      async (c) =>
+        (await c.query(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM venues WHERE id = 'okx'`)).rows,
+    );
     expect(rows).toEqual([{ id: venue.id, name: 'OKX', created_at: at('2026-07-01T00:00:00.123Z') }]);
   });
 });

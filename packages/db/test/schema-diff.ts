@@ -55,10 +55,12 @@ export async function diffSchema(client: pg.Client, dmmf: Dmmf): Promise<string[
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
   );
   const dbTables = new Set(tables.map((t) => t.table_name));
-  for (const m of dmmf.models) if (!dbTables.has(tableOf(m))) problems.push(`table ${tableOf(m)} (model ${m.name}) is missing`);
+  for (const m of dmmf.models)
+    if (!dbTables.has(tableOf(m))) problems.push(`table ${tableOf(m)} (model ${m.name}) is missing`);
   const modelTables = new Set(dmmf.models.map(tableOf));
   for (const t of dbTables) {
-    if (!modelTables.has(t) && !sqlManagedTables.has(t)) problems.push(`table ${t} exists but no model maps to it`);
+    if (!modelTables.has(t) && !sqlManagedTables.has(t))
+      problems.push(`table ${t} exists but no model maps to it`);
   }
 
   const { rows: columns } = await client.query<Column>(
@@ -84,12 +86,21 @@ export async function diffSchema(client: pg.Client, dmmf: Dmmf): Promise<string[
       }
       const want = expectedType(f, enumNames);
       const udt = f.isList ? c.udt_name.replace(/^_/, '') : c.udt_name;
-      if (f.isList !== (c.data_type === 'ARRAY')) problems.push(`${where}: list ${f.isList} but column is ${c.data_type}`);
+      if (f.isList !== (c.data_type === 'ARRAY'))
+        problems.push(`${where}: list ${f.isList} but column is ${c.data_type}`);
       if (udt !== want.udt) problems.push(`${where}: type ${udt}, schema says ${want.udt}`);
-      if (want.udt === 'numeric' && (c.numeric_precision !== want.precision || c.numeric_scale !== want.scale)) {
-        problems.push(`${where}: numeric(${c.numeric_precision},${c.numeric_scale}), schema says (${want.precision},${want.scale})`);
+      if (
+        want.udt === 'numeric' &&
+        (c.numeric_precision !== want.precision || c.numeric_scale !== want.scale)
+      ) {
+        problems.push(
+          `${where}: numeric(${c.numeric_precision},${c.numeric_scale}), schema says (${want.precision},${want.scale})`,
+        );
       }
-      if ((want.udt === 'timestamptz' || want.udt === 'timestamp') && c.datetime_precision !== want.precision) {
+      if (
+        (want.udt === 'timestamptz' || want.udt === 'timestamp') &&
+        c.datetime_precision !== want.precision
+      ) {
         problems.push(`${where}: precision ${c.datetime_precision}, schema says ${want.precision}`);
       }
       // Prisma makes list columns nullable in SQL whatever the schema says.
@@ -98,11 +109,14 @@ export async function diffSchema(client: pg.Client, dmmf: Dmmf): Promise<string[
       }
       const dbDefault = f.hasDefaultValue && !isClientSideDefault(f);
       if (dbDefault !== (c.column_default !== null)) {
-        problems.push(`${where}: database default ${c.column_default ?? 'none'}, schema ${dbDefault ? 'has one' : 'has none'}`);
+        problems.push(
+          `${where}: database default ${c.column_default ?? 'none'}, schema ${dbDefault ? 'has one' : 'has none'}`,
+        );
       }
     }
     const known = new Set(scalars.map(columnOf));
-    for (const col of dbCols.keys()) if (!known.has(col)) problems.push(`${tableOf(m)}.${col}: column not in model ${m.name}`);
+    for (const col of dbCols.keys())
+      if (!known.has(col)) problems.push(`${tableOf(m)}.${col}: column not in model ${m.name}`);
   }
 
   problems.push(...(await diffEnums(client, dmmf)));
@@ -127,7 +141,8 @@ async function diffEnums(client: pg.Client, dmmf: Dmmf): Promise<string[]> {
   const problems: string[] = [];
   for (const e of dmmf.enums) {
     const want = e.values.map((v) => v.name).join(',');
-    if (db.get(e.name) !== want) problems.push(`enum ${e.name}: database has [${db.get(e.name) ?? 'nothing'}], schema [${want}]`);
+    if (db.get(e.name) !== want)
+      problems.push(`enum ${e.name}: database has [${db.get(e.name) ?? 'nothing'}], schema [${want}]`);
     db.delete(e.name);
   }
   for (const name of db.keys()) problems.push(`enum ${name} exists in the database but not in the schema`);
@@ -135,7 +150,12 @@ async function diffEnums(client: pg.Client, dmmf: Dmmf): Promise<string[]> {
 }
 
 async function diffIndexes(client: pg.Client, dmmf: Dmmf, models: Map<string, DmmfModel>): Promise<string[]> {
-  const { rows } = await client.query<{ table: string; unique: boolean; primary: boolean; columns: string[] }>(
+  const { rows } = await client.query<{
+    table: string;
+    unique: boolean;
+    primary: boolean;
+    columns: string[];
+  }>(
     `SELECT t.relname AS table, ix.indisunique AS unique, ix.indisprimary AS primary,
             array_agg(a.attname ORDER BY k.ord)::text[] AS columns
        FROM pg_index ix
@@ -147,12 +167,18 @@ async function diffIndexes(client: pg.Client, dmmf: Dmmf, models: Map<string, Dm
       GROUP BY t.relname, ix.indexrelid, ix.indisunique, ix.indisprimary`,
   );
   const key = (table: string, kind: string, cols: string[]) => `${table}:${kind}:${cols.join(',')}`;
-  const db = new Set(rows.filter((r) => !sqlManagedTables.has(r.table)).map((r) => key(r.table, r.primary ? 'id' : r.unique ? 'unique' : 'normal', r.columns)));
+  const db = new Set(
+    rows
+      .filter((r) => !sqlManagedTables.has(r.table))
+      .map((r) => key(r.table, r.primary ? 'id' : r.unique ? 'unique' : 'normal', r.columns)),
+  );
   const problems: string[] = [];
   for (const idx of dmmf.indexes) {
     const m = models.get(idx.model);
     if (!m) continue;
-    const cols = idx.fields.map((f) => columnOf(m.fields.find((x) => x.name === f.name) ?? { name: f.name } as DmmfField));
+    const cols = idx.fields.map((f) =>
+      columnOf(m.fields.find((x) => x.name === f.name) ?? ({ name: f.name } as DmmfField)),
+    );
     const k = key(tableOf(m), idx.type, cols);
     if (!db.delete(k)) problems.push(`index ${k} is in the schema but not in the database`);
   }
@@ -160,8 +186,18 @@ async function diffIndexes(client: pg.Client, dmmf: Dmmf, models: Map<string, Dm
   return problems;
 }
 
-async function diffForeignKeys(client: pg.Client, dmmf: Dmmf, models: Map<string, DmmfModel>): Promise<string[]> {
-  const { rows } = await client.query<{ table: string; columns: string[]; target: string; target_columns: string[]; on_delete: string }>(
+async function diffForeignKeys(
+  client: pg.Client,
+  dmmf: Dmmf,
+  models: Map<string, DmmfModel>,
+): Promise<string[]> {
+  const { rows } = await client.query<{
+    table: string;
+    columns: string[];
+    target: string;
+    target_columns: string[];
+    on_delete: string;
+  }>(
     `SELECT c.conrelid::regclass::text AS table, c.confrelid::regclass::text AS target,
             (SELECT array_agg(a.attname ORDER BY k.ord)::text[] FROM unnest(c.conkey) WITH ORDINALITY k(n, ord)
                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n) AS columns,
@@ -171,10 +207,26 @@ async function diffForeignKeys(client: pg.Client, dmmf: Dmmf, models: Map<string
        FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
       WHERE c.contype = 'f' AND n.nspname = 'public'`,
   );
-  const deleteRule: Record<string, string> = { a: 'NoAction', r: 'Restrict', c: 'Cascade', n: 'SetNull', d: 'SetDefault' };
+  const deleteRule: Record<string, string> = {
+    a: 'NoAction',
+    r: 'Restrict',
+    c: 'Cascade',
+    n: 'SetNull',
+    d: 'SetDefault',
+  };
   const key = (t: string, cols: string[], target: string, tcols: string[], del: string) =>
     `${t}(${cols.join(',')}) -> ${target}(${tcols.join(',')}) on delete ${del}`;
-  const db = new Set(rows.map((r) => key(r.table.replaceAll('"', ''), r.columns, r.target.replaceAll('"', ''), r.target_columns, deleteRule[r.on_delete] ?? r.on_delete)));
+  const db = new Set(
+    rows.map((r) =>
+      key(
+        r.table.replaceAll('"', ''),
+        r.columns,
+        r.target.replaceAll('"', ''),
+        r.target_columns,
+        deleteRule[r.on_delete] ?? r.on_delete,
+      ),
+    ),
+  );
   const problems: string[] = [];
   for (const m of dmmf.models) {
     for (const f of m.fields) {
@@ -182,7 +234,9 @@ async function diffForeignKeys(client: pg.Client, dmmf: Dmmf, models: Map<string
       const target = models.get(f.type);
       if (!target) continue;
       const cols = f.relationFromFields.map((n) => columnOf(m.fields.find((x) => x.name === n) as DmmfField));
-      const tcols = (f.relationToFields ?? []).map((n) => columnOf(target.fields.find((x) => x.name === n) as DmmfField));
+      const tcols = (f.relationToFields ?? []).map((n) =>
+        columnOf(target.fields.find((x) => x.name === n) as DmmfField),
+      );
       const del = f.relationOnDelete ?? (f.isRequired ? 'Restrict' : 'SetNull');
       const k = key(tableOf(m), cols, tableOf(target), tcols, del);
       if (!db.delete(k)) problems.push(`foreign key ${k} is in the schema but not in the database`);

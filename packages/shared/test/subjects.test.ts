@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isValidPattern, patternWithin, subjectMatches, subjects, subjectToken } from '../src/bus/subjects.ts';
+import {
+  isValidPattern,
+  patternWithin,
+  subjectMatches,
+  subjects,
+  subjectToken,
+} from '../src/bus/subjects.ts';
 
 describe('subject scheme', () => {
   it('builds market subjects from safe tokens', () => {

@@ -21,7 +21,10 @@ export function decodeMessage<T>(topic: Topic<T>, bytes: Uint8Array): Decoded<T>
   const parsed = topic.schema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    return { ok: false, reason: `schema ${topic.name}: ${first?.path.join('.') || '(root)'} ${first?.message ?? ''}`.trim() };
+    return {
+      ok: false,
+      reason: `schema ${topic.name}: ${first?.path.join('.') || '(root)'} ${first?.message ?? ''}`.trim(),
+    };
   }
   return { ok: true, data: parsed.data };
 }

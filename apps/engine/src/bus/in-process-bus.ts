@@ -16,8 +16,8 @@ import {
 } from '@qt/shared';
 import type { Logger } from '../observability/logger.ts';
 import { decodeMessage, encodeMessage, redeliveryDelayMs } from './codec.ts';
-import { type StoredMessage, StreamStore } from './stream-store.ts';
 import { OrderedQueue } from './ordered-queue.ts';
+import { type StoredMessage, StreamStore } from './stream-store.ts';
 import { checkPattern, checkPublishSubject } from './subject-guard.ts';
 
 export interface InProcessBusOptions {
@@ -99,7 +99,11 @@ export class InProcessBus implements MessageBus {
 
   async consume<T>(topic: Topic<T>, spec: ConsumerSpec, handler: MessageHandler<T>): Promise<Subscription> {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
-    if (spec.stream !== topic.stream) throw new BusError('BUS_UNKNOWN_STREAM', `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`);
+    if (spec.stream !== topic.stream)
+      throw new BusError(
+        'BUS_UNKNOWN_STREAM',
+        `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`,
+      );
     checkPattern(topic, spec.filterSubject);
     const stream = this.#stream(spec.stream);
     const key = `${spec.stream}/${spec.durable}`;
@@ -120,10 +124,16 @@ export class InProcessBus implements MessageBus {
         const c = consumer as DurableConsumer;
         if (d.deliveryCount >= c.spec.maxDeliver) {
           this.rejected++;
-          this.#logger.error({ err: errText(err), subject: d.msg.subject, seq: d.msg.seq, consumer: spec.durable }, 'message given up after max deliveries');
+          this.#logger.error(
+            { err: errText(err), subject: d.msg.subject, seq: d.msg.seq, consumer: spec.durable },
+            'message given up after max deliveries',
+          );
           return 'term';
         }
-        this.#logger.warn({ err: errText(err), subject: d.msg.subject, attempt: d.deliveryCount, consumer: spec.durable }, 'handler failed; will redeliver');
+        this.#logger.warn(
+          { err: errText(err), subject: d.msg.subject, attempt: d.deliveryCount, consumer: spec.durable },
+          'handler failed; will redeliver',
+        );
         return 'nak';
       }
     });
@@ -163,14 +173,29 @@ export class InProcessBus implements MessageBus {
     return s;
   }
 
-  #toMessage<T>(topic: Topic<T>, m: StoredMessage, deliveryCount: number, seq: number): BusMessage<T> | undefined {
+  #toMessage<T>(
+    topic: Topic<T>,
+    m: StoredMessage,
+    deliveryCount: number,
+    seq: number,
+  ): BusMessage<T> | undefined {
     const decoded = decodeMessage(topic, m.payload);
     if (!decoded.ok) {
       this.rejected++;
-      this.#logger.warn({ subject: m.subject, reason: decoded.reason }, 'message rejected by its topic schema');
+      this.#logger.warn(
+        { subject: m.subject, reason: decoded.reason },
+        'message rejected by its topic schema',
+      );
       return undefined;
     }
-    return { subject: m.subject, data: decoded.data, msgId: m.msgId, seq, deliveryCount, timestamp: m.timestamp };
+    return {
+      subject: m.subject,
+      data: decoded.data,
+      msgId: m.msgId,
+      seq,
+      deliveryCount,
+      timestamp: m.timestamp,
+    };
   }
 }
 
@@ -269,7 +294,8 @@ class ConsumerWorker {
       }, c.spec.ackWaitMs);
       try {
         const outcome = await this.handle(d);
-        if (!expired && outcome === 'nak') c.redeliverLater(d, redeliveryDelayMs(d.deliveryCount, c.spec.ackWaitMs));
+        if (!expired && outcome === 'nak')
+          c.redeliverLater(d, redeliveryDelayMs(d.deliveryCount, c.spec.ackWaitMs));
       } finally {
         clearTimeout(ackTimer);
         c.inflight--;

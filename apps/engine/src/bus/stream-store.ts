@@ -57,10 +57,16 @@ export class StreamStore {
     const seen = this.#dedup.get(msgId);
     if (seen) return { stream: this.spec.name, seq: seen.seq, duplicate: true };
     if (payload.byteLength > this.spec.maxMsgSize) {
-      throw new BusError('BUS_MESSAGE_TOO_LARGE', `${payload.byteLength} bytes exceeds ${this.spec.name}'s limit of ${this.spec.maxMsgSize}`);
+      throw new BusError(
+        'BUS_MESSAGE_TOO_LARGE',
+        `${payload.byteLength} bytes exceeds ${this.spec.name}'s limit of ${this.spec.maxMsgSize}`,
+      );
     }
     this.#expireByAge(now);
-    if (this.spec.discard === 'new' && (this.size + 1 > this.#maxMsgs || this.#bytes + payload.byteLength > this.#maxBytes)) {
+    if (
+      this.spec.discard === 'new' &&
+      (this.size + 1 > this.#maxMsgs || this.#bytes + payload.byteLength > this.#maxBytes)
+    ) {
       throw new BusError('BUS_STREAM_FULL', `stream ${this.spec.name} is full (discard: new)`);
     }
     const seq = ++this.#lastSeq;
@@ -73,7 +79,8 @@ export class StreamStore {
 
   #expireByAge(now: number): void {
     const oldest = now - this.spec.maxAgeMs;
-    while (this.size > 0 && (this.#messages[this.#head] as StoredMessage).timestamp < oldest) this.#dropHead();
+    while (this.size > 0 && (this.#messages[this.#head] as StoredMessage).timestamp < oldest)
+      this.#dropHead();
   }
 
   #dropHead(): void {

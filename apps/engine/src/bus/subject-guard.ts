@@ -1,4 +1,11 @@
-import { BusError, isValidPattern, patternWithin, subjectMatches, subjectToken, type Topic } from '@qt/shared';
+import {
+  BusError,
+  isValidPattern,
+  patternWithin,
+  subjectMatches,
+  subjectToken,
+  type Topic,
+} from '@qt/shared';
 
 /** A publish subject must be concrete (no wildcards, only safe tokens) and inside its topic. */
 export function checkPublishSubject(topic: Topic<unknown>, subject: string): void {
@@ -8,13 +15,19 @@ export function checkPublishSubject(topic: Topic<unknown>, subject: string): voi
     throw new BusError('BUS_SUBJECT_INVALID', (err as Error).message);
   }
   if (!subjectMatches(topic.pattern, subject)) {
-    throw new BusError('BUS_SUBJECT_INVALID', `subject ${subject} is not within topic ${topic.name} (${topic.pattern})`);
+    throw new BusError(
+      'BUS_SUBJECT_INVALID',
+      `subject ${subject} is not within topic ${topic.name} (${topic.pattern})`,
+    );
   }
 }
 
 /** A subscription may only reach its own topic's subjects, so a schema always fits what arrives. */
 export function checkPattern(topic: Topic<unknown>, pattern: string): void {
   if (!isValidPattern(pattern) || !patternWithin(pattern, topic.pattern)) {
-    throw new BusError('BUS_SUBJECT_INVALID', `pattern ${JSON.stringify(pattern)} is not within topic ${topic.name} (${topic.pattern})`);
+    throw new BusError(
+      'BUS_SUBJECT_INVALID',
+      `pattern ${JSON.stringify(pattern)} is not within topic ${topic.name} (${topic.pattern})`,
+    );
   }
 }

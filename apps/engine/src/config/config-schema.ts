@@ -1,10 +1,19 @@
 import { z } from 'zod';
 
 const csv = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
   z.array(z.string()),
 );
-const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v),
+  z.boolean(),
+);
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 /**
@@ -19,11 +28,17 @@ export const configSchema = z.strictObject({
   /** Unset: an in-process bus stands in for NATS JetStream. */
   natsUrl: z.preprocess(emptyAsUndefined, z.string().optional()),
   /** Prefix of this deployment's streams and subjects, so deployments (or test runs) can share one NATS. */
-  natsNamespace: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
+  natsNamespace: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/)
+    .default(''),
   /** Unset: rate limits are kept in memory (correct for one engine instance only). */
   redisUrl: z.preprocess(emptyAsUndefined, z.string().optional()),
   /** Namespace of this deployment's keys in Redis, so deployments (or test runs) can share one Redis. */
-  redisKeyPrefix: z.string().regex(/^[\w:-]+$/).default('qt'),
+  redisKeyPrefix: z
+    .string()
+    .regex(/^[\w:-]+$/)
+    .default('qt'),
   dataDir: z.string().default('data'),
   embeddedPostgresPort: z.coerce.number().int().min(1).max(65_535).default(54_329),
   /** Shared with the web server. Unset: generated once and kept in `${dataDir}/secrets.json`. */

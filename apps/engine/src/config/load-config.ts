@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
-import { type EngineConfig, configSchema, envNames } from './config-schema.ts';
+import { configSchema, type EngineConfig, envNames } from './config-schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

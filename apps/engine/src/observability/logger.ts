@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -7,6 +7,9 @@ export function createLogger(level: string, instanceId: string): Logger {
   return pino({
     level,
     base: { instance: instanceId },
-    redact: { paths: ['req.headers.authorization', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', '*.password', '*.secret', '*.token'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -80,7 +80,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const fromParams = info.connectionParams?.token;
       return {
         deps: opts.api,
-        credential: typeof fromParams === 'string' && fromParams ? fromParams : bearerFrom(req.headers.authorization),
+        credential:
+          typeof fromParams === 'string' && fromParams ? fromParams : bearerFrom(req.headers.authorization),
         ip: clientIp(req, opts.trustedProxies),
         transport: 'ws',
       };

@@ -6,7 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * Authorization header, never cookies, so no Allow-Credentials.
  * Returns true when the request was a preflight and has been answered.
  */
-export function applyCors(req: IncomingMessage, res: ServerResponse, allowedOrigins: readonly string[]): boolean {
+export function applyCors(
+  req: IncomingMessage,
+  res: ServerResponse,
+  allowedOrigins: readonly string[],
+): boolean {
   const origin = req.headers.origin;
   if (origin && allowedOrigins.includes(origin)) {
     res.setHeader('Access-Control-Allow-Origin', origin);

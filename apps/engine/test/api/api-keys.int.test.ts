@@ -21,12 +21,19 @@ describe('API keys', () => {
     expect(JSON.stringify(row)).not.toContain(created.secret.slice(-32));
 
     const me = await t.client(created.secret).accounts.me.query();
-    expect(me).toMatchObject({ via: 'apiKey', tenant: { id: owner.tenant.id }, scopes: ['read'], user: null });
+    expect(me).toMatchObject({
+      via: 'apiKey',
+      tenant: { id: owner.tenant.id },
+      scopes: ['read'],
+      user: null,
+    });
   });
 
   it('refuses a revoked key at once', async () => {
     const owner = await t.signUp('revoker');
-    const { apiKey, secret } = await t.client(owner.token).apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
+    const { apiKey, secret } = await t
+      .client(owner.token)
+      .apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
     await t.client(secret).accounts.me.query();
     const revoked = await t.client(owner.token).apiKeys.revoke.mutate({ id: apiKey.id });
     expect(revoked.revokedAt).not.toBeNull();
@@ -38,40 +45,60 @@ describe('API keys', () => {
 
   it('limits a key to its scopes', async () => {
     const owner = await t.signUp('scoped');
-    const { secret } = await t.client(owner.token).apiKeys.create.mutate({ name: 'reader', scopes: ['read'] });
+    const { secret } = await t
+      .client(owner.token)
+      .apiKeys.create.mutate({ name: 'reader', scopes: ['read'] });
     expect(await appCodeOf(t.client(secret).apiKeys.list.query())).toBe('AUTH_FORBIDDEN_SCOPE');
-    expect(await appCodeOf(t.client(secret).accounts.updateTenant.mutate({ name: 'x' }))).toBe('AUTH_FORBIDDEN_SCOPE');
-    const manager = await t.client(owner.token).apiKeys.create.mutate({ name: 'mgr', scopes: ['read', 'manage'] });
+    expect(await appCodeOf(t.client(secret).accounts.updateTenant.mutate({ name: 'x' }))).toBe(
+      'AUTH_FORBIDDEN_SCOPE',
+    );
+    const manager = await t
+      .client(owner.token)
+      .apiKeys.create.mutate({ name: 'mgr', scopes: ['read', 'manage'] });
     await expect(t.client(manager.secret).apiKeys.list.query()).resolves.toHaveLength(2);
   });
 
   it('does not let anyone grant a scope they do not hold, and follows the creator’s role', async () => {
     const owner = await t.signUp('demoted');
-    const { secret } = await t.client(owner.token).apiKeys.create.mutate({ name: 'all', scopes: ['read', 'trade', 'manage'] });
-    await t.engine.api.db.membership.updateMany({ where: { userId: owner.user.id }, data: { role: 'VIEWER' } });
+    const { secret } = await t
+      .client(owner.token)
+      .apiKeys.create.mutate({ name: 'all', scopes: ['read', 'trade', 'manage'] });
+    await t.engine.api.db.membership.updateMany({
+      where: { userId: owner.user.id },
+      data: { role: 'VIEWER' },
+    });
     // The key keeps only what a VIEWER may do, and the person can no longer manage keys at all.
     expect((await t.client(secret).accounts.me.query()).scopes).toEqual(['read']);
-    expect(await appCodeOf(t.client(owner.token).apiKeys.create.mutate({ name: 'x', scopes: ['read'] }))).toBe(
-      'AUTH_FORBIDDEN_ROLE',
-    );
+    expect(
+      await appCodeOf(t.client(owner.token).apiKeys.create.mutate({ name: 'x', scopes: ['read'] })),
+    ).toBe('AUTH_FORBIDDEN_ROLE');
   });
 
   it('refuses an expired key', async () => {
     const owner = await t.signUp('expiring');
-    const { apiKey, secret } = await t.client(owner.token).apiKeys.create.mutate({ name: 'e', scopes: ['read'], expiresInDays: 1 });
-    await t.engine.api.db.apiKey.update({ where: { id: apiKey.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const { apiKey, secret } = await t
+      .client(owner.token)
+      .apiKeys.create.mutate({ name: 'e', scopes: ['read'], expiresInDays: 1 });
+    await t.engine.api.db.apiKey.update({
+      where: { id: apiKey.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     expect(await appCodeOf(t.client(secret).accounts.me.query())).toBe('AUTH_API_KEY_EXPIRED');
   });
 
   it('rejects input fields a caller may not set', async () => {
     const owner = await t.signUp('strict');
     const bad = { name: 'x', scopes: ['read'], tenantId: owner.tenant.id };
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately sending what the types forbid
-    expect(await appCodeOf(t.client(owner.token).apiKeys.create.mutate(bad as any))).toBe('VALIDATION_FAILED');
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately sending what the types forbid
-    expect(await appCodeOf(t.client(owner.token).accounts.updateTenant.mutate({ name: 'x', tier: 'PRO' } as any))).toBe(
+    // Deliberately sending what the types forbid.
+    expect(await appCodeOf(t.client(owner.token).apiKeys.create.mutate(bad as never))).toBe(
       'VALIDATION_FAILED',
     );
+    // Deliberately sending what the types forbid.
+    expect(
+      await appCodeOf(
+        t.client(owner.token).accounts.updateTenant.mutate({ name: 'x', tier: 'PRO' } as never),
+      ),
+    ).toBe('VALIDATION_FAILED');
   });
 });
 
@@ -79,7 +106,8 @@ describe('failed key attempts', () => {
   it('are rate-limited per address, before the database is asked', async () => {
     const bad = `qt_${'A'.repeat(12)}_${'b'.repeat(32)}`;
     const codes: string[] = [];
-    for (let i = 0; i < 32; i++) codes.push(await appCodeOf(t.client(bad, { 'x-forwarded-for': '198.51.100.23' }).accounts.me.query()));
+    for (let i = 0; i < 32; i++)
+      codes.push(await appCodeOf(t.client(bad, { 'x-forwarded-for': '198.51.100.23' }).accounts.me.query()));
     expect(codes[0]).toBe('AUTH_API_KEY_INVALID');
     expect(codes.at(-1)).toBe('AUTH_TOO_MANY_ATTEMPTS');
     // Another address is not affected.

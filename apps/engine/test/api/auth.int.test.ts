@@ -12,25 +12,29 @@ describe('sign up and sign in', () => {
     const alice = await t.signUp('alice');
     expect(alice.role).toBe('OWNER');
     expect(alice.tenant.tier).toBe('FREE');
-    const signed = await t.client().auth.signIn.mutate({ email: alice.user.email.toUpperCase(), password: alice.password });
+    const signed = await t
+      .client()
+      .auth.signIn.mutate({ email: alice.user.email.toUpperCase(), password: alice.password });
     expect(signed.user.id).toBe(alice.user.id);
     expect(signed.tenant.id).toBe(alice.tenant.id);
   });
 
   it('gives the same error for a wrong password and an unknown email', async () => {
     const bob = await t.signUp('bob');
-    expect(await appCodeOf(t.client().auth.signIn.mutate({ email: bob.user.email, password: 'wrong-password' }))).toBe(
-      'AUTH_INVALID_CREDENTIALS',
-    );
-    expect(await appCodeOf(t.client().auth.signIn.mutate({ email: 'nobody@example.test', password: 'whatever1' }))).toBe(
-      'AUTH_INVALID_CREDENTIALS',
-    );
+    expect(
+      await appCodeOf(t.client().auth.signIn.mutate({ email: bob.user.email, password: 'wrong-password' })),
+    ).toBe('AUTH_INVALID_CREDENTIALS');
+    expect(
+      await appCodeOf(t.client().auth.signIn.mutate({ email: 'nobody@example.test', password: 'whatever1' })),
+    ).toBe('AUTH_INVALID_CREDENTIALS');
   });
 
   it('refuses a second account with the same email', async () => {
     const carol = await t.signUp('carol');
     expect(
-      await appCodeOf(t.client().auth.signUp.mutate({ email: carol.user.email, password: 'another-password' })),
+      await appCodeOf(
+        t.client().auth.signUp.mutate({ email: carol.user.email, password: 'another-password' }),
+      ),
     ).toBe('ACCOUNT_EMAIL_TAKEN');
   });
 
@@ -40,8 +44,8 @@ describe('sign up and sign in', () => {
     ['role', { role: 'OWNER' }],
   ])('rejects sign-up input that tries to set %s', async (_field, extra) => {
     const input = { email: `strict-${Math.random()}@example.test`, password: 'long-enough-pw', ...extra };
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately sending what the types forbid
-    expect(await appCodeOf(t.client().auth.signUp.mutate(input as any))).toBe('VALIDATION_FAILED');
+    // Deliberately sending what the types forbid.
+    expect(await appCodeOf(t.client().auth.signUp.mutate(input as never))).toBe('VALIDATION_FAILED');
   });
 
   it('explains which field is wrong', async () => {
@@ -56,15 +60,16 @@ describe('sign up and sign in', () => {
 
   it('rate-limits repeated failed sign-ins for one email from one address', async () => {
     const dave = await t.signUp('dave');
-    const attempt = () => t.client().auth.signIn.mutate({ email: dave.user.email, password: 'wrong-password' });
+    const attempt = () =>
+      t.client().auth.signIn.mutate({ email: dave.user.email, password: 'wrong-password' });
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) codes.push(await appCodeOf(attempt()));
     expect(codes.slice(0, 10).every((c) => c === 'AUTH_INVALID_CREDENTIALS')).toBe(true);
     expect(codes.at(-1)).toBe('AUTH_TOO_MANY_ATTEMPTS');
     // Even the right password is refused while blocked: the limiter is checked before the password.
-    expect(await appCodeOf(t.client().auth.signIn.mutate({ email: dave.user.email, password: dave.password }))).toBe(
-      'AUTH_TOO_MANY_ATTEMPTS',
-    );
+    expect(
+      await appCodeOf(t.client().auth.signIn.mutate({ email: dave.user.email, password: dave.password })),
+    ).toBe('AUTH_TOO_MANY_ATTEMPTS');
   });
 
   it('refuses calls without a credential, with a tampered session token, and for a deleted membership', async () => {

@@ -30,7 +30,11 @@ describe('operational endpoints', () => {
     const pre = (origin: string) =>
       fetch(`${t.url}/accounts.me`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
       });
     const ok = await pre('http://dashboard.test');
     expect(ok.status).toBe(204);

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { type BusMessage, type ConsumerSpec, type MessageBus, streamNames, subjects, topics, type Trade } from '@qt/shared';
+import {
+  type BusMessage,
+  type ConsumerSpec,
+  type MessageBus,
+  streamNames,
+  subjects,
+  type Trade,
+  topics,
+} from '@qt/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 export interface BusUnderTest {
@@ -69,11 +77,17 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       const binance: string[] = [];
       const btc: string[] = [];
       await bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => void all.push(m));
-      await bus.subscribe(topics.marketTrades, 'market.trades.binance.*', (m) => void binance.push(m.subject));
+      await bus.subscribe(
+        topics.marketTrades,
+        'market.trades.binance.*',
+        (m) => void binance.push(m.subject),
+      );
       await bus.subscribe(topics.marketTrades, 'market.trades.*.BTC-USDT', (m) => void btc.push(m.subject));
       const a = trade('BTC-USDT', 'binance');
       const b = trade('ETH-USDT', 'okx');
-      await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), a, { msgId: 'm-a' });
+      await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), a, {
+        msgId: 'm-a',
+      });
       await bus.publish(topics.marketTrades, subjects.marketTrades('okx', 'ETH-USDT'), b);
       await waitFor(() => all.length === 2, 5_000, 'two messages');
       await settle();
@@ -90,8 +104,12 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       await bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => void got.push(m.data.tradeId));
       const x = trade();
       const subject = subjects.marketTrades(x.venue, x.symbol);
-      const first = await bus.publish(topics.marketTrades, subject, x, { msgId: `binance:BTC-USDT:${x.tradeId}` });
-      const again = await bus.publish(topics.marketTrades, subject, x, { msgId: `binance:BTC-USDT:${x.tradeId}` });
+      const first = await bus.publish(topics.marketTrades, subject, x, {
+        msgId: `binance:BTC-USDT:${x.tradeId}`,
+      });
+      const again = await bus.publish(topics.marketTrades, subject, x, {
+        msgId: `binance:BTC-USDT:${x.tradeId}`,
+      });
       expect(first.duplicate).toBe(false);
       expect(again).toEqual({ stream: streamNames.marketTrades, seq: first.seq, duplicate: true });
       const seen: string[] = [];
@@ -103,11 +121,21 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
 
     it('refuses subjects and patterns that are malformed or outside the topic', async () => {
       const x = trade();
-      await expect(bus.publish(topics.marketTrades, 'market.trades.binance.*', x)).rejects.toMatchObject({ code: 'BUS_SUBJECT_INVALID' });
-      await expect(bus.publish(topics.marketTrades, 'market.klines.binance.BTC-USDT.1m', x)).rejects.toMatchObject({ code: 'BUS_SUBJECT_INVALID' });
-      await expect(bus.publish(topics.marketTrades, 'market.trades.bin ance.BTC', x)).rejects.toMatchObject({ code: 'BUS_SUBJECT_INVALID' });
-      await expect(bus.subscribe(topics.marketTrades, '>', () => {})).rejects.toMatchObject({ code: 'BUS_SUBJECT_INVALID' });
-      await expect(bus.subscribe(topics.marketTrades, 'market.*.binance.BTC-USDT', () => {})).rejects.toMatchObject({ code: 'BUS_SUBJECT_INVALID' });
+      await expect(bus.publish(topics.marketTrades, 'market.trades.binance.*', x)).rejects.toMatchObject({
+        code: 'BUS_SUBJECT_INVALID',
+      });
+      await expect(
+        bus.publish(topics.marketTrades, 'market.klines.binance.BTC-USDT.1m', x),
+      ).rejects.toMatchObject({ code: 'BUS_SUBJECT_INVALID' });
+      await expect(bus.publish(topics.marketTrades, 'market.trades.bin ance.BTC', x)).rejects.toMatchObject({
+        code: 'BUS_SUBJECT_INVALID',
+      });
+      await expect(bus.subscribe(topics.marketTrades, '>', () => {})).rejects.toMatchObject({
+        code: 'BUS_SUBJECT_INVALID',
+      });
+      await expect(
+        bus.subscribe(topics.marketTrades, 'market.*.binance.BTC-USDT', () => {}),
+      ).rejects.toMatchObject({ code: 'BUS_SUBJECT_INVALID' });
       expect(() => subjects.marketTrades('binance', 'BTC.USDT')).toThrow(/invalid subject token/);
       expect(() => subjects.marketTrades('binance', '*')).toThrow(/invalid subject token/);
     });
@@ -129,7 +157,9 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
 
     it('refuses a message larger than the stream allows', async () => {
       const huge = trade('BTC-USDT', 'binance', { venueSymbol: 'X'.repeat(2 * 1024 * 1024) });
-      await expect(bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), huge)).rejects.toMatchObject({
+      await expect(
+        bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), huge),
+      ).rejects.toMatchObject({
         code: 'BUS_MESSAGE_TOO_LARGE',
       });
     });
@@ -142,7 +172,11 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
         sent.push(x);
         await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
       }
-      await bus.publish(topics.marketTrades, subjects.marketTrades('okx', 'BTC-USDT'), trade('BTC-USDT', 'okx'));
+      await bus.publish(
+        topics.marketTrades,
+        subjects.marketTrades('okx', 'BTC-USDT'),
+        trade('BTC-USDT', 'okx'),
+      );
       const got: BusMessage<Trade>[] = [];
       const sub = await bus.consume(topics.marketTrades, spec, (m) => void got.push(m));
       await waitFor(() => got.length === 5, 5_000, 'five messages');
@@ -153,7 +187,8 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       await sub.unsubscribe();
 
       const later = [trade(), trade()];
-      for (const x of later) await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
+      for (const x of later)
+        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
       const resumed: Trade[] = [];
       const sub2 = await bus.consume(topics.marketTrades, spec, (m) => void resumed.push(m.data));
       await waitFor(() => resumed.length === 2, 5_000, 'the two new messages');
@@ -178,8 +213,13 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       const flaky = trade('BTC-USDT', 'binance', { quantity: '2' });
       const poison = trade('BTC-USDT', 'binance', { quantity: '13' });
       const fine = trade();
-      for (const x of [flaky, poison, fine]) await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
-      await waitFor(() => done.length === 2 && (attempts.get(poison.tradeId)?.length ?? 0) === 3, 10_000, 'redeliveries');
+      for (const x of [flaky, poison, fine])
+        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
+      await waitFor(
+        () => done.length === 2 && (attempts.get(poison.tradeId)?.length ?? 0) === 3,
+        10_000,
+        'redeliveries',
+      );
       await settle(600);
       expect(attempts.get(flaky.tradeId)).toEqual([1, 2]);
       expect(attempts.get(poison.tradeId)).toEqual([1, 2, 3]);
@@ -209,7 +249,9 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
 
     it('refuses to publish after close', async () => {
       await bus.close();
-      await expect(bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), trade())).rejects.toMatchObject({
+      await expect(
+        bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), trade()),
+      ).rejects.toMatchObject({
         code: 'BUS_CLOSED',
       });
       expect(bus.health().connected).toBe(false);

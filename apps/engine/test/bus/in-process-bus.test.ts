@@ -1,4 +1,4 @@
-import { ManualClock, liveClock, type StreamSpec, streamNames, subjects, topics } from '@qt/shared';
+import { liveClock, ManualClock, type StreamSpec, streamNames, subjects, topics } from '@qt/shared';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../src/bus/in-process-bus.ts';
@@ -22,19 +22,34 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
   it('discard old: keeps the newest maxMsgs', async () => {
     const bus = new InProcessBus({ streams: small({ maxMsgs: 3 }), clock: liveClock, logger });
     for (let i = 0; i < 5; i++) await bus.publish(topics.marketTrades, subject, trade());
-    expect(bus.streamInfo(streamNames.marketTrades)).toEqual({ lastSeq: 5, firstSeq: 3, messages: 3, dropped: 2 });
+    expect(bus.streamInfo(streamNames.marketTrades)).toEqual({
+      lastSeq: 5,
+      firstSeq: 3,
+      messages: 3,
+      dropped: 2,
+    });
   });
 
   it('discard new: refuses the publish when full', async () => {
-    const bus = new InProcessBus({ streams: small({ maxMsgs: 2, discard: 'new' }), clock: liveClock, logger });
+    const bus = new InProcessBus({
+      streams: small({ maxMsgs: 2, discard: 'new' }),
+      clock: liveClock,
+      logger,
+    });
     await bus.publish(topics.marketTrades, subject, trade());
     await bus.publish(topics.marketTrades, subject, trade());
-    await expect(bus.publish(topics.marketTrades, subject, trade())).rejects.toMatchObject({ code: 'BUS_STREAM_FULL' });
+    await expect(bus.publish(topics.marketTrades, subject, trade())).rejects.toMatchObject({
+      code: 'BUS_STREAM_FULL',
+    });
   });
 
   it('expires messages by age and msgIds by the duplicate window, on the injected clock', async () => {
     const clock = new ManualClock(1_000_000);
-    const bus = new InProcessBus({ streams: small({ maxAgeMs: 60_000, duplicateWindowMs: 10_000 }), clock, logger });
+    const bus = new InProcessBus({
+      streams: small({ maxAgeMs: 60_000, duplicateWindowMs: 10_000 }),
+      clock,
+      logger,
+    });
     const x = trade();
     expect((await bus.publish(topics.marketTrades, subject, x, { msgId: 'id-1' })).duplicate).toBe(false);
     clock.advance(9_999);
@@ -50,7 +65,15 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
     const bus = new InProcessBus({ streams: streamSpecs, clock: liveClock, logger });
     await bus.publish(topics.marketTrades, subject, trade());
     const got: string[] = [];
-    const spec = { durable: 'only-new', stream: streamNames.marketTrades, filterSubject: 'market.trades.>', deliver: 'new' as const, ackWaitMs: 1_000, maxDeliver: 2, maxAckPending: 10 };
+    const spec = {
+      durable: 'only-new',
+      stream: streamNames.marketTrades,
+      filterSubject: 'market.trades.>',
+      deliver: 'new' as const,
+      ackWaitMs: 1_000,
+      maxDeliver: 2,
+      maxAckPending: 10,
+    };
     await bus.consume(topics.marketTrades, spec, (m) => void got.push(m.data.tradeId));
     const fresh = trade();
     await bus.publish(topics.marketTrades, subject, fresh);
@@ -62,7 +85,15 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
 
   it('redelivers a message whose handler outlives the ack wait', async () => {
     const bus = new InProcessBus({ streams: streamSpecs, clock: liveClock, logger });
-    const spec = { durable: 'slow', stream: streamNames.marketTrades, filterSubject: 'market.trades.>', deliver: 'all' as const, ackWaitMs: 50, maxDeliver: 3, maxAckPending: 10 };
+    const spec = {
+      durable: 'slow',
+      stream: streamNames.marketTrades,
+      filterSubject: 'market.trades.>',
+      deliver: 'all' as const,
+      ackWaitMs: 50,
+      maxDeliver: 3,
+      maxAckPending: 10,
+    };
     const attempts: number[] = [];
     await bus.consume(topics.marketTrades, spec, async (m) => {
       attempts.push(m.deliveryCount);
@@ -76,7 +107,12 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
   });
 
   it('a live subscriber that falls too far behind loses messages instead of growing the heap', async () => {
-    const bus = new InProcessBus({ streams: streamSpecs, clock: liveClock, logger, maxPendingPerSubscriber: 10 });
+    const bus = new InProcessBus({
+      streams: streamSpecs,
+      clock: liveClock,
+      logger,
+      maxPendingPerSubscriber: 10,
+    });
     let handled = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

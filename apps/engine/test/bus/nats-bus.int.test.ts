@@ -27,7 +27,15 @@ async function deleteNamespace(ns: string): Promise<void> {
   await nc.close();
 }
 
-const connect = (ns: string, streams = small) => NatsBus.connect({ url: url as string, streams, clock: liveClock, logger, name: `qt-test-${ns}`, namespace: ns });
+const connect = (ns: string, streams = small) =>
+  NatsBus.connect({
+    url: url as string,
+    streams,
+    clock: liveClock,
+    logger,
+    name: `qt-test-${ns}`,
+    namespace: ns,
+  });
 
 // CI sets NATS_URL (see .ci/run), so this runs there; on a machine without NATS it is skipped visibly.
 describe.skipIf(!url)('NATS JetStream bus', () => {
@@ -59,7 +67,9 @@ describe.skipIf(!url)('NATS JetStream bus', () => {
       expect(info.config.duplicate_window).toBe((spec?.duplicateWindowMs ?? 0) * 1_000_000);
       expect(info.config.discard).toBe('old');
 
-      const changed = small.map((s) => (s.name === streamNames.marketTrades ? { ...s, maxAgeMs: 3_600_000 } : s));
+      const changed = small.map((s) =>
+        s.name === streamNames.marketTrades ? { ...s, maxAgeMs: 3_600_000 } : s,
+      );
       const again = await connect(ns, changed);
       const updated = await jsm.streams.info(`${ns}_${streamNames.marketTrades}`);
       expect(updated.config.max_age).toBe(3_600_000 * 1_000_000);
@@ -72,7 +82,9 @@ describe.skipIf(!url)('NATS JetStream bus', () => {
   });
 
   it('fails at start, not later, when no server answers', async () => {
-    await expect(NatsBus.connect({ url: 'nats://127.0.0.1:1', streams: small, clock: liveClock, logger, name: 'x' })).rejects.toThrow();
+    await expect(
+      NatsBus.connect({ url: 'nats://127.0.0.1:1', streams: small, clock: liveClock, logger, name: 'x' }),
+    ).rejects.toThrow();
   });
 });
 
@@ -84,7 +96,9 @@ describe.skipIf(!url || !existsSync(natsServer))('NATS JetStream bus across a se
   let storeDir = '';
   let port = 0;
   const start = async () => {
-    proc = spawn(natsServer, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
+    proc = spawn(natsServer, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 100; i++) {
       if (await canConnect(port)) return;
       await new Promise((r) => setTimeout(r, 50));
@@ -102,9 +116,23 @@ describe.skipIf(!url || !existsSync(natsServer))('NATS JetStream bus across a se
   });
 
   it('reports the outage in health, reconnects by itself, and the durable consumer resumes without loss', async () => {
-    const bus = await NatsBus.connect({ url: `nats://127.0.0.1:${port}`, streams: small, clock: liveClock, logger, name: 'restart-test' });
+    const bus = await NatsBus.connect({
+      url: `nats://127.0.0.1:${port}`,
+      streams: small,
+      clock: liveClock,
+      logger,
+      name: 'restart-test',
+    });
     const got: string[] = [];
-    const spec = { durable: 'restart', stream: streamNames.marketTrades, filterSubject: 'market.trades.>', deliver: 'all' as const, ackWaitMs: 2_000, maxDeliver: 5, maxAckPending: 100 };
+    const spec = {
+      durable: 'restart',
+      stream: streamNames.marketTrades,
+      filterSubject: 'market.trades.>',
+      deliver: 'all' as const,
+      ackWaitMs: 2_000,
+      maxDeliver: 5,
+      maxAckPending: 100,
+    };
     await bus.consume(topics.marketTrades, spec, (m) => void got.push(m.data.tradeId));
     const first = trade();
     await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), first);

@@ -9,8 +9,8 @@ import { type Clock, liveClock, type SignedIn } from '@qt/shared';
 import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
-import type { EngineConfig } from '../../src/config/config-schema.ts';
 import { NatsBus } from '../../src/bus/nats/nats-bus.ts';
+import type { EngineConfig } from '../../src/config/config-schema.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { type Engine, startEngine } from '../../src/engine.ts';
 
@@ -19,8 +19,14 @@ export interface TestEngine {
   url: string;
   sessionSecret: string;
   /** A client sending `credential` (a session token or an API key) as the bearer. */
-  client(credential?: string | null, headers?: Record<string, string>): ReturnType<typeof createTRPCClient<AppRouter>>;
-  wsClient(credential?: string | null): { client: ReturnType<typeof createTRPCClient<AppRouter>>; close(): Promise<void> };
+  client(
+    credential?: string | null,
+    headers?: Record<string, string>,
+  ): ReturnType<typeof createTRPCClient<AppRouter>>;
+  wsClient(credential?: string | null): {
+    client: ReturnType<typeof createTRPCClient<AppRouter>>;
+    close(): Promise<void>;
+  };
   /** Signs up a fresh person (unique email) and returns them with a session token, as the web app would. */
   signUp(name?: string): Promise<SignedIn & { token: string; password: string }>;
   sessionToken(userId: string, tenantId: string): Promise<string>;
@@ -58,7 +64,11 @@ export async function startTestEngine(
       ...overrides,
     },
   });
-  const engine = await startEngine({ config, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock });
+  const engine = await startEngine({
+    config,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    clock,
+  });
   const url = `${engine.server.url}/trpc`;
 
   const client: TestEngine['client'] = (credential, headers = {}) =>
@@ -89,7 +99,10 @@ export async function startTestEngine(
         // Node 20 has no global WebSocket; scripts on Node 20 pass `ws` the same way.
         WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
       });
-      return { client: createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] }), close: () => ws.close() };
+      return {
+        client: createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] }),
+        close: () => ws.close(),
+      };
     },
     async signUp(name = 'trader') {
       n += 1;

@@ -1,6 +1,6 @@
+import { AppError } from '@qt/shared';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '@qt/shared';
 
 /**
  * Counts failed authentication attempts (wrong password, unknown or revoked API key) per key (an IP, or

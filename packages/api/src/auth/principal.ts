@@ -1,4 +1,4 @@
-import { AppError, type ApiKeyScope, type Role, type TenantView } from '@qt/shared';
+import { type ApiKeyScope, AppError, type Role, type TenantView } from '@qt/shared';
 
 /**
  * Who is calling, after authentication. Both ways in (a dashboard session, an API key) end in the same
@@ -28,11 +28,19 @@ export function scopesForRole(role: Role): readonly ApiKeyScope[] {
 export function requireScope(principal: Principal, scope: ApiKeyScope): void {
   if (principal.scopes.includes(scope)) return;
   if (principal.via === 'apiKey') {
-    throw new AppError('AUTH_FORBIDDEN_SCOPE', `This API key lacks the "${scope}" scope. Create a key with it.`, {
-      required: scope,
-    });
+    throw new AppError(
+      'AUTH_FORBIDDEN_SCOPE',
+      `This API key lacks the "${scope}" scope. Create a key with it.`,
+      {
+        required: scope,
+      },
+    );
   }
-  throw new AppError('AUTH_FORBIDDEN_ROLE', `Your role (${principal.role}) cannot do this. Ask a tenant admin.`, {
-    required: scope,
-  });
+  throw new AppError(
+    'AUTH_FORBIDDEN_ROLE',
+    `Your role (${principal.role}) cannot do this. Ask a tenant admin.`,
+    {
+      required: scope,
+    },
+  );
 }

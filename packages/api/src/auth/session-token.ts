@@ -1,5 +1,5 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
 import { AppError } from '@qt/shared';
+import { errors, jwtVerify, SignJWT } from 'jose';
 
 /**
  * The dashboard's way in. The web server (which owns the next-auth session cookie) mints a short-lived
@@ -37,7 +37,11 @@ export async function signSessionToken(
     .sign(keyOf(secret));
 }
 
-export async function verifySessionToken(token: string, secret: string, nowMs: number): Promise<SessionClaims> {
+export async function verifySessionToken(
+  token: string,
+  secret: string,
+  nowMs: number,
+): Promise<SessionClaims> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), {
       issuer: SESSION_ISSUER,

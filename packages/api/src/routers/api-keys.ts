@@ -8,7 +8,9 @@ export const apiKeysRouter = router({
     .input(createApiKeyInput)
     .output(createdApiKeySchema)
     .mutation(({ ctx, input }) => createApiKey(ctx.deps, ctx.principal, input)),
-  list: manageProcedure.output(z.array(apiKeySchema)).query(({ ctx }) => listApiKeys(ctx.deps, ctx.principal)),
+  list: manageProcedure
+    .output(z.array(apiKeySchema))
+    .query(({ ctx }) => listApiKeys(ctx.deps, ctx.principal)),
   revoke: manageProcedure
     .input(idInput)
     .output(apiKeySchema)

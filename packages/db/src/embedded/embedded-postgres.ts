@@ -67,7 +67,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       await server.start();
     } catch (err) {
       const detail = err instanceof Error ? err.message : recent.join('\n');
-      throw new Error(`embedded postgres did not start in ${dataDir} (port ${port}):\n${detail}`, { cause: err });
+      throw new Error(`embedded postgres did not start in ${dataDir} (port ${port}):\n${detail}`, {
+        cause: err,
+      });
     }
   }
 
@@ -134,7 +136,8 @@ function isOurServer(pid: number, dataDir: string): boolean {
 async function waitForExit(pid: number, dataDir: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (existsSync(`${dataDir}/postmaster.pid`) && isOurServer(pid, dataDir)) {
-    if (Date.now() > deadline) throw new Error(`embedded postgres (pid ${pid}) did not stop within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`embedded postgres (pid ${pid}) did not stop within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -3,7 +3,11 @@ import pg from 'pg';
 import { defaultMigrationsDir, type MigrationFile, readMigrations } from './read-migrations.ts';
 import { splitStatements } from './split-statements.ts';
 
-export type MigrationErrorCode = 'MIGRATION_MODIFIED' | 'MIGRATION_UNFINISHED' | 'MIGRATION_UNKNOWN' | 'MIGRATION_FAILED';
+export type MigrationErrorCode =
+  | 'MIGRATION_MODIFIED'
+  | 'MIGRATION_UNFINISHED'
+  | 'MIGRATION_UNKNOWN'
+  | 'MIGRATION_FAILED';
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
@@ -141,6 +145,8 @@ async function applyOne(client: pg.Client, m: MigrationFile): Promise<void> {
     }
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new MigrationError('MIGRATION_FAILED', `Migration ${m.name} failed: ${reason}`, m.name, { cause: err });
+    throw new MigrationError('MIGRATION_FAILED', `Migration ${m.name} failed: ${reason}`, m.name, {
+      cause: err,
+    });
   }
 }

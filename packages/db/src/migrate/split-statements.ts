@@ -36,11 +36,13 @@ export function splitStatements(sql: string): string[] {
       }
     } else if (ch === "'" || ch === '"') {
       meaningful = true;
-      const escapes = ch === "'" && i > 0 && /[eE]/.test(sql[i - 1] as string) && !/\w/.test(sql[i - 2] ?? ' ');
+      const escapes =
+        ch === "'" && i > 0 && /[eE]/.test(sql[i - 1] as string) && !/\w/.test(sql[i - 2] ?? ' ');
       i++;
       while (i < sql.length) {
         if (escapes && sql[i] === '\\') i += 2;
-        else if (sql[i] === ch && sql[i + 1] === ch) i += 2; // '' or "" inside
+        else if (sql[i] === ch && sql[i + 1] === ch)
+          i += 2; // '' or "" inside
         else if (sql[i] === ch) break;
         else i++;
       }

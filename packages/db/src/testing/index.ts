@@ -43,7 +43,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         await c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
         return;
       } catch (err) {
-        if (attempt >= 50 || !String((err as Error).message).includes('being accessed by other users')) throw err;
+        if (attempt >= 50 || !String((err as Error).message).includes('being accessed by other users'))
+          throw err;
         await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
       }
     }

@@ -101,7 +101,13 @@ export interface MessageBus {
 export class BusError extends Error {
   override readonly name = 'BusError';
   constructor(
-    readonly code: 'BUS_CLOSED' | 'BUS_SUBJECT_INVALID' | 'BUS_STREAM_FULL' | 'BUS_MESSAGE_TOO_LARGE' | 'BUS_UNKNOWN_STREAM' | 'BUS_PUBLISH_FAILED',
+    readonly code:
+      | 'BUS_CLOSED'
+      | 'BUS_SUBJECT_INVALID'
+      | 'BUS_STREAM_FULL'
+      | 'BUS_MESSAGE_TOO_LARGE'
+      | 'BUS_UNKNOWN_STREAM'
+      | 'BUS_PUBLISH_FAILED',
     message: string,
     options?: { cause?: unknown },
   ) {

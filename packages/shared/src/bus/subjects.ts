@@ -13,7 +13,9 @@ export class SubjectTokenError extends Error {
     readonly part: string,
     readonly value: string,
   ) {
-    super(`invalid subject token for ${part}: ${JSON.stringify(value)} (allowed: A-Z a-z 0-9 _ -, 1-64 chars)`);
+    super(
+      `invalid subject token for ${part}: ${JSON.stringify(value)} (allowed: A-Z a-z 0-9 _ -, 1-64 chars)`,
+    );
   }
 }
 

@@ -37,10 +37,25 @@ export function streamConfig(spec: StreamSpec, ns: Namespace, replicas: number):
 }
 
 /** The limits that `streams.update` may change; a difference in them is applied at start. */
-const UPDATABLE: (keyof StreamConfig)[] = ['subjects', 'discard', 'max_age', 'max_bytes', 'max_msgs', 'max_msg_size', 'duplicate_window', 'num_replicas'];
+const UPDATABLE: (keyof StreamConfig)[] = [
+  'subjects',
+  'discard',
+  'max_age',
+  'max_bytes',
+  'max_msgs',
+  'max_msg_size',
+  'duplicate_window',
+  'num_replicas',
+];
 
 /** Creates each declared stream, or updates its limits when the code's declaration changed. */
-export async function ensureStreams(jsm: JetStreamManager, specs: readonly StreamSpec[], ns: Namespace, replicas: number, logger: Logger): Promise<void> {
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  specs: readonly StreamSpec[],
+  ns: Namespace,
+  replicas: number,
+  logger: Logger,
+): Promise<void> {
   for (const spec of specs) {
     const want = streamConfig(spec, ns, replicas);
     const have = await jsm.streams.info(want.name).catch((err: unknown) => {
@@ -53,7 +68,9 @@ export async function ensureStreams(jsm: JetStreamManager, specs: readonly Strea
       continue;
     }
     if (have.config.storage !== want.storage) {
-      throw new Error(`stream ${want.name} exists with storage ${have.config.storage}; the code declares ${want.storage} (storage cannot be changed in place)`);
+      throw new Error(
+        `stream ${want.name} exists with storage ${have.config.storage}; the code declares ${want.storage} (storage cannot be changed in place)`,
+      );
     }
     const changed = UPDATABLE.filter((k) => JSON.stringify(have.config[k]) !== JSON.stringify(want[k]));
     if (changed.length > 0) {
@@ -76,7 +93,11 @@ export function consumerConfig(spec: ConsumerSpec, ns: Namespace): Partial<Consu
 }
 
 /** Creates the durable consumer or updates what may change (ack wait, deliveries, pending). */
-export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec, ns: Namespace): Promise<void> {
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  spec: ConsumerSpec,
+  ns: Namespace,
+): Promise<void> {
   const stream = ns.stream(spec.stream);
   const want = consumerConfig(spec, ns);
   const have = await jsm.consumers.info(stream, spec.durable).catch((err: unknown) => {
@@ -88,12 +109,15 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec, 
     return;
   }
   if (have.config.filter_subject !== want.filter_subject) {
-    throw new Error(`consumer ${spec.durable} on ${stream} filters ${have.config.filter_subject}; the code declares ${want.filter_subject}. Delete it or use a new durable name.`);
+    throw new Error(
+      `consumer ${spec.durable} on ${stream} filters ${have.config.filter_subject}; the code declares ${want.filter_subject}. Delete it or use a new durable name.`,
+    );
   }
   const delta: Partial<ConsumerConfig> = {};
   if (have.config.ack_wait !== want.ack_wait) delta.ack_wait = want.ack_wait as number;
   if (have.config.max_deliver !== want.max_deliver) delta.max_deliver = want.max_deliver as number;
-  if (have.config.max_ack_pending !== want.max_ack_pending) delta.max_ack_pending = want.max_ack_pending as number;
+  if (have.config.max_ack_pending !== want.max_ack_pending)
+    delta.max_ack_pending = want.max_ack_pending as number;
   if (Object.keys(delta).length > 0) await jsm.consumers.update(stream, spec.durable, delta);
 }
 

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type JetStreamClient, JetStreamApiError, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
 import { connect, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import {
   BusError,
@@ -77,13 +84,18 @@ export class NatsBus implements MessageBus {
     try {
       const version = nc.info?.version ?? '0.0.0';
       if (!versionAtLeast(version, MIN_SERVER_VERSION)) {
-        throw new Error(`NATS server ${version} is too old: JetStream features used here need ${MIN_SERVER_VERSION} or newer`);
+        throw new Error(
+          `NATS server ${version} is too old: JetStream features used here need ${MIN_SERVER_VERSION} or newer`,
+        );
       }
       if (!nc.info?.jetstream) throw new Error('NATS server has JetStream disabled (start it with -js)');
       const jsm = await jetstreamManager(nc);
       const ns = namespace(opts.namespace ?? '');
       await ensureStreams(jsm, opts.streams, ns, opts.streamReplicas ?? 1, opts.logger);
-      opts.logger.info({ server: version, streams: opts.streams.map((s) => ns.stream(s.name)) }, 'nats jetstream bus ready');
+      opts.logger.info(
+        { server: version, streams: opts.streams.map((s) => ns.stream(s.name)) },
+        'nats jetstream bus ready',
+      );
       return new NatsBus(nc, jetstream(nc, { timeout: opts.publishTimeoutMs ?? 5_000 }), jsm, ns, opts);
     } catch (err) {
       await nc.close();
@@ -98,12 +110,18 @@ export class NatsBus implements MessageBus {
     if (!spec) throw new BusError('BUS_UNKNOWN_STREAM', `no stream ${topic.stream} is declared`);
     const payload = encodeMessage(data);
     if (payload.byteLength > spec.maxMsgSize) {
-      throw new BusError('BUS_MESSAGE_TOO_LARGE', `${payload.byteLength} bytes exceeds ${spec.name}'s limit of ${spec.maxMsgSize}`);
+      throw new BusError(
+        'BUS_MESSAGE_TOO_LARGE',
+        `${payload.byteLength} bytes exceeds ${spec.name}'s limit of ${spec.maxMsgSize}`,
+      );
     }
     const h = headers();
     h.set(PUBLISHED_AT, String(this.opts.clock.now()));
     try {
-      const ack = await this.js.publish(this.ns.subject(subject), payload, { msgID: opts?.msgId ?? randomUUID(), headers: h });
+      const ack = await this.js.publish(this.ns.subject(subject), payload, {
+        msgID: opts?.msgId ?? randomUUID(),
+        headers: h,
+      });
       return { stream: spec.name, seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
       throw publishError(err, spec.name);
@@ -114,7 +132,15 @@ export class NatsBus implements MessageBus {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
     checkPattern(topic, pattern);
     const queue = new OrderedQueue<Msg>(this.opts.maxPendingPerSubscriber ?? 65_536, async (m) => {
-      const msg = this.#toMessage(topic, m.subject, m.data, m.headers?.get('Nats-Msg-Id') ?? '', 0, 1, m.headers?.get(PUBLISHED_AT));
+      const msg = this.#toMessage(
+        topic,
+        m.subject,
+        m.data,
+        m.headers?.get('Nats-Msg-Id') ?? '',
+        0,
+        1,
+        m.headers?.get(PUBLISHED_AT),
+      );
       if (!msg) return;
       try {
         await handler(msg);
@@ -122,7 +148,10 @@ export class NatsBus implements MessageBus {
         this.opts.logger.warn({ err: errText(err), subject: msg.subject }, 'live subscriber failed');
       }
     });
-    const sub = this.nc.subscribe(this.ns.subject(pattern), { callback: (err, m) => (err ? this.opts.logger.warn({ err: err.message }, 'subscription error') : queue.push(m)) });
+    const sub = this.nc.subscribe(this.ns.subject(pattern), {
+      callback: (err, m) =>
+        err ? this.opts.logger.warn({ err: err.message }, 'subscription error') : queue.push(m),
+    });
     const handle: Subscription = {
       unsubscribe: async () => {
         this.#subs.delete(handle);
@@ -136,14 +165,20 @@ export class NatsBus implements MessageBus {
 
   async consume<T>(topic: Topic<T>, spec: ConsumerSpec, handler: MessageHandler<T>): Promise<Subscription> {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
-    if (spec.stream !== topic.stream) throw new BusError('BUS_UNKNOWN_STREAM', `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`);
+    if (spec.stream !== topic.stream)
+      throw new BusError(
+        'BUS_UNKNOWN_STREAM',
+        `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`,
+      );
     checkPattern(topic, spec.filterSubject);
     await ensureConsumer(this.jsm, spec, this.ns);
     const consumer = await this.js.consumers.get(this.ns.stream(spec.stream), spec.durable);
     const messages = await consumer.consume({ max_messages: Math.min(spec.maxAckPending, 512) });
     const loop = (async () => {
       for await (const m of messages) await this.#handleDurable(topic, spec, m, handler);
-    })().catch((err: unknown) => this.opts.logger.error({ err: errText(err), consumer: spec.durable }, 'consumer loop ended'));
+    })().catch((err: unknown) =>
+      this.opts.logger.error({ err: errText(err), consumer: spec.durable }, 'consumer loop ended'),
+    );
     const handle: Subscription = {
       unsubscribe: async () => {
         this.#subs.delete(handle);
@@ -155,9 +190,23 @@ export class NatsBus implements MessageBus {
     return handle;
   }
 
-  async #handleDurable<T>(topic: Topic<T>, spec: ConsumerSpec, m: JsMsg, handler: MessageHandler<T>): Promise<void> {
+  async #handleDurable<T>(
+    topic: Topic<T>,
+    spec: ConsumerSpec,
+    m: JsMsg,
+    handler: MessageHandler<T>,
+  ): Promise<void> {
     const deliveryCount = m.info.deliveryCount;
-    const msg = this.#toMessage(topic, m.subject, m.data, m.headers?.get('Nats-Msg-Id') ?? '', m.seq, deliveryCount, m.headers?.get(PUBLISHED_AT), m.info.timestampNanos);
+    const msg = this.#toMessage(
+      topic,
+      m.subject,
+      m.data,
+      m.headers?.get('Nats-Msg-Id') ?? '',
+      m.seq,
+      deliveryCount,
+      m.headers?.get(PUBLISHED_AT),
+      m.info.timestampNanos,
+    );
     if (!msg) {
       m.term('schema');
       return;
@@ -168,16 +217,31 @@ export class NatsBus implements MessageBus {
     } catch (err) {
       if (deliveryCount >= spec.maxDeliver) {
         this.rejected++;
-        this.opts.logger.error({ err: errText(err), subject: msg.subject, seq: msg.seq, consumer: spec.durable }, 'message given up after max deliveries');
+        this.opts.logger.error(
+          { err: errText(err), subject: msg.subject, seq: msg.seq, consumer: spec.durable },
+          'message given up after max deliveries',
+        );
         m.term('max deliveries');
         return;
       }
-      this.opts.logger.warn({ err: errText(err), subject: msg.subject, attempt: deliveryCount, consumer: spec.durable }, 'handler failed; will redeliver');
+      this.opts.logger.warn(
+        { err: errText(err), subject: msg.subject, attempt: deliveryCount, consumer: spec.durable },
+        'handler failed; will redeliver',
+      );
       m.nak(redeliveryDelayMs(deliveryCount, spec.ackWaitMs));
     }
   }
 
-  #toMessage<T>(topic: Topic<T>, wireSubject: string, data: Uint8Array, msgId: string, seq: number, deliveryCount: number, publishedAt: string | undefined, storedNanos?: number): BusMessage<T> | undefined {
+  #toMessage<T>(
+    topic: Topic<T>,
+    wireSubject: string,
+    data: Uint8Array,
+    msgId: string,
+    seq: number,
+    deliveryCount: number,
+    publishedAt: string | undefined,
+    storedNanos?: number,
+  ): BusMessage<T> | undefined {
     const subject = this.ns.local(wireSubject);
     const decoded = decodeMessage(topic, data);
     if (!decoded.ok) {
@@ -185,7 +249,11 @@ export class NatsBus implements MessageBus {
       this.opts.logger.warn({ subject, reason: decoded.reason }, 'message rejected by its topic schema');
       return undefined;
     }
-    const timestamp = publishedAt ? Number(publishedAt) : storedNanos !== undefined ? Math.floor(storedNanos / 1e6) : 0;
+    const timestamp = publishedAt
+      ? Number(publishedAt)
+      : storedNanos !== undefined
+        ? Math.floor(storedNanos / 1e6)
+        : 0;
     return { subject, data: decoded.data, msgId, seq, deliveryCount, timestamp };
   }
 
@@ -205,11 +273,18 @@ export class NatsBus implements MessageBus {
 
   health(): BusHealth {
     const connected = this.#connected && !this.#closed && !this.nc.isClosed();
-    return { kind: this.kind, connected, rejected: this.rejected, ...(this.#detail ? { detail: this.#detail } : {}) };
+    return {
+      kind: this.kind,
+      connected,
+      rejected: this.rejected,
+      ...(this.#detail ? { detail: this.#detail } : {}),
+    };
   }
 
   /** Messages a durable consumer has not yet had acknowledged (its lag), from the server. */
-  async consumerLag(spec: ConsumerSpec): Promise<{ pending: number; ackPending: number; redelivered: number }> {
+  async consumerLag(
+    spec: ConsumerSpec,
+  ): Promise<{ pending: number; ackPending: number; redelivered: number }> {
     const info = await this.jsm.consumers.info(this.ns.stream(spec.stream), spec.durable);
     return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
   }
@@ -222,7 +297,8 @@ export class NatsBus implements MessageBus {
 
   /** Removes this namespace's streams (tests). */
   async deleteStreams(): Promise<void> {
-    for (const s of this.opts.streams) await this.jsm.streams.delete(this.ns.stream(s.name)).catch(() => false);
+    for (const s of this.opts.streams)
+      await this.jsm.streams.delete(this.ns.stream(s.name)).catch(() => false);
   }
 
   async close(): Promise<void> {
@@ -236,10 +312,18 @@ export class NatsBus implements MessageBus {
 function publishError(err: unknown, stream: string): BusError {
   const text = errText(err);
   if (err instanceof JetStreamApiError && /maximum (messages|bytes)/i.test(text)) {
-    return new BusError('BUS_STREAM_FULL', `stream ${stream} is full (discard: new): ${text}`, { cause: err });
+    return new BusError('BUS_STREAM_FULL', `stream ${stream} is full (discard: new): ${text}`, {
+      cause: err,
+    });
   }
-  if (/no responders/i.test(text)) return new BusError('BUS_UNKNOWN_STREAM', `no JetStream stream accepts this subject (${stream} missing?)`, { cause: err });
-  if (/maximum payload|message size/i.test(text)) return new BusError('BUS_MESSAGE_TOO_LARGE', text, { cause: err });
+  if (/no responders/i.test(text))
+    return new BusError(
+      'BUS_UNKNOWN_STREAM',
+      `no JetStream stream accepts this subject (${stream} missing?)`,
+      { cause: err },
+    );
+  if (/maximum payload|message size/i.test(text))
+    return new BusError('BUS_MESSAGE_TOO_LARGE', text, { cause: err });
   return new BusError('BUS_PUBLISH_FAILED', `publish to ${stream} failed: ${text}`, { cause: err });
 }
 

@@ -1,6 +1,6 @@
 import { AppError } from '@qt/shared';
-import type { SessionClaims } from '../../auth/session-token.ts';
 import { type Principal, scopesForRole } from '../../auth/principal.ts';
+import type { SessionClaims } from '../../auth/session-token.ts';
 import type { ApiDeps } from '../../context.ts';
 import { toTenantView } from './views.ts';
 

@@ -9,7 +9,10 @@ const LAST_USED_WRITE_EVERY_MS = 60_000;
 const lastUsedWritten = new Map<string, number>();
 
 const invalid = () =>
-  new AppError('AUTH_API_KEY_INVALID', 'The API key is not valid. Check it, or create a new one in Settings.');
+  new AppError(
+    'AUTH_API_KEY_INVALID',
+    'The API key is not valid. Check it, or create a new one in Settings.',
+  );
 
 /**
  * An API key -> a principal. The key's effective scopes are its own scopes intersected with what its
@@ -20,14 +23,18 @@ export async function authenticateApiKey(deps: ApiDeps, key: string): Promise<Pr
   const row = parsed
     ? await deps.db.apiKey.findUnique({
         where: { prefix: parsed.prefix },
-        include: { tenant: true, createdBy: { select: { memberships: { select: { tenantId: true, role: true } } } } },
+        include: {
+          tenant: true,
+          createdBy: { select: { memberships: { select: { tenantId: true, role: true } } } },
+        },
       })
     : null;
   // Always one constant-time compare, found or not, so timing does not tell which prefixes exist.
   if (!apiKeyMatches(key, row?.hash ?? null) || !row) throw invalid();
 
   const now = deps.clock.now();
-  if (row.revokedAt) throw new AppError('AUTH_API_KEY_REVOKED', 'This API key was revoked. Create a new one.');
+  if (row.revokedAt)
+    throw new AppError('AUTH_API_KEY_REVOKED', 'This API key was revoked. Create a new one.');
   if (row.expiresAt && row.expiresAt.getTime() <= now) {
     throw new AppError('AUTH_API_KEY_EXPIRED', 'This API key has expired. Create a new one.');
   }

@@ -1,4 +1,4 @@
-import { AppError, type ApiKeyView, type CreateApiKeyInput, notFound } from '@qt/shared';
+import { type ApiKeyView, AppError, type CreateApiKeyInput, notFound } from '@qt/shared';
 import { generateApiKey } from '../../auth/api-key-token.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { ApiDeps } from '../../context.ts';
@@ -14,9 +14,13 @@ export async function createApiKey(
 ): Promise<{ apiKey: ApiKeyView; secret: string }> {
   const excess = input.scopes.filter((s) => !principal.scopes.includes(s));
   if (excess.length > 0) {
-    throw new AppError('AUTH_FORBIDDEN_SCOPE', `You cannot grant scopes you do not hold: ${excess.join(', ')}.`, {
-      excess,
-    });
+    throw new AppError(
+      'AUTH_FORBIDDEN_SCOPE',
+      `You cannot grant scopes you do not hold: ${excess.join(', ')}.`,
+      {
+        excess,
+      },
+    );
   }
   if (!principal.userId) throw new AppError('AUTH_REQUIRED', 'A key must be created on behalf of a person.');
   const { key, prefix, hash } = generateApiKey();
