@@ -91,6 +91,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
     }
 
     const metrics = new EngineMetrics({ service: 'engine' });
+    metrics.trackBus(() => bus.health());
     const health = async (): Promise<HealthReport> => {
       const components: HealthReport['components'] = {};
       components.database = await probe(() => db.$queryRaw`SELECT 1`);

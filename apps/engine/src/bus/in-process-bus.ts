@@ -52,6 +52,7 @@ export class InProcessBus implements MessageBus {
   readonly #maxPending: number;
   #closed = false;
   rejected = 0;
+  slowConsumerDrops = 0;
 
   constructor(opts: InProcessBusOptions) {
     this.#clock = opts.clock;
@@ -77,16 +78,20 @@ export class InProcessBus implements MessageBus {
   async subscribe<T>(topic: Topic<T>, pattern: string, handler: MessageHandler<T>): Promise<Subscription> {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
     checkPattern(topic, pattern);
-    const queue = new OrderedQueue<StoredMessage>(this.#maxPending, async (m) => {
-      const msg = this.#toMessage(topic, m, 1, 0);
-      if (!msg) return;
-      try {
-        await handler(msg);
-      } catch (err) {
-        // Live fan-out is at-most-once (as core NATS): a failed handler is logged, not retried.
-        this.#logger.warn({ err: errText(err), subject: m.subject }, 'live subscriber failed');
-      }
-    });
+    const queue = new OrderedQueue<StoredMessage>(
+      this.#maxPending,
+      async (m) => {
+        const msg = this.#toMessage(topic, m, 1, 0);
+        if (!msg) return;
+        try {
+          await handler(msg);
+        } catch (err) {
+          // Live fan-out is at-most-once (as core NATS): a failed handler is logged, not retried.
+          this.#logger.warn({ err: errText(err), subject: m.subject }, 'live subscriber failed');
+        }
+      },
+      () => this.slowConsumerDrops++,
+    );
     const sub = { pattern, queue };
     this.#live.add(sub);
     return {
@@ -148,7 +153,13 @@ export class InProcessBus implements MessageBus {
   }
 
   health(): BusHealth {
-    return { kind: this.kind, connected: !this.#closed, rejected: this.rejected };
+    return {
+      kind: this.kind,
+      connected: !this.#closed,
+      rejected: this.rejected,
+      slowConsumerDrops: this.slowConsumerDrops,
+      reconnects: 0,
+    };
   }
 
   /** Stream state for tests and metrics. */

@@ -13,12 +13,14 @@ export class OrderedQueue<T> {
   constructor(
     private readonly maxPending: number,
     private readonly handle: (item: T) => Promise<void>,
+    private readonly onDrop: () => void = () => {},
   ) {}
 
   push(item: T): void {
     if (this.#stopped) return;
     if (this.#queue.length - this.#head >= this.maxPending) {
       this.dropped++;
+      this.onDrop();
       return;
     }
     this.#queue.push(item);

@@ -1,4 +1,5 @@
 import type { CallObservation } from '@qt/api';
+import type { BusHealth } from '@qt/shared';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -33,6 +34,33 @@ export class EngineMetrics {
       labelNames: ['component'],
       registers: [this.registry],
     });
+  }
+
+  /** Bus state, read at scrape time (the bus keeps its own counters; nothing to update on the hot path). */
+  trackBus(health: () => BusHealth): void {
+    const gauge = (name: string, help: string, read: (h: BusHealth) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['kind'],
+        registers: [this.registry],
+        collect() {
+          const h = health();
+          this.set({ kind: h.kind }, read(h));
+        },
+      });
+    gauge('qt_bus_connected', '1 while the bus is connected.', (h) => (h.connected ? 1 : 0));
+    gauge(
+      'qt_bus_rejected_messages',
+      'Messages dropped for failing their schema or exhausting deliveries (since start).',
+      (h) => h.rejected,
+    );
+    gauge(
+      'qt_bus_slow_consumer_drops',
+      'Messages live subscribers lost by falling behind (since start).',
+      (h) => h.slowConsumerDrops,
+    );
+    gauge('qt_bus_reconnects', 'Reconnections to the NATS server (since start).', (h) => h.reconnects);
   }
 
   observeCall(call: CallObservation): void {

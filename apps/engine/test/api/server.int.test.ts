@@ -24,6 +24,8 @@ describe('operational endpoints', () => {
     expect(metrics).toContain('qt_api_calls_total{path="system.version",type="query",result="ok"');
     expect(metrics).toContain('qt_api_call_duration_seconds_bucket');
     expect(metrics).toContain('qt_component_up{component="database"');
+    expect(metrics).toMatch(/qt_bus_connected\{kind="(nats|in-process)",service="engine"\} 1/);
+    expect(metrics).toContain('qt_bus_rejected_messages{');
   });
 
   it('sends CORS headers to the configured dashboard origin only', async () => {

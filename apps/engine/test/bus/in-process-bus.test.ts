@@ -125,6 +125,7 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
     await settle(50);
     // One message was already being handled when the queue filled; ten waited; the other 39 were dropped.
     expect(handled).toBe(11);
+    expect(bus.health().slowConsumerDrops).toBe(39);
     await bus.close();
   });
 });

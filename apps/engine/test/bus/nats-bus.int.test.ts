@@ -145,6 +145,7 @@ describe.skipIf(!url || !existsSync(natsServer))('NATS JetStream bus across a se
 
     await start();
     await waitFor(() => bus.health().connected, 15_000, 'reconnect');
+    expect(bus.health().reconnects).toBe(1);
     const second = trade();
     // The first publish after a reconnect may race the server's JetStream start-up; retry briefly.
     for (let i = 0; ; i++) {

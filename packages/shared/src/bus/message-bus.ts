@@ -84,6 +84,10 @@ export interface BusHealth {
   connected: boolean;
   /** Messages dropped because they failed the topic's schema or exhausted their deliveries. */
   rejected: number;
+  /** Messages a live subscriber lost because it fell too far behind. */
+  slowConsumerDrops: number;
+  /** Times the connection to the server was re-established (0 for the in-process bus). */
+  reconnects: number;
   detail?: string;
 }
 

@@ -59,6 +59,8 @@ export class NatsBus implements MessageBus {
   #closed = false;
   #detail: string | undefined;
   rejected = 0;
+  slowConsumerDrops = 0;
+  reconnects = 0;
   readonly #subs = new Set<Subscription>();
   readonly #specs: Map<string, StreamSpec>;
 
@@ -131,23 +133,27 @@ export class NatsBus implements MessageBus {
   async subscribe<T>(topic: Topic<T>, pattern: string, handler: MessageHandler<T>): Promise<Subscription> {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
     checkPattern(topic, pattern);
-    const queue = new OrderedQueue<Msg>(this.opts.maxPendingPerSubscriber ?? 65_536, async (m) => {
-      const msg = this.#toMessage(
-        topic,
-        m.subject,
-        m.data,
-        m.headers?.get('Nats-Msg-Id') ?? '',
-        0,
-        1,
-        m.headers?.get(PUBLISHED_AT),
-      );
-      if (!msg) return;
-      try {
-        await handler(msg);
-      } catch (err) {
-        this.opts.logger.warn({ err: errText(err), subject: msg.subject }, 'live subscriber failed');
-      }
-    });
+    const queue = new OrderedQueue<Msg>(
+      this.opts.maxPendingPerSubscriber ?? 65_536,
+      async (m) => {
+        const msg = this.#toMessage(
+          topic,
+          m.subject,
+          m.data,
+          m.headers?.get('Nats-Msg-Id') ?? '',
+          0,
+          1,
+          m.headers?.get(PUBLISHED_AT),
+        );
+        if (!msg) return;
+        try {
+          await handler(msg);
+        } catch (err) {
+          this.opts.logger.warn({ err: errText(err), subject: msg.subject }, 'live subscriber failed');
+        }
+      },
+      () => this.slowConsumerDrops++,
+    );
     const sub = this.nc.subscribe(this.ns.subject(pattern), {
       callback: (err, m) =>
         err ? this.opts.logger.warn({ err: err.message }, 'subscription error') : queue.push(m),
@@ -266,6 +272,7 @@ export class NatsBus implements MessageBus {
       } else if (s.type === 'reconnect') {
         this.#connected = true;
         this.#detail = undefined;
+        this.reconnects++;
         this.opts.logger.info({ server: s.server }, 'nats reconnected');
       }
     }
@@ -277,6 +284,8 @@ export class NatsBus implements MessageBus {
       kind: this.kind,
       connected,
       rejected: this.rejected,
+      slowConsumerDrops: this.slowConsumerDrops,
+      reconnects: this.reconnects,
       ...(this.#detail ? { detail: this.#detail } : {}),
     };
   }
