@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type BatchHandler,
+  type BatchOptions,
   BusError,
   type BusHealth,
   type BusMessage,
@@ -15,8 +17,10 @@ import {
   type Topic,
 } from '@qt/shared';
 import type { Logger } from '../observability/logger.ts';
-import { decodeMessage, encodeMessage, redeliveryDelayMs } from './codec.ts';
+import { decodeMessage, encodeMessage } from './codec.ts';
+import { ConsumerWorker, type Delivery, DurableConsumer } from './durable-consumer.ts';
 import { OrderedQueue } from './ordered-queue.ts';
+import { type Settler, settleBatch } from './settle-batch.ts';
 import { type StoredMessage, StreamStore } from './stream-store.ts';
 import { checkPattern, checkPublishSubject } from './subject-guard.ts';
 
@@ -28,11 +32,6 @@ export interface InProcessBusOptions {
   retain?: { maxMsgs: number; maxBytes: number };
   /** Live subscribers further behind than this lose messages (counted), like a NATS slow consumer. */
   maxPendingPerSubscriber?: number;
-}
-
-interface Delivery {
-  msg: StoredMessage;
-  deliveryCount: number;
 }
 
 /**
@@ -102,13 +101,25 @@ export class InProcessBus implements MessageBus {
     };
   }
 
-  async consume<T>(topic: Topic<T>, spec: ConsumerSpec, handler: MessageHandler<T>): Promise<Subscription> {
+  consume<T>(topic: Topic<T>, spec: ConsumerSpec, handler: MessageHandler<T>): Promise<Subscription> {
+    return this.consumeBatch(topic, spec, { maxMessages: 1, maxWaitMs: 0 }, (msgs) =>
+      handler(msgs[0] as BusMessage<T>),
+    );
+  }
+
+  async consumeBatch<T>(
+    topic: Topic<T>,
+    spec: ConsumerSpec,
+    batch: BatchOptions,
+    handler: BatchHandler<T>,
+  ): Promise<Subscription> {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
-    if (spec.stream !== topic.stream)
+    if (spec.stream !== topic.stream) {
       throw new BusError(
         'BUS_UNKNOWN_STREAM',
         `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`,
       );
+    }
     checkPattern(topic, spec.filterSubject);
     const stream = this.#stream(spec.stream);
     const key = `${spec.stream}/${spec.durable}`;
@@ -119,28 +130,26 @@ export class InProcessBus implements MessageBus {
     } else {
       consumer.spec = spec; // created or updated at start, as on JetStream
     }
-    const worker = new ConsumerWorker(consumer, async (d) => {
-      const msg = this.#toMessage(topic, d.msg, d.deliveryCount, d.msg.seq);
-      if (!msg) return 'term';
-      try {
-        await handler(msg);
-        return 'ack';
-      } catch (err) {
-        const c = consumer as DurableConsumer;
-        if (d.deliveryCount >= c.spec.maxDeliver) {
-          this.rejected++;
-          this.#logger.error(
-            { err: errText(err), subject: d.msg.subject, seq: d.msg.seq, consumer: spec.durable },
-            'message given up after max deliveries',
-          );
-          return 'term';
-        }
-        this.#logger.warn(
-          { err: errText(err), subject: d.msg.subject, attempt: d.deliveryCount, consumer: spec.durable },
-          'handler failed; will redeliver',
-        );
-        return 'nak';
-      }
+    const c = consumer;
+    const settler: Settler<Delivery> = {
+      ack: (d) => {
+        d.settled = true;
+      },
+      term: (d) => {
+        d.settled = true;
+      },
+      nak: (d, delayMs) => {
+        if (d.settled) return;
+        d.settled = true;
+        c.redeliverLater(d, delayMs);
+      },
+      deliveryCount: (d) => d.deliveryCount,
+      decode: (d) => this.#toMessage(topic, d.msg, d.deliveryCount, d.msg.seq),
+    };
+    const worker = new ConsumerWorker(c, batch, async (deliveries) => {
+      // A delivery whose ack wait expired was already handed to another worker.
+      const live = deliveries.filter((d) => !d.settled);
+      await settleBatch(live, c.spec, handler, settler, this.#logger, () => this.rejected++);
     });
     this.#workers.add(worker);
     worker.start();
@@ -212,106 +221,4 @@ export class InProcessBus implements MessageBus {
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** A durable consumer's position and pending redeliveries, shared by all its workers. */
-class DurableConsumer {
-  nextSeq: number;
-  readonly ready: Delivery[] = [];
-  inflight = 0;
-  readonly #timers = new Set<NodeJS.Timeout>();
-  #waiters: Array<() => void> = [];
-
-  constructor(
-    public spec: ConsumerSpec,
-    readonly stream: StreamStore,
-  ) {
-    this.nextSeq = spec.deliver === 'all' ? stream.firstSeq : stream.lastSeq + 1;
-  }
-
-  take(): Delivery | undefined {
-    if (this.inflight >= this.spec.maxAckPending) return undefined;
-    const again = this.ready.shift();
-    if (again) return again;
-    if (this.nextSeq < this.stream.firstSeq) this.nextSeq = this.stream.firstSeq; // evicted by limits
-    while (this.nextSeq <= this.stream.lastSeq) {
-      const msg = this.stream.get(this.nextSeq++);
-      if (msg && subjectMatches(this.spec.filterSubject, msg.subject)) return { msg, deliveryCount: 1 };
-    }
-    return undefined;
-  }
-
-  redeliverLater(d: Delivery, delayMs: number): void {
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      this.ready.push({ msg: d.msg, deliveryCount: d.deliveryCount + 1 });
-      this.wake();
-    }, delayMs);
-    this.#timers.add(t);
-  }
-
-  waitForWork(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
-  }
-
-  dispose(): void {
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
-    this.wake();
-  }
-}
-
-/** One subscriber of a durable consumer: takes a message, runs the handler, acks or asks again. */
-class ConsumerWorker {
-  #stopped = false;
-  #loop: Promise<void> | undefined;
-
-  constructor(
-    private readonly consumer: DurableConsumer,
-    private readonly handle: (d: Delivery) => Promise<'ack' | 'nak' | 'term'>,
-  ) {}
-
-  start(): void {
-    this.#loop = this.#run();
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.consumer.wake();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    const c = this.consumer;
-    while (!this.#stopped) {
-      const d = c.take();
-      if (!d) {
-        await c.waitForWork();
-        continue;
-      }
-      c.inflight++;
-      // Ack wait: a handler still running after ackWaitMs is presumed lost and the message goes to
-      // another worker, as JetStream would do; a late result of the first attempt is then ignored.
-      let expired = false;
-      const ackTimer = setTimeout(() => {
-        expired = true;
-        c.redeliverLater(d, 0);
-      }, c.spec.ackWaitMs);
-      try {
-        const outcome = await this.handle(d);
-        if (!expired && outcome === 'nak')
-          c.redeliverLater(d, redeliveryDelayMs(d.deliveryCount, c.spec.ackWaitMs));
-      } finally {
-        clearTimeout(ackTimer);
-        c.inflight--;
-        c.wake();
-      }
-    }
-  }
 }

@@ -247,6 +247,34 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       expect([...byWorker[0], ...byWorker[1]].sort()).toEqual([...ids].sort());
     });
 
+    it('batch consumer: hands over batches, acks after the handler, redelivers the whole batch on failure', async () => {
+      const spec = durable({ maxDeliver: -1, ackWaitMs: 2_000, maxAckPending: 500 });
+      const ids: string[] = [];
+      for (let i = 0; i < 250; i++) {
+        const x = trade();
+        ids.push(x.tradeId);
+        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
+      }
+      const sizes: number[] = [];
+      const committed: string[] = [];
+      let failures = 0;
+      await bus.consumeBatch(topics.marketTrades, spec, { maxMessages: 100, maxWaitMs: 50 }, async (msgs) => {
+        sizes.push(msgs.length);
+        // The first three attempts fail, as a database outage would; retries never give up (maxDeliver -1).
+        if (failures < 3) {
+          failures++;
+          throw new Error('database unavailable');
+        }
+        for (const m of msgs) committed.push(m.data.tradeId);
+      });
+      await waitFor(() => new Set(committed).size === 250, 15_000, 'every message committed');
+      await settle(300);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(100);
+      expect(sizes.some((n) => n > 1)).toBe(true);
+      expect([...new Set(committed)].sort()).toEqual([...ids].sort());
+      expect(committed.length).toBe(250); // acked after success: nothing committed twice
+    });
+
     it('refuses to publish after close', async () => {
       await bus.close();
       await expect(

@@ -42,7 +42,7 @@ export interface ConsumerSpec {
   deliver: 'all' | 'new';
   /** Unacknowledged longer than this: delivered again. */
   ackWaitMs: number;
-  /** Delivery attempts before the message is given up (counted and logged). */
+  /** Delivery attempts before the message is given up (counted and logged); -1 retries for ever. */
   maxDeliver: number;
   /** Messages in flight and unacknowledged at once. */
   maxAckPending: number;
@@ -74,6 +74,16 @@ export interface BusMessage<T> {
 /** Throwing (or rejecting) asks for redelivery; returning acknowledges. */
 export type MessageHandler<T> = (msg: BusMessage<T>) => void | Promise<void>;
 
+/** All messages of the batch are acknowledged when it returns, all redelivered when it throws. */
+export type BatchHandler<T> = (msgs: BusMessage<T>[]) => void | Promise<void>;
+
+export interface BatchOptions {
+  /** Hand over at most this many messages at once (must not exceed the consumer's maxAckPending). */
+  maxMessages: number;
+  /** After the first message, wait at most this long for the batch to fill. */
+  maxWaitMs: number;
+}
+
 export interface Subscription {
   /** Stops delivery; in-flight handlers finish first. Durable consumers keep their position. */
   unsubscribe(): Promise<void>;
@@ -98,6 +108,16 @@ export interface MessageBus {
   subscribe<T>(topic: Topic<T>, pattern: string, handler: MessageHandler<T>): Promise<Subscription>;
   /** Durable, at-least-once, work shared between subscribers of the same consumer; ack after the handler. */
   consume<T>(topic: Topic<T>, consumer: ConsumerSpec, handler: MessageHandler<T>): Promise<Subscription>;
+  /**
+   * As consume, in batches: what a writer needs to commit many messages in one transaction and
+   * acknowledge them only after the commit.
+   */
+  consumeBatch<T>(
+    topic: Topic<T>,
+    consumer: ConsumerSpec,
+    batch: BatchOptions,
+    handler: BatchHandler<T>,
+  ): Promise<Subscription>;
   health(): BusHealth;
   close(): Promise<void>;
 }

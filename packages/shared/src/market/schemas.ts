@@ -46,3 +46,60 @@ export const klineSchema = z.strictObject({
   closed: z.boolean(),
 });
 export type Kline = z.infer<typeof klineSchema>;
+
+/** The venues with a connector; more come later. */
+export const knownVenues = ['binance', 'okx', 'bybit'] as const;
+export type KnownVenue = (typeof knownVenues)[number];
+
+/** Best bid and ask as a venue reports them. */
+export const quoteSchema = z.strictObject({
+  venue: venueId,
+  symbol: canonicalSymbol,
+  bidPrice: decimalString,
+  bidSize: decimalString,
+  askPrice: decimalString,
+  askSize: decimalString,
+  exchangeTime: z.number().int().nonnegative(),
+  receiveTime: z.number().int().nonnegative(),
+  /** The venue's book update id where it has one (Binance `u`, OKX `seqId`, Bybit `u`). */
+  updateId: z.string().max(40).optional(),
+});
+export type Quote = z.infer<typeof quoteSchema>;
+
+/** A tradable pair on a venue, with the precision every price and quantity must respect. */
+export const instrumentSchema = z.strictObject({
+  venue: venueId,
+  symbol: canonicalSymbol,
+  venueSymbol: z.string().min(1).max(40),
+  base: z.string().min(1).max(20),
+  quote: z.string().min(1).max(20),
+  tickSize: decimalString,
+  lotSize: decimalString,
+  minNotional: decimalString,
+  status: z.enum(['trading', 'halted']),
+});
+export type Instrument = z.infer<typeof instrumentSchema>;
+
+export const feedStateSchema = z.enum(['connecting', 'subscribing', 'live', 'stale', 'reconnecting', 'stopped']);
+export type FeedState = z.infer<typeof feedStateSchema>;
+
+/** One feed connection's health, as metrics, the API and the dashboard show it. */
+export const feedStatusSchema = z.strictObject({
+  venue: venueId,
+  connectionId: z.string(),
+  state: feedStateSchema,
+  endpoint: z.string(),
+  /** When the current state began (engine clock, ms). */
+  since: z.number().int(),
+  symbols: z.array(canonicalSymbol),
+  /** Receive time minus exchange time of the latest trade, ms. */
+  lagMs: z.number().nullable(),
+  /** Messages per second over the last few seconds. */
+  messageRate: z.number().nonnegative(),
+  reconnects: z.number().int().nonnegative(),
+  gaps: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  malformed: z.number().int().nonnegative(),
+  lastError: z.string().nullable(),
+});
+export type FeedStatus = z.infer<typeof feedStatusSchema>;

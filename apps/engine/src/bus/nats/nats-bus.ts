@@ -9,6 +9,8 @@ import {
 } from '@nats-io/jetstream';
 import { connect, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import {
+  type BatchHandler,
+  type BatchOptions,
   BusError,
   type BusHealth,
   type BusMessage,
@@ -23,8 +25,10 @@ import {
   type Topic,
 } from '@qt/shared';
 import type { Logger } from '../../observability/logger.ts';
-import { decodeMessage, encodeMessage, redeliveryDelayMs } from '../codec.ts';
+import { decodeMessage, encodeMessage } from '../codec.ts';
+import { Inbox } from '../inbox.ts';
 import { OrderedQueue } from '../ordered-queue.ts';
+import { type Settler, settleBatch } from '../settle-batch.ts';
 import { checkPattern, checkPublishSubject } from '../subject-guard.ts';
 import { ensureConsumer, ensureStreams, MIN_SERVER_VERSION, versionAtLeast } from './ensure-streams.ts';
 import { type Namespace, namespace } from './namespace.ts';
@@ -169,73 +173,74 @@ export class NatsBus implements MessageBus {
     return handle;
   }
 
-  async consume<T>(topic: Topic<T>, spec: ConsumerSpec, handler: MessageHandler<T>): Promise<Subscription> {
+  consume<T>(topic: Topic<T>, spec: ConsumerSpec, handler: MessageHandler<T>): Promise<Subscription> {
+    return this.consumeBatch(topic, spec, { maxMessages: 1, maxWaitMs: 0 }, (msgs) =>
+      handler(msgs[0] as BusMessage<T>),
+    );
+  }
+
+  async consumeBatch<T>(
+    topic: Topic<T>,
+    spec: ConsumerSpec,
+    batch: BatchOptions,
+    handler: BatchHandler<T>,
+  ): Promise<Subscription> {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
-    if (spec.stream !== topic.stream)
+    if (spec.stream !== topic.stream) {
       throw new BusError(
         'BUS_UNKNOWN_STREAM',
         `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`,
       );
+    }
     checkPattern(topic, spec.filterSubject);
     await ensureConsumer(this.jsm, spec, this.ns);
     const consumer = await this.js.consumers.get(this.ns.stream(spec.stream), spec.durable);
-    const messages = await consumer.consume({ max_messages: Math.min(spec.maxAckPending, 512) });
+    // The server never has more than maxAckPending unacknowledged messages out, which bounds `inbox`.
+    const messages = await consumer.consume({
+      max_messages: Math.max(1, Math.min(spec.maxAckPending, 1_024)),
+    });
+    const inbox = new Inbox<JsMsg>();
+    const pump = (async () => {
+      for await (const m of messages) inbox.push(m);
+    })()
+      .catch((err: unknown) =>
+        this.opts.logger.error({ err: errText(err), consumer: spec.durable }, 'consumer pump ended'),
+      )
+      .finally(() => inbox.close());
+    const settler: Settler<JsMsg> = {
+      ack: (m) => m.ack(),
+      nak: (m, delayMs) => m.nak(delayMs),
+      term: (m) => m.term(),
+      deliveryCount: (m) => m.info.deliveryCount,
+      decode: (m) =>
+        this.#toMessage(
+          topic,
+          m.subject,
+          m.data,
+          m.headers?.get('Nats-Msg-Id') ?? '',
+          m.seq,
+          m.info.deliveryCount,
+          m.headers?.get(PUBLISHED_AT),
+          m.info.timestampNanos,
+        ),
+    };
     const loop = (async () => {
-      for await (const m of messages) await this.#handleDurable(topic, spec, m, handler);
-    })().catch((err: unknown) =>
-      this.opts.logger.error({ err: errText(err), consumer: spec.durable }, 'consumer loop ended'),
-    );
+      for (;;) {
+        const taken = await inbox.takeBatch(batch.maxMessages, batch.maxWaitMs);
+        if (taken.length === 0) return; // closed and drained
+        await settleBatch(taken, spec, handler, settler, this.opts.logger, () => this.rejected++);
+      }
+    })();
     const handle: Subscription = {
       unsubscribe: async () => {
         this.#subs.delete(handle);
         await messages.close();
+        await pump;
         await loop;
       },
     };
     this.#subs.add(handle);
     return handle;
-  }
-
-  async #handleDurable<T>(
-    topic: Topic<T>,
-    spec: ConsumerSpec,
-    m: JsMsg,
-    handler: MessageHandler<T>,
-  ): Promise<void> {
-    const deliveryCount = m.info.deliveryCount;
-    const msg = this.#toMessage(
-      topic,
-      m.subject,
-      m.data,
-      m.headers?.get('Nats-Msg-Id') ?? '',
-      m.seq,
-      deliveryCount,
-      m.headers?.get(PUBLISHED_AT),
-      m.info.timestampNanos,
-    );
-    if (!msg) {
-      m.term('schema');
-      return;
-    }
-    try {
-      await handler(msg);
-      m.ack();
-    } catch (err) {
-      if (deliveryCount >= spec.maxDeliver) {
-        this.rejected++;
-        this.opts.logger.error(
-          { err: errText(err), subject: msg.subject, seq: msg.seq, consumer: spec.durable },
-          'message given up after max deliveries',
-        );
-        m.term('max deliveries');
-        return;
-      }
-      this.opts.logger.warn(
-        { err: errText(err), subject: msg.subject, attempt: deliveryCount, consumer: spec.durable },
-        'handler failed; will redeliver',
-      );
-      m.nak(redeliveryDelayMs(deliveryCount, spec.ackWaitMs));
-    }
   }
 
   #toMessage<T>(

@@ -1,0 +1,2 @@
+// Filled by the decimal work (fixed-point helpers); see decimal/README in the code comments.
+export {};
