@@ -6,6 +6,7 @@ import { DEMO_EMAIL, ensureDemoUser } from './accounts/demo-user.ts';
 import { createBus } from './bus/create-bus.ts';
 import type { EngineConfig } from './config/config-schema.ts';
 import { loadOrCreateLocalSecrets } from './lifecycle/local-secrets.ts';
+import { marketDisabled } from './market/market-disabled.ts';
 import { ShutdownStack } from './lifecycle/shutdown-stack.ts';
 import type { Logger } from './observability/logger.ts';
 import { EngineMetrics } from './observability/metrics.ts';
@@ -139,6 +140,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
         ),
       },
       health,
+      market: marketDisabled,
       observe: (call) => metrics.observeCall(call),
     };
 

@@ -1,6 +1,7 @@
 import type { Db } from '@qt/db';
 import type { Clock } from '@qt/shared';
 import type { AttemptLimiter } from './auth/attempt-limiter.ts';
+import type { MarketPort } from './domains/market/market-port.ts';
 
 export interface ApiLogger {
   debug(obj: object, msg?: string): void;
@@ -38,6 +39,7 @@ export interface ApiDeps {
     /** Failed API-key and session-token presentations, keyed by IP. */
     credential: AttemptLimiter;
   };
+  market: MarketPort;
   version: string;
   health(): Promise<HealthReport>;
   observe?(call: CallObservation): void;

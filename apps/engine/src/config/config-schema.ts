@@ -59,6 +59,30 @@ export const configSchema = z.strictObject({
    * when the stream is created, so a small server (or many test namespaces) needs a smaller cap.
    */
   streamMaxBytes: z.coerce.number().int().min(1_048_576).optional(),
+
+  // Market data (see README "Market data").
+  /** `live`: the venues' public endpoints; `simulator`: the bundled exchange simulator, in process (offline demo); `off`: no feeds. */
+  marketSource: z.enum(['live', 'simulator', 'off']).default('live'),
+  marketVenues: csv.pipe(z.array(z.enum(['binance', 'okx', 'bybit']))).default(['binance', 'okx', 'bybit']),
+  /** Canonical symbols to follow on every venue that lists them. */
+  marketSymbols: csv
+    .pipe(z.array(z.string().regex(/^[A-Z0-9]{1,20}-[A-Z0-9]{1,20}$/, 'a canonical symbol like BTC-USDT')))
+    .default(['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT', 'DOGE-USDT', 'ADA-USDT']),
+  /** Ordered endpoint lists (WebSocket bases, failover in order) and REST bases; unset: the venue's real ones. */
+  binanceWsUrls: csv.optional(),
+  okxWsUrls: csv.optional(),
+  bybitWsUrls: csv.optional(),
+  binanceRestUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
+  okxRestUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
+  bybitRestUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
+  /** Trades per second per symbol per venue of the in-process simulator (`marketSource: simulator`). */
+  simulatorTradesPerSecond: z.coerce.number().min(0.1).max(1_000_000).default(4),
+  /** How late (exchange time) a trade may arrive and still correct its candle. */
+  klineLatenessMs: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  /** Sub-second candles are opt-in: they multiply the bus traffic. */
+  klineSubSecond: bool.default(false),
+  tradeRetentionDays: z.coerce.number().int().min(1).default(30),
+  klineRetentionDays: z.coerce.number().int().min(1).default(730),
 });
 
 export type EngineConfig = z.infer<typeof configSchema>;
@@ -83,4 +107,18 @@ export const envNames: Record<keyof EngineConfig, string> = {
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
   streamReplicas: 'STREAM_REPLICAS',
   streamMaxBytes: 'STREAM_MAX_BYTES',
+  marketSource: 'MARKET_SOURCE',
+  marketVenues: 'MARKET_VENUES',
+  marketSymbols: 'MARKET_SYMBOLS',
+  binanceWsUrls: 'BINANCE_WS_URLS',
+  okxWsUrls: 'OKX_WS_URLS',
+  bybitWsUrls: 'BYBIT_WS_URLS',
+  binanceRestUrl: 'BINANCE_REST_URL',
+  okxRestUrl: 'OKX_REST_URL',
+  bybitRestUrl: 'BYBIT_REST_URL',
+  simulatorTradesPerSecond: 'SIMULATOR_TRADES_PER_SECOND',
+  klineLatenessMs: 'KLINE_LATENESS_MS',
+  klineSubSecond: 'KLINE_SUB_SECOND',
+  tradeRetentionDays: 'TRADE_RETENTION_DAYS',
+  klineRetentionDays: 'KLINE_RETENTION_DAYS',
 };

@@ -59,6 +59,7 @@ export async function startTestEngine(
       dataDir,
       sessionSecret,
       demoUser: false,
+      marketSource: 'off',
       logLevel: 'silent',
       shutdownTimeoutMs: 5_000,
       ...overrides,

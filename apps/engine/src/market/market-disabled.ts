@@ -1,0 +1,23 @@
+import type { MarketPort } from '@qt/api';
+import { AppError } from '@qt/shared';
+
+const disabled = () =>
+  new AppError('MARKET_DATA_DISABLED', 'Market data is switched off on this engine (MARKET_SOURCE=off).');
+
+/** The market API when MARKET_SOURCE=off: nothing is served, and calls say why. */
+export const marketDisabled: MarketPort = {
+  candles: async () => {
+    throw disabled();
+  },
+  recentTrades: async () => {
+    throw disabled();
+  },
+  instruments: async () => [],
+  feeds: () => [],
+  liveCandles: () => {
+    throw disabled();
+  },
+  liveTrades: () => {
+    throw disabled();
+  },
+};

@@ -1,0 +1,28 @@
+import type {
+  CandlesInput,
+  CandlesPage,
+  FeedStatus,
+  Instrument,
+  InstrumentsInput,
+  Kline,
+  LiveCandlesInput,
+  LiveTradesInput,
+  RecentTradesInput,
+  Trade,
+} from '@qt/shared';
+
+/**
+ * What the API needs from the market-data pipeline. The engine implements it (storage joined with the
+ * live aggregator, the feeds' status, the bus for live pushes); the API only translates. Market data is
+ * the same for every tenant, so no tenant argument: access needs the `read` scope.
+ */
+export interface MarketPort {
+  /** Throws MARKET_UNKNOWN_INSTRUMENT for a (venue, symbol) the engine does not serve. */
+  candles(input: CandlesInput): Promise<CandlesPage>;
+  recentTrades(input: RecentTradesInput): Promise<Trade[]>;
+  instruments(input: InstrumentsInput): Promise<Instrument[]>;
+  feeds(): FeedStatus[];
+  /** Candle updates as they happen, until `signal` aborts. */
+  liveCandles(input: LiveCandlesInput, signal: AbortSignal): AsyncIterable<Kline>;
+  liveTrades(input: LiveTradesInput, signal: AbortSignal): AsyncIterable<Trade>;
+}
