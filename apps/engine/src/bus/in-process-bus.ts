@@ -50,6 +50,9 @@ export class InProcessBus implements MessageBus {
   readonly #logger: Logger;
   readonly #maxPending: number;
   #closed = false;
+  /** Default msgIds: unique per bus instance, cheaper than a UUID per publish. */
+  readonly #idPrefix = `${randomUUID()}:`;
+  #idSeq = 0;
   rejected = 0;
   slowConsumerDrops = 0;
 
@@ -66,7 +69,7 @@ export class InProcessBus implements MessageBus {
     checkPublishSubject(topic, subject);
     const stream = this.#stream(topic.stream);
     const payload = encodeMessage(data);
-    const ack = stream.append(subject, payload, opts?.msgId ?? randomUUID());
+    const ack = stream.append(subject, payload, opts?.msgId ?? `${this.#idPrefix}${++this.#idSeq}`);
     if (ack.duplicate) return ack;
     const stored = stream.get(ack.seq) as StoredMessage;
     for (const sub of this.#live) if (subjectMatches(sub.pattern, subject)) sub.queue.push(stored);

@@ -11,7 +11,8 @@ export interface StoredMessage {
 /**
  * One stream of the in-process bus: contiguous sequence numbers, limits (age, count, bytes) enforced
  * the way JetStream enforces them, and the duplicate window for `msgId`. Memory is bounded by
- * `retain` because an in-process bus lives in the engine's heap, not on disk.
+ * `retain` because an in-process bus lives in the engine's heap, not on disk: at most `maxMsgs`
+ * messages and as many remembered msgIds.
  */
 export class StreamStore {
   readonly #messages: StoredMessage[] = [];
@@ -73,6 +74,12 @@ export class StreamStore {
     this.#messages.push({ seq, subject, msgId, payload, timestamp: now });
     this.#bytes += payload.byteLength;
     this.#dedup.set(msgId, { expiresAt: now + this.spec.duplicateWindowMs, seq });
+    // JetStream bounds this table by time only; in a heap it must also be bounded by size, or a fast
+    // publisher keeps millions of ids for the whole window. Ids older than the retained messages go first.
+    if (this.#dedup.size > this.#maxMsgs) {
+      const oldest = this.#dedup.keys().next().value as string;
+      this.#dedup.delete(oldest);
+    }
     while (this.size > this.#maxMsgs || this.#bytes > this.#maxBytes) this.#dropHead();
     return { stream: this.spec.name, seq, duplicate: false };
   }

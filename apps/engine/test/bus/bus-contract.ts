@@ -6,6 +6,7 @@ import {
   streamNames,
   subjects,
   type Trade,
+  type TradeBatch,
   topics,
 } from '@qt/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,6 +32,15 @@ export function trade(symbol = 'BTC-USDT', venue = 'binance', overrides: Partial
     receiveTime: 1_700_000_000_001 + n,
     ...overrides,
   };
+}
+
+/** A bus message carries the trades of one symbol that arrived together; tests send one each. */
+export function batch(t: Trade): TradeBatch {
+  return { venue: t.venue, symbol: t.symbol, trades: [t] };
+}
+
+export function tradeIdOf(m: { data: TradeBatch }): string {
+  return (m.data.trades[0] as Trade).tradeId;
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
@@ -73,7 +83,7 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
     });
 
     it('delivers a published message to live subscribers whose pattern matches, validated', async () => {
-      const all: BusMessage<Trade>[] = [];
+      const all: BusMessage<TradeBatch>[] = [];
       const binance: string[] = [];
       const btc: string[] = [];
       await bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => void all.push(m));
@@ -85,13 +95,13 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       await bus.subscribe(topics.marketTrades, 'market.trades.*.BTC-USDT', (m) => void btc.push(m.subject));
       const a = trade('BTC-USDT', 'binance');
       const b = trade('ETH-USDT', 'okx');
-      await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), a, {
+      await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), batch(a), {
         msgId: 'm-a',
       });
-      await bus.publish(topics.marketTrades, subjects.marketTrades('okx', 'ETH-USDT'), b);
+      await bus.publish(topics.marketTrades, subjects.marketTrades('okx', 'ETH-USDT'), batch(b));
       await waitFor(() => all.length === 2, 5_000, 'two messages');
       await settle();
-      expect(all.map((m) => m.data)).toEqual([a, b]);
+      expect(all.map((m) => m.data.trades[0])).toEqual([a, b]);
       expect(all[0]?.msgId).toBe('m-a');
       expect(all[0]?.subject).toBe('market.trades.binance.BTC-USDT');
       expect(all[0]?.timestamp).toBeGreaterThan(0);
@@ -101,19 +111,19 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
 
     it('stores a message once per msgId inside the duplicate window', async () => {
       const got: string[] = [];
-      await bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => void got.push(m.data.tradeId));
+      await bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => void got.push(tradeIdOf(m)));
       const x = trade();
       const subject = subjects.marketTrades(x.venue, x.symbol);
-      const first = await bus.publish(topics.marketTrades, subject, x, {
+      const first = await bus.publish(topics.marketTrades, subject, batch(x), {
         msgId: `binance:BTC-USDT:${x.tradeId}`,
       });
-      const again = await bus.publish(topics.marketTrades, subject, x, {
+      const again = await bus.publish(topics.marketTrades, subject, batch(x), {
         msgId: `binance:BTC-USDT:${x.tradeId}`,
       });
       expect(first.duplicate).toBe(false);
       expect(again).toEqual({ stream: streamNames.marketTrades, seq: first.seq, duplicate: true });
       const seen: string[] = [];
-      await bus.consume(topics.marketTrades, durable(), (m) => void seen.push(m.data.tradeId));
+      await bus.consume(topics.marketTrades, durable(), (m) => void seen.push(tradeIdOf(m)));
       await waitFor(() => seen.length === 1, 5_000, 'durable delivery');
       await settle();
       expect(seen).toEqual([x.tradeId]);
@@ -121,13 +131,17 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
 
     it('refuses subjects and patterns that are malformed or outside the topic', async () => {
       const x = trade();
-      await expect(bus.publish(topics.marketTrades, 'market.trades.binance.*', x)).rejects.toMatchObject({
+      await expect(
+        bus.publish(topics.marketTrades, 'market.trades.binance.*', batch(x)),
+      ).rejects.toMatchObject({
         code: 'BUS_SUBJECT_INVALID',
       });
       await expect(
-        bus.publish(topics.marketTrades, 'market.klines.binance.BTC-USDT.1m', x),
+        bus.publish(topics.marketTrades, 'market.klines.binance.BTC-USDT.1m', batch(x)),
       ).rejects.toMatchObject({ code: 'BUS_SUBJECT_INVALID' });
-      await expect(bus.publish(topics.marketTrades, 'market.trades.bin ance.BTC', x)).rejects.toMatchObject({
+      await expect(
+        bus.publish(topics.marketTrades, 'market.trades.bin ance.BTC', batch(x)),
+      ).rejects.toMatchObject({
         code: 'BUS_SUBJECT_INVALID',
       });
       await expect(bus.subscribe(topics.marketTrades, '>', () => {})).rejects.toMatchObject({
@@ -142,13 +156,13 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
 
     it('drops a message that fails its topic schema, counts it, and keeps delivering', async () => {
       const got: string[] = [];
-      await bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => void got.push(m.data.tradeId));
+      await bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => void got.push(tradeIdOf(m)));
       const before = bus.health().rejected;
       // A float price must never cross the bus: prices are decimal strings.
       const bad = { ...trade(), price: 64000.12 } as unknown as Trade;
-      await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), bad);
+      await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), batch(bad));
       const good = trade();
-      await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), good);
+      await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), batch(good));
       await waitFor(() => got.length === 1, 5_000, 'the good message');
       await settle();
       expect(got).toEqual([good.tradeId]);
@@ -158,7 +172,7 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
     it('refuses a message larger than the stream allows', async () => {
       const huge = trade('BTC-USDT', 'binance', { venueSymbol: 'X'.repeat(2 * 1024 * 1024) });
       await expect(
-        bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), huge),
+        bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), batch(huge)),
       ).rejects.toMatchObject({
         code: 'BUS_MESSAGE_TOO_LARGE',
       });
@@ -170,27 +184,31 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       for (let i = 0; i < 5; i++) {
         const x = trade(i % 2 ? 'ETH-USDT' : 'BTC-USDT');
         sent.push(x);
-        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
+        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), batch(x));
       }
       await bus.publish(
         topics.marketTrades,
         subjects.marketTrades('okx', 'BTC-USDT'),
-        trade('BTC-USDT', 'okx'),
+        batch(trade('BTC-USDT', 'okx')),
       );
-      const got: BusMessage<Trade>[] = [];
+      const got: BusMessage<TradeBatch>[] = [];
       const sub = await bus.consume(topics.marketTrades, spec, (m) => void got.push(m));
       await waitFor(() => got.length === 5, 5_000, 'five messages');
       await settle();
-      expect(got.map((m) => m.data)).toEqual(sent);
+      expect(got.map((m) => m.data.trades[0])).toEqual(sent);
       expect(got.map((m) => m.seq)).toEqual([...got.map((m) => m.seq)].sort((a, b) => a - b));
       expect(got.every((m) => m.deliveryCount === 1 && m.seq > 0)).toBe(true);
       await sub.unsubscribe();
 
       const later = [trade(), trade()];
       for (const x of later)
-        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
+        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), batch(x));
       const resumed: Trade[] = [];
-      const sub2 = await bus.consume(topics.marketTrades, spec, (m) => void resumed.push(m.data));
+      const sub2 = await bus.consume(
+        topics.marketTrades,
+        spec,
+        (m) => void resumed.push(m.data.trades[0] as Trade),
+      );
       await waitFor(() => resumed.length === 2, 5_000, 'the two new messages');
       await settle();
       expect(resumed).toEqual(later);
@@ -202,19 +220,19 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       const attempts = new Map<string, number[]>();
       const done: string[] = [];
       await bus.consume(topics.marketTrades, spec, (m) => {
-        const list = attempts.get(m.data.tradeId) ?? [];
+        const list = attempts.get(tradeIdOf(m)) ?? [];
         list.push(m.deliveryCount);
-        attempts.set(m.data.tradeId, list);
-        if (m.data.quantity === '13') throw new Error('poison');
-        if (list.length === 1 && m.data.quantity === '2') throw new Error('transient');
-        done.push(m.data.tradeId);
+        attempts.set(tradeIdOf(m), list);
+        if ((m.data.trades[0] as Trade).quantity === '13') throw new Error('poison');
+        if (list.length === 1 && (m.data.trades[0] as Trade).quantity === '2') throw new Error('transient');
+        done.push(tradeIdOf(m));
       });
       const before = bus.health().rejected;
       const flaky = trade('BTC-USDT', 'binance', { quantity: '2' });
       const poison = trade('BTC-USDT', 'binance', { quantity: '13' });
       const fine = trade();
       for (const x of [flaky, poison, fine])
-        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
+        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), batch(x));
       await waitFor(
         () => done.length === 2 && (attempts.get(poison.tradeId)?.length ?? 0) === 3,
         10_000,
@@ -230,8 +248,8 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
     it('durable consumer: subscribers of one durable share the work, each message handled once', async () => {
       const spec = durable();
       const byWorker: [string[], string[]] = [[], []];
-      const slow = (i: 0 | 1) => async (m: BusMessage<Trade>) => {
-        byWorker[i].push(m.data.tradeId);
+      const slow = (i: 0 | 1) => async (m: BusMessage<TradeBatch>) => {
+        byWorker[i].push(tradeIdOf(m));
         await new Promise((r) => setTimeout(r, 2));
       };
       await bus.consume(topics.marketTrades, spec, slow(0));
@@ -240,7 +258,7 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       for (let i = 0; i < 60; i++) {
         const x = trade();
         ids.push(x.tradeId);
-        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
+        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), batch(x));
       }
       await waitFor(() => byWorker[0].length + byWorker[1].length >= 60, 10_000, 'all messages');
       await settle(300);
@@ -253,7 +271,7 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       for (let i = 0; i < 250; i++) {
         const x = trade();
         ids.push(x.tradeId);
-        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), x);
+        await bus.publish(topics.marketTrades, subjects.marketTrades(x.venue, x.symbol), batch(x));
       }
       const sizes: number[] = [];
       const committed: string[] = [];
@@ -265,7 +283,7 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
           failures++;
           throw new Error('database unavailable');
         }
-        for (const m of msgs) committed.push(m.data.tradeId);
+        for (const m of msgs) committed.push(tradeIdOf(m));
       });
       await waitFor(() => new Set(committed).size === 250, 15_000, 'every message committed');
       await settle(300);
@@ -278,7 +296,7 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
     it('refuses to publish after close', async () => {
       await bus.close();
       await expect(
-        bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), trade()),
+        bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), batch(trade())),
       ).rejects.toMatchObject({
         code: 'BUS_CLOSED',
       });

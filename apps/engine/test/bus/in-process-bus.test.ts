@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../src/bus/in-process-bus.ts';
 import { streamSpecs } from '../../src/bus/streams.ts';
-import { busContract, settle, trade, waitFor } from './bus-contract.ts';
+import { batch, busContract, settle, trade, tradeIdOf, waitFor } from './bus-contract.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -21,7 +21,7 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
 
   it('discard old: keeps the newest maxMsgs', async () => {
     const bus = new InProcessBus({ streams: small({ maxMsgs: 3 }), clock: liveClock, logger });
-    for (let i = 0; i < 5; i++) await bus.publish(topics.marketTrades, subject, trade());
+    for (let i = 0; i < 5; i++) await bus.publish(topics.marketTrades, subject, batch(trade()));
     expect(bus.streamInfo(streamNames.marketTrades)).toEqual({
       lastSeq: 5,
       firstSeq: 3,
@@ -36,9 +36,9 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
       clock: liveClock,
       logger,
     });
-    await bus.publish(topics.marketTrades, subject, trade());
-    await bus.publish(topics.marketTrades, subject, trade());
-    await expect(bus.publish(topics.marketTrades, subject, trade())).rejects.toMatchObject({
+    await bus.publish(topics.marketTrades, subject, batch(trade()));
+    await bus.publish(topics.marketTrades, subject, batch(trade()));
+    await expect(bus.publish(topics.marketTrades, subject, batch(trade()))).rejects.toMatchObject({
       code: 'BUS_STREAM_FULL',
     });
   });
@@ -51,19 +51,42 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
       logger,
     });
     const x = trade();
-    expect((await bus.publish(topics.marketTrades, subject, x, { msgId: 'id-1' })).duplicate).toBe(false);
+    expect((await bus.publish(topics.marketTrades, subject, batch(x), { msgId: 'id-1' })).duplicate).toBe(
+      false,
+    );
     clock.advance(9_999);
-    expect((await bus.publish(topics.marketTrades, subject, x, { msgId: 'id-1' })).duplicate).toBe(true);
+    expect((await bus.publish(topics.marketTrades, subject, batch(x), { msgId: 'id-1' })).duplicate).toBe(
+      true,
+    );
     clock.advance(1);
-    expect((await bus.publish(topics.marketTrades, subject, x, { msgId: 'id-1' })).duplicate).toBe(false);
+    expect((await bus.publish(topics.marketTrades, subject, batch(x), { msgId: 'id-1' })).duplicate).toBe(
+      false,
+    );
     clock.advance(60_001);
-    await bus.publish(topics.marketTrades, subject, trade());
+    await bus.publish(topics.marketTrades, subject, batch(trade()));
     expect(bus.streamInfo(streamNames.marketTrades).messages).toBe(1);
+  });
+
+  it('remembers at most as many msgIds as it retains messages, so a fast publisher cannot grow the heap', async () => {
+    const bus = new InProcessBus({
+      streams: streamSpecs,
+      clock: liveClock,
+      logger,
+      retain: { maxMsgs: 3, maxBytes: 1 << 20 },
+    });
+    for (const id of ['a', 'b', 'c', 'd'])
+      await bus.publish(topics.marketTrades, subject, batch(trade()), { msgId: id });
+    expect((await bus.publish(topics.marketTrades, subject, batch(trade()), { msgId: 'd' })).duplicate).toBe(
+      true,
+    );
+    expect((await bus.publish(topics.marketTrades, subject, batch(trade()), { msgId: 'a' })).duplicate).toBe(
+      false,
+    );
   });
 
   it('a durable consumer created with deliver "new" skips what is already stored', async () => {
     const bus = new InProcessBus({ streams: streamSpecs, clock: liveClock, logger });
-    await bus.publish(topics.marketTrades, subject, trade());
+    await bus.publish(topics.marketTrades, subject, batch(trade()));
     const got: string[] = [];
     const spec = {
       durable: 'only-new',
@@ -74,9 +97,9 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
       maxDeliver: 2,
       maxAckPending: 10,
     };
-    await bus.consume(topics.marketTrades, spec, (m) => void got.push(m.data.tradeId));
+    await bus.consume(topics.marketTrades, spec, (m) => void got.push(tradeIdOf(m)));
     const fresh = trade();
-    await bus.publish(topics.marketTrades, subject, fresh);
+    await bus.publish(topics.marketTrades, subject, batch(fresh));
     await waitFor(() => got.length === 1);
     await settle(50);
     expect(got).toEqual([fresh.tradeId]);
@@ -100,7 +123,7 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
       if (m.deliveryCount === 1) await new Promise((r) => setTimeout(r, 200));
     });
     await bus.consume(topics.marketTrades, spec, async (m) => void attempts.push(m.deliveryCount));
-    await bus.publish(topics.marketTrades, subject, trade());
+    await bus.publish(topics.marketTrades, subject, batch(trade()));
     await waitFor(() => attempts.length === 2, 2_000);
     expect(attempts).toEqual([1, 2]);
     await bus.close();
@@ -120,7 +143,7 @@ describe('in-process bus: stream limits, as JetStream applies them', () => {
       await gate;
       handled++;
     });
-    for (let i = 0; i < 50; i++) await bus.publish(topics.marketTrades, subject, trade());
+    for (let i = 0; i < 50; i++) await bus.publish(topics.marketTrades, subject, batch(trade()));
     release();
     await settle(50);
     // One message was already being handled when the queue filled; ten waited; the other 39 were dropped.

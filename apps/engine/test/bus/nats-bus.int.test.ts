@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus } from '../../src/bus/nats/nats-bus.ts';
 import { streamSpecs } from '../../src/bus/streams.ts';
-import { busContract, trade, waitFor } from './bus-contract.ts';
+import { batch, busContract, trade, tradeIdOf, waitFor } from './bus-contract.ts';
 
 const url = process.env.NATS_URL;
 const logger = pino({ level: 'silent' });
@@ -133,9 +133,9 @@ describe.skipIf(!url || !existsSync(natsServer))('NATS JetStream bus across a se
       maxDeliver: 5,
       maxAckPending: 100,
     };
-    await bus.consume(topics.marketTrades, spec, (m) => void got.push(m.data.tradeId));
+    await bus.consume(topics.marketTrades, spec, (m) => void got.push(tradeIdOf(m)));
     const first = trade();
-    await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), first);
+    await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), batch(first));
     await waitFor(() => got.length === 1, 5_000, 'first message');
 
     proc?.kill('SIGTERM');
@@ -150,7 +150,7 @@ describe.skipIf(!url || !existsSync(natsServer))('NATS JetStream bus across a se
     // The first publish after a reconnect may race the server's JetStream start-up; retry briefly.
     for (let i = 0; ; i++) {
       try {
-        await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), second);
+        await bus.publish(topics.marketTrades, subjects.marketTrades('binance', 'BTC-USDT'), batch(second));
         break;
       } catch (err) {
         if (i > 40) throw err;

@@ -1,4 +1,4 @@
-import { klineSchema, tradeSchema } from '../market/schemas.ts';
+import { klineSchema, tradeBatchSchema } from '../market/schemas.ts';
 import { defineTopic } from './message-bus.ts';
 
 /** Stream names; their limits are declared in apps/engine/src/bus/streams.ts. */
@@ -12,7 +12,7 @@ export const topics = {
     name: 'market.trades',
     stream: streamNames.marketTrades,
     pattern: 'market.trades.>',
-    schema: tradeSchema,
+    schema: tradeBatchSchema,
   }),
   marketKlines: defineTopic({
     name: 'market.klines',

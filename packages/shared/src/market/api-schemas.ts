@@ -30,7 +30,11 @@ export type RecentTradesInput = z.infer<typeof recentTradesInput>;
 export const instrumentsInput = z.strictObject({ venue: venueId.optional() }).default({});
 export type InstrumentsInput = z.infer<typeof instrumentsInput>;
 
-export const liveCandlesInput = z.strictObject({ venue: venueId, symbol: canonicalSymbol, interval: klineInterval });
+export const liveCandlesInput = z.strictObject({
+  venue: venueId,
+  symbol: canonicalSymbol,
+  interval: klineInterval,
+});
 export type LiveCandlesInput = z.infer<typeof liveCandlesInput>;
 
 export const liveTradesInput = z.strictObject({ venue: venueId, symbol: canonicalSymbol });

@@ -28,6 +28,22 @@ export const tradeSchema = z.strictObject({
 });
 export type Trade = z.infer<typeof tradeSchema>;
 
+/**
+ * What crosses the bus on `market.trades.<venue>.<symbol>`: the trades of one symbol that arrived
+ * together (one venue frame, or the frames read in one event-loop turn), oldest first. Batching pays:
+ * a JetStream publish costs the same round trip for one trade or a hundred (BENCHMARKS.md).
+ */
+export const tradeBatchSchema = z
+  .strictObject({
+    venue: venueId,
+    symbol: canonicalSymbol,
+    trades: z.array(tradeSchema).min(1).max(5_000),
+  })
+  .refine((b) => b.trades.every((t) => t.venue === b.venue && t.symbol === b.symbol), {
+    message: 'every trade in a batch has the batch venue and symbol',
+  });
+export type TradeBatch = z.infer<typeof tradeBatchSchema>;
+
 export const klineSchema = z.strictObject({
   venue: venueId,
   symbol: canonicalSymbol,
@@ -80,7 +96,14 @@ export const instrumentSchema = z.strictObject({
 });
 export type Instrument = z.infer<typeof instrumentSchema>;
 
-export const feedStateSchema = z.enum(['connecting', 'subscribing', 'live', 'stale', 'reconnecting', 'stopped']);
+export const feedStateSchema = z.enum([
+  'connecting',
+  'subscribing',
+  'live',
+  'stale',
+  'reconnecting',
+  'stopped',
+]);
 export type FeedState = z.infer<typeof feedStateSchema>;
 
 /** One feed connection's health, as metrics, the API and the dashboard show it. */

@@ -1,0 +1,248 @@
+/**
+ * The engine's tRPC API over HTTP, against a bare `node:http` server in the same process.
+ *
+ *   npx tsx bench/api-calls.bench.ts
+ *
+ * A real engine (apps/engine/src/engine.ts) on a fresh, migrated database: DATABASE_URL's server when set
+ * (a `qt_bench_*` database created here and dropped at the end), else the engine's embedded PostgreSQL
+ * in a temp folder. REDIS_URL, when set, backs the credential rate limiter as in production. The load
+ * generator runs in this process too, with the same keep-alive HTTP client for every case, so the
+ * ratio is "how much slower than the cheapest possible HTTP answer", client cost included.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signSessionToken } from '@qt/api/session';
+import { migrate } from '@qt/db';
+import { liveClock } from '@qt/shared';
+import pg from 'pg';
+import { pino } from 'pino';
+import { loadConfig } from '../apps/engine/src/config/load-config.ts';
+import { type Engine, startEngine } from '../apps/engine/src/engine.ts';
+import {
+  against,
+  benchRounds,
+  benchSeconds,
+  type Case,
+  closedLoop,
+  interleaved,
+  report,
+  table,
+  warmupFor,
+} from './lib/measure.ts';
+
+const CONCURRENCY = 16;
+const SECONDS = benchSeconds(6);
+const ROUNDS = benchRounds(2);
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+/** One keep-alive pool for every case: `CONCURRENCY` sockets, reused. */
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, maxFreeSockets: CONCURRENCY });
+
+function get(url: URL, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function post(url: URL, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** A tRPC v11 HTTP result body `{"result":{"data":...}}`, or an error naming the call. */
+function dataOf<T>(what: string, r: Reply): T {
+  if (r.status !== 200) throw new Error(`${what}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+  return (JSON.parse(r.body) as { result: { data: T } }).result.data;
+}
+
+/** An op for closedLoop: one GET that must answer 200 (a 401 or 429 would silently measure the error path). */
+function getOp(url: URL, headers: Record<string, string> = {}): () => Promise<void> {
+  return async () => {
+    const r = await get(url, headers);
+    if (r.status !== 200) throw new Error(`GET ${url.pathname}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+  };
+}
+
+async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const serverUrl = process.env.DATABASE_URL;
+  const dataDir = mkdtempSync(join(tmpdir(), 'qt-bench-'));
+  const dbName = `qt_bench_${randomBytes(4).toString('hex')}`;
+  let dbUrl: string | undefined;
+  if (serverUrl) {
+    await withPg(serverUrl, (c) => c.query(`CREATE DATABASE "${dbName}"`));
+    const u = new URL(serverUrl);
+    u.pathname = `/${dbName}`;
+    dbUrl = u.toString();
+    await migrate(dbUrl);
+  } else {
+    log('DATABASE_URL unset: the engine starts its embedded PostgreSQL in a temp folder');
+    // As root, the embedded server runs as a `postgres` user that must reach `${dataDir}/postgres`;
+    // mkdtemp's folder is 0700.
+    if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
+  }
+
+  // The baseline: the cheapest HTTP answer this process can give, a tiny JSON of the same size as
+  // system.version's.
+  const bareBody = JSON.stringify({ result: { data: { version: '0.1.0', api: 1 } } });
+  const bare = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(bareBody);
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const bareUrl = new URL(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/trpc/system.version`);
+
+  let engine: Engine | undefined;
+  try {
+    const sessionSecret = randomBytes(32).toString('base64url');
+    const config = loadConfig({
+      env: {},
+      file: undefined,
+      overrides: {
+        host: '127.0.0.1',
+        port: 0,
+        databaseUrl: dbUrl,
+        // The API calls measured here do not touch the bus; the in-process one keeps NATS out of it.
+        natsUrl: undefined,
+        redisUrl: process.env.REDIS_URL,
+        redisKeyPrefix: `qt-bench-${randomBytes(4).toString('hex')}`,
+        dataDir,
+        embeddedPostgresPort: 54_500 + Math.floor(Math.random() * 400),
+        sessionSecret,
+        demoUser: false,
+        logLevel: 'silent',
+        shutdownTimeoutMs: 5_000,
+      },
+    });
+    const t0 = performance.now();
+    engine = await startEngine({ config, logger: pino({ level: 'silent' }), clock: liveClock });
+    log(`engine started in ${((performance.now() - t0) / 1000).toFixed(1)} s at ${engine.server.url}`);
+    const trpc = (path: string) => new URL(`${engine?.server.url}/trpc/${path}`);
+
+    // A person, their session token (as the web server would mint it), and an API key they created.
+    const email = `bench-${randomBytes(4).toString('hex')}@example.test`;
+    const signed = dataOf<{ user: { id: string }; tenant: { id: string } }>(
+      'auth.signUp',
+      await post(trpc('auth.signUp'), {
+        email,
+        password: `pw-${randomBytes(8).toString('hex')}`,
+        name: 'bench',
+      }),
+    );
+    // Valid 15 min by default; a long run must not see it expire mid-way.
+    const session = await signSessionToken(
+      { userId: signed.user.id, tenantId: signed.tenant.id },
+      sessionSecret,
+      liveClock.now(),
+      3_600,
+    );
+    const created = dataOf<{ secret: string }>(
+      'apiKeys.create',
+      await post(
+        trpc('apiKeys.create'),
+        { name: 'bench', scopes: ['read'] },
+        { authorization: `Bearer ${session}` },
+      ),
+    );
+    const viaKey = { authorization: `Bearer ${created.secret}` };
+    const viaSession = { authorization: `Bearer ${session}` };
+    // Sanity: each case answers what it should before it is timed.
+    dataOf('system.version', await get(trpc('system.version')));
+    const meKey = dataOf<{ via: string }>('accounts.me (key)', await get(trpc('accounts.me'), viaKey));
+    const meSession = dataOf<{ via: string }>(
+      'accounts.me (session)',
+      await get(trpc('accounts.me'), viaSession),
+    );
+    if (meKey.via !== 'apiKey' || meSession.via !== 'session')
+      throw new Error(`unexpected principals: ${meKey.via}, ${meSession.via}`);
+
+    const loop = (op: () => Promise<void>) => (seconds: number, warmupSeconds: number) =>
+      closedLoop(op, { seconds, warmupSeconds, concurrency: CONCURRENCY });
+    const cases: Case[] = [
+      { name: 'bare node:http', run: loop(getOp(bareUrl)) },
+      { name: 'system.version', run: loop(getOp(trpc('system.version'))) },
+      { name: 'accounts.me (API key)', run: loop(getOp(trpc('accounts.me'), viaKey)) },
+      { name: 'accounts.me (session)', run: loop(getOp(trpc('accounts.me'), viaSession)) },
+    ];
+    log(
+      `api-calls: ${CONCURRENCY} requests in flight, ${SECONDS} s per case in ${ROUNDS} interleaved rounds` +
+        ` (postgres: ${serverUrl ? 'DATABASE_URL' : 'embedded'}, rate limiter: ${process.env.REDIS_URL ? 'redis' : 'memory'})`,
+    );
+    const measured = await interleaved(
+      cases,
+      { seconds: SECONDS, rounds: ROUNDS, warmupSeconds: warmupFor(SECONDS, ROUNDS) },
+      log,
+    );
+    const [base, ...rest] = measured;
+    if (!base) throw new Error('no baseline');
+    const notes: Record<string, string> = {
+      'bare node:http': 'tiny JSON from a bare node:http server in the same process',
+      'system.version': 'tRPC public query: routing, middleware, output validation; no auth, no database',
+      'accounts.me (API key)':
+        'API key: rate-limit check, sha256, 1 Prisma query (key + tenant + memberships)',
+      'accounts.me (session)':
+        'session JWT (HS256 verify), rate-limit check, 2 Prisma queries (membership+tenant, user)',
+    };
+    const results = [base, ...rest].map((c) =>
+      against(c, base, 'req/s', `${notes[c.name] ?? ''}; ${CONCURRENCY} in flight`),
+    );
+    log('');
+    log(table(results));
+    for (const r of results)
+      report({ ...r, bench: `api-calls: ${r.bench}`, baseline_name: `api-calls: ${r.baseline_name}` });
+    for (const c of measured) c.histogram.destroy();
+  } finally {
+    agent.destroy();
+    await engine?.stop();
+    bare.closeAllConnections();
+    await new Promise<void>((resolve) => bare.close(() => resolve()));
+    if (serverUrl)
+      await withPg(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `api-calls bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  // Exit explicitly: a library's exit hook (embedded PostgreSQL) must not turn a failure into exit 0.
+  process.exit(1);
+});
