@@ -7,7 +7,7 @@ export { hashPassword } from './auth/passwords.ts';
 export type { Principal } from './auth/principal.ts';
 export { SESSION_TTL_SECONDS, signSessionToken, verifySessionToken } from './auth/session-token.ts';
 export * from './context.ts';
-export type { MarketPort } from './domains/market/market-port.ts';
 export { signUp } from './domains/accounts/sign-up.ts';
+export type { MarketPort } from './domains/market/market-port.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export { createCallerFactory } from './trpc.ts';
