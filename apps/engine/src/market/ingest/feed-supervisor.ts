@@ -1,0 +1,102 @@
+import { createFeed, type Feed, type FeedEvent, type VenueAdapter } from '@qt/market-data';
+import type { Clock, FeedStatus } from '@qt/shared';
+import type { Logger } from '../../observability/logger.ts';
+import type { InstrumentCatalog } from '../instruments/instrument-catalog.ts';
+import type { TradePublisher } from './trade-publisher.ts';
+
+export interface VenueEndpoints {
+  adapter: VenueAdapter;
+  /** WebSocket bases, tried in order. */
+  wsEndpoints: readonly string[];
+  restEndpoints: readonly string[];
+}
+
+export interface FeedSupervisor {
+  status(): FeedStatus[];
+  /** Gaps, duplicates and symbols that are subscribed but silent, per venue. */
+  sequence(): Array<{ venue: string; gaps: number; duplicates: number; silentSymbols: string[] }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One feed per venue for the configured symbols the venue lists (unknown ones are logged and skipped:
+ * Binance would acknowledge them and stay silent for ever). Trades go to the publisher; feed events
+ * (gaps, reconnects, stale sockets) are logged with their venue.
+ */
+export function startFeeds(params: {
+  venues: readonly VenueEndpoints[];
+  symbols: readonly string[];
+  catalog: InstrumentCatalog;
+  clock: Clock;
+  logger: Logger;
+  publisher: TradePublisher;
+}): FeedSupervisor {
+  const feeds: Array<{ venue: string; feed: Feed }> = [];
+  for (const v of params.venues) {
+    const venue = v.adapter.venue;
+    const listed = params.symbols.filter((s) => params.catalog.get(venue, s)?.status === 'trading');
+    const missing = params.symbols.filter((s) => !listed.includes(s));
+    const logger = params.logger.child({ venue });
+    if (missing.length > 0)
+      logger.warn({ symbols: missing }, 'symbols not listed (or halted) on this venue: not subscribed');
+    if (listed.length === 0) continue;
+    const feed = createFeed({
+      adapter: v.adapter,
+      symbols: listed,
+      channels: ['trades', 'quotes'],
+      endpoints: v.wsEndpoints,
+      clock: params.clock,
+      logger,
+      onTrades: (trades) => params.publisher.push(trades),
+      onEvent: (e: FeedEvent) => logFeedEvent(logger, e),
+    });
+    feed.start();
+    feeds.push({ venue, feed });
+    logger.info({ symbols: listed, endpoints: v.wsEndpoints }, 'feed started');
+  }
+  return {
+    status: () => feeds.flatMap((f) => f.feed.status()),
+    sequence: () =>
+      feeds.map(({ venue, feed }) => {
+        const s = feed.sequenceStats();
+        return { venue, gaps: s.gaps, duplicates: s.duplicates, silentSymbols: feed.silentSymbols() };
+      }),
+    stop: async () => {
+      await Promise.all(feeds.map((f) => f.feed.stop()));
+    },
+  };
+}
+
+function logFeedEvent(logger: Logger, e: FeedEvent): void {
+  switch (e.type) {
+    case 'stateChanged':
+      logger.info(
+        {
+          connection: e.status.connectionId,
+          state: e.status.state,
+          endpoint: e.status.endpoint,
+          lastError: e.status.lastError,
+        },
+        'feed state changed',
+      );
+      return;
+    case 'gapDetected':
+      logger.warn({ connection: e.connectionId, gap: e.gap }, 'trade id gap detected');
+      return;
+    case 'symbolsSilent':
+      logger.warn({ connection: e.connectionId, symbols: e.symbols }, 'subscribed symbols deliver no data');
+      return;
+    case 'venueErrorReceived':
+      logger.warn(
+        { connection: e.connectionId, code: e.code, message: e.message },
+        'venue reported an error',
+      );
+      return;
+    case 'shutdownNoticeReceived':
+      logger.info(
+        { connection: e.connectionId, message: e.message },
+        'venue shutdown notice: switching connection',
+      );
+      return;
+  }
+}

@@ -1,0 +1,163 @@
+import { type MessageBus, subjects, type Trade, type TradeBatch, topics } from '@qt/shared';
+import type { Logger } from '../../observability/logger.ts';
+
+export interface TradePublisherOptions {
+  /** Publishes awaiting their acknowledgement at once (pipelining: one ack round trip per batch, not per trade). */
+  maxInFlight: number;
+  /** Trades held while the bus is slow or down; past this the oldest are dropped and counted. */
+  maxBuffered: number;
+  /** Trades per bus message at most. */
+  maxBatch: number;
+}
+
+export interface TradePublisherStats {
+  published: number;
+  /** Trades that could not be delivered to the bus and were dropped after the buffer filled. */
+  dropped: number;
+  publishFailures: number;
+  duplicates: number;
+  buffered: number;
+}
+
+/**
+ * Connectors hand trades over synchronously, one call per frame; this turns them into bus messages.
+ * Trades of one (venue, symbol) that arrive in the same event-loop turn go out as ONE message, so a
+ * burst costs one JetStream round trip instead of one per trade, while a lone trade is sent at once
+ * (setImmediate, no timer). `Nats-Msg-Id` is `venue:symbol:firstId-lastId`, so a batch re-published after
+ * a failed ack is stored once. When the bus is down, trades wait in a bounded buffer and are retried in
+ * order; past the bound the oldest are dropped and counted (RELIABILITY.md line 9).
+ */
+export class TradePublisher {
+  readonly #pending = new Map<string, Trade[]>();
+  readonly #queue: TradeBatch[] = [];
+  #queuedTrades = 0;
+  #inFlight = 0;
+  #scheduled = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #failureStreak = 0;
+  #closed = false;
+  readonly stats: TradePublisherStats = {
+    published: 0,
+    dropped: 0,
+    publishFailures: 0,
+    duplicates: 0,
+    buffered: 0,
+  };
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly logger: Logger,
+    private readonly opts: TradePublisherOptions = { maxInFlight: 64, maxBuffered: 500_000, maxBatch: 1_000 },
+  ) {}
+
+  /** Called by a feed once per frame (synchronously). */
+  push(trades: readonly Trade[]): void {
+    if (this.#closed) return;
+    for (const t of trades) {
+      const key = `${t.venue}\u0000${t.symbol}`;
+      const list = this.#pending.get(key);
+      if (list) list.push(t);
+      else this.#pending.set(key, [t]);
+    }
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#cut());
+    }
+  }
+
+  /** Resolves when everything accepted so far has been published (or dropped). */
+  async flush(timeoutMs = 5_000): Promise<void> {
+    this.#cut();
+    const deadline = Date.now() + timeoutMs;
+    while ((this.#queue.length > 0 || this.#inFlight > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+  }
+
+  #cut(): void {
+    this.#scheduled = false;
+    for (const trades of this.#pending.values()) {
+      for (let i = 0; i < trades.length; i += this.opts.maxBatch) {
+        const slice = trades.slice(i, i + this.opts.maxBatch);
+        const first = slice[0] as Trade;
+        this.#queue.push({ venue: first.venue, symbol: first.symbol, trades: slice });
+        this.#queuedTrades += slice.length;
+      }
+    }
+    this.#pending.clear();
+    this.#shed();
+    this.#pump();
+  }
+
+  #shed(): void {
+    while (this.#queuedTrades > this.opts.maxBuffered && this.#queue.length > 0) {
+      const oldest = this.#queue.shift() as TradeBatch;
+      this.#queuedTrades -= oldest.trades.length;
+      this.stats.dropped += oldest.trades.length;
+    }
+    this.stats.buffered = this.#queuedTrades;
+  }
+
+  #pump(): void {
+    if (this.#retryTimer) return; // backing off after a failure
+    while (this.#inFlight < this.opts.maxInFlight && this.#queue.length > 0) {
+      const batch = this.#queue.shift() as TradeBatch;
+      this.#queuedTrades -= batch.trades.length;
+      this.#inFlight++;
+      void this.#publish(batch);
+    }
+    this.stats.buffered = this.#queuedTrades;
+  }
+
+  async #publish(batch: TradeBatch): Promise<void> {
+    const first = batch.trades[0] as Trade;
+    const last = batch.trades[batch.trades.length - 1] as Trade;
+    const msgId = `${batch.venue}:${batch.symbol}:${first.tradeId}-${last.tradeId}`;
+    try {
+      const ack = await this.bus.publish(
+        topics.marketTrades,
+        subjects.marketTrades(batch.venue, batch.symbol),
+        batch,
+        {
+          msgId,
+        },
+      );
+      if (ack.duplicate) this.stats.duplicates += batch.trades.length;
+      else this.stats.published += batch.trades.length;
+      this.#failureStreak = 0;
+    } catch (err) {
+      this.stats.publishFailures++;
+      this.#failureStreak++;
+      // Back to the front of the queue, to keep the symbol's order; retry after a capped backoff.
+      this.#queue.unshift(batch);
+      this.#queuedTrades += batch.trades.length;
+      this.#shed();
+      if (this.#failureStreak === 1 || this.#failureStreak % 50 === 0) {
+        this.logger.warn(
+          {
+            err: err instanceof Error ? err.message : String(err),
+            buffered: this.#queuedTrades,
+            streak: this.#failureStreak,
+          },
+          'trade publish failed; buffering and retrying',
+        );
+      }
+      if (!this.#retryTimer && !this.#closed) {
+        const delay = Math.min(5_000, 50 * 2 ** Math.min(this.#failureStreak, 7));
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = undefined;
+          this.#pump();
+        }, delay);
+      }
+    } finally {
+      this.#inFlight--;
+      this.#pump();
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { MarketPort } from '@qt/api';
+import type { MarketDataQueries } from '@qt/db';
+import { AppError, type Kline, type MessageBus, subjects, topics } from '@qt/shared';
+import type { KlineService } from './aggregate/kline-service.ts';
+import type { FeedSupervisor } from './ingest/feed-supervisor.ts';
+import type { InstrumentCatalog } from './instruments/instrument-catalog.ts';
+import { busStream } from './live/bus-stream.ts';
+
+/**
+ * The market API over the pipeline: candle history from storage with the live candle from the
+ * aggregator's memory laid over it (so the newest candle is never a persist cycle behind), recent
+ * trades from storage, instruments, feed status, and live pushes from the bus.
+ */
+export function createMarketService(deps: {
+  bus: MessageBus;
+  queries: MarketDataQueries;
+  catalog: InstrumentCatalog;
+  klines: KlineService;
+  feeds: FeedSupervisor;
+}): MarketPort {
+  const known = (venue: string, symbol: string) => {
+    if (!deps.catalog.get(venue, symbol)) {
+      throw new AppError(
+        'MARKET_UNKNOWN_INSTRUMENT',
+        `${venue} does not list ${symbol} on this engine (see market.instruments).`,
+      );
+    }
+  };
+  return {
+    async candles(input) {
+      known(input.venue, input.symbol);
+      const page = await deps.queries.candles({
+        venue: input.venue,
+        symbol: input.symbol,
+        interval: input.interval,
+        limit: input.limit,
+        ...(input.from !== undefined ? { fromMs: input.from } : {}),
+        ...(input.to !== undefined ? { toMs: input.to } : {}),
+        ...(input.before !== undefined ? { before: input.before } : {}),
+      });
+      if (input.before !== undefined) return page;
+      const live = deps.klines
+        .live(input.venue, input.symbol, input.interval)
+        .filter(
+          (k) =>
+            (input.from === undefined || k.openTime >= input.from) &&
+            (input.to === undefined || k.openTime < input.to),
+        );
+      return { candles: mergeLive(page.candles, live, input.limit), nextBefore: page.nextBefore };
+    },
+    async recentTrades(input) {
+      known(input.venue, input.symbol);
+      const page = await deps.queries.recentTrades(input.venue, input.symbol, { limit: input.limit });
+      return page.trades;
+    },
+    async instruments(input) {
+      return deps.catalog.list(input.venue);
+    },
+    feeds: () => deps.feeds.status(),
+    liveCandles(input, signal) {
+      known(input.venue, input.symbol);
+      return busStream(
+        deps.bus,
+        topics.marketKlines,
+        subjects.marketKlines(input.venue, input.symbol, input.interval),
+        signal,
+        (k) => [k],
+      );
+    },
+    liveTrades(input, signal) {
+      known(input.venue, input.symbol);
+      return busStream(
+        deps.bus,
+        topics.marketTrades,
+        subjects.marketTrades(input.venue, input.symbol),
+        signal,
+        (b) => b.trades,
+      );
+    },
+  };
+}
+
+/** Stored candles with the aggregator's versions laid over them (same openTime: the live one wins). */
+export function mergeLive(stored: readonly Kline[], live: readonly Kline[], limit: number): Kline[] {
+  if (live.length === 0) return [...stored];
+  const byOpen = new Map<number, Kline>();
+  for (const k of stored) byOpen.set(k.openTime, k);
+  for (const k of live) {
+    const s = byOpen.get(k.openTime);
+    if (!s || k.tradeCount >= s.tradeCount) byOpen.set(k.openTime, k);
+  }
+  return [...byOpen.values()].sort((a, b) => a.openTime - b.openTime).slice(-limit);
+}

@@ -1,0 +1,134 @@
+import type { MarketPort } from '@qt/api';
+import type { Db } from '@qt/db';
+import { type MaintenanceReport, MarketDataQueries, MarketDataWriter, maintainPartitions } from '@qt/db';
+import { type ExchangeSim, startExchangeSim } from '@qt/exchange-sim';
+import type { Clock, MessageBus } from '@qt/shared';
+import type pg from 'pg';
+import type { EngineConfig } from '../config/config-schema.ts';
+import type { Logger } from '../observability/logger.ts';
+import { type KlineService, startKlineService } from './aggregate/kline-service.ts';
+import { type FeedSupervisor, startFeeds } from './ingest/feed-supervisor.ts';
+import { TradePublisher } from './ingest/trade-publisher.ts';
+import { InstrumentCatalog } from './instruments/instrument-catalog.ts';
+import { createMarketService } from './market-service.ts';
+import { startKlinePersister } from './persist/kline-persister.ts';
+import { type PersisterStats, startTradePersister } from './persist/trade-persister.ts';
+import { venueEndpoints } from './venue-endpoints.ts';
+
+export interface MarketData {
+  port: MarketPort;
+  feeds: FeedSupervisor;
+  klines: KlineService;
+  publisher: TradePublisher;
+  catalog: InstrumentCatalog;
+  persisters: { trades: PersisterStats; klines: PersisterStats };
+  simulator: ExchangeSim | null;
+  stop(): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The market-data pipeline, in the order data flows: (simulator) -> instruments -> storage consumers ->
+ * aggregator -> feeds. Consumers start before the feeds so nothing published is missed; stop runs in
+ * reverse: feeds first, then the publisher drains, then consumers finish their batches.
+ */
+export async function startMarketData(params: {
+  config: EngineConfig;
+  db: Db;
+  pool: pg.Pool;
+  bus: MessageBus;
+  clock: Clock;
+  logger: Logger;
+}): Promise<MarketData> {
+  const { config, bus, clock } = params;
+  const logger = params.logger.child({ component: 'market' });
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    let simulator: ExchangeSim | null = null;
+    if (config.marketSource === 'simulator') {
+      simulator = await startExchangeSim({
+        endpoints: 2,
+        symbols: config.marketSymbols,
+        tradesPerSecond: config.simulatorTradesPerSecond,
+        seed: 7,
+      });
+      const sim = simulator;
+      stops.push(() => sim.stop());
+      logger.info({ urls: sim.urls[0] }, 'exchange simulator started (MARKET_SOURCE=simulator)');
+    }
+    const venues = venueEndpoints(config, simulator);
+    const catalog = await InstrumentCatalog.load({ db: params.db, logger, venues });
+
+    const runMaintenance = async (): Promise<MaintenanceReport | undefined> => {
+      try {
+        return await maintainPartitions(params.pool, {
+          clock,
+          policy: {
+            retentionDays: {
+              market_trades: config.tradeRetentionDays,
+              market_klines: config.klineRetentionDays,
+            },
+          },
+        });
+      } catch (err) {
+        logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'partition maintenance failed',
+        );
+        return undefined;
+      }
+    };
+    const report = await runMaintenance();
+    logger.info({ report }, 'time-series storage ready');
+    const maintenance = setInterval(() => void runMaintenance(), HOUR);
+    maintenance.unref();
+    stops.push(async () => clearInterval(maintenance));
+
+    const writer = new MarketDataWriter(params.pool);
+    const trades = await startTradePersister(bus, writer, () => clock.now());
+    stops.push(() => trades.subscription.unsubscribe());
+    const klinePersist = await startKlinePersister(bus, writer, () => clock.now());
+    stops.push(() => klinePersist.subscription.unsubscribe());
+
+    const klines = await startKlineService({
+      bus,
+      clock,
+      logger,
+      catalog,
+      latenessMs: config.klineLatenessMs,
+      subSecond: config.klineSubSecond,
+    });
+    stops.push(() => klines.stop());
+
+    const publisher = new TradePublisher(bus, logger);
+    stops.push(() => publisher.close());
+    const feeds = startFeeds({ venues, symbols: config.marketSymbols, catalog, clock, logger, publisher });
+    stops.push(() => feeds.stop());
+
+    const port = createMarketService({
+      bus,
+      queries: new MarketDataQueries(params.pool),
+      catalog,
+      klines,
+      feeds,
+    });
+    return {
+      port,
+      feeds,
+      klines,
+      publisher,
+      catalog,
+      persisters: { trades: trades.stats, klines: klinePersist.stats },
+      simulator,
+      stop: () => runStops(stops),
+    };
+  } catch (err) {
+    await runStops(stops);
+    throw err;
+  }
+}
+
+async function runStops(stops: Array<() => Promise<void>>): Promise<void> {
+  for (const stop of stops.reverse()) await stop().catch(() => {});
+}

@@ -1,0 +1,43 @@
+import type { ExchangeSim } from '@qt/exchange-sim';
+import {
+  createBinanceAdapter,
+  createBybitAdapter,
+  createOkxAdapter,
+  type VenueAdapter,
+} from '@qt/market-data';
+import type { KnownVenue } from '@qt/shared';
+import type { EngineConfig } from '../config/config-schema.ts';
+import type { VenueEndpoints } from './ingest/feed-supervisor.ts';
+
+const adapters: Record<KnownVenue, () => VenueAdapter> = {
+  binance: () => createBinanceAdapter(),
+  okx: () => createOkxAdapter(),
+  bybit: () => createBybitAdapter(),
+};
+
+/**
+ * Where each venue's feed connects. Live: the configured lists (`BINANCE_WS_URLS`, ...) or the venue's
+ * real public endpoints. Simulator: every endpoint of the in-process simulator, in order, so failover
+ * between them works the same way as between a venue's hosts.
+ */
+export function venueEndpoints(config: EngineConfig, sim: ExchangeSim | null): VenueEndpoints[] {
+  return config.marketVenues.map((venue) => {
+    const adapter = adapters[venue]();
+    if (sim) {
+      return {
+        adapter,
+        wsEndpoints: sim.urls.map((u) => u[venue].ws),
+        restEndpoints: sim.urls.map((u) => u[venue].rest),
+      };
+    }
+    const ws = { binance: config.binanceWsUrls, okx: config.okxWsUrls, bybit: config.bybitWsUrls }[venue];
+    const rest = { binance: config.binanceRestUrl, okx: config.okxRestUrl, bybit: config.bybitRestUrl }[
+      venue
+    ];
+    return {
+      adapter,
+      wsEndpoints: ws && ws.length > 0 ? ws : adapter.defaultWsEndpoints,
+      restEndpoints: rest ? [rest] : adapter.defaultRestEndpoints,
+    };
+  });
+}

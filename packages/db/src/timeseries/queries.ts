@@ -1,0 +1,212 @@
+import type { Kline, KlineInterval, Trade } from '@qt/shared';
+import type pg from 'pg';
+
+export interface CandleQuery {
+  venue: string;
+  symbol: string;
+  interval: KlineInterval;
+  /** Earliest open time wanted, ms, inclusive (default: no bound). */
+  fromMs?: number;
+  /** Latest open time wanted, ms, exclusive (default: no bound). */
+  toMs?: number;
+  /** Page size, 1..5000 (default 500). */
+  limit?: number;
+  /** Paging back: only candles opening before this (the previous page's `nextBefore`). */
+  before?: number;
+}
+
+export interface CandlePage {
+  /** Oldest first, as charts draw them: the newest `limit` candles of the window. */
+  candles: Kline[];
+  /** Pass as `before` for the page of older candles; null when there are none. */
+  nextBefore: number | null;
+}
+
+/** Position in the newest-first list of a symbol's trades. */
+export interface TradeCursor {
+  exchangeTime: number;
+  tradeId: string;
+}
+
+export interface TradePage {
+  /** Newest first. */
+  trades: Trade[];
+  /** Pass as `before` for older trades; null when there are none. */
+  next: TradeCursor | null;
+}
+
+export interface MarketSeries {
+  venue: string;
+  symbol: string;
+}
+
+const MAX_LIMIT = 5_000;
+const toTs = (param: string) => `timestamptz 'epoch' + ${param}::bigint * interval '1 millisecond'`;
+const toMs = (col: string) => `(extract(epoch FROM ${col}) * 1000)::bigint`;
+
+/**
+ * Decimals in canonical form (README, "Decimals"): trim_scale drops trailing fractional zeros (and a bare
+ * point); numeric's text output never uses an exponent, a plus sign or leading zeros, and has no -0.
+ */
+const decimal = (col: string) => `trim_scale(${col})::text AS ${col}`;
+
+const candleColumns = `venue, symbol, "interval", ${toMs('open_time')} AS open_time, ${toMs('close_time')} AS close_time,
+  ${['open', 'high', 'low', 'close', 'base_volume', 'quote_volume', 'taker_buy_base_volume'].map(decimal).join(', ')},
+  trade_count, closed`;
+
+const tradeColumns = `venue, symbol, venue_symbol, trade_id, ${decimal('price')}, ${decimal('quantity')}, taker_side,
+  ${toMs('exchange_time')} AS exchange_time, ${toMs('receive_time')} AS receive_time`;
+
+interface CandleRow {
+  venue: string;
+  symbol: string;
+  interval: KlineInterval;
+  open_time: string;
+  close_time: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  base_volume: string;
+  quote_volume: string;
+  taker_buy_base_volume: string;
+  trade_count: string;
+  closed: boolean;
+}
+
+interface TradeRow {
+  venue: string;
+  symbol: string;
+  venue_symbol: string;
+  trade_id: string;
+  price: string;
+  quantity: string;
+  taker_side: 'buy' | 'sell';
+  exchange_time: string;
+  receive_time: string;
+}
+
+/**
+ * Reads of the market-data tables. Every query is a range scan of a primary key (keyset pagination,
+ * never OFFSET), so a page costs the same on the first day of data as after a year.
+ */
+export class MarketDataQueries {
+  readonly #db: pg.Pool;
+
+  constructor(db: pg.Pool) {
+    this.#db = db;
+  }
+
+  /** Candles of one series in [fromMs, toMs), newest `limit` first fetched, returned oldest first. */
+  async candles(q: CandleQuery): Promise<CandlePage> {
+    const limit = clampLimit(q.limit ?? 500);
+    const upper = minDefined(q.toMs, q.before);
+    const params: unknown[] = [q.venue, q.symbol, q.interval, limit + 1];
+    let where = 'venue = $1 AND symbol = $2 AND "interval" = $3';
+    if (q.fromMs !== undefined) {
+      params.push(q.fromMs);
+      where += ` AND open_time >= ${toTs(`$${params.length}`)}`;
+    }
+    if (upper !== undefined) {
+      params.push(upper);
+      where += ` AND open_time < ${toTs(`$${params.length}`)}`;
+    }
+    const { rows } = await this.#db.query<CandleRow>(
+      `SELECT ${candleColumns} FROM market_klines WHERE ${where} ORDER BY open_time DESC LIMIT $4`,
+      params,
+    );
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit).reverse().map(toKline);
+    return { candles: page, nextBefore: more ? (page[0]?.openTime ?? null) : null };
+  }
+
+  /** The newest trades of one series, then older ones page by page with `before`. */
+  async recentTrades(
+    venue: string,
+    symbol: string,
+    opts: { limit?: number; before?: TradeCursor } = {},
+  ): Promise<TradePage> {
+    const limit = clampLimit(opts.limit ?? 100);
+    const params: unknown[] = [venue, symbol, limit + 1];
+    let where = 'venue = $1 AND symbol = $2';
+    if (opts.before) {
+      params.push(opts.before.exchangeTime, opts.before.tradeId);
+      // A row comparison on the key's own columns: an index range, not a filter.
+      where += ` AND (exchange_time, trade_id) < (${toTs('$4')}, $5::text)`;
+    }
+    const { rows } = await this.#db.query<TradeRow>(
+      `SELECT ${tradeColumns} FROM market_trades WHERE ${where}
+        ORDER BY exchange_time DESC, trade_id DESC LIMIT $3`,
+      params,
+    );
+    const trades = rows.slice(0, limit).map(toTrade);
+    const last = trades[trades.length - 1];
+    return {
+      trades,
+      next: rows.length > limit && last ? { exchangeTime: last.exchangeTime, tradeId: last.tradeId } : null,
+    };
+  }
+
+  /**
+   * Every (venue, symbol) with stored trades or candles, sorted. A loose index scan (one index descent
+   * per distinct series, per partition) instead of reading every row as SELECT DISTINCT would.
+   */
+  async series(): Promise<MarketSeries[]> {
+    const skipScan = (table: string) => `(
+      WITH RECURSIVE s AS (
+        (SELECT venue, symbol FROM ${table} ORDER BY venue, symbol LIMIT 1)
+        UNION ALL
+        SELECT n.venue, n.symbol FROM s, LATERAL (
+          SELECT venue, symbol FROM ${table} WHERE (venue, symbol) > (s.venue, s.symbol)
+           ORDER BY venue, symbol LIMIT 1) n
+      ) SELECT venue, symbol FROM s)`;
+    const { rows } = await this.#db.query<MarketSeries>(
+      `${skipScan('market_trades')} UNION ${skipScan('market_klines')} ORDER BY venue, symbol`,
+    );
+    return rows;
+  }
+}
+
+function clampLimit(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`limit must be a positive integer, got ${n}`);
+  return Math.min(n, MAX_LIMIT);
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+function toKline(r: CandleRow): Kline {
+  return {
+    venue: r.venue,
+    symbol: r.symbol,
+    interval: r.interval,
+    openTime: Number(r.open_time),
+    closeTime: Number(r.close_time),
+    open: r.open,
+    high: r.high,
+    low: r.low,
+    close: r.close,
+    baseVolume: r.base_volume,
+    quoteVolume: r.quote_volume,
+    takerBuyBaseVolume: r.taker_buy_base_volume,
+    tradeCount: Number(r.trade_count),
+    closed: r.closed,
+  };
+}
+
+function toTrade(r: TradeRow): Trade {
+  return {
+    venue: r.venue,
+    symbol: r.symbol,
+    venueSymbol: r.venue_symbol,
+    tradeId: r.trade_id,
+    price: r.price,
+    quantity: r.quantity,
+    takerSide: r.taker_side,
+    exchangeTime: Number(r.exchange_time),
+    receiveTime: Number(r.receive_time),
+  };
+}

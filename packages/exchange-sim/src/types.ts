@@ -1,0 +1,131 @@
+/** The three venues the simulator speaks; the names are also the URL prefixes. */
+export const venues = ['binance', 'okx', 'bybit'] as const;
+export type Venue = (typeof venues)[number];
+
+/**
+ * Heartbeat and lifetime constants, in real milliseconds. The defaults are the venues' documented values;
+ * tests shrink them.
+ */
+export interface SimTiming {
+  /** Binance: the server sends a WebSocket ping frame this often. */
+  binancePingIntervalMs: number;
+  /** Binance: a connection whose last ping has not been answered (pong with the same payload) for this long is cut. */
+  binancePongTimeoutMs: number;
+  /** OKX: a connection from which nothing was received for this long is closed (code 4004). */
+  okxIdleTimeoutMs: number;
+  /** Bybit: a connection with neither client messages nor data pushed for this long is cut. */
+  bybitIdleTimeoutMs: number;
+  /** Bybit: `orderbook.1` is re-sent with the same `u` when nothing changed for this long. */
+  bybitBookResendMs: number;
+  /** After a shutdown notice (Binance `serverShutdown`, OKX 64008) the server closes the socket after this delay. */
+  shutdownCloseDelayMs: number;
+  /** Every venue cuts a connection after this age (Binance documents 24 h). */
+  maxConnectionAgeMs: number;
+}
+
+/** Request limits, per connection. */
+export interface SimLimits {
+  /** Binance: incoming messages (text, ping, pong) per second; more closes the socket with 1008. */
+  binanceMessagesPerSecond: number;
+  /** Binance: streams per connection. */
+  binanceMaxStreams: number;
+  /** OKX: subscribe/unsubscribe requests per hour per connection (error 60014 beyond). */
+  okxRequestsPerHour: number;
+  /** OKX: bytes in one request. */
+  okxMaxRequestBytes: number;
+  /** Bybit: args in one subscribe request on spot. */
+  bybitMaxArgs: number;
+  /** Bybit: total characters of a connection's subscribed args. */
+  bybitMaxArgsChars: number;
+  /** A socket whose unsent bytes exceed this is cut, as a venue drops a slow consumer. */
+  maxBufferedBytes: number;
+}
+
+export interface ExchangeSimOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 = any free port (default). With several endpoints, endpoint i listens on port + i (unless 0). */
+  port?: number;
+  /** Listening servers sharing one market (for failover tests); default 1. */
+  endpoints?: number;
+  /** Canonical BASE-QUOTE symbols; default a list of 12 common USDT pairs. */
+  symbols?: string[];
+  /** Trades per second per venue per symbol on average; default 5. */
+  tradesPerSecond?: number;
+  /** Same seed, same market: the same trades (prices, sizes, sides, ids) in the same order. Default 1. */
+  seed?: number;
+  /** Clock for the timestamps in frames (E, T, ts). Default Date.now. */
+  clock?: { now(): number };
+  /** Annualised volatility of the price process; default 0.6. */
+  volatility?: number;
+  /** How often the market is stepped and frames flushed, ms; default 5. */
+  tickMs?: number;
+  /** When true no timer runs: call `step(ms)` to move the market (deterministic tests). */
+  manual?: boolean;
+  timing?: Partial<SimTiming>;
+  limits?: Partial<SimLimits>;
+}
+
+export interface EndpointUrls {
+  /** ws base: + '/ws/<stream>' (raw), '/ws' (raw, live SUBSCRIBE), '/stream?streams=a/b' (combined). */
+  binance: { ws: string; rest: string };
+  /** ws base: + '/ws/v5/public' (trades, bbo-tbt), '/ws/v5/business' (trades-all). */
+  okx: { ws: string; rest: string };
+  /** ws base: + '/v5/public/spot'. */
+  bybit: { ws: string; rest: string };
+}
+
+export interface SimInstrument {
+  symbol: string;
+  venueSymbol: string;
+  base: string;
+  quote: string;
+  tickSize: string;
+  lotSize: string;
+  minNotional: string;
+}
+
+export type MalformedKind = 'garbage' | 'truncated' | 'unknown-event';
+
+export interface ExchangeSimFaults {
+  /** Close the venue's sockets: abruptly (TCP destroy, the client sees 1006) or with `code`. */
+  dropConnections(venue: Venue, opts?: { endpoint?: number; code?: number }): void;
+  /** Keep the sockets open but send nothing at all (no data, acks, pings or pongs) for `ms`. */
+  goSilent(venue: Venue, ms: number, opts?: { endpoint?: number }): void;
+  /** Reject WebSocket upgrades with HTTP 503 for `ms`. */
+  refuseConnections(venue: Venue, ms: number, opts?: { endpoint?: number }): void;
+  /** Send each of the next `count` trades of the symbol twice (same ids). */
+  duplicateTrades(venue: Venue, symbol: string, count: number): void;
+  /** Advance the symbol's trade id by `count` without sending those trades (a gap). */
+  skipTradeIds(venue: Venue, symbol: string, count: number): void;
+  /** One bad frame on every socket of the venue. */
+  sendMalformed(venue: Venue, kind?: MalformedKind): void;
+  /** Binance `serverShutdown` / OKX 64008 notice, then close after `timing.shutdownCloseDelayMs`; Bybit: drop. */
+  sendShutdownNotice(venue: Venue): void;
+  /** Trades per second per venue per symbol from now on. */
+  setRate(tradesPerSecond: number): void;
+}
+
+export interface ExchangeSimStats {
+  /** Open WebSocket connections per venue. */
+  connections: Record<string, number>;
+  /** Trade records written to sockets per venue, summed over sockets (what clients receive). */
+  tradesSent: Record<string, number>;
+  /** Client heartbeats per venue: Binance ping frames, OKX text `ping`, Bybit `op:ping`. */
+  pingsReceived: Record<string, number>;
+  /** Binance pong frames received (answers to the server's pings). */
+  pongsReceived: Record<string, number>;
+  /** Trades the market generated per venue (independent of subscribers). */
+  tradesGenerated: Record<string, number>;
+}
+
+export interface ExchangeSim {
+  /** One per endpoint. */
+  urls: EndpointUrls[];
+  instruments(venue: Venue): SimInstrument[];
+  faults: ExchangeSimFaults;
+  stats(): ExchangeSimStats;
+  /** Manual mode: move the market by `ms` and flush the frames. Also usable alongside the timer. */
+  step(ms: number): void;
+  stop(): Promise<void>;
+}

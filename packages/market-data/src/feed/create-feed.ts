@@ -1,0 +1,113 @@
+import type { Clock, FeedStatus, Quote, Trade } from '@qt/shared';
+import { type SequenceStats, TradeSequencer } from '../sequence/trade-sequencer.ts';
+import type { MarketChannel, Subscription, VenueAdapter } from '../venues/venue-adapter.ts';
+import { SlidingWindowLimiter } from './connect-limiter.ts';
+import { FeedConnection } from './feed-connection.ts';
+import type { FeedEvent } from './feed-events.ts';
+import { type FeedOptions, resolveFeedOptions } from './feed-options.ts';
+import { type Logger, silentLogger } from './logger.ts';
+
+export interface CreateFeedParams {
+  adapter: VenueAdapter;
+  /** Canonical symbols (`BTC-USDT`); validate them against the venue's instruments first. */
+  symbols: readonly string[];
+  /** Default both. */
+  channels?: readonly MarketChannel[];
+  /** WebSocket bases tried in order, wrapping around; default the adapter's public endpoints. */
+  endpoints?: readonly string[];
+  clock: Clock;
+  logger?: Logger;
+  options?: FeedOptions;
+  /** Called once per frame with the frame's trades, duplicates already dropped. Keep it synchronous. */
+  onTrades?: (trades: Trade[]) => void;
+  onQuote?: (quote: Quote) => void;
+  onEvent?: (event: FeedEvent) => void;
+}
+
+export interface Feed {
+  /** Opens every connection; returns at once (progress shows in `status()` and `stateChanged`). */
+  start(): void;
+  /** Closes every socket and cancels every timer. */
+  stop(): Promise<void>;
+  /** One entry per connection. */
+  status(): FeedStatus[];
+  /** Symbols subscribed but silent since their socket went live (see `symbolsSilent`). */
+  silentSymbols(): string[];
+  /** Gap and duplicate counts over the whole feed. */
+  sequenceStats(): SequenceStats;
+}
+
+/**
+ * A venue's public market data for a set of symbols, over as many sockets as the venue's per-connection
+ * limits require, kept alive across drops, stale sockets, lifetime cuts and shutdown notices.
+ */
+export function createFeed(params: CreateFeedParams): Feed {
+  const { adapter, clock } = params;
+  const endpoints = params.endpoints ?? adapter.defaultWsEndpoints;
+  if (endpoints.length === 0) throw new RangeError('a feed needs at least one endpoint');
+  const options = resolveFeedOptions(adapter, params.options);
+  adapter.registerSymbols(params.symbols);
+  const sequencer = new TradeSequencer({ mode: adapter.sequencing });
+  let requestId = 0;
+  const noop = () => {};
+  const ctx = {
+    adapter,
+    endpoints,
+    clock,
+    logger: params.logger ?? silentLogger,
+    options,
+    connectLimiter:
+      params.options?.connectLimiter ?? new SlidingWindowLimiter(adapter.limits.connectAttempts, clock),
+    sequencer,
+    onTrades: params.onTrades ?? noop,
+    onQuote: params.onQuote ?? noop,
+    onEvent: params.onEvent ?? noop,
+    nextRequestId: () => ++requestId,
+  };
+  const groups = splitSubscriptions(
+    adapter,
+    [...new Set(params.symbols)],
+    params.channels ?? ['trades', 'quotes'],
+    options.maxSubscriptionsPerConnection,
+  );
+  const connections = groups.map((subs, i) => new FeedConnection(ctx, `${adapter.venue}-${i + 1}`, subs));
+
+  return {
+    start: () => {
+      for (const c of connections) c.start();
+    },
+    stop: async () => {
+      await Promise.all(connections.map((c) => c.stop()));
+    },
+    status: () => connections.map((c) => c.status()),
+    silentSymbols: () => connections.flatMap((c) => c.silentSymbols()),
+    sequenceStats: () => sequencer.stats(),
+  };
+}
+
+/**
+ * Subscriptions grouped by the URL path they need (OKX public vs business), a symbol's channels kept
+ * together, then cut into connections of at most `perConnection`.
+ */
+export function splitSubscriptions(
+  adapter: VenueAdapter,
+  symbols: readonly string[],
+  channels: readonly MarketChannel[],
+  perConnection: number,
+): Subscription[][] {
+  const byPath = new Map<string, Subscription[]>();
+  for (const symbol of symbols) {
+    for (const channel of channels) {
+      const sub: Subscription = { symbol, channel };
+      const path = adapter.pathOf(sub);
+      const list = byPath.get(path);
+      if (list === undefined) byPath.set(path, [sub]);
+      else list.push(sub);
+    }
+  }
+  const out: Subscription[][] = [];
+  for (const list of byPath.values()) {
+    for (let i = 0; i < list.length; i += perConnection) out.push(list.slice(i, i + perConnection));
+  }
+  return out;
+}

@@ -1,0 +1,478 @@
+import type { Clock, FeedState, FeedStatus, Quote, Trade } from '@qt/shared';
+import type { TradeSequencer } from '../sequence/trade-sequencer.ts';
+import type { Subscription, VenueAdapter, VenueMessage } from '../venues/venue-adapter.ts';
+import { sampleOf } from '../venues/wire-helpers.ts';
+import { Backoff } from './backoff.ts';
+import type { ConnectLimiter } from './connect-limiter.ts';
+import type { FeedEvent } from './feed-events.ts';
+import type { ResolvedFeedOptions } from './feed-options.ts';
+import type { Logger } from './logger.ts';
+import { SocketSession } from './socket-session.ts';
+
+/** What every connection of a feed shares. */
+export interface FeedContext {
+  readonly adapter: VenueAdapter;
+  readonly endpoints: readonly string[];
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly options: ResolvedFeedOptions;
+  readonly connectLimiter: ConnectLimiter;
+  /** One per feed: duplicates across overlapping sockets are caught whichever socket brings them. */
+  readonly sequencer: TradeSequencer;
+  readonly onTrades: (trades: Trade[]) => void;
+  readonly onQuote: (quote: Quote) => void;
+  readonly onEvent: (event: FeedEvent) => void;
+  readonly nextRequestId: () => number;
+}
+
+const rateSeconds = 5;
+/** At most one sample of bad frames per connection in this period, with the count since the last. */
+const badFrameLogEveryMs = 10_000;
+
+/**
+ * One logical connection: a fixed set of subscriptions kept flowing over a succession of sockets.
+ * Drops and refusals move to the next endpoint after a jittered backoff; a stale socket is cut and
+ * replaced; before the venue's lifetime cut or on a shutdown notice a replacement opens first and the old
+ * socket closes once the new one is live (overlap; the feed's sequencer drops the doubled trades).
+ */
+export class FeedConnection {
+  readonly id: string;
+  readonly #ctx: FeedContext;
+  readonly #subscriptions: readonly Subscription[];
+  readonly #symbols: string[];
+  readonly #backoff: Backoff;
+
+  #state: FeedState = 'connecting';
+  #since: number;
+  #endpointIndex = 0;
+  #current: SocketSession | null = null;
+  /** The replacement opened by a rotation, until it is live. */
+  #next: SocketSession | null = null;
+  #stopped = false;
+  #started = false;
+
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  #rotateTimer: NodeJS.Timeout | null = null;
+  #healthyTimer: NodeJS.Timeout | null = null;
+  #checkTimer: NodeJS.Timeout | null = null;
+  readonly #ackTimers = new Map<SocketSession, NodeJS.Timeout>();
+
+  #reconnects = 0;
+  #gaps = 0;
+  #duplicates = 0;
+  #malformed = 0;
+  #lastError: string | null = null;
+  #lagMs: number | null = null;
+  #liveSince = 0;
+  readonly #lastDataAt = new Map<string, number>();
+  #silent = new Set<string>();
+  #silentChecked = false;
+  #badSinceLog = 0;
+  #lastBadLogAt = Number.NEGATIVE_INFINITY;
+  readonly #rateBuckets = new Array<number>(rateSeconds).fill(0);
+  #rateSecond = 0;
+
+  constructor(ctx: FeedContext, id: string, subscriptions: readonly Subscription[]) {
+    this.#ctx = ctx;
+    this.id = id;
+    this.#subscriptions = subscriptions;
+    this.#symbols = [...new Set(subscriptions.map((s) => s.symbol))];
+    this.#since = ctx.clock.now();
+    this.#backoff = new Backoff({
+      initialMs: ctx.options.backoffInitialMs,
+      maxMs: ctx.options.backoffMaxMs,
+      random: ctx.options.random,
+    });
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#checkTimer = setInterval(() => this.#check(), this.#ctx.options.checkIntervalMs);
+    this.#connect(false);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of [this.#reconnectTimer, this.#rotateTimer, this.#healthyTimer])
+      if (t !== null) clearTimeout(t);
+    if (this.#checkTimer !== null) clearInterval(this.#checkTimer);
+    for (const t of this.#ackTimers.values()) clearTimeout(t);
+    this.#ackTimers.clear();
+    const sessions = [this.#current, this.#next].filter((s): s is SocketSession => s !== null);
+    for (const s of sessions) s.close(1000, 'client stopping');
+    await Promise.all(sessions.map((s) => s.closed()));
+    this.#current = null;
+    this.#next = null;
+    this.#setState('stopped');
+  }
+
+  /** Symbols subscribed here that have delivered nothing since the socket went live. */
+  silentSymbols(): string[] {
+    return [...this.#silent];
+  }
+
+  status(): FeedStatus {
+    this.#rollRate(this.#ctx.clock.now());
+    let messages = 0;
+    for (const n of this.#rateBuckets) messages += n;
+    return {
+      venue: this.#ctx.adapter.venue,
+      connectionId: this.id,
+      state: this.#state,
+      endpoint: this.#ctx.endpoints[this.#endpointIndex] ?? '',
+      since: this.#since,
+      symbols: this.#symbols,
+      lagMs: this.#lagMs,
+      messageRate: messages / rateSeconds,
+      reconnects: this.#reconnects,
+      gaps: this.#gaps,
+      duplicates: this.#duplicates,
+      malformed: this.#malformed,
+      lastError: this.#lastError,
+    };
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  #connect(asRotation: boolean): void {
+    if (this.#stopped) return;
+    const wait = this.#ctx.connectLimiter.reserve();
+    if (wait > 0) {
+      this.#ctx.logger.warn(
+        { connectionId: this.id, waitMs: wait },
+        'connection attempts at the venue limit; waiting',
+      );
+      this.#reconnectTimer = setTimeout(() => this.#open(asRotation), wait);
+    } else {
+      this.#open(asRotation);
+    }
+  }
+
+  #open(asRotation: boolean): void {
+    this.#reconnectTimer = null;
+    if (this.#stopped) return;
+    const { adapter, options, clock } = this.#ctx;
+    const endpoint = this.#ctx.endpoints[this.#endpointIndex] as string;
+    const { url, pending } = adapter.connectUrl(endpoint, this.#subscriptions);
+    const session = new SocketSession(
+      {
+        url,
+        endpoint,
+        clock,
+        handshakeTimeoutMs: options.handshakeTimeoutMs,
+        maxOutgoingPerSecond: adapter.limits.maxOutgoingPerSecond,
+        subscribeRequestsPerHour: adapter.limits.subscribeRequestsPerHour,
+      },
+      {
+        onOpen: (s) => this.#onOpen(s, pending),
+        onText: (s, text) => this.#onText(s, text),
+        onClose: (s, code, reason) => this.#onClose(s, code, reason),
+      },
+    );
+    if (asRotation) this.#next = session;
+    else this.#current = session;
+  }
+
+  #onOpen(session: SocketSession, pending: readonly Subscription[]): void {
+    if (this.#stopped) return;
+    this.#ctx.logger.info({ connectionId: this.id, endpoint: session.endpoint }, 'feed socket open');
+    if (session === this.#current && this.#state !== 'stale') this.#setState('subscribing');
+    const requests = this.#ctx.adapter.subscribeRequests(pending, this.#ctx.nextRequestId);
+    for (const r of requests) {
+      if (r.requestId !== null) session.pendingAcks.set(r.requestId, r.subscriptions);
+      session.send(r.text, true);
+    }
+    if (session.pendingAcks.size === 0) {
+      this.#markLive(session);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#ackTimers.delete(session);
+      if (session.live || session.pendingAcks.size === 0) return;
+      this.#lastError = `no answer to ${session.pendingAcks.size} subscribe request(s)`;
+      this.#ctx.logger.warn(
+        { connectionId: this.id, pending: [...session.pendingAcks.keys()] },
+        this.#lastError,
+      );
+      this.#markLive(session);
+    }, this.#ctx.options.ackTimeoutMs);
+    this.#ackTimers.set(session, timer);
+  }
+
+  #markLive(session: SocketSession): void {
+    if (session.live || this.#stopped) return;
+    session.live = true;
+    const timer = this.#ackTimers.get(session);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#ackTimers.delete(session);
+    if (session === this.#next) {
+      const old = this.#current;
+      this.#current = session;
+      this.#next = null;
+      old?.close(1000, 'replaced');
+      this.#ctx.logger.info(
+        { connectionId: this.id, endpoint: session.endpoint },
+        'feed socket replaced (overlap)',
+      );
+    }
+    if (session !== this.#current) return;
+    const now = this.#ctx.clock.now();
+    this.#liveSince = now;
+    this.#silentChecked = false;
+    this.#silent = new Set();
+    this.#setState('live');
+    if (this.#healthyTimer !== null) clearTimeout(this.#healthyTimer);
+    this.#healthyTimer = setTimeout(() => this.#backoff.reset(), this.#ctx.options.healthyAfterMs);
+    const rotateAfter = this.#ctx.options.rotateAfterMs;
+    if (this.#rotateTimer !== null) clearTimeout(this.#rotateTimer);
+    this.#rotateTimer = null;
+    if (rotateAfter !== null) {
+      const openedAt = session.openedAt ?? now;
+      this.#rotateTimer = setTimeout(
+        () => this.#rotate('connection lifetime'),
+        Math.max(0, openedAt + rotateAfter - now),
+      );
+    }
+  }
+
+  /** Opens a replacement on the next endpoint; the current socket closes once it is live. */
+  #rotate(reason: string): void {
+    this.#rotateTimer = null;
+    if (this.#stopped || this.#next !== null || this.#current === null) return;
+    this.#ctx.logger.info({ connectionId: this.id, reason }, 'opening a replacement feed socket');
+    this.#reconnects++;
+    this.#advanceEndpoint();
+    this.#connect(true);
+  }
+
+  #onClose(session: SocketSession, code: number, reason: string): void {
+    const timer = this.#ackTimers.get(session);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#ackTimers.delete(session);
+    if (this.#stopped) return;
+    const why =
+      session.closedBecause ??
+      (session.openedAt === null
+        ? `connect to ${session.endpoint} failed: ${session.lastFailure ?? `close ${code}`}`
+        : `socket closed: ${code}${reason ? ` ${reason}` : ''}`);
+    if (session === this.#next) {
+      // The replacement failed; the current socket carries on and the rotation is retried.
+      this.#next = null;
+      this.#lastError = why;
+      this.#ctx.logger.warn({ connectionId: this.id, code, reason }, `replacement failed: ${why}`);
+      this.#rotateTimer = setTimeout(
+        () => this.#rotate('retry after a failed replacement'),
+        this.#backoff.next(),
+      );
+      return;
+    }
+    if (session !== this.#current) return;
+    this.#current = null;
+    if (this.#next !== null) {
+      // The old socket went first (e.g. the venue cut it after its notice): the replacement takes over.
+      this.#current = this.#next;
+      this.#next = null;
+      this.#lastError = why;
+      if (this.#state !== 'stale') this.#setState('reconnecting');
+      return;
+    }
+    this.#lastError = why;
+    const level = code === 1008 || code === 4008 || code === 4009 ? 'error' : 'warn';
+    this.#ctx.logger[level]({ connectionId: this.id, endpoint: session.endpoint, code, reason }, why);
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#healthyTimer !== null) clearTimeout(this.#healthyTimer);
+    if (this.#rotateTimer !== null) clearTimeout(this.#rotateTimer);
+    this.#healthyTimer = null;
+    this.#rotateTimer = null;
+    this.#reconnects++;
+    this.#advanceEndpoint();
+    if (this.#state !== 'stale') this.#setState('reconnecting');
+    const delay = this.#backoff.next();
+    this.#reconnectTimer = setTimeout(() => this.#connect(false), delay);
+  }
+
+  #advanceEndpoint(): void {
+    this.#endpointIndex = (this.#endpointIndex + 1) % this.#ctx.endpoints.length;
+  }
+
+  // ---- periodic checks ---------------------------------------------------------------------------
+
+  #check(): void {
+    if (this.#stopped) return;
+    const now = this.#ctx.clock.now();
+    const o = this.#ctx.options;
+    for (const s of [this.#current, this.#next]) {
+      if (s === null || !s.isOpen || o.heartbeatIntervalMs === null) continue;
+      const idleSince = o.heartbeatWhenIdle ? Math.max(s.lastActivityAt, s.lastPingSentAt) : s.lastPingSentAt;
+      if (now - idleSince >= o.heartbeatIntervalMs) {
+        s.lastPingSentAt = now;
+        s.send(o.heartbeatText);
+      }
+    }
+    const current = this.#current;
+    if (current?.isOpen && now - current.lastActivityAt > o.staleAfterMs) {
+      this.#lastError = `stale: nothing received for ${now - current.lastActivityAt} ms`;
+      this.#ctx.logger.warn({ connectionId: this.id, endpoint: current.endpoint }, this.#lastError);
+      this.#setState('stale');
+      current.closedBecause = this.#lastError;
+      current.terminate();
+      return;
+    }
+    if (this.#state === 'live' && !this.#silentChecked && now - this.#liveSince >= o.noDataAfterMs) {
+      this.#silentChecked = true;
+      const silent = this.#symbols.filter((sym) => (this.#lastDataAt.get(sym) ?? -1) < this.#liveSince);
+      if (silent.length > 0) {
+        this.#silent = new Set(silent);
+        this.#ctx.logger.warn(
+          { connectionId: this.id, symbols: silent },
+          'subscribed symbols deliver no data (unknown to the venue, or not trading)',
+        );
+        this.#emit({ type: 'symbolsSilent', connectionId: this.id, symbols: silent });
+      }
+    }
+  }
+
+  // ---- frames ------------------------------------------------------------------------------------
+
+  #onText(session: SocketSession, text: string): void {
+    const now = session.lastActivityAt;
+    this.#countMessage(now);
+    const msg = this.#ctx.adapter.parse(text, now);
+    switch (msg.kind) {
+      case 'trades':
+        this.#onTrades(msg, now);
+        return;
+      case 'quote':
+        this.#sawData(msg.quote.symbol, now);
+        this.#deliver(() => this.#ctx.onQuote(msg.quote));
+        return;
+      case 'ack':
+        this.#settle(session, msg.requestId);
+        return;
+      case 'error': {
+        this.#lastError = `venue error ${msg.code}: ${msg.message}`;
+        const subs = msg.requestId === null ? undefined : session.pendingAcks.get(msg.requestId);
+        this.#ctx.logger.warn(
+          {
+            connectionId: this.id,
+            code: msg.code,
+            requestId: msg.requestId,
+            symbols: subs?.map((s) => s.symbol),
+          },
+          this.#lastError,
+        );
+        this.#emit({
+          type: 'venueErrorReceived',
+          connectionId: this.id,
+          code: msg.code,
+          message: msg.message,
+        });
+        this.#settle(session, msg.requestId);
+        return;
+      }
+      case 'shutdown':
+        this.#ctx.logger.warn(
+          { connectionId: this.id, message: msg.message },
+          'venue announced a disconnect',
+        );
+        this.#emit({ type: 'shutdownNoticeReceived', connectionId: this.id, message: msg.message });
+        if (session === this.#current) this.#rotate('shutdown notice');
+        return;
+      case 'pong':
+      case 'ignored':
+        return;
+      case 'unknown':
+      case 'malformed':
+        this.#onBadFrame(msg, text, now);
+        return;
+    }
+  }
+
+  #onTrades(msg: Extract<VenueMessage, { kind: 'trades' }>, now: number): void {
+    const { trades } = msg;
+    const last = trades[trades.length - 1];
+    if (last === undefined) return;
+    const kept = this.#ctx.sequencer.accept(trades, msg.ids, (gap) => {
+      this.#gaps++;
+      this.#emit({ type: 'gapDetected', connectionId: this.id, gap });
+    });
+    this.#duplicates += trades.length - kept.length;
+    this.#sawData(last.symbol, now);
+    this.#lagMs = now - last.exchangeTime;
+    if (kept.length > 0) this.#deliver(() => this.#ctx.onTrades(kept));
+  }
+
+  /** A request answered (ack or error); the socket is live once none is left. */
+  #settle(session: SocketSession, requestId: string | null): void {
+    if (requestId !== null) session.pendingAcks.delete(requestId);
+    else {
+      const first = session.pendingAcks.keys().next();
+      if (!first.done) session.pendingAcks.delete(first.value);
+    }
+    if (session.pendingAcks.size === 0) this.#markLive(session);
+  }
+
+  #sawData(symbol: string, now: number): void {
+    this.#lastDataAt.set(symbol, now);
+    if (this.#silent.size > 0 && this.#silent.delete(symbol)) {
+      this.#ctx.logger.info({ connectionId: this.id, symbol }, 'silent symbol delivers data again');
+    }
+  }
+
+  #onBadFrame(msg: VenueMessage, text: string, now: number): void {
+    this.#malformed++;
+    this.#badSinceLog++;
+    if (now - this.#lastBadLogAt < badFrameLogEveryMs) return;
+    this.#ctx.logger.warn(
+      {
+        connectionId: this.id,
+        kind: msg.kind,
+        reason: msg.kind === 'malformed' ? msg.reason : undefined,
+        count: this.#badSinceLog,
+        sample: sampleOf(text),
+      },
+      msg.kind === 'malformed' ? 'malformed frame ignored' : 'unknown frame ignored',
+    );
+    this.#lastBadLogAt = now;
+    this.#badSinceLog = 0;
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  #deliver(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#ctx.logger.error({ connectionId: this.id, err }, 'feed consumer threw; the feed carries on');
+    }
+  }
+
+  #emit(event: FeedEvent): void {
+    this.#deliver(() => this.#ctx.onEvent(event));
+  }
+
+  #setState(state: FeedState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#since = this.#ctx.clock.now();
+    this.#emit({ type: 'stateChanged', status: this.status() });
+  }
+
+  #countMessage(now: number): void {
+    this.#rollRate(now);
+    const i = this.#rateSecond % rateSeconds;
+    this.#rateBuckets[i] = (this.#rateBuckets[i] ?? 0) + 1;
+  }
+
+  #rollRate(now: number): void {
+    const second = Math.floor(now / 1000);
+    if (second === this.#rateSecond) return;
+    const steps = Math.min(rateSeconds, second - this.#rateSecond);
+    for (let k = 1; k <= steps; k++) this.#rateBuckets[(this.#rateSecond + k) % rateSeconds] = 0;
+    this.#rateSecond = second;
+  }
+}
