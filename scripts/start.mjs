@@ -109,5 +109,12 @@ console.log(`
     API       : ${engineUrl}/trpc   (WebSocket: ${engineUrl.replace(/^http/, 'ws')}/trpc)
 ${demo ? `    Demo login: demo@quant-trader.local / ${demo}\n` : ''}    Database  : ${env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL in ${join(dataDir, 'postgres')}`}
     Bus       : ${env.NATS_URL ? `NATS JetStream at ${env.NATS_URL}` : 'in-process'}
+    Markets   : ${marketSourceLine(env.MARKET_SOURCE ?? 'live')}
   Ctrl-C stops both.
 `);
+
+function marketSourceLine(source) {
+  if (source === 'simulator') return 'bundled exchange simulator (offline)';
+  if (source === 'off') return 'off';
+  return 'live venues (offline? restart with MARKET_SOURCE=simulator)';
+}
