@@ -12,8 +12,12 @@ export const marketDisabled: MarketPort = {
   recentTrades: async () => {
     throw disabled();
   },
-  instruments: async () => [],
-  feeds: () => [],
+  instruments: async () => {
+    throw disabled();
+  },
+  feeds: () => {
+    throw disabled();
+  },
   liveCandles: () => {
     throw disabled();
   },

@@ -31,8 +31,8 @@ export function WelcomeCard({ displayName, sessionTenantName, sessionRole }: Wel
         <dd className="text-zinc-300">{me.data ? describeScopes(me.data.scopes) : '…'}</dd>
       </dl>
       <p className="mt-5 border-t border-zinc-800 pt-4 text-sm text-zinc-400">
-        Market data, paper trading and strategies arrive in the next releases. Meanwhile, create an API key in
-        Settings and call the engine from your own scripts.
+        Live charts and trades are under Markets; paper trading and strategies arrive in the next releases.
+        Meanwhile, create an API key in Settings and call the engine from your own scripts.
       </p>
     </Card>
   );

@@ -11,13 +11,19 @@ interface NavItem {
   icon: ReactNode;
 }
 
-// Only what works today. Markets, Trade and Strategies join as their issues land; no dead links.
+// Only what works today. Trade and Strategies join as their issues land; no dead links.
 const items: readonly NavItem[] = [
   {
     href: '/',
     label: 'Overview',
     testId: 'nav-overview',
     icon: <path d="M3 12l9-8 9 8M5 10v10h5v-6h4v6h5V10" />,
+  },
+  {
+    href: '/markets',
+    label: 'Markets',
+    testId: 'nav-markets',
+    icon: <path d="M7 4v3M7 17v3M17 3v4M17 15v6M5 7h4v10H5zM15 7h4v8h-4z" />,
   },
   {
     href: '/settings',
