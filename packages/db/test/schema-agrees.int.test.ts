@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, Prisma, type Role, type Tier } from '../src/index.ts';
+import {
+  type Db,
+  type LedgerPostingType,
+  type Liquidity,
+  type OrderStatus,
+  type OrderType,
+  Prisma,
+  type Role,
+  type Tier,
+  type TimeInForce,
+} from '../src/index.ts';
 import { createTestDatabase, type TestDatabase, withClient } from '../src/testing/index.ts';
 import { diffSchema } from './schema-diff.ts';
 import { columnOf, type DmmfModel, loadDmmf, schemaPath } from './schema-dmmf.ts';
@@ -88,12 +98,45 @@ async function someUser(prisma: Db, email = `${randomUUID()}@example.test`) {
 async function someTenant(prisma: Db) {
   return prisma.tenant.create({ data: { name: 'Parent' } });
 }
+async function someAccount(prisma: Db) {
+  const tenant = await someTenant(prisma);
+  return prisma.paperAccount.create({ data: { tenantId: tenant.id, name: `acct-${randomUUID()}` } });
+}
+async function someOrder(prisma: Db) {
+  const account = await someAccount(prisma);
+  return prisma.order.create({
+    data: {
+      tenantId: account.tenantId,
+      accountId: account.id,
+      venue: 'binance',
+      symbol: 'BTC-USDT',
+      side: 'buy',
+      type: 'limit',
+      timeInForce: 'GTC',
+      quantity: new Prisma.Decimal('1'),
+      price: new Prisma.Decimal('100'),
+      status: 'new',
+      lockedAsset: 'USDT',
+    },
+  });
+}
+async function somePosting(prisma: Db) {
+  const account = await someAccount(prisma);
+  return prisma.ledgerPosting.create({
+    data: {
+      id: `deposit:${randomUUID()}`,
+      tenantId: account.tenantId,
+      accountId: account.id,
+      type: 'deposit',
+    },
+  });
+}
 async function someVenue(prisma: Db) {
   return prisma.venue.create({ data: { id: `v${randomUUID().slice(0, 8)}`, name: 'Parent venue' } });
 }
 
-const factories: Record<Prisma.ModelName, Factory> = {
-  async User(prisma) {
+const accountFactories = {
+  async User(prisma: Db) {
     const rows = [
       {
         id: randomUUID(),
@@ -113,17 +156,19 @@ const factories: Record<Prisma.ModelName, Factory> = {
     for (const data of rows) await prisma.user.create({ data });
     return rows;
   },
-  async Tenant(prisma) {
+  async Tenant(prisma: Db) {
     const rows = tierValues().map((tier, i) => ({
       id: randomUUID(),
       name: `Tenant ${tier}`,
       tier,
+      tradingHaltedAt: i === 0 ? at('2026-02-10T10:00:00.123Z') : null,
+      tradingHaltedReason: i === 0 ? 'kill switch — desk review' : null,
       createdAt: at(`2026-02-0${i + 1}T10:00:00.001Z`),
     }));
     for (const data of rows) await prisma.tenant.create({ data });
     return rows;
   },
-  async Membership(prisma) {
+  async Membership(prisma: Db) {
     const tenant = await someTenant(prisma);
     const rows = [];
     for (const [i, role] of roleValues().entries()) {
@@ -139,7 +184,7 @@ const factories: Record<Prisma.ModelName, Factory> = {
     for (const data of rows) await prisma.membership.create({ data });
     return rows;
   },
-  async ApiKey(prisma) {
+  async ApiKey(prisma: Db) {
     const [tenant, user] = [await someTenant(prisma), await someUser(prisma)];
     const rows = [
       {
@@ -173,12 +218,12 @@ const factories: Record<Prisma.ModelName, Factory> = {
     for (const data of rows) await prisma.apiKey.create({ data });
     return rows;
   },
-  async Venue(prisma) {
+  async Venue(prisma: Db) {
     const rows = [{ id: 'binance', name: 'Binance', createdAt: at('2026-01-01T00:00:00.000Z') }];
     for (const data of rows) await prisma.venue.create({ data });
     return rows;
   },
-  async Instrument(prisma) {
+  async Instrument(prisma: Db) {
     const venue = await someVenue(prisma);
     const rows = [
       {
@@ -201,6 +246,159 @@ const factories: Record<Prisma.ModelName, Factory> = {
   },
 };
 
+const factories: Record<Prisma.ModelName, Factory> = {
+  ...accountFactories,
+  async PaperAccount(prisma: Db) {
+    const tenant = await someTenant(prisma);
+    const rows = [
+      {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        name: 'Momentum — BTC',
+        quoteCurrency: 'USDT',
+        riskLimits: { maxOrderNotional: '25000.5', maxOpenOrders: 50, nested: { a: [1, 'x'] } },
+        haltedAt: at('2026-07-01T00:00:00.001Z'),
+        haltedReason: 'daily loss',
+        createdAt: at('2026-06-30T23:59:59.999Z'),
+      },
+      {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        name: 'plain',
+        quoteCurrency: 'USDC',
+        riskLimits: {},
+        haltedAt: null,
+        haltedReason: null,
+        createdAt: at('2026-06-30T00:00:00.000Z'),
+      },
+    ];
+    for (const data of rows) await prisma.paperAccount.create({ data });
+    return rows;
+  },
+  async Order(prisma: Db) {
+    const account = await someAccount(prisma);
+    const rows = orderStatusValues().map((status, i) => ({
+      id: randomUUID(),
+      tenantId: account.tenantId,
+      accountId: account.id,
+      clientOrderId: i === 0 ? null : `client-${i}`,
+      venue: 'okx',
+      symbol: 'ETH-USDT',
+      side: i % 2 ? ('sell' as const) : ('buy' as const),
+      type: orderTypeValues()[i % 4] as OrderType,
+      timeInForce: timeInForceValues()[i % 3] as TimeInForce,
+      postOnly: i === 1,
+      quantity: new Prisma.Decimal('12345678901234567890.123456789012345678'),
+      price: i === 0 ? null : new Prisma.Decimal('0.000000000000000001'),
+      stopPrice: i === 2 ? new Prisma.Decimal('3000.25') : null,
+      status,
+      filledQuantity: new Prisma.Decimal('0.5'),
+      filledQuote: new Prisma.Decimal('1500.123456789012345678'),
+      lockedAmount: new Prisma.Decimal('0'),
+      lockedAsset: 'USDT',
+      reason: i === 4 ? 'RISK_MAX_ORDER_NOTIONAL' : null,
+      createdAt: at(`2026-08-0${i + 1}T00:00:00.000Z`),
+      updatedAt: at(`2026-08-0${i + 1}T00:00:01.000Z`),
+    }));
+    for (const data of rows) await prisma.order.create({ data });
+    return rows;
+  },
+  async Fill(prisma: Db) {
+    const order = await someOrder(prisma);
+    const rows = liquidityValues().map((liquidity, i) => ({
+      id: `${order.id}:${i + 1}`,
+      orderId: order.id,
+      accountId: order.accountId,
+      tenantId: order.tenantId,
+      venue: 'binance',
+      symbol: 'BTC-USDT',
+      side: i % 2 ? ('sell' as const) : ('buy' as const),
+      price: new Prisma.Decimal('64000.12'),
+      quantity: new Prisma.Decimal('0.000000000000000001'),
+      quote: new Prisma.Decimal('0.000000000000064'),
+      fee: new Prisma.Decimal('0.000000000000000001'),
+      feeAsset: 'USDT',
+      liquidity,
+      time: at(`2026-09-0${i + 1}T12:00:00.250Z`),
+    }));
+    for (const data of rows) await prisma.fill.create({ data });
+    return rows;
+  },
+  async LedgerPosting(prisma: Db) {
+    const order = await someOrder(prisma);
+    const rows = ledgerPostingTypeValues().map((type, i) => ({
+      id: `${type}:${randomUUID()}`,
+      tenantId: order.tenantId,
+      accountId: order.accountId,
+      type,
+      orderId: i % 2 ? order.id : null,
+      fillId: i % 2 ? `${order.id}:${i}` : null,
+      createdAt: at(`2026-10-0${i + 1}T00:00:00.000Z`),
+    }));
+    for (const data of rows) await prisma.ledgerPosting.create({ data });
+    return rows;
+  },
+  async LedgerEntry(prisma: Db) {
+    const posting = await somePosting(prisma);
+    const base = BigInt(Date.now()) * 1000n;
+    const rows = [
+      {
+        id: base + 1n,
+        postingId: posting.id,
+        ledgerAccount: `acct:${posting.accountId}:free`,
+        asset: 'USDT',
+        amount: new Prisma.Decimal('10000.000000000000000001'),
+      },
+      {
+        id: base + 2n,
+        postingId: posting.id,
+        ledgerAccount: 'external',
+        asset: 'USDT',
+        amount: new Prisma.Decimal('-10000.000000000000000001'),
+      },
+    ];
+    for (const data of rows) await prisma.ledgerEntry.create({ data });
+    return rows;
+  },
+  async Balance(prisma: Db) {
+    const account = await someAccount(prisma);
+    const rows = [
+      {
+        accountId: account.id,
+        asset: 'BTC',
+        free: new Prisma.Decimal('0.000000000000000001'),
+        locked: new Prisma.Decimal('0'),
+        updatedAt: at('2026-11-01T00:00:00.000Z'),
+      },
+      {
+        accountId: account.id,
+        asset: 'USDT',
+        free: new Prisma.Decimal('99999999999999999999.999999999999999999'),
+        locked: new Prisma.Decimal('1.5'),
+        updatedAt: at('2026-11-01T00:00:00.001Z'),
+      },
+    ];
+    for (const data of rows) await prisma.balance.create({ data });
+    return rows;
+  },
+};
+
+function orderStatusValues(): OrderStatus[] {
+  return enumValues('OrderStatus') as OrderStatus[];
+}
+function orderTypeValues(): OrderType[] {
+  return enumValues('OrderType') as OrderType[];
+}
+function timeInForceValues(): TimeInForce[] {
+  return enumValues('TimeInForce') as TimeInForce[];
+}
+function liquidityValues(): Liquidity[] {
+  return enumValues('Liquidity') as Liquidity[];
+}
+function ledgerPostingTypeValues(): LedgerPostingType[] {
+  return enumValues('LedgerPostingType') as LedgerPostingType[];
+}
+
 function tierValues(): Tier[] {
   return enumValues('Tier') as Tier[];
 }
@@ -217,13 +415,18 @@ const delegateName = (model: string) => `${model[0]?.toLowerCase()}${model.slice
 
 async function readBack(prisma: Db, model: DmmfModel, row: Row): Promise<Row | null> {
   const id = dmmf.indexes.find((i) => i.model === model.name && i.type === 'id');
-  const idField = id?.fields.length === 1 ? id.fields[0] : undefined;
-  if (!idField) throw new Error(`model ${model.name} has no single-field @id`);
+  if (!id || id.fields.length === 0) throw new Error(`model ${model.name} has no @id`);
   const delegate = (prisma as unknown as Record<string, { findUnique(args: unknown): Promise<Row | null> }>)[
     delegateName(model.name)
   ];
   if (!delegate) throw new Error(`the generated client has no delegate for model ${model.name}`);
-  return delegate.findUnique({ where: { [idField.name]: row[idField.name] } });
+  const names = id.fields.map((f) => f.name);
+  // A compound @@id is addressed as `a_b: { a, b }` by the generated client.
+  const where =
+    names.length === 1
+      ? { [names[0] as string]: row[names[0] as string] }
+      : { [names.join('_')]: Object.fromEntries(names.map((n) => [n, row[n]])) };
+  return delegate.findUnique({ where });
 }
 
 /** Comparable form: Decimal by value, bytes as hex, dates as ISO strings (all else as is). */

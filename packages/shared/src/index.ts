@@ -4,3 +4,4 @@ export * from './decimal/index.ts';
 export * from './errors/index.ts';
 export * from './market/index.ts';
 export * from './time/index.ts';
+export * from './trading/index.ts';
