@@ -17,7 +17,7 @@ import {
   type Topic,
 } from '@qt/shared';
 import type { Logger } from '../observability/logger.ts';
-import { decodeMessage, encodeMessage } from './codec.ts';
+import { decodeJson } from './codec.ts';
 import { ConsumerWorker, type Delivery, DurableConsumer } from './durable-consumer.ts';
 import { OrderedQueue } from './ordered-queue.ts';
 import { type Settler, settleBatch } from './settle-batch.ts';
@@ -68,7 +68,7 @@ export class InProcessBus implements MessageBus {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
     checkPublishSubject(topic, subject);
     const stream = this.#stream(topic.stream);
-    const payload = encodeMessage(data);
+    const payload = JSON.stringify(data);
     const ack = stream.append(subject, payload, opts?.msgId ?? `${this.#idPrefix}${++this.#idSeq}`);
     if (ack.duplicate) return ack;
     const stored = stream.get(ack.seq) as StoredMessage;
@@ -202,7 +202,12 @@ export class InProcessBus implements MessageBus {
     deliveryCount: number,
     seq: number,
   ): BusMessage<T> | undefined {
-    const decoded = decodeMessage(topic, m.payload);
+    // A message already found invalid is dropped without parsing; a valid one is not checked again.
+    const decoded =
+      m.valid === false
+        ? ({ ok: false, reason: 'failed its topic schema' } as const)
+        : decodeJson(topic, m.payload, m.valid === undefined);
+    m.valid = decoded.ok;
     if (!decoded.ok) {
       this.rejected++;
       this.#logger.warn(

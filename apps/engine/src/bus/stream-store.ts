@@ -4,7 +4,11 @@ export interface StoredMessage {
   seq: number;
   subject: string;
   msgId: string;
-  payload: Uint8Array;
+  /** JSON text; see codec.ts decodeJson. */
+  payload: string;
+  bytes: number;
+  /** The topic schema's verdict, from the first delivery (undefined until then). */
+  valid?: boolean | undefined;
   timestamp: number;
 }
 
@@ -52,27 +56,28 @@ export class StreamStore {
     return seq < first ? undefined : this.#messages[this.#head + (seq - first)];
   }
 
-  append(subject: string, payload: Uint8Array, msgId: string): PublishAck {
+  append(subject: string, payload: string, msgId: string): PublishAck {
     const now = this.clock.now();
     this.#expireDedup(now);
     const seen = this.#dedup.get(msgId);
     if (seen) return { stream: this.spec.name, seq: seen.seq, duplicate: true };
-    if (payload.byteLength > this.spec.maxMsgSize) {
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > this.spec.maxMsgSize) {
       throw new BusError(
         'BUS_MESSAGE_TOO_LARGE',
-        `${payload.byteLength} bytes exceeds ${this.spec.name}'s limit of ${this.spec.maxMsgSize}`,
+        `${bytes} bytes exceeds ${this.spec.name}'s limit of ${this.spec.maxMsgSize}`,
       );
     }
     this.#expireByAge(now);
     if (
       this.spec.discard === 'new' &&
-      (this.size + 1 > this.#maxMsgs || this.#bytes + payload.byteLength > this.#maxBytes)
+      (this.size + 1 > this.#maxMsgs || this.#bytes + bytes > this.#maxBytes)
     ) {
       throw new BusError('BUS_STREAM_FULL', `stream ${this.spec.name} is full (discard: new)`);
     }
     const seq = ++this.#lastSeq;
-    this.#messages.push({ seq, subject, msgId, payload, timestamp: now });
-    this.#bytes += payload.byteLength;
+    this.#messages.push({ seq, subject, msgId, payload, bytes, timestamp: now });
+    this.#bytes += bytes;
     this.#dedup.set(msgId, { expiresAt: now + this.spec.duplicateWindowMs, seq });
     // JetStream bounds this table by time only; in a heap it must also be bounded by size, or a fast
     // publisher keeps millions of ids for the whole window. Ids older than the retained messages go first.
@@ -92,7 +97,7 @@ export class StreamStore {
 
   #dropHead(): void {
     const m = this.#messages[this.#head] as StoredMessage;
-    this.#bytes -= m.payload.byteLength;
+    this.#bytes -= m.bytes;
     this.#head++;
     this.evicted++;
     // Compact now and then so the array does not grow without bound.

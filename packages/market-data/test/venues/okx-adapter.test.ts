@@ -135,7 +135,7 @@ describe('OKX adapter', () => {
     expect(adapter.heartbeat).toEqual({
       kind: 'client-ping',
       intervalMs: 20_000,
-      whenIdle: true,
+      whenIdle: false,
       text: 'ping',
     });
     expect(adapter.limits.subscribeRequestsPerHour).toBe(480);

@@ -74,10 +74,16 @@ export class TradePublisher {
     }
   }
 
-  async close(): Promise<void> {
-    await this.flush();
+  /** Publishes what it can within the flush timeout; whatever is left is dropped and counted. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    await this.flush(timeoutMs);
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.stats.dropped += this.#queuedTrades;
+    this.#queue.length = 0;
+    this.#queuedTrades = 0;
+    this.stats.buffered = 0;
   }
 
   #cut(): void {
@@ -105,7 +111,7 @@ export class TradePublisher {
   }
 
   #pump(): void {
-    if (this.#retryTimer) return; // backing off after a failure
+    if (this.#closed || this.#retryTimer) return; // closed, or backing off after a failure
     while (this.#inFlight < this.opts.maxInFlight && this.#queue.length > 0) {
       const batch = this.#queue.shift() as TradeBatch;
       this.#queuedTrades -= batch.trades.length;
@@ -133,6 +139,11 @@ export class TradePublisher {
       this.#failureStreak = 0;
     } catch (err) {
       this.stats.publishFailures++;
+      if (this.#closed) {
+        // The bus went away under an in-flight publish during shutdown: nothing will retry it.
+        this.stats.dropped += batch.trades.length;
+        return;
+      }
       this.#failureStreak++;
       // Back to the front of the queue, to keep the symbol's order; retry after a capped backoff.
       this.#queue.unshift(batch);

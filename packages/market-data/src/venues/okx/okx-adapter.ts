@@ -75,7 +75,10 @@ export function createOkxAdapter(options: OkxAdapterOptions = {}): VenueAdapter 
       maxConnectionLifetimeMs: null,
     },
     // The server closes after 30 s without traffic: ping after 20 s of silence, expect `pong`.
-    heartbeat: { kind: 'client-ping', intervalMs: 20_000, whenIdle: true, text: 'ping' },
+    // The docs ask for `ping` after N < 30 s without a message; servers have also been seen closing
+    // (4004) connections whose client sent nothing for 30 s while data flowed. A ping every 20 s
+    // satisfies both readings and costs one tiny frame.
+    heartbeat: { kind: 'client-ping', intervalMs: 20_000, whenIdle: false, text: 'ping' },
     defaultStaleAfterMs: 25_000,
     sequencing: 'consecutive',
     toVenueSymbol: (symbol) => symbol,
