@@ -1,1 +1,3 @@
+export * from './ledger/index.ts';
+export * from './positions/index.ts';
 export * from './risk/index.ts';

@@ -1,0 +1,4 @@
+export * from './equity.ts';
+export * from './position.ts';
+export * from './position-book.ts';
+export * from './views.ts';

@@ -1,0 +1,20 @@
+import { AMOUNT_SCALE, formatScaled, type PositionView } from '@qt/shared';
+import type { MarkPrices } from './equity.ts';
+import { averageEntryPrice, type Position, realizedPnl, unrealizedPnl } from './position.ts';
+
+const fmt = (units: bigint): string => formatScaled(units, AMOUNT_SCALE);
+
+/** A position as the API shows it; unrealized PnL and mark are null when `prices` has no mark for it. */
+export function toPositionView(p: Position, prices: MarkPrices): PositionView {
+  const mark = prices.get(p.symbol);
+  const entry = averageEntryPrice(p);
+  return {
+    venue: p.venue,
+    symbol: p.symbol,
+    quantity: fmt(p.quantity),
+    averageEntryPrice: entry === null ? null : fmt(entry),
+    realizedPnl: fmt(realizedPnl(p)),
+    unrealizedPnl: mark === undefined ? null : fmt(unrealizedPnl(p, mark)),
+    markPrice: mark === undefined ? null : fmt(mark),
+  };
+}
