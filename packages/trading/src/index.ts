@@ -1,3 +1,4 @@
 export * from './ledger/index.ts';
+export * from './matching/index.ts';
 export * from './positions/index.ts';
 export * from './risk/index.ts';

@@ -1,0 +1,5 @@
+export * from './fees.ts';
+export * from './matching-engine.ts';
+export * from './slippage.ts';
+export * from './types.ts';
+export * from './views.ts';
