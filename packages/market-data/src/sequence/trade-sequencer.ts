@@ -1,4 +1,5 @@
 import type { Trade } from '@qt/shared';
+import { IdWindow } from './id-window.ts';
 
 /**
  * Per (venue, symbol) duplicate and gap detection.
@@ -51,21 +52,12 @@ interface ConsecutiveState {
   gaps: number[];
 }
 
-interface UniqueState {
-  readonly seen: Set<string>;
-  readonly ring: string[];
-  readonly ringSeq: number[];
-  next: number;
-  /** The highest `seq` among ids the window forgot. */
-  forgottenSeq: number;
-}
-
 export class TradeSequencer {
   readonly #mode: 'consecutive' | 'unique';
   readonly #window: number;
   readonly #openGaps: number;
   readonly #consecutive = new Map<string, ConsecutiveState>();
-  readonly #unique = new Map<string, UniqueState>();
+  readonly #unique = new Map<string, IdWindow>();
   readonly #stats: SequenceStats = { gaps: 0, missing: 0, duplicates: 0, recovered: 0 };
 
   constructor(options: TradeSequencerOptions) {
@@ -151,27 +143,11 @@ export class TradeSequencer {
   }
 
   #acceptUnique(trade: Trade, seq: number): boolean {
-    let state = this.#unique.get(trade.symbol);
-    if (state === undefined) {
-      state = { seen: new Set(), ring: [], ringSeq: [], next: 0, forgottenSeq: Number.NEGATIVE_INFINITY };
-      this.#unique.set(trade.symbol, state);
+    let window = this.#unique.get(trade.symbol);
+    if (window === undefined) {
+      window = new IdWindow(this.#window);
+      this.#unique.set(trade.symbol, window);
     }
-    const id = trade.tradeId;
-    if (state.seen.has(id)) return false;
-    if (seq <= state.forgottenSeq) return false;
-    if (state.ring.length < this.#window) {
-      state.ring.push(id);
-      state.ringSeq.push(seq);
-    } else {
-      const slot = state.next;
-      state.seen.delete(state.ring[slot] as string);
-      const oldSeq = state.ringSeq[slot] as number;
-      if (oldSeq > state.forgottenSeq) state.forgottenSeq = oldSeq;
-      state.ring[slot] = id;
-      state.ringSeq[slot] = seq;
-      state.next = (slot + 1) % this.#window;
-    }
-    state.seen.add(id);
-    return true;
+    return window.accept(trade.tradeId, seq);
   }
 }

@@ -13,6 +13,8 @@ export class KlinePublisher {
   readonly #updates = new Map<string, Kline>();
   readonly #closes: Array<{ kline: Kline; revision: number }> = [];
   #inFlight = 0;
+  #closed = false;
+  #retryTimer: NodeJS.Timeout | undefined;
   failures = 0;
   dropped = 0;
 
@@ -38,7 +40,17 @@ export class KlinePublisher {
     this.#pump();
   }
 
+  /** Stops publishing; what is still queued is dropped and counted. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    this.dropped += this.#closes.length + this.#updates.size;
+    this.#closes.length = 0;
+    this.#updates.clear();
+  }
+
   #pump(): void {
+    if (this.#closed || this.#retryTimer) return;
     while (this.#inFlight < this.maxInFlight) {
       const close = this.#closes.shift();
       if (close) {
@@ -66,12 +78,21 @@ export class KlinePublisher {
             'kline publish failed',
           );
         }
-        // A close must not be lost: back in the queue (an update will be superseded anyway).
+        if (this.#closed) {
+          this.dropped++;
+          return;
+        }
+        // A close must not be lost: back in the queue (an update will be superseded anyway), and a
+        // pause before the next attempt so a bus outage is not a busy loop.
         if (k.closed) this.#closes.unshift({ kline: k, revision: Number(version.slice(1)) });
+        this.#retryTimer ??= setTimeout(() => {
+          this.#retryTimer = undefined;
+          this.#pump();
+        }, 250);
       })
       .finally(() => {
         this.#inFlight--;
-        setImmediate(() => this.#pump());
+        if (!this.#closed) setImmediate(() => this.#pump());
       });
   }
 }

@@ -62,6 +62,7 @@ export async function startKlineService(params: {
     stop: async () => {
       clearInterval(tick);
       await sub.unsubscribe();
+      publisher.close();
     },
   };
 }

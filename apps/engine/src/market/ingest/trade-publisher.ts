@@ -53,11 +53,23 @@ export class TradePublisher {
   /** Called by a feed once per frame (synchronously). */
   push(trades: readonly Trade[]): void {
     if (this.#closed) return;
-    for (const t of trades) {
-      const key = `${t.venue}\u0000${t.symbol}`;
-      const list = this.#pending.get(key);
-      if (list) list.push(t);
-      else this.#pending.set(key, [t]);
+    // A frame's trades are almost always of one symbol: look the list up again only when it changes.
+    let venue = '';
+    let symbol = '';
+    let list: Trade[] | undefined;
+    for (let i = 0; i < trades.length; i++) {
+      const t = trades[i] as Trade;
+      if (list === undefined || t.symbol !== symbol || t.venue !== venue) {
+        venue = t.venue;
+        symbol = t.symbol;
+        const key = `${venue}\u0000${symbol}`;
+        list = this.#pending.get(key);
+        if (list === undefined) {
+          list = [];
+          this.#pending.set(key, list);
+        }
+      }
+      list.push(t);
     }
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -90,7 +102,8 @@ export class TradePublisher {
     this.#scheduled = false;
     for (const trades of this.#pending.values()) {
       for (let i = 0; i < trades.length; i += this.opts.maxBatch) {
-        const slice = trades.slice(i, i + this.opts.maxBatch);
+        // The pending list is dropped below: when it fits in one message it is the message.
+        const slice = trades.length <= this.opts.maxBatch ? trades : trades.slice(i, i + this.opts.maxBatch);
         const first = slice[0] as Trade;
         this.#queue.push({ venue: first.venue, symbol: first.symbol, trades: slice });
         this.#queuedTrades += slice.length;

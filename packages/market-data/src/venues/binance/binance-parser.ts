@@ -7,7 +7,7 @@
 import type { Trade } from '@qt/shared';
 import type { VenueMessage } from '../venue-adapter.ts';
 import { isDecimal, isNonNegativeInt, isRecord } from '../wire-helpers.ts';
-import { scanBinanceTrade } from './binance-trade-scanner.ts';
+import { scanBinanceTrade, scannedTrade } from './binance-trade-scanner.ts';
 
 const venue = 'binance';
 
@@ -18,9 +18,18 @@ export function parseBinanceFrame(
 ): VenueMessage {
   const fast = scanBinanceTrade(text, receiveTime, canonical);
   if (fast !== null) {
-    const id = Number(fast.tradeId);
+    const id = scannedTrade.id;
     return { kind: 'trades', trades: [fast], ids: [id, id] };
   }
+  return parseBinanceJson(text, receiveTime, canonical);
+}
+
+/** The general path: `JSON.parse`, then the frame's shape (the scanner's reference in tests). */
+export function parseBinanceJson(
+  text: string,
+  receiveTime: number,
+  canonical: (venueSymbol: string) => string | null,
+): VenueMessage {
   let msg: unknown;
   try {
     msg = JSON.parse(text);

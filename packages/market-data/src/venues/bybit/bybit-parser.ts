@@ -7,10 +7,20 @@
 import type { Trade } from '@qt/shared';
 import type { VenueMessage } from '../venue-adapter.ts';
 import { isDecimal, isNonNegativeInt, isRecord } from '../wire-helpers.ts';
+import { scanBybitTrades } from './bybit-trade-scanner.ts';
 
 const venue = 'bybit';
 
 export function parseBybitFrame(
+  text: string,
+  receiveTime: number,
+  canonical: (venueSymbol: string) => string | null,
+): VenueMessage {
+  return scanBybitTrades(text, receiveTime, canonical) ?? parseBybitJson(text, receiveTime, canonical);
+}
+
+/** The general path: `JSON.parse`, then the frame's shape (the scanner's reference in tests). */
+export function parseBybitJson(
   text: string,
   receiveTime: number,
   canonical: (venueSymbol: string) => string | null,

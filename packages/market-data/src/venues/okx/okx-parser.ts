@@ -7,10 +7,20 @@
 import type { Trade } from '@qt/shared';
 import type { VenueMessage } from '../venue-adapter.ts';
 import { isDecimal, isDigits, isRecord } from '../wire-helpers.ts';
+import { scanOkxTrades } from './okx-trade-scanner.ts';
 
 const venue = 'okx';
 
 export function parseOkxFrame(
+  text: string,
+  receiveTime: number,
+  canonical: (instId: string) => string | null,
+): VenueMessage {
+  return scanOkxTrades(text, receiveTime, canonical) ?? parseOkxJson(text, receiveTime, canonical);
+}
+
+/** The general path: `JSON.parse`, then the frame's shape (the scanner's reference in tests). */
+export function parseOkxJson(
   text: string,
   receiveTime: number,
   canonical: (instId: string) => string | null,
