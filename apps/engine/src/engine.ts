@@ -1,6 +1,6 @@
 import { type ApiDeps, createAttemptLimiter, type HealthReport } from '@qt/api';
 import { createPgPool, createPrisma, detectTimescale, migrate, startEmbeddedPostgres } from '@qt/db';
-import { type Clock, liveClock, type MessageBus } from '@qt/shared';
+import { type Clock, liveClock, type MessageBus, type Quote } from '@qt/shared';
 import { Redis } from 'ioredis';
 import { DEMO_EMAIL, ensureDemoUser } from './accounts/demo-user.ts';
 import { createBus } from './bus/create-bus.ts';
@@ -13,6 +13,7 @@ import type { Logger } from './observability/logger.ts';
 import { registerMarketMetrics } from './observability/market-metrics.ts';
 import { EngineMetrics } from './observability/metrics.ts';
 import { type ApiServer, startApiServer } from './server/api-server.ts';
+import { startTrading, type Trading } from './trading/start-trading.ts';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -25,6 +26,7 @@ export interface Engine {
   databaseUrl: string;
   /** Null when MARKET_SOURCE=off. */
   market: MarketData | null;
+  trading: Trading;
   /** Set when the demo login exists (embedded default). */
   demo: { email: string; password: string } | null;
   stop(): Promise<void>;
@@ -96,16 +98,36 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
     }
 
     let market: MarketData | null = null;
+    // Quotes reach trading in-process; trading starts after the instrument catalog it needs.
+    let quoteSink: ((q: Quote) => void) | null = null;
     if (config.marketSource !== 'off') {
       // Time series go through pg (COPY), not Prisma: its own small pool.
       const pool = createPgPool(databaseUrl, { max: 6 });
       // An idle connection that dies (database restart) must not become an uncaught error.
       pool.on('error', (err) => logger.warn({ err: err.message }, 'idle time-series connection failed'));
       stack.push('pg-pool', () => pool.end());
-      market = await startMarketData({ config, db, pool, bus, clock, logger });
+      market = await startMarketData({
+        config,
+        db,
+        pool,
+        bus,
+        clock,
+        logger,
+        onQuote: (q) => quoteSink?.(q),
+      });
       const m = market;
       stack.push('market-data', () => m.stop());
     }
+
+    const trading = await startTrading({
+      db,
+      bus,
+      clock,
+      logger,
+      instruments: market?.catalog.list() ?? [],
+    });
+    quoteSink = trading.onQuote;
+    stack.push('trading', () => trading.stop());
 
     const metrics = new EngineMetrics({ service: 'engine' });
     metrics.trackBus(() => bus.health());
@@ -158,6 +180,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       },
       health,
       market: market?.port ?? marketDisabled,
+      trading: trading.service,
       observe: (call) => metrics.observeCall(call),
     };
 
@@ -189,6 +212,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       metrics,
       databaseUrl,
       market,
+      trading,
       demo,
       stop: () => {
         stopping ??= stack.run(logger, config.shutdownTimeoutMs);

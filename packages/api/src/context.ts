@@ -2,6 +2,7 @@ import type { Db } from '@qt/db';
 import type { Clock } from '@qt/shared';
 import type { AttemptLimiter } from './auth/attempt-limiter.ts';
 import type { MarketPort } from './domains/market/market-port.ts';
+import type { TradingPort } from './domains/trading/trading-port.ts';
 
 export interface ApiLogger {
   debug(obj: object, msg?: string): void;
@@ -40,6 +41,8 @@ export interface ApiDeps {
     credential: AttemptLimiter;
   };
   market: MarketPort;
+  /** Absent on an engine that runs no paper trading (e.g. a market-data-only node). */
+  trading?: TradingPort;
   version: string;
   health(): Promise<HealthReport>;
   observe?(call: CallObservation): void;

@@ -9,5 +9,11 @@ export { SESSION_TTL_SECONDS, signSessionToken, verifySessionToken } from './aut
 export * from './context.ts';
 export { signUp } from './domains/accounts/sign-up.ts';
 export type { MarketPort } from './domains/market/market-port.ts';
+export type {
+  KillSwitchView,
+  Page,
+  TenantScope,
+  TradingPort,
+} from './domains/trading/trading-port.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export { createCallerFactory } from './trpc.ts';

@@ -1,7 +1,11 @@
 import { accountsRouter } from './routers/accounts.ts';
 import { apiKeysRouter } from './routers/api-keys.ts';
 import { authRouter } from './routers/auth.ts';
+import { fillsRouter } from './routers/fills.ts';
 import { marketRouter } from './routers/market.ts';
+import { ordersRouter } from './routers/orders.ts';
+import { paperAccountsRouter } from './routers/paper-accounts.ts';
+import { riskRouter } from './routers/risk.ts';
 import { systemRouter } from './routers/system.ts';
 import { router } from './trpc.ts';
 
@@ -12,6 +16,10 @@ export const appRouter = router({
   accounts: accountsRouter,
   apiKeys: apiKeysRouter,
   market: marketRouter,
+  paperAccounts: paperAccountsRouter,
+  orders: ordersRouter,
+  fills: fillsRouter,
+  risk: riskRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -163,6 +163,7 @@ const accountFactories = {
       tier,
       tradingHaltedAt: i === 0 ? at('2026-02-10T10:00:00.123Z') : null,
       tradingHaltedReason: i === 0 ? 'kill switch — desk review' : null,
+      tradingHaltedBy: i === 0 ? 'user:ops' : null,
       createdAt: at(`2026-02-0${i + 1}T10:00:00.001Z`),
     }));
     for (const data of rows) await prisma.tenant.create({ data });
@@ -259,6 +260,7 @@ const factories: Record<Prisma.ModelName, Factory> = {
         riskLimits: { maxOrderNotional: '25000.5', maxOpenOrders: 50, nested: { a: [1, 'x'] } },
         haltedAt: at('2026-07-01T00:00:00.001Z'),
         haltedReason: 'daily loss',
+        haltedBy: 'key:risk-bot',
         createdAt: at('2026-06-30T23:59:59.999Z'),
       },
       {
@@ -269,6 +271,7 @@ const factories: Record<Prisma.ModelName, Factory> = {
         riskLimits: {},
         haltedAt: null,
         haltedReason: null,
+        haltedBy: null,
         createdAt: at('2026-06-30T00:00:00.000Z'),
       },
     ];
@@ -333,6 +336,8 @@ const factories: Record<Prisma.ModelName, Factory> = {
       type,
       orderId: i % 2 ? order.id : null,
       fillId: i % 2 ? `${order.id}:${i}` : null,
+      sequence: BigInt(Date.now()) * 1000n + BigInt(i),
+      detail: i % 2 ? { order: { seq: i, notionalCap: '12345678901234567890' }, fill: null } : {},
       createdAt: at(`2026-10-0${i + 1}T00:00:00.000Z`),
     }));
     for (const data of rows) await prisma.ledgerPosting.create({ data });
@@ -341,22 +346,24 @@ const factories: Record<Prisma.ModelName, Factory> = {
   async LedgerEntry(prisma: Db) {
     const posting = await somePosting(prisma);
     const base = BigInt(Date.now()) * 1000n;
-    const rows = [
+    const rows = ledgerPostingTypeValues().flatMap((type, i) => [
       {
-        id: base + 1n,
+        id: base + BigInt(2 * i + 1),
         postingId: posting.id,
+        type,
         ledgerAccount: `acct:${posting.accountId}:free`,
         asset: 'USDT',
         amount: new Prisma.Decimal('10000.000000000000000001'),
       },
       {
-        id: base + 2n,
+        id: base + BigInt(2 * i + 2),
         postingId: posting.id,
+        type,
         ledgerAccount: 'external',
         asset: 'USDT',
         amount: new Prisma.Decimal('-10000.000000000000000001'),
       },
-    ];
+    ]);
     for (const data of rows) await prisma.ledgerEntry.create({ data });
     return rows;
   },

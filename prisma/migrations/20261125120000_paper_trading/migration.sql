@@ -3,7 +3,8 @@
 
 -- AlterTable
 ALTER TABLE "tenants" ADD COLUMN "trading_halted_at" TIMESTAMPTZ(3),
-ADD COLUMN "trading_halted_reason" TEXT;
+ADD COLUMN "trading_halted_reason" TEXT,
+ADD COLUMN "trading_halted_by" TEXT;
 
 -- CreateEnum
 CREATE TYPE "OrderSide" AS ENUM ('buy', 'sell');
@@ -32,6 +33,7 @@ CREATE TABLE "paper_accounts" (
     "risk_limits" JSONB NOT NULL DEFAULT '{}',
     "halted_at" TIMESTAMPTZ(3),
     "halted_reason" TEXT,
+    "halted_by" TEXT,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "paper_accounts_pkey" PRIMARY KEY ("id")
@@ -95,6 +97,8 @@ CREATE TABLE "ledger_postings" (
     "type" "LedgerPostingType" NOT NULL,
     "order_id" UUID,
     "fill_id" TEXT,
+    "sequence" BIGSERIAL NOT NULL,
+    "detail" JSONB NOT NULL DEFAULT '{}',
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "ledger_postings_pkey" PRIMARY KEY ("id")
@@ -104,6 +108,7 @@ CREATE TABLE "ledger_postings" (
 CREATE TABLE "ledger_entries" (
     "id" BIGSERIAL NOT NULL,
     "posting_id" TEXT NOT NULL,
+    "type" "LedgerPostingType" NOT NULL,
     "ledger_account" TEXT NOT NULL,
     "asset" TEXT NOT NULL,
     "amount" DECIMAL(38,18) NOT NULL,
@@ -147,6 +152,9 @@ CREATE INDEX "fills_order_id_idx" ON "fills"("order_id");
 
 -- CreateIndex
 CREATE INDEX "ledger_postings_account_id_created_at_idx" ON "ledger_postings"("account_id", "created_at");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ledger_postings_sequence_key" ON "ledger_postings"("sequence");
 
 -- CreateIndex
 CREATE INDEX "ledger_entries_posting_id_idx" ON "ledger_entries"("posting_id");

@@ -2,7 +2,7 @@ import type { MarketPort } from '@qt/api';
 import type { Db } from '@qt/db';
 import { type MaintenanceReport, MarketDataQueries, MarketDataWriter, maintainPartitions } from '@qt/db';
 import { type ExchangeSim, startExchangeSim } from '@qt/exchange-sim';
-import type { Clock, MessageBus } from '@qt/shared';
+import type { Clock, MessageBus, Quote } from '@qt/shared';
 import type pg from 'pg';
 import type { EngineConfig } from '../config/config-schema.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -40,6 +40,8 @@ export async function startMarketData(params: {
   bus: MessageBus;
   clock: Clock;
   logger: Logger;
+  /** Every venue's best bid/ask as it arrives (in-process; quotes are not published on the bus). */
+  onQuote?: (quote: Quote) => void;
 }): Promise<MarketData> {
   const { config, bus, clock } = params;
   const logger = params.logger.child({ component: 'market' });
@@ -103,7 +105,15 @@ export async function startMarketData(params: {
 
     const publisher = new TradePublisher(bus, logger);
     stops.push(() => publisher.close());
-    const feeds = startFeeds({ venues, symbols: config.marketSymbols, catalog, clock, logger, publisher });
+    const feeds = startFeeds({
+      venues,
+      symbols: config.marketSymbols,
+      catalog,
+      clock,
+      logger,
+      publisher,
+      ...(params.onQuote ? { onQuote: params.onQuote } : {}),
+    });
     stops.push(() => feeds.stop());
 
     const port = createMarketService({

@@ -1,1 +1,2 @@
+export * from './api-schemas.ts';
 export * from './schemas.ts';

@@ -1,5 +1,5 @@
 import { createFeed, type Feed, type FeedEvent, type VenueAdapter } from '@qt/market-data';
-import type { Clock, FeedStatus } from '@qt/shared';
+import type { Clock, FeedStatus, Quote } from '@qt/shared';
 import type { Logger } from '../../observability/logger.ts';
 import type { InstrumentCatalog } from '../instruments/instrument-catalog.ts';
 import type { TradePublisher } from './trade-publisher.ts';
@@ -30,6 +30,8 @@ export function startFeeds(params: {
   clock: Clock;
   logger: Logger;
   publisher: TradePublisher;
+  /** Best bid/ask stay in-process (not on the bus): the paper matcher takes them from here. */
+  onQuote?: (quote: Quote) => void;
 }): FeedSupervisor {
   const feeds: Array<{ venue: string; feed: Feed }> = [];
   for (const v of params.venues) {
@@ -48,6 +50,7 @@ export function startFeeds(params: {
       clock: params.clock,
       logger,
       onTrades: (trades) => params.publisher.push(trades),
+      ...(params.onQuote ? { onQuote: params.onQuote } : {}),
       onEvent: (e: FeedEvent) => logFeedEvent(logger, e),
     });
     feed.start();

@@ -11,7 +11,7 @@ interface NavItem {
   icon: ReactNode;
 }
 
-// Only what works today. Trade and Strategies join as their issues land; no dead links.
+// Only what works today. Strategies joins as its issue lands; no dead links.
 const items: readonly NavItem[] = [
   {
     href: '/',
@@ -24,6 +24,12 @@ const items: readonly NavItem[] = [
     label: 'Markets',
     testId: 'nav-markets',
     icon: <path d="M7 4v3M7 17v3M17 3v4M17 15v6M5 7h4v10H5zM15 7h4v8h-4z" />,
+  },
+  {
+    href: '/trade',
+    label: 'Trade',
+    testId: 'nav-trade',
+    icon: <path d="M4 17l5-5 4 4 7-8M15 8h5v5" />,
   },
   {
     href: '/settings',

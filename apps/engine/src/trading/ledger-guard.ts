@@ -1,0 +1,49 @@
+import { AMOUNT_SCALE, AppError, type ErrorCode, formatScaled } from '@qt/shared';
+import { isLedgerError, type Ledger, LedgerError, type Posting, parseAccountKey } from '@qt/trading';
+
+/**
+ * Throws what `ledger.apply(posting)` would throw, without applying it. The service checks first, then
+ * commits to the database, then applies in memory: so memory never runs ahead of the database, and the
+ * apply after commit cannot fail for a reason the check missed.
+ */
+export function assertApplies(ledger: Ledger, p: Posting): void {
+  const deltas = new Map<string, bigint>();
+  for (const e of p.entries) {
+    if (!e.account.startsWith('paper:')) continue;
+    const k = `${e.account}\u0000${e.asset}`;
+    deltas.set(k, (deltas.get(k) ?? 0n) + e.amount);
+  }
+  for (const [k, delta] of deltas) {
+    const [account = '', asset = ''] = k.split('\u0000');
+    const now = ledger.balance(account, asset);
+    if (now + delta >= 0n) continue;
+    const bucket = (parseAccountKey(account) as { bucket: 'free' | 'locked' }).bucket;
+    const f = (u: bigint) => formatScaled(u, AMOUNT_SCALE);
+    throw bucket === 'free'
+      ? new LedgerError(
+          'LEDGER_INSUFFICIENT_FUNDS',
+          `Not enough ${asset}: ${f(now)} available, ${f(-delta)} needed. Deposit more or reduce the amount.`,
+          { accountId: p.accountId, asset, available: f(now), required: f(-delta) },
+        )
+      : new LedgerError('LEDGER_RESERVATION_EXCEEDED', `The posting takes more locked ${asset} than held.`, {
+          postingId: p.id,
+          asset,
+        });
+  }
+  if (p.order) {
+    const current = ledger.order(p.order.orderId);
+    if (p.order.seq !== (current?.seq ?? 0) + 1 || current?.status === 'closed') {
+      throw new LedgerError('LEDGER_ORDER_CONFLICT', `Posting ${p.id} does not follow its order's state.`, {
+        postingId: p.id,
+      });
+    }
+  }
+}
+
+/** A ledger refusal as the API's error, same code; anything else passes through. */
+export function asAppError(err: unknown): unknown {
+  if (isLedgerError(err)) {
+    return new AppError(err.code as ErrorCode, err.message, { ...err.details });
+  }
+  return err;
+}

@@ -1,0 +1,91 @@
+import type {
+  BalanceView,
+  FillView,
+  KillSwitchInput,
+  LedgerEntryView,
+  listOrdersInput,
+  OrderView,
+  PaperAccountView,
+  PlaceOrderInput,
+  PositionView,
+  pnlSchema,
+} from '@qt/shared';
+import type { RiskLimitsInput, RiskView } from '@qt/trading';
+import type { z } from 'zod';
+
+/** Who is asking: every call is scoped to the caller's tenant, and every id is checked against it. */
+export interface TenantScope {
+  tenantId: string;
+  /** For audit (kill switch, limits): the person or key acting. */
+  actor: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+/**
+ * What the API needs from the paper-trading engine. Implemented by the engine (matcher, ledger, risk,
+ * persistence); every method checks that the account belongs to `scope.tenantId` and answers
+ * NOT_FOUND otherwise, exactly as for an id that does not exist.
+ */
+export interface TradingPort {
+  createAccount(
+    scope: TenantScope,
+    input: { name: string; quoteCurrency: string },
+  ): Promise<PaperAccountView>;
+  listAccounts(scope: TenantScope): Promise<PaperAccountView[]>;
+  deposit(
+    scope: TenantScope,
+    input: { accountId: string; asset: string; amount: string },
+  ): Promise<BalanceView[]>;
+  withdraw(
+    scope: TenantScope,
+    input: { accountId: string; asset: string; amount: string },
+  ): Promise<BalanceView[]>;
+  balances(scope: TenantScope, accountId: string): Promise<BalanceView[]>;
+  positions(scope: TenantScope, accountId: string): Promise<PositionView[]>;
+  pnl(scope: TenantScope, accountId: string): Promise<z.infer<typeof pnlSchema>>;
+  ledger(
+    scope: TenantScope,
+    input: { accountId: string; limit: number; before?: string | undefined },
+  ): Promise<Page<LedgerEntryView>>;
+
+  placeOrder(scope: TenantScope, input: PlaceOrderInput): Promise<OrderView>;
+  cancelOrder(scope: TenantScope, input: { accountId: string; orderId: string }): Promise<OrderView>;
+  cancelAll(
+    scope: TenantScope,
+    input: { accountId: string; venue?: string | undefined; symbol?: string | undefined },
+  ): Promise<{ canceled: number }>;
+  getOrder(scope: TenantScope, input: { accountId: string; orderId: string }): Promise<OrderView>;
+  listOrders(scope: TenantScope, input: z.infer<typeof listOrdersInput>): Promise<Page<OrderView>>;
+  listFills(
+    scope: TenantScope,
+    input: { accountId: string; limit: number; before?: string | undefined },
+  ): Promise<Page<FillView>>;
+
+  /** Live pushes for one account, until `signal` aborts. */
+  orderUpdates(scope: TenantScope, accountId: string, signal: AbortSignal): AsyncIterable<OrderView>;
+  fillUpdates(scope: TenantScope, accountId: string, signal: AbortSignal): AsyncIterable<FillView>;
+  balanceUpdates(scope: TenantScope, accountId: string, signal: AbortSignal): AsyncIterable<BalanceView[]>;
+
+  /** The account's risk panel: limits in effect, usage, status (active, reduce-only, halted). */
+  riskView(scope: TenantScope, accountId: string): Promise<RiskView>;
+  /** Replaces the account's overrides (absent = tier default); platform limits only up to the tier. */
+  updateRiskLimits(
+    scope: TenantScope,
+    input: { accountId: string; limits: RiskLimitsInput },
+  ): Promise<RiskView>;
+  /** Halts (or resumes) one account or the whole tenant; who and when come from the scope and clock. */
+  setKillSwitch(scope: TenantScope, input: KillSwitchInput): Promise<KillSwitchView>;
+}
+
+export interface KillSwitchView {
+  scope: 'account' | 'tenant';
+  accountId: string | null;
+  halted: boolean;
+  by: string;
+  at: number;
+  reason: string;
+}
