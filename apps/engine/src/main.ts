@@ -31,13 +31,16 @@ async function main(): Promise<void> {
     'engine ready',
   );
 
-  let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
+    if (firstSignalAt > 0) {
+      // One Ctrl-C reaches us several times within milliseconds (the terminal's process group, the
+      // tsx wrapper, npm start's supervisor): only a signal sent later, on purpose, cuts shutdown short.
+      if (Date.now() - firstSignalAt < 2_000) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     logger.info({ signal }, 'shutting down');
     const hardStop = setTimeout(() => {
       logger.error('shutdown deadline passed: exiting');
