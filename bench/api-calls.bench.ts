@@ -16,9 +16,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signSessionToken } from '@qt/api/session';
-import { migrate } from '@qt/db';
+import { migrate, withClient, withDatabase } from '@qt/db';
 import { liveClock } from '@qt/shared';
-import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../apps/engine/src/config/load-config.ts';
 import { type Engine, startEngine } from '../apps/engine/src/engine.ts';
@@ -92,26 +91,14 @@ function getOp(url: URL, headers: Record<string, string> = {}): () => Promise<vo
   };
 }
 
-async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
   const dataDir = mkdtempSync(join(tmpdir(), 'qt-bench-'));
   const dbName = `qt_bench_${randomBytes(4).toString('hex')}`;
   let dbUrl: string | undefined;
   if (serverUrl) {
-    await withPg(serverUrl, (c) => c.query(`CREATE DATABASE "${dbName}"`));
-    const u = new URL(serverUrl);
-    u.pathname = `/${dbName}`;
-    dbUrl = u.toString();
+    await withClient(serverUrl, (c) => c.query(`CREATE DATABASE "${dbName}"`));
+    dbUrl = withDatabase(serverUrl, dbName);
     await migrate(dbUrl);
   } else {
     log('DATABASE_URL unset: the engine starts its embedded PostgreSQL in a temp folder');
@@ -234,7 +221,7 @@ async function main(): Promise<void> {
     bare.closeAllConnections();
     await new Promise<void>((resolve) => bare.close(() => resolve()));
     if (serverUrl)
-      await withPg(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+      await withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

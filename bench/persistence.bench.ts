@@ -23,6 +23,8 @@ import {
   migrate,
   type RunningPostgres,
   startEmbeddedPostgres,
+  withClient,
+  withDatabase,
 } from '@qt/db';
 import { liveClock, type Trade } from '@qt/shared';
 import pg from 'pg';
@@ -97,16 +99,6 @@ async function bareCopy(pool: pg.Pool, trades: readonly Trade[]): Promise<void> 
   }
 }
 
-async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 /** Throughput in rows/s rather than batches/s. */
 const inRows = (c: Compared): Compared => ({
   ...c,
@@ -127,12 +119,11 @@ async function main(): Promise<void> {
   }
   const dbName = `qt_bench_persist_${randomBytes(4).toString('hex')}`;
   const admin = serverUrl;
-  await withPg(admin, (c) => c.query(`CREATE DATABASE "${dbName}"`));
-  const url = new URL(admin);
-  url.pathname = `/${dbName}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  await withClient(admin, (c) => c.query(`CREATE DATABASE "${dbName}"`));
+  const url = withDatabase(admin, dbName);
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
   try {
-    await migrate(url.toString());
+    await migrate(url);
     const partitions = await maintainPartitions(pool, { clock: liveClock });
     log(`storage: ${partitions.mode}, partitions created: ${partitions.created.join(', ')}`);
     const writer = new MarketDataWriter(pool);
@@ -182,7 +173,7 @@ async function main(): Promise<void> {
     for (const r of results) report(r);
   } finally {
     await pool.end();
-    await withPg(admin, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+    await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
     await embedded?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }

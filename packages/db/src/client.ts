@@ -17,3 +17,21 @@ export function createPrisma(url: string, opts: { max?: number } = {}): Db {
 export function createPgPool(url: string, opts: { max?: number } = {}): pg.Pool {
   return new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
 }
+
+/** The same server, another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** One short-lived connection (admin statements like CREATE DATABASE, which a pool should not run). */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}

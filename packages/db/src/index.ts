@@ -1,4 +1,4 @@
-export { createPgPool, createPrisma, type Db } from './client.ts';
+export { createPgPool, createPrisma, type Db, withClient, withDatabase } from './client.ts';
 export {
   type EmbeddedPostgresOptions,
   type RunningPostgres,

@@ -22,7 +22,7 @@ import { ConsumerWorker, type Delivery, DurableConsumer } from './durable-consum
 import { OrderedQueue } from './ordered-queue.ts';
 import { type Settler, settleBatch } from './settle-batch.ts';
 import { type StoredMessage, StreamStore } from './stream-store.ts';
-import { checkPattern, checkPublishSubject } from './subject-guard.ts';
+import { checkConsumer, checkPattern, checkPublishSubject } from './subject-guard.ts';
 
 export interface InProcessBusOptions {
   streams: readonly StreamSpec[];
@@ -117,13 +117,7 @@ export class InProcessBus implements MessageBus {
     handler: BatchHandler<T>,
   ): Promise<Subscription> {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
-    if (spec.stream !== topic.stream) {
-      throw new BusError(
-        'BUS_UNKNOWN_STREAM',
-        `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`,
-      );
-    }
-    checkPattern(topic, spec.filterSubject);
+    checkConsumer(topic, spec);
     const stream = this.#stream(spec.stream);
     const key = `${spec.stream}/${spec.durable}`;
     let consumer = this.#consumers.get(key);

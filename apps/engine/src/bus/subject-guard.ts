@@ -1,5 +1,6 @@
 import {
   BusError,
+  type ConsumerSpec,
   isValidPattern,
   patternWithin,
   subjectMatches,
@@ -30,4 +31,15 @@ export function checkPattern(topic: Topic<unknown>, pattern: string): void {
       `pattern ${JSON.stringify(pattern)} is not within topic ${topic.name} (${topic.pattern})`,
     );
   }
+}
+
+/** A durable consumer must read its topic's own stream, through a filter inside the topic. */
+export function checkConsumer(topic: Topic<unknown>, spec: ConsumerSpec): void {
+  if (spec.stream !== topic.stream) {
+    throw new BusError(
+      'BUS_UNKNOWN_STREAM',
+      `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`,
+    );
+  }
+  checkPattern(topic, spec.filterSubject);
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
-import { createPrisma, type Db } from '../client.ts';
+import { createPrisma, type Db, withClient, withDatabase } from '../client.ts';
+
+export { withClient, withDatabase };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,12 +21,6 @@ export interface TestDatabase {
   /** Lazily created; disconnected by drop(). */
   readonly prisma: Db;
   drop(): Promise<void>;
-}
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 /**
@@ -63,14 +58,4 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
   };
-}
-
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }

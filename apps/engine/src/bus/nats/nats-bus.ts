@@ -29,7 +29,7 @@ import { decodeMessage, encodeMessage } from '../codec.ts';
 import { Inbox } from '../inbox.ts';
 import { OrderedQueue } from '../ordered-queue.ts';
 import { type Settler, settleBatch } from '../settle-batch.ts';
-import { checkPattern, checkPublishSubject } from '../subject-guard.ts';
+import { checkConsumer, checkPattern, checkPublishSubject } from '../subject-guard.ts';
 import { ensureConsumer, ensureStreams, MIN_SERVER_VERSION, versionAtLeast } from './ensure-streams.ts';
 import { type Namespace, namespace } from './namespace.ts';
 
@@ -190,13 +190,7 @@ export class NatsBus implements MessageBus {
     handler: BatchHandler<T>,
   ): Promise<Subscription> {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
-    if (spec.stream !== topic.stream) {
-      throw new BusError(
-        'BUS_UNKNOWN_STREAM',
-        `consumer ${spec.durable} is on ${spec.stream}, topic ${topic.name} is on ${topic.stream}`,
-      );
-    }
-    checkPattern(topic, spec.filterSubject);
+    checkConsumer(topic, spec);
     await ensureConsumer(this.jsm, spec, this.ns);
     const consumer = await this.js.consumers.get(this.ns.stream(spec.stream), spec.durable);
     // The server never has more than maxAckPending unacknowledged messages out, which bounds `inbox`.
