@@ -6,6 +6,7 @@ import {
   klineInterval,
   type MessageBus,
   type Subscription,
+  significantScaleOf,
   topics,
 } from '@qt/shared';
 import type { Logger } from '../../observability/logger.ts';
@@ -19,8 +20,6 @@ export interface KlineService {
   live(venue: string, symbol: string, interval: KlineInterval): Kline[];
   stop(): Promise<void>;
 }
-
-const decimals = (s: string) => (s.includes('.') ? s.length - s.indexOf('.') - 1 : 0);
 
 /**
  * Candles from the trades on the bus: a live subscription feeds the in-memory aggregator (cut by
@@ -46,7 +45,9 @@ export async function startKlineService(params: {
     },
     scales: (venue, symbol) => {
       const i = params.catalog.get(venue, symbol);
-      return i ? { price: decimals(i.tickSize), quantity: decimals(i.lotSize) } : undefined;
+      return i
+        ? { price: significantScaleOf(i.tickSize), quantity: significantScaleOf(i.lotSize) }
+        : undefined;
     },
   });
   const sub: Subscription = await params.bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => {

@@ -1,6 +1,6 @@
 import type { Db } from '@qt/db';
 import { fetchInstruments, type VenueAdapter } from '@qt/market-data';
-import type { Instrument, KnownVenue } from '@qt/shared';
+import { canonicalDecimal, type Instrument, type KnownVenue } from '@qt/shared';
 import type { Logger } from '../../observability/logger.ts';
 import { bundledInstruments } from './bundled-instruments.ts';
 
@@ -104,14 +104,9 @@ async function readInstruments(db: Db, venue: KnownVenue): Promise<Instrument[]>
     venueSymbol: r.venueSymbol,
     base: r.base,
     quote: r.quote,
-    tickSize: plain(r.tickSize.toFixed()),
-    lotSize: plain(r.lotSize.toFixed()),
-    minNotional: plain(r.minNotional.toFixed()),
+    tickSize: canonicalDecimal(r.tickSize.toFixed()),
+    lotSize: canonicalDecimal(r.lotSize.toFixed()),
+    minNotional: canonicalDecimal(r.minNotional.toFixed()),
     status: r.status === 'trading' ? 'trading' : 'halted',
   }));
-}
-
-/** `0.010000` -> `0.01`, `5.000` -> `5`: the canonical spelling (toFixed never uses exponents). */
-function plain(s: string): string {
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }

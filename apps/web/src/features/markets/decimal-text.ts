@@ -1,3 +1,5 @@
+import { compareDecimal as sharedCompareDecimal, significantScaleOf } from '@qt/shared';
+
 /**
  * Display helpers for the engine's decimal strings. They work on the digits, never through a float, so
  * a price is shown and compared exactly as the venue printed it.
@@ -20,29 +22,11 @@ function parts(value: string): Parts {
   return { negative: m[1] === '-' && !zero, int, frac };
 }
 
-function compareMagnitude(a: Parts, b: Parts): number {
-  if (a.int.length !== b.int.length) return a.int.length < b.int.length ? -1 : 1;
-  if (a.int !== b.int) return a.int < b.int ? -1 : 1;
-  const width = Math.max(a.frac.length, b.frac.length);
-  const fa = a.frac.padEnd(width, '0');
-  const fb = b.frac.padEnd(width, '0');
-  return fa === fb ? 0 : fa < fb ? -1 : 1;
-}
-
-/** -1, 0 or 1 as `a` is below, equal to or above `b`. */
-export function compareDecimal(a: string, b: string): -1 | 0 | 1 {
-  const pa = parts(a);
-  const pb = parts(b);
-  if (pa.negative !== pb.negative) return pa.negative ? -1 : 1;
-  const m = compareMagnitude(pa, pb);
-  const signed = pa.negative ? -m : m;
-  return signed < 0 ? -1 : signed > 0 ? 1 : 0;
-}
+/** -1, 0 or 1 as `a` is below, equal to or above `b` (exact, on the digits). */
+export const compareDecimal = sharedCompareDecimal;
 
 /** Fraction digits of a tick or lot size: "0.01" → 2, "0.500" → 1, "1" → 0. */
-export function decimalsOf(step: string): number {
-  return parts(step).frac.length;
-}
+export const decimalsOf = significantScaleOf;
 
 /**
  * A decimal string padded to at least `decimals` fraction digits, with the integer part grouped in
