@@ -115,12 +115,23 @@ export class TradePublisher {
   }
 
   #shed(): void {
+    const before = this.stats.dropped;
     while (this.#queuedTrades > this.opts.maxBuffered && this.#queue.length > 0) {
       const oldest = this.#queue.shift() as TradeBatch;
       this.#queuedTrades -= oldest.trades.length;
       this.stats.dropped += oldest.trades.length;
     }
     this.stats.buffered = this.#queuedTrades;
+    // Never a silent loss: the first drop of an outage is logged, then about every 100,000 trades.
+    if (
+      this.stats.dropped > before &&
+      (before === 0 || Math.floor(before / 100_000) !== Math.floor(this.stats.dropped / 100_000))
+    ) {
+      this.logger.error(
+        { dropped: this.stats.dropped, buffered: this.#queuedTrades, bound: this.opts.maxBuffered },
+        'trade buffer full while the bus is unavailable: oldest trades dropped',
+      );
+    }
   }
 
   #pump(): void {
