@@ -1,0 +1,2 @@
+export * from './abi.ts';
+export type * from './driver.ts';
