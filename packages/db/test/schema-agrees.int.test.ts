@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BacktestStatus,
   type Db,
+  type DeploymentState,
   type LedgerPostingType,
   type Liquidity,
   type OrderStatus,
@@ -118,6 +120,23 @@ async function someOrder(prisma: Db) {
       status: 'new',
       lockedAsset: 'USDT',
     },
+  });
+}
+async function someStrategyVersion(prisma: Db) {
+  const tenant = await someTenant(prisma);
+  const strategy = await prisma.strategy.create({ data: { tenantId: tenant.id, name: `s-${randomUUID()}` } });
+  return prisma.strategyVersion.create({
+    data: {
+      strategyId: strategy.id,
+      version: 1,
+      wasm: Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]),
+      sha256: 'x',
+      sizeBytes: 8,
+      source: 'upload',
+      callbacks: [],
+      memoryPages: 1,
+    },
+    include: { strategy: true },
   });
 }
 async function somePosting(prisma: Db) {
@@ -388,8 +407,101 @@ const factories: Record<Prisma.ModelName, Factory> = {
     for (const data of rows) await prisma.balance.create({ data });
     return rows;
   },
+  async Strategy(prisma: Db) {
+    const tenant = await someTenant(prisma);
+    const rows = [
+      {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        name: 'SMA crossover — 1m',
+        description: 'golden cross in, death cross out',
+        defaultParams: { fast: 10, slow: 30.5, quantity: 0.001 },
+        createdAt: at('2026-11-20T00:00:00.001Z'),
+      },
+      {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        name: 'plain',
+        description: '',
+        defaultParams: {},
+        createdAt: at('2026-11-20T00:00:00.000Z'),
+      },
+    ];
+    for (const data of rows) await prisma.strategy.create({ data });
+    return rows;
+  },
+  async StrategyVersion(prisma: Db) {
+    const parent = await someStrategyVersion(prisma);
+    const rows = [2, 3].map((version) => ({
+      id: randomUUID(),
+      strategyId: parent.strategyId,
+      version,
+      // Every byte value, so bytea is proven binary-safe.
+      wasm: new Uint8Array(Array.from({ length: 256 }, (_, i) => i)),
+      sha256: 'a'.repeat(64),
+      sizeBytes: 256,
+      source: version === 2 ? 'upload' : 'example:sma-crossover',
+      callbacks: version === 2 ? [] : ['qt_on_fill', 'qt_on_timer'],
+      memoryPages: 256,
+      createdAt: at(`2026-11-2${version}T00:00:00.000Z`),
+    }));
+    for (const data of rows) await prisma.strategyVersion.create({ data });
+    return rows;
+  },
+  async StrategyDeployment(prisma: Db) {
+    const version = await someStrategyVersion(prisma);
+    const account = await prisma.paperAccount.create({
+      data: { tenantId: version.strategy.tenantId, name: `acct-${randomUUID()}` },
+    });
+    const rows = deploymentStateValues().map((state, i) => ({
+      id: randomUUID(),
+      tenantId: account.tenantId,
+      strategyId: version.strategyId,
+      versionId: version.id,
+      accountId: account.id,
+      instruments: [{ venue: 'binance', symbol: 'BTC-USDT' }],
+      interval: '1m',
+      params: { fast: i, slow: 30 },
+      state,
+      reason: state === 'failed' ? 'TIME_BUDGET_EXCEEDED: qt_on_candle ran past 50 ms' : null,
+      createdAt: at(`2026-11-2${i}T00:00:00.000Z`),
+      updatedAt: at(`2026-11-2${i}T00:00:01.000Z`),
+    }));
+    for (const data of rows) await prisma.strategyDeployment.create({ data });
+    return rows;
+  },
+  async Backtest(prisma: Db) {
+    const version = await someStrategyVersion(prisma);
+    const rows = backtestStatusValues().map((status, i) => ({
+      id: randomUUID(),
+      tenantId: version.strategy.tenantId,
+      strategyId: version.strategyId,
+      versionId: version.id,
+      spec: { interval: '1m', from: 0, to: 60_000 * (i + 1) },
+      status,
+      progress: i / 4,
+      reason: status === 'failed' ? 'TRAP: unreachable' : null,
+      metrics: status === 'completed' ? { sharpe: 1.25, fees: '0.000000000000000001' } : null,
+      result: status === 'completed' ? { equity: [[0, 10000]] } : null,
+      createdAt: at(`2026-11-1${i}T00:00:00.000Z`),
+      startedAt: status === 'queued' ? null : at(`2026-11-1${i}T00:00:00.500Z`),
+      finishedAt: i >= 2 ? at(`2026-11-1${i}T00:00:09.999Z`) : null,
+    }));
+    // A nullable JSON column is written as SQL NULL with Prisma.DbNull (plain null is refused).
+    for (const row of rows) {
+      const data = { ...row, metrics: row.metrics ?? Prisma.DbNull, result: row.result ?? Prisma.DbNull };
+      await prisma.backtest.create({ data });
+    }
+    return rows;
+  },
 };
 
+function deploymentStateValues(): DeploymentState[] {
+  return enumValues('DeploymentState') as DeploymentState[];
+}
+function backtestStatusValues(): BacktestStatus[] {
+  return enumValues('BacktestStatus') as BacktestStatus[];
+}
 function orderStatusValues(): OrderStatus[] {
   return enumValues('OrderStatus') as OrderStatus[];
 }

@@ -5,3 +5,4 @@ export * from './errors/index.ts';
 export * from './market/index.ts';
 export * from './time/index.ts';
 export * from './trading/index.ts';
+export * from './strategies/index.ts';
