@@ -2,6 +2,7 @@ import type { Db } from '@qt/db';
 import type { Clock } from '@qt/shared';
 import type { AttemptLimiter } from './auth/attempt-limiter.ts';
 import type { MarketPort } from './domains/market/market-port.ts';
+import type { StrategiesPort } from './domains/strategies/strategies-port.ts';
 import type { TradingPort } from './domains/trading/trading-port.ts';
 
 export interface ApiLogger {
@@ -43,6 +44,8 @@ export interface ApiDeps {
   market: MarketPort;
   /** Absent on an engine that runs no paper trading (e.g. a market-data-only node). */
   trading?: TradingPort;
+  /** Absent on an engine that runs no strategies. */
+  strategies?: StrategiesPort;
   version: string;
   health(): Promise<HealthReport>;
   observe?(call: CallObservation): void;

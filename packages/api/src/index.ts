@@ -9,6 +9,7 @@ export { SESSION_TTL_SECONDS, signSessionToken, verifySessionToken } from './aut
 export * from './context.ts';
 export { signUp } from './domains/accounts/sign-up.ts';
 export type { MarketPort } from './domains/market/market-port.ts';
+export type { StrategiesPort, StrategyScope } from './domains/strategies/strategies-port.ts';
 export type {
   KillSwitchView,
   Page,

@@ -1,15 +1,17 @@
 import { accountsRouter } from './routers/accounts.ts';
 import { apiKeysRouter } from './routers/api-keys.ts';
 import { authRouter } from './routers/auth.ts';
+import { backtestsRouter } from './routers/backtests.ts';
 import { fillsRouter } from './routers/fills.ts';
 import { marketRouter } from './routers/market.ts';
 import { ordersRouter } from './routers/orders.ts';
 import { paperAccountsRouter } from './routers/paper-accounts.ts';
 import { riskRouter } from './routers/risk.ts';
+import { strategiesRouter } from './routers/strategies.ts';
 import { systemRouter } from './routers/system.ts';
 import { router } from './trpc.ts';
 
-/** One router per domain. Later issues add orders, strategies, alerts, marketplace, billing. */
+/** One router per domain. Later issues add alerts, marketplace, billing. */
 export const appRouter = router({
   system: systemRouter,
   auth: authRouter,
@@ -20,6 +22,8 @@ export const appRouter = router({
   orders: ordersRouter,
   fills: fillsRouter,
   risk: riskRouter,
+  strategies: strategiesRouter,
+  backtests: backtestsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,65 @@
+import type {
+  BacktestProgressView,
+  BacktestResultView,
+  BacktestView,
+  DeployInput,
+  DeploymentView,
+  RunBacktestInput,
+  StrategyExampleView,
+  StrategyLogLineView,
+  StrategyParams,
+  StrategyView,
+  Tier,
+} from '@qt/shared';
+import type { TenantScope } from '../trading/trading-port.ts';
+
+/** The strategy calls carry the tenant's tier: it sets module size, memory and time caps. */
+export interface StrategyScope extends TenantScope {
+  tier: Tier;
+}
+
+/**
+ * What the API needs from the strategy runner and the backtest jobs (implemented by the engine). Every
+ * method checks that the strategy, deployment, backtest or paper account belongs to `scope.tenantId`
+ * and answers NOT_FOUND otherwise, exactly as for an id that does not exist.
+ */
+export interface StrategiesPort {
+  examples(): Promise<StrategyExampleView[]>;
+  list(scope: StrategyScope): Promise<StrategyView[]>;
+  get(scope: StrategyScope, strategyId: string): Promise<StrategyView>;
+  /** Validates the module (refusals: STRATEGY_INVALID_MODULE with the reason) and stores a new version. */
+  upload(
+    scope: StrategyScope,
+    input: { name: string; description?: string | undefined; wasm: Uint8Array },
+  ): Promise<StrategyView>;
+  createFromExample(scope: StrategyScope, input: { name: string; example: string }): Promise<StrategyView>;
+
+  deploy(scope: StrategyScope, input: DeployInput): Promise<DeploymentView>;
+  listDeployments(scope: StrategyScope, input: { accountId?: string | undefined }): Promise<DeploymentView[]>;
+  getDeployment(scope: StrategyScope, deploymentId: string): Promise<DeploymentView>;
+  pause(scope: StrategyScope, deploymentId: string): Promise<DeploymentView>;
+  resume(scope: StrategyScope, deploymentId: string): Promise<DeploymentView>;
+  stop(scope: StrategyScope, deploymentId: string): Promise<DeploymentView>;
+  redeploy(
+    scope: StrategyScope,
+    input: { deploymentId: string; version?: number | undefined; params?: StrategyParams | undefined },
+  ): Promise<DeploymentView>;
+  logs(scope: StrategyScope, input: { deploymentId: string; limit: number }): Promise<StrategyLogLineView[]>;
+  /** State and metrics of the tenant's deployments as they change, until `signal` aborts. */
+  deploymentUpdates(scope: StrategyScope, signal: AbortSignal): AsyncIterable<DeploymentView>;
+  logStream(
+    scope: StrategyScope,
+    deploymentId: string,
+    signal: AbortSignal,
+  ): AsyncIterable<StrategyLogLineView>;
+
+  runBacktest(scope: StrategyScope, input: RunBacktestInput): Promise<BacktestView>;
+  listBacktests(scope: StrategyScope, input: { strategyId?: string | undefined }): Promise<BacktestView[]>;
+  getBacktest(scope: StrategyScope, backtestId: string): Promise<BacktestResultView>;
+  cancelBacktest(scope: StrategyScope, backtestId: string): Promise<BacktestView>;
+  backtestProgress(
+    scope: StrategyScope,
+    backtestId: string,
+    signal: AbortSignal,
+  ): AsyncIterable<BacktestProgressView>;
+}
