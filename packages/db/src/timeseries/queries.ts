@@ -120,6 +120,32 @@ export class MarketDataQueries {
     return { candles: page, nextBefore: more ? (page[0]?.openTime ?? null) : null };
   }
 
+  /**
+   * Closed candles of one series in [fromMs, toMs), oldest first, one page after `after` (an open time):
+   * what a backtest replays. Keyset paging on the primary key's order, so a year of 1m candles is read
+   * in pages without OFFSET.
+   */
+  async closedCandlesAscending(q: {
+    venue: string;
+    symbol: string;
+    interval: string;
+    fromMs: number;
+    toMs: number;
+    after?: number | undefined;
+    limit?: number | undefined;
+  }): Promise<Kline[]> {
+    const limit = Math.min(Math.max(1, q.limit ?? 5_000), 50_000);
+    const params: unknown[] = [q.venue, q.symbol, q.interval, q.after ?? q.fromMs - 1, q.fromMs, q.toMs, limit];
+    const { rows } = await this.#db.query<CandleRow>(
+      `SELECT ${candleColumns} FROM market_klines
+        WHERE venue = $1 AND symbol = $2 AND "interval" = $3 AND closed
+          AND open_time > ${toTs('$4')} AND open_time >= ${toTs('$5')} AND open_time < ${toTs('$6')}
+        ORDER BY open_time ASC LIMIT $7`,
+      params,
+    );
+    return rows.map(toKline);
+  }
+
   /** The newest trades of one series, then older ones page by page with `before`. */
   async recentTrades(
     venue: string,

@@ -1,0 +1,409 @@
+import type { TenantScope } from '@qt/api';
+import type { Clock } from '@qt/shared';
+import {
+  AppError,
+  type DeploymentState,
+  type FillView,
+  type Instrument,
+  type Kline,
+  type MessageBus,
+  type OrderView,
+  type StrategyLogLineView,
+  type Subscription,
+  subjects,
+  topics,
+} from '@qt/shared';
+import type { CallOutcome, StrategyAction, StrategyInstrument } from '@qt/strategy-runtime';
+import type { Logger } from '../observability/logger.ts';
+import type { TradingService } from '../trading/trading-service.ts';
+import type { HostSnapshot, RunningStrategy, StartStrategy } from './running-strategy.ts';
+import type { DeploymentRow } from './strategy-store.ts';
+
+const INTERVAL_SECONDS: Record<string, number> = {
+  '1s': 1,
+  '1m': 60,
+  '5m': 300,
+  '15m': 900,
+  '1h': 3_600,
+  '4h': 14_400,
+  '1d': 86_400,
+};
+/** Events waiting for a busy strategy; past this the oldest candle is dropped and counted (a strategy
+ * slower than its candles cannot catch up by queueing more). Fills and order updates are never dropped. */
+const MAX_QUEUED_CANDLES = 256;
+const LOG_RING = 500;
+
+export interface DeploymentCounters {
+  orders: number;
+  rejected: number;
+  fills: number;
+  droppedCandles: number;
+}
+
+export interface DeploymentRunnerDeps {
+  trading: TradingService;
+  bus: MessageBus;
+  clock: Clock;
+  logger: Logger;
+  instrument(venue: string, symbol: string): Instrument | undefined;
+  startStrategy: StartStrategy;
+  /** Persists and publishes a state change. */
+  onState(id: string, state: DeploymentState, reason: string | null): Promise<void>;
+  onLog(id: string, line: StrategyLogLineView): void;
+}
+
+/**
+ * One deployment of a strategy to a paper account: feeds it closed candles of its instruments (from the
+ * bus), turns its actions into orders through the same TradingService path as every other order (risk
+ * first: a strategy cannot bypass it), and tells it about its fills and order outcomes. Events are
+ * handled one at a time, in order; a trap or the watchdog stops the deployment with the reason.
+ */
+export class DeploymentRunner {
+  readonly row: DeploymentRow;
+  readonly #deps: DeploymentRunnerDeps;
+  readonly #scope: TenantScope;
+  readonly #instruments: Instrument[];
+  readonly #index = new Map<string, number>();
+  #strategy: RunningStrategy | null = null;
+  #state: DeploymentState = 'starting';
+  #reason: string | null = null;
+  readonly #subs: Subscription[] = [];
+  readonly #abort = new AbortController();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  /** The order chain: one event at a time. */
+  #chain: Promise<void> = Promise.resolve();
+  #queuedCandles = 0;
+  readonly #lastCandle = new Map<number, number>();
+  /** Strategy handle <-> order id, for this run of the sandbox. */
+  readonly #orderOf = new Map<number, string>();
+  readonly #handleOf = new Map<string, number>();
+  /** The last order status told to the strategy, per handle. */
+  readonly #told = new Map<number, string>();
+  readonly #session: string;
+  readonly counters: DeploymentCounters = { orders: 0, rejected: 0, fills: 0, droppedCandles: 0 };
+  readonly logs: StrategyLogLineView[] = [];
+
+  constructor(row: DeploymentRow, deps: DeploymentRunnerDeps) {
+    this.row = row;
+    this.#deps = deps;
+    this.#scope = { tenantId: row.tenantId, actor: `strategy:${row.id}` };
+    this.#instruments = row.instruments.map((ref, i) => {
+      const found = deps.instrument(ref.venue, ref.symbol);
+      if (!found) {
+        throw new AppError(
+          'MARKET_UNKNOWN_INSTRUMENT',
+          `${ref.venue} ${ref.symbol} is not a known instrument.`,
+        );
+      }
+      this.#index.set(`${ref.venue}:${ref.symbol}`, i);
+      return found;
+    });
+    // Client order ids tie orders to this run: `st.<deployment>.<run>.<handle>` (<= 64 characters).
+    this.#session = `st.${row.id.replaceAll('-', '')}.${deps.clock.now().toString(36)}`;
+  }
+
+  get state(): DeploymentState {
+    return this.#state;
+  }
+  get reason(): string | null {
+    return this.#reason;
+  }
+  metrics() {
+    return this.#strategy?.metrics() ?? null;
+  }
+
+  /** Instantiates the module and subscribes; resolves once it runs (or failed to start). */
+  async start(wasm: Uint8Array, tier: 'FREE' | 'PRO' | 'ENTERPRISE', paused = false): Promise<void> {
+    const instruments: StrategyInstrument[] = this.#instruments.map((i) => ({
+      venue: i.venue,
+      symbol: i.symbol,
+      tickSize: i.tickSize,
+      lotSize: i.lotSize,
+    }));
+    const started = await this.#deps.startStrategy({
+      wasm,
+      params: this.row.params,
+      instruments,
+      tier,
+      label: `deployment ${this.row.id}`,
+      view: await this.#snapshot(),
+    });
+    this.#record(started.outcome);
+    if (!started.ok) {
+      await this.#fail(started.outcome);
+      return;
+    }
+    this.#strategy = started.strategy;
+    for (const [i, inst] of this.#instruments.entries()) {
+      const subject = subjects.marketKlines(inst.venue, inst.symbol, this.row.interval);
+      this.#subs.push(
+        await this.#deps.bus.subscribe(topics.marketKlines, subject, (m) => this.#onKline(i, m.data)),
+      );
+    }
+    void this.#follow(
+      this.#deps.trading.fillUpdates(this.#scope, this.row.accountId, this.#abort.signal),
+      (f) => this.#onFill(f),
+    );
+    void this.#follow(
+      this.#deps.trading.orderUpdates(this.#scope, this.row.accountId, this.#abort.signal),
+      (o) => this.#onOrderView(o),
+    );
+    await this.#setState(paused ? 'paused' : 'running', null);
+  }
+
+  async pause(): Promise<void> {
+    if (this.#state !== 'running') throw stateError(this.#state, 'paused');
+    await this.#setState('paused', null);
+  }
+
+  async resume(): Promise<void> {
+    if (this.#state !== 'paused') throw stateError(this.#state, 'resumed');
+    await this.#setState('running', null);
+  }
+
+  /** Unsubscribes and terminates the sandbox; open orders stay (they are the account's, like a person's). */
+  async stop(reason: string | null = null, state: DeploymentState = 'stopped'): Promise<void> {
+    this.#abort.abort();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    await Promise.all(this.#subs.splice(0).map((s) => s.unsubscribe().catch(() => undefined)));
+    const strategy = this.#strategy;
+    this.#strategy = null;
+    await strategy?.stop().catch(() => undefined);
+    if (this.#state !== 'failed') await this.#setState(state, reason);
+  }
+
+  // ---- events --------------------------------------------------------------------------------------
+
+  #onKline(instrument: number, k: Kline): void {
+    if (!k.closed || this.#state === 'failed' || this.#state === 'stopped') return;
+    // A closed candle is re-published when a late trade corrects it: the strategy saw it already.
+    const last = this.#lastCandle.get(instrument);
+    if (last !== undefined && k.openTime <= last) return;
+    this.#lastCandle.set(instrument, k.openTime);
+    if (this.#state === 'paused') return;
+    if (this.#queuedCandles >= MAX_QUEUED_CANDLES) {
+      this.counters.droppedCandles++;
+      return;
+    }
+    this.#queuedCandles++;
+    const candle = {
+      intervalSeconds: INTERVAL_SECONDS[k.interval] ?? 0,
+      openTime: k.openTime,
+      open: Number(k.open),
+      high: Number(k.high),
+      low: Number(k.low),
+      close: Number(k.close),
+      volume: Number(k.baseVolume),
+    };
+    this.#enqueue(async (s) => {
+      this.#queuedCandles--;
+      return s.onCandle(instrument, candle, await this.#snapshot());
+    });
+  }
+
+  #onFill(f: FillView): void {
+    // Resolved when the chain reaches it: a market order's fills are pushed while placeOrder is still
+    // running, before #apply has learnt the order's id.
+    this.#enqueue(async (s) => {
+      const handle = this.#handleOf.get(f.orderId) ?? (await this.#handleFromStore(f.orderId));
+      if (handle === undefined) return null;
+      this.counters.fills++;
+      return s.onFill(
+        {
+          handle,
+          instrument: this.#index.get(`${f.venue}:${f.symbol}`) ?? -1,
+          side: f.side,
+          price: Number(f.price),
+          quantity: Number(f.quantity),
+          fee: Number(f.fee),
+          time: f.time,
+        },
+        await this.#snapshot(),
+      );
+    });
+  }
+
+  #onOrderView(o: OrderView): void {
+    const handle = this.#handleOfClientId(o.clientOrderId);
+    if (handle === undefined || o.status === 'new') return;
+    this.#enqueue(async (s) => {
+      // The same status twice (the push and placeOrder's own answer) is told once.
+      if (this.#told.get(handle) === o.status) return null;
+      this.#told.set(handle, o.status);
+      return s.onOrder({ handle, status: o.status, reason: o.reason }, await this.#snapshot());
+    });
+  }
+
+  #handleOfClientId(clientOrderId: string | null): number | undefined {
+    if (!clientOrderId?.startsWith(`${this.#session}.`)) return undefined;
+    const handle = Number(clientOrderId.slice(this.#session.length + 1));
+    return Number.isSafeInteger(handle) && handle > 0 ? handle : undefined;
+  }
+
+  async #handleFromStore(orderId: string): Promise<number | undefined> {
+    const order = await this.#deps.trading
+      .getOrder(this.#scope, { accountId: this.row.accountId, orderId })
+      .catch(() => null);
+    const handle = this.#handleOfClientId(order?.clientOrderId ?? null);
+    if (handle !== undefined) {
+      this.#handleOf.set(orderId, handle);
+      this.#orderOf.set(handle, orderId);
+    }
+    return handle;
+  }
+
+  #enqueue(call: (s: RunningStrategy) => Promise<CallOutcome | null>): void {
+    this.#chain = this.#chain.then(async () => {
+      const s = this.#strategy;
+      if (!s || this.#state === 'failed' || this.#state === 'stopped') return;
+      try {
+        const outcome = await call(s);
+        if (!outcome) return;
+        this.#record(outcome);
+        if (!outcome.ok) {
+          await this.#fail(outcome);
+          return;
+        }
+        for (const t of outcome.timers) this.#schedule(t.timerId, t.dueAt);
+        await this.#apply(outcome.actions);
+      } catch (err) {
+        this.#deps.logger.error({ err, deployment: this.row.id }, 'strategy event failed');
+      }
+    });
+  }
+
+  #schedule(timerId: number, dueAt: number): void {
+    const delay = Math.max(0, dueAt - this.#deps.clock.now());
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      if (this.#state !== 'running') return;
+      this.#enqueue(async (s) => s.onTimer(timerId, this.#deps.clock.now(), await this.#snapshot()));
+    }, delay);
+    t.unref();
+    this.#timers.add(t);
+  }
+
+  /**
+   * A call's actions, in order. The runtime already discarded a trapped call's actions (all or nothing);
+   * here each order passes risk on its own, and a refusal goes back to the strategy through qt_on_order.
+   */
+  async #apply(actions: readonly StrategyAction[]): Promise<void> {
+    for (const a of actions) {
+      if (a.kind === 'place') {
+        const inst = this.#instruments[a.instrument];
+        if (!inst) continue;
+        this.counters.orders++;
+        try {
+          const order = await this.#deps.trading.placeOrder(this.#scope, {
+            accountId: this.row.accountId,
+            venue: inst.venue,
+            symbol: inst.symbol,
+            side: a.side,
+            type: a.type,
+            quantity: a.quantity,
+            ...(a.price !== null ? { price: a.price } : {}),
+            ...(a.stopPrice !== null ? { stopPrice: a.stopPrice } : {}),
+            timeInForce: a.timeInForce,
+            postOnly: a.postOnly,
+            clientOrderId: `${this.#session}.${a.handle}`,
+          });
+          this.#orderOf.set(a.handle, order.id);
+          this.#handleOf.set(order.id, a.handle);
+          // Terminal at once (a filled market order): its fills were pushed before we knew the id.
+          if (order.status !== 'new' && order.status !== 'partially_filled') this.#onOrderView(order);
+        } catch (err) {
+          this.counters.rejected++;
+          const code = err instanceof AppError ? err.code : 'INTERNAL';
+          const message = err instanceof Error ? err.message : String(err);
+          this.#log('warn', `order ${a.handle} refused: ${code}: ${message}`);
+          this.#enqueue(async (s) =>
+            s.onOrder({ handle: a.handle, status: 'rejected', reason: code }, await this.#snapshot()),
+          );
+        }
+      } else if (a.kind === 'cancel') {
+        const orderId = this.#orderOf.get(a.handle);
+        if (orderId) await this.#cancel(orderId);
+      } else {
+        // Only this strategy's own orders: the account may hold a person's orders too.
+        for (const orderId of this.#orderOf.values()) {
+          if (a.instrument >= 0) {
+            const inst = this.#instruments[a.instrument];
+            const order = await this.#deps.trading
+              .getOrder(this.#scope, { accountId: this.row.accountId, orderId })
+              .catch(() => null);
+            if (!inst || !order || order.venue !== inst.venue || order.symbol !== inst.symbol) continue;
+          }
+          await this.#cancel(orderId);
+        }
+      }
+    }
+  }
+
+  async #cancel(orderId: string): Promise<void> {
+    try {
+      await this.#deps.trading.cancelOrder(this.#scope, { accountId: this.row.accountId, orderId });
+    } catch (err) {
+      // Already filled or canceled: the strategy learns the outcome through qt_on_order.
+      if (!(err instanceof AppError)) throw err;
+    }
+  }
+
+  async #follow<T>(updates: AsyncIterable<T>, handle: (value: T) => void): Promise<void> {
+    try {
+      for await (const u of updates) handle(u);
+    } catch (err) {
+      if (!this.#abort.signal.aborted) {
+        this.#deps.logger.warn({ err, deployment: this.row.id }, 'strategy lost its account updates');
+      }
+    }
+  }
+
+  async #snapshot(): Promise<HostSnapshot> {
+    const [balances, positions] = await Promise.all([
+      this.#deps.trading.balances(this.#scope, this.row.accountId),
+      this.#deps.trading.positions(this.#scope, this.row.accountId),
+    ]);
+    const free = new Map(balances.map((b) => [b.asset, Number(b.free)]));
+    const held = new Map(positions.map((p) => [`${p.venue}:${p.symbol}`, Number(p.quantity)]));
+    return {
+      now: this.#deps.clock.now(),
+      positions: this.#instruments.map((i) => held.get(`${i.venue}:${i.symbol}`) ?? 0),
+      free: this.#instruments.map((i) => [free.get(i.base) ?? 0, free.get(i.quote) ?? 0]),
+    };
+  }
+
+  #record(outcome: CallOutcome): void {
+    for (const l of outcome.logs) this.#pushLog({ time: l.time, level: l.level, message: l.message });
+  }
+
+  #log(level: StrategyLogLineView['level'], message: string): void {
+    this.#pushLog({ time: this.#deps.clock.now(), level, message });
+  }
+
+  #pushLog(line: StrategyLogLineView): void {
+    this.logs.push(line);
+    if (this.logs.length > LOG_RING) this.logs.splice(0, this.logs.length - LOG_RING);
+    this.#deps.onLog(this.row.id, line);
+  }
+
+  async #fail(outcome: Extract<CallOutcome, { ok: false }>): Promise<void> {
+    const reason = `${outcome.trap.code}: ${outcome.trap.message}`;
+    this.#log('error', `stopped: ${reason}`);
+    await this.#setState('failed', reason);
+    await this.stop(reason, 'failed');
+  }
+
+  async #setState(state: DeploymentState, reason: string | null): Promise<void> {
+    if (this.#state === state && this.#reason === reason) return;
+    this.#state = state;
+    this.#reason = reason;
+    await this.#deps.onState(this.row.id, state, reason);
+  }
+}
+
+function stateError(state: DeploymentState, action: string): AppError {
+  return new AppError('STRATEGY_STATE_CONFLICT', `The deployment is ${state}: it cannot be ${action}.`, {
+    state,
+  });
+}

@@ -1,0 +1,394 @@
+import type { StrategiesPort, StrategyScope } from '@qt/api';
+import {
+  AppError,
+  type BacktestProgressView,
+  type BacktestResultView,
+  type BacktestView,
+  type Clock,
+  type DeployInput,
+  type DeploymentState,
+  type DeploymentView,
+  type Instrument,
+  type MessageBus,
+  notFound,
+  type RunBacktestInput,
+  type StrategyExampleView,
+  type StrategyLogLineView,
+  type StrategyParams,
+  type StrategyView,
+  type Tier,
+} from '@qt/shared';
+import { isStrategyValidationError, TIER_LIMITS, validateStrategyModule } from '@qt/strategy-runtime';
+import { buildExample, examples, UnknownExampleError } from '@qt/strategy-sdk';
+import type { Logger } from '../observability/logger.ts';
+import type { TradingService } from '../trading/trading-service.ts';
+import { UpdateHub } from '../trading/update-hub.ts';
+import type { BacktestJobs } from './backtest-jobs.ts';
+import { DeploymentRunner } from './deployment-runner.ts';
+import type { StartStrategy } from './running-strategy.ts';
+import type { DeploymentRow, StrategyStore } from './strategy-store.ts';
+
+/** Live deployments per tenant, by tier: each is a worker thread with its own memory. */
+const MAX_DEPLOYMENTS: Record<Tier, number> = { FREE: 3, PRO: 20, ENTERPRISE: 100 };
+
+export interface StrategiesServiceOptions {
+  store: StrategyStore;
+  trading: TradingService;
+  bus: MessageBus;
+  clock: Clock;
+  logger: Logger;
+  instrument(venue: string, symbol: string): Instrument | undefined;
+  startStrategy: StartStrategy;
+  backtests: BacktestJobs;
+  tierOf(tenantId: string): Promise<Tier>;
+}
+
+/**
+ * The strategies domain in the engine: modules validated at upload and stored as immutable versions,
+ * deployments run by DeploymentRunner (one sandbox worker each), backtests delegated to BacktestJobs.
+ * Every call is scoped to the caller's tenant; other tenants' ids answer NOT_FOUND.
+ */
+export class StrategiesService implements StrategiesPort {
+  readonly #o: StrategiesServiceOptions;
+  readonly #runners = new Map<string, DeploymentRunner>();
+  /** Deployment changes per tenant, and log lines per deployment. */
+  readonly #deploymentHub = new UpdateHub<DeploymentView>();
+  readonly #logHub = new UpdateHub<StrategyLogLineView>();
+  #stopping = false;
+
+  constructor(options: StrategiesServiceOptions) {
+    this.#o = options;
+  }
+
+  /** Brings back the deployments that were running or paused when the engine stopped. */
+  async restore(): Promise<number> {
+    const rows = await this.#o.store.activeDeployments();
+    for (const row of rows) {
+      try {
+        await this.#launch(row, await this.#o.tierOf(row.tenantId), row.state === 'paused');
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.#o.logger.warn({ deployment: row.id, reason }, 'deployment could not be restored');
+        await this.#o.store.updateDeployment(row.id, {
+          state: 'failed',
+          reason: `restore failed: ${reason}`,
+        });
+      }
+    }
+    return rows.length;
+  }
+
+  /** Engine shutdown: sandboxes end, deployments stay running in the database (restored at start). */
+  async close(): Promise<void> {
+    this.#stopping = true;
+    const runners = [...this.#runners.values()];
+    this.#runners.clear();
+    await Promise.all(runners.map((r) => r.stop(null, r.state)));
+    await this.#o.backtests.close();
+  }
+
+  // ---- strategies ----------------------------------------------------------------------------------
+
+  async examples(): Promise<StrategyExampleView[]> {
+    return examples.map((e) => ({
+      name: e.name,
+      title: e.title,
+      description: e.description,
+      params: e.params.map((p) => ({
+        name: p.name,
+        default: p.default,
+        min: p.min,
+        max: p.max,
+        description: p.label,
+      })),
+    }));
+  }
+
+  list(scope: StrategyScope): Promise<StrategyView[]> {
+    return this.#o.store.list(scope.tenantId);
+  }
+
+  get(scope: StrategyScope, strategyId: string): Promise<StrategyView> {
+    return this.#o.store.get(scope.tenantId, strategyId);
+  }
+
+  async upload(
+    scope: StrategyScope,
+    input: { name: string; description?: string | undefined; wasm: Uint8Array },
+  ): Promise<StrategyView> {
+    const validated = validate(input.wasm, scope.tier);
+    return this.#o.store.addVersion(scope.tenantId, input, {
+      wasm: input.wasm,
+      source: 'upload',
+      callbacks: validated.callbacks,
+      memoryPages: validated.memory.maximumPages,
+    });
+  }
+
+  async createFromExample(
+    scope: StrategyScope,
+    input: { name: string; example: string },
+  ): Promise<StrategyView> {
+    const info = examples.find((e) => e.name === input.example);
+    if (!info) throw notFound(`Example "${input.example}"`);
+    let wasm: Uint8Array;
+    try {
+      wasm = await buildExample(info.name);
+    } catch (err) {
+      if (err instanceof UnknownExampleError) throw notFound(`Example "${input.example}"`);
+      throw err;
+    }
+    const validated = validate(wasm, scope.tier);
+    return this.#o.store.addVersion(
+      scope.tenantId,
+      {
+        name: input.name,
+        description: info.description,
+        defaultParams: Object.fromEntries(info.params.map((p) => [p.name, p.default])),
+      },
+      {
+        wasm,
+        source: `example:${info.name}`,
+        callbacks: validated.callbacks,
+        memoryPages: validated.memory.maximumPages,
+      },
+    );
+  }
+
+  // ---- deployments ---------------------------------------------------------------------------------
+
+  async deploy(scope: StrategyScope, input: DeployInput): Promise<DeploymentView> {
+    // NOT_FOUND for another tenant's account, before anything is stored.
+    await this.#o.trading.balances(scope, input.accountId);
+    for (const ref of input.instruments) this.#instrument(ref.venue, ref.symbol);
+    const live = [...this.#runners.values()].filter((r) => r.row.tenantId === scope.tenantId).length;
+    if (live >= MAX_DEPLOYMENTS[scope.tier]) {
+      throw new AppError(
+        'STRATEGY_LIMIT_REACHED',
+        `The ${scope.tier} plan runs at most ${MAX_DEPLOYMENTS[scope.tier]} strategies at once. Stop one first.`,
+        { limit: MAX_DEPLOYMENTS[scope.tier] },
+      );
+    }
+    const version = await this.#o.store.version(scope.tenantId, input.strategyId, input.version);
+    const row = await this.#o.store.createDeployment({
+      tenantId: scope.tenantId,
+      version,
+      accountId: input.accountId,
+      instruments: input.instruments,
+      interval: input.interval,
+      params: input.params,
+    });
+    await this.#launch(row, scope.tier, false, version.wasm);
+    return this.getDeployment(scope, row.id);
+  }
+
+  async listDeployments(
+    scope: StrategyScope,
+    input: { accountId?: string | undefined },
+  ): Promise<DeploymentView[]> {
+    const rows = await this.#o.store.deployments(scope.tenantId, input.accountId);
+    return rows.map((r) => this.#view(r));
+  }
+
+  async getDeployment(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
+    return this.#view(await this.#o.store.deployment(scope.tenantId, deploymentId));
+  }
+
+  async pause(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
+    await this.#runner(scope, deploymentId).then((r) => r.pause());
+    return this.getDeployment(scope, deploymentId);
+  }
+
+  async resume(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
+    await this.#runner(scope, deploymentId).then((r) => r.resume());
+    return this.getDeployment(scope, deploymentId);
+  }
+
+  async stop(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
+    const row = await this.#o.store.deployment(scope.tenantId, deploymentId);
+    const runner = this.#runners.get(row.id);
+    if (runner) {
+      this.#runners.delete(row.id);
+      await runner.stop('stopped by the user');
+    } else if (row.state !== 'stopped' && row.state !== 'failed') {
+      await this.#setState(row.id, 'stopped', 'stopped by the user');
+    }
+    return this.getDeployment(scope, deploymentId);
+  }
+
+  /** A new version and/or parameters for a deployment: the old sandbox stops, a new one starts. */
+  async redeploy(
+    scope: StrategyScope,
+    input: { deploymentId: string; version?: number | undefined; params?: StrategyParams | undefined },
+  ): Promise<DeploymentView> {
+    const row = await this.#o.store.deployment(scope.tenantId, input.deploymentId);
+    const version = await this.#o.store.version(scope.tenantId, row.strategyId, input.version);
+    const old = this.#runners.get(row.id);
+    if (old) {
+      this.#runners.delete(row.id);
+      await old.stop(`redeployed as version ${version.version}`);
+    }
+    const updated = await this.#o.store.updateDeployment(row.id, {
+      versionId: version.id,
+      state: 'starting',
+      reason: null,
+      ...(input.params ? { params: input.params } : {}),
+    });
+    await this.#launch(updated, scope.tier, false, version.wasm);
+    return this.getDeployment(scope, row.id);
+  }
+
+  async logs(
+    scope: StrategyScope,
+    input: { deploymentId: string; limit: number },
+  ): Promise<StrategyLogLineView[]> {
+    const row = await this.#o.store.deployment(scope.tenantId, input.deploymentId);
+    const lines = this.#runners.get(row.id)?.logs ?? this.#lastLogs.get(row.id) ?? [];
+    return lines.slice(-input.limit);
+  }
+
+  deploymentUpdates(scope: StrategyScope, signal: AbortSignal): AsyncIterable<DeploymentView> {
+    return this.#deploymentHub.subscribe(scope.tenantId, signal);
+  }
+
+  async *logStream(
+    scope: StrategyScope,
+    deploymentId: string,
+    signal: AbortSignal,
+  ): AsyncIterable<StrategyLogLineView> {
+    const row = await this.#o.store.deployment(scope.tenantId, deploymentId);
+    yield* this.#logHub.subscribe(row.id, signal);
+  }
+
+  /** The metrics every few seconds while something changes, for the live dashboard. */
+  publishMetrics(): void {
+    for (const r of this.#runners.values()) {
+      if (r.state === 'running') this.#deploymentHub.publish(r.row.tenantId, this.#view(r.row));
+    }
+  }
+
+  // ---- backtests -----------------------------------------------------------------------------------
+
+  async runBacktest(scope: StrategyScope, input: RunBacktestInput): Promise<BacktestView> {
+    for (const ref of input.instruments) this.#instrument(ref.venue, ref.symbol);
+    const version = await this.#o.store.version(scope.tenantId, input.strategyId, input.version);
+    return this.#o.backtests.submit(scope, version, input);
+  }
+
+  listBacktests(scope: StrategyScope, input: { strategyId?: string | undefined }): Promise<BacktestView[]> {
+    return this.#o.store.backtests(scope.tenantId, input.strategyId).then((rows) => rows.map((r) => r.view));
+  }
+
+  getBacktest(scope: StrategyScope, backtestId: string): Promise<BacktestResultView> {
+    return this.#o.backtests.result(scope, backtestId);
+  }
+
+  cancelBacktest(scope: StrategyScope, backtestId: string): Promise<BacktestView> {
+    return this.#o.backtests.cancel(scope, backtestId);
+  }
+
+  backtestProgress(
+    scope: StrategyScope,
+    backtestId: string,
+    signal: AbortSignal,
+  ): AsyncIterable<BacktestProgressView> {
+    return this.#o.backtests.progress(scope, backtestId, signal);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------
+
+  readonly #lastLogs = new Map<string, StrategyLogLineView[]>();
+
+  async #launch(row: DeploymentRow, tier: Tier, paused: boolean, wasm?: Uint8Array): Promise<void> {
+    const bytes = wasm ?? (await this.#o.store.versionById(row.versionId)).wasm;
+    const runner = new DeploymentRunner(row, {
+      trading: this.#o.trading,
+      bus: this.#o.bus,
+      clock: this.#o.clock,
+      logger: this.#o.logger,
+      instrument: (v, s) => this.#o.instrument(v, s),
+      startStrategy: this.#o.startStrategy,
+      onState: (id, state, reason) => this.#setState(id, state, reason),
+      onLog: (id, line) => this.#logHub.publish(id, line),
+    });
+    this.#runners.set(row.id, runner);
+    await runner.start(bytes, tier, paused);
+    if (runner.state === 'failed' || runner.state === 'stopped') {
+      this.#runners.delete(row.id);
+      this.#lastLogs.set(row.id, runner.logs);
+    }
+  }
+
+  async #setState(id: string, state: DeploymentState, reason: string | null): Promise<void> {
+    if (this.#stopping) return;
+    const row = await this.#o.store.updateDeployment(id, { state, reason });
+    const runner = this.#runners.get(id);
+    if (runner && (state === 'failed' || state === 'stopped')) {
+      this.#runners.delete(id);
+      this.#lastLogs.set(id, runner.logs);
+    }
+    this.#deploymentHub.publish(row.tenantId, this.#view(row, runner));
+  }
+
+  async #runner(scope: StrategyScope, deploymentId: string): Promise<DeploymentRunner> {
+    const row = await this.#o.store.deployment(scope.tenantId, deploymentId);
+    const runner = this.#runners.get(row.id);
+    if (!runner) {
+      throw new AppError(
+        'STRATEGY_STATE_CONFLICT',
+        `The deployment is ${row.state}: redeploy it to run it again.`,
+        {
+          state: row.state,
+        },
+      );
+    }
+    return runner;
+  }
+
+  #instrument(venue: string, symbol: string): Instrument {
+    const found = this.#o.instrument(venue, symbol);
+    if (!found)
+      throw new AppError('MARKET_UNKNOWN_INSTRUMENT', `${venue} ${symbol} is not a known instrument.`);
+    return found;
+  }
+
+  #view(row: DeploymentRow, runner = this.#runners.get(row.id)): DeploymentView {
+    const m = runner?.metrics();
+    const c = runner?.counters;
+    return {
+      id: row.id,
+      strategyId: row.strategyId,
+      strategyName: row.strategyName,
+      version: row.version,
+      accountId: row.accountId,
+      instruments: row.instruments,
+      interval: row.interval,
+      params: row.params,
+      state: runner?.state ?? row.state,
+      reason: runner?.reason ?? row.reason,
+      metrics: {
+        calls: m?.calls ?? 0,
+        avgCallMicros: m && m.calls > 0 ? m.totalCallMicros / m.calls : 0,
+        maxCallMicros: m?.maxCallMicros ?? 0,
+        orders: c?.orders ?? 0,
+        rejected: c?.rejected ?? 0,
+        fills: c?.fills ?? 0,
+        traps: m?.traps ?? 0,
+        droppedLogLines: m?.droppedLogLines ?? 0,
+      },
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+}
+
+function validate(wasm: Uint8Array, tier: Tier) {
+  try {
+    return validateStrategyModule(wasm, TIER_LIMITS[tier]);
+  } catch (err) {
+    if (isStrategyValidationError(err)) {
+      throw new AppError('STRATEGY_INVALID_MODULE', err.message, { reason: err.code });
+    }
+    throw err;
+  }
+}

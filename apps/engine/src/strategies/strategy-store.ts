@@ -1,0 +1,409 @@
+import { createHash } from 'node:crypto';
+import { type Db, Prisma } from '@qt/db';
+import {
+  AppError,
+  type BacktestStatus,
+  type BacktestView,
+  type DeploymentState,
+  type InstrumentRef,
+  instrumentRef,
+  notFound,
+  type RunBacktestInput,
+  type StrategyInterval,
+  type StrategyView,
+} from '@qt/shared';
+import { z } from 'zod';
+
+/**
+ * Strategies, their immutable versions, deployments and backtests in PostgreSQL (through Prisma). Every
+ * read takes the tenant and answers NOT_FOUND for another tenant's id, exactly as for a missing one.
+ */
+
+export interface NewVersion {
+  wasm: Uint8Array;
+  source: string;
+  callbacks: string[];
+  memoryPages: number;
+}
+
+export interface StoredVersion {
+  id: string;
+  strategyId: string;
+  strategyName: string;
+  version: number;
+  wasm: Uint8Array;
+}
+
+export interface DeploymentRow {
+  id: string;
+  tenantId: string;
+  strategyId: string;
+  strategyName: string;
+  versionId: string;
+  version: number;
+  accountId: string;
+  instruments: InstrumentRef[];
+  interval: StrategyInterval;
+  params: Record<string, number>;
+  state: DeploymentState;
+  reason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const instrumentsJson = z.array(instrumentRef);
+const paramsJson = z.record(z.string(), z.number());
+
+const versionSelect = {
+  id: true,
+  version: true,
+  sizeBytes: true,
+  sha256: true,
+  source: true,
+  callbacks: true,
+  memoryPages: true,
+  createdAt: true,
+} as const;
+
+export class StrategyStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** A new strategy, or a new version of the tenant's strategy with this name (versions count up). */
+  async addVersion(
+    tenantId: string,
+    input: { name: string; description?: string | undefined; defaultParams?: Record<string, number> },
+    version: NewVersion,
+  ): Promise<StrategyView> {
+    const sha256 = createHash('sha256').update(version.wasm).digest('hex');
+    // Two uploads of the same name at once would race for the version number: retry on the unique key.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const id = await this.#db.$transaction(async (tx) => {
+          const strategy = await tx.strategy.upsert({
+            where: { tenantId_name: { tenantId, name: input.name } },
+            create: {
+              tenantId,
+              name: input.name,
+              description: input.description ?? '',
+              defaultParams: input.defaultParams ?? {},
+            },
+            update: {
+              ...(input.description !== undefined ? { description: input.description } : {}),
+              ...(input.defaultParams ? { defaultParams: input.defaultParams } : {}),
+            },
+          });
+          const last = await tx.strategyVersion.findFirst({
+            where: { strategyId: strategy.id },
+            orderBy: { version: 'desc' },
+            select: { version: true },
+          });
+          await tx.strategyVersion.create({
+            data: {
+              strategyId: strategy.id,
+              version: (last?.version ?? 0) + 1,
+              wasm: new Uint8Array(version.wasm),
+              sha256,
+              sizeBytes: version.wasm.byteLength,
+              source: version.source,
+              callbacks: version.callbacks,
+              memoryPages: version.memoryPages,
+            },
+          });
+          return strategy.id;
+        });
+        return this.get(tenantId, id);
+      } catch (err) {
+        const retry = err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+        if (!retry || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  async list(tenantId: string): Promise<StrategyView[]> {
+    const rows = await this.#db.strategy.findMany({
+      where: { tenantId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      include: { versions: { select: versionSelect, orderBy: { version: 'desc' } } },
+    });
+    return rows.map(strategyView);
+  }
+
+  async get(tenantId: string, strategyId: string): Promise<StrategyView> {
+    const row = await this.#db.strategy.findFirst({
+      where: { id: strategyId, tenantId },
+      include: { versions: { select: versionSelect, orderBy: { version: 'desc' } } },
+    });
+    if (!row) throw notFound('Strategy');
+    return strategyView(row);
+  }
+
+  /** The module bytes of a version (the latest when `version` is absent). */
+  async version(tenantId: string, strategyId: string, version?: number): Promise<StoredVersion> {
+    const row = await this.#db.strategyVersion.findFirst({
+      where: { strategyId, strategy: { tenantId }, ...(version ? { version } : {}) },
+      orderBy: { version: 'desc' },
+      include: { strategy: { select: { name: true } } },
+    });
+    if (!row) throw version ? notFound(`Version ${version} of the strategy`) : notFound('Strategy');
+    return {
+      id: row.id,
+      strategyId: row.strategyId,
+      strategyName: row.strategy.name,
+      version: row.version,
+      wasm: new Uint8Array(row.wasm),
+    };
+  }
+
+  async versionById(versionId: string): Promise<StoredVersion> {
+    const row = await this.#db.strategyVersion.findUniqueOrThrow({
+      where: { id: versionId },
+      include: { strategy: { select: { name: true } } },
+    });
+    return {
+      id: row.id,
+      strategyId: row.strategyId,
+      strategyName: row.strategy.name,
+      version: row.version,
+      wasm: new Uint8Array(row.wasm),
+    };
+  }
+
+  // ---- deployments ---------------------------------------------------------------------------------
+
+  async createDeployment(input: {
+    tenantId: string;
+    version: StoredVersion;
+    accountId: string;
+    instruments: InstrumentRef[];
+    interval: StrategyInterval;
+    params: Record<string, number>;
+  }): Promise<DeploymentRow> {
+    const row = await this.#db.strategyDeployment.create({
+      data: {
+        tenantId: input.tenantId,
+        strategyId: input.version.strategyId,
+        versionId: input.version.id,
+        accountId: input.accountId,
+        instruments: input.instruments,
+        interval: input.interval,
+        params: input.params,
+        state: 'starting',
+      },
+      include: deploymentInclude,
+    });
+    return deploymentRow(row);
+  }
+
+  async updateDeployment(
+    id: string,
+    patch: {
+      state?: DeploymentState;
+      reason?: string | null;
+      versionId?: string;
+      params?: Record<string, number>;
+    },
+  ): Promise<DeploymentRow> {
+    const row = await this.#db.strategyDeployment.update({
+      where: { id },
+      data: patch,
+      include: deploymentInclude,
+    });
+    return deploymentRow(row);
+  }
+
+  async deployment(tenantId: string, id: string): Promise<DeploymentRow> {
+    const row = await this.#db.strategyDeployment.findFirst({
+      where: { id, tenantId },
+      include: deploymentInclude,
+    });
+    if (!row) throw notFound('Deployment');
+    return deploymentRow(row);
+  }
+
+  async deployments(tenantId: string, accountId?: string): Promise<DeploymentRow[]> {
+    const rows = await this.#db.strategyDeployment.findMany({
+      where: { tenantId, ...(accountId ? { accountId } : {}) },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      include: deploymentInclude,
+    });
+    return rows.map(deploymentRow);
+  }
+
+  /** Deployments to bring back after a restart: those that were running or paused. */
+  async activeDeployments(): Promise<DeploymentRow[]> {
+    const rows = await this.#db.strategyDeployment.findMany({
+      where: { state: { in: ['starting', 'running', 'paused'] } },
+      orderBy: { createdAt: 'asc' },
+      include: deploymentInclude,
+    });
+    return rows.map(deploymentRow);
+  }
+
+  // ---- backtests -----------------------------------------------------------------------------------
+
+  async createBacktest(
+    tenantId: string,
+    version: StoredVersion,
+    spec: RunBacktestInput,
+  ): Promise<BacktestRow> {
+    const row = await this.#db.backtest.create({
+      data: {
+        tenantId,
+        strategyId: version.strategyId,
+        versionId: version.id,
+        spec: spec as unknown as Prisma.InputJsonValue,
+        status: 'queued',
+      },
+      include: backtestInclude,
+    });
+    return backtestRow(row);
+  }
+
+  async updateBacktest(
+    id: string,
+    patch: {
+      status?: BacktestStatus;
+      progress?: number;
+      reason?: string | null;
+      metrics?: Prisma.InputJsonValue;
+      result?: Prisma.InputJsonValue;
+      startedAt?: Date;
+      finishedAt?: Date;
+    },
+  ): Promise<BacktestRow> {
+    const row = await this.#db.backtest.update({ where: { id }, data: patch, include: backtestInclude });
+    return backtestRow(row);
+  }
+
+  async backtest(tenantId: string, id: string): Promise<BacktestRow> {
+    const row = await this.#db.backtest.findFirst({ where: { id, tenantId }, include: backtestInclude });
+    if (!row) throw notFound('Backtest');
+    return backtestRow(row);
+  }
+
+  async backtests(tenantId: string, strategyId?: string): Promise<BacktestRow[]> {
+    const rows = await this.#db.backtest.findMany({
+      where: { tenantId, ...(strategyId ? { strategyId } : {}) },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      take: 100,
+      include: backtestInclude,
+    });
+    return rows.map(backtestRow);
+  }
+
+  /** Jobs that were queued or running when the engine stopped: they did not finish. */
+  async abandonBacktests(reason: string, now: Date): Promise<number> {
+    const { count } = await this.#db.backtest.updateMany({
+      where: { status: { in: ['queued', 'running'] } },
+      data: { status: 'failed', reason, finishedAt: now },
+    });
+    return count;
+  }
+
+  async countActiveBacktests(tenantId: string): Promise<number> {
+    return this.#db.backtest.count({ where: { tenantId, status: { in: ['queued', 'running'] } } });
+  }
+}
+
+const deploymentInclude = {
+  strategy: { select: { name: true } },
+  strategyVersion: { select: { version: true } },
+} as const;
+
+type DeploymentDbRow = Prisma.StrategyDeploymentGetPayload<{ include: typeof deploymentInclude }>;
+
+function deploymentRow(r: DeploymentDbRow): DeploymentRow {
+  return {
+    id: r.id,
+    tenantId: r.tenantId,
+    strategyId: r.strategyId,
+    strategyName: r.strategy.name,
+    versionId: r.versionId,
+    version: r.strategyVersion.version,
+    accountId: r.accountId,
+    instruments: instrumentsJson.parse(r.instruments),
+    interval: r.interval as StrategyInterval,
+    params: paramsJson.parse(r.params),
+    state: r.state,
+    reason: r.reason,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+const backtestInclude = {
+  strategy: { select: { name: true } },
+  strategyVersion: { select: { version: true } },
+} as const;
+
+type BacktestDbRow = Prisma.BacktestGetPayload<{ include: typeof backtestInclude }>;
+
+export interface BacktestRow {
+  view: BacktestView;
+  tenantId: string;
+  versionId: string;
+  spec: RunBacktestInput;
+  result: unknown;
+}
+
+function backtestRow(r: BacktestDbRow): BacktestRow {
+  const spec = r.spec as unknown as RunBacktestInput;
+  return {
+    tenantId: r.tenantId,
+    versionId: r.versionId,
+    spec,
+    result: r.result,
+    view: {
+      id: r.id,
+      strategyId: r.strategyId,
+      strategyName: r.strategy.name,
+      version: r.strategyVersion.version,
+      instruments: spec.instruments,
+      interval: spec.interval,
+      from: spec.from,
+      to: spec.to,
+      params: spec.params,
+      status: r.status,
+      progress: r.progress,
+      reason: r.reason,
+      metrics: (r.metrics as BacktestView['metrics']) ?? null,
+      createdAt: r.createdAt.toISOString(),
+      finishedAt: r.finishedAt?.toISOString() ?? null,
+    },
+  };
+}
+
+type StrategyDbRow = Prisma.StrategyGetPayload<{
+  include: { versions: { select: typeof versionSelect } };
+}>;
+
+function strategyView(r: StrategyDbRow): StrategyView {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    defaultParams: paramsJson.parse(r.defaultParams),
+    createdAt: r.createdAt.toISOString(),
+    versions: r.versions.map((v) => ({
+      id: v.id,
+      version: v.version,
+      sizeBytes: v.sizeBytes,
+      sha256: v.sha256,
+      source: v.source,
+      callbacks: v.callbacks,
+      memoryPages: v.memoryPages,
+      createdAt: v.createdAt.toISOString(),
+    })),
+  };
+}
+
+/** For messages: a state change the caller asked for that the deployment's state does not allow. */
+export function stateConflict(state: DeploymentState, action: string): AppError {
+  return new AppError('STRATEGY_STATE_CONFLICT', `The deployment is ${state}: it cannot be ${action}.`, {
+    state,
+  });
+}
