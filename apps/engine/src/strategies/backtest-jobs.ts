@@ -29,7 +29,7 @@ const CONCURRENCY = 1;
 const CANCEL_GRACE_MS = 2_000;
 const WATCH_PERIOD_MS = 10;
 const PROGRESS_DB_EVERY_MS = 1_000;
-/** Fills kept in the stored result for the chart (the metrics count all of them). */
+/** Orders and fills kept in the stored result for the chart (the metrics count all of them). */
 const MAX_STORED_FILLS = 5_000;
 /** Equity samples kept for the chart: evenly thinned beyond this. */
 const MAX_CURVE_POINTS = 5_000;
@@ -116,6 +116,7 @@ export class BacktestJobs {
       backtest: row.view,
       equity: stored.equity ?? [],
       drawdown: stored.drawdown ?? [],
+      orders: stored.orders ?? [],
       fills: stored.fills ?? [],
     };
   }
@@ -372,6 +373,17 @@ function storedResult(r: BacktestResult): Omit<BacktestResultView, 'backtest'> {
   return {
     equity: thin(r.equityCurve).map((p) => [p.time, p.value]),
     drawdown: thin(r.drawdownCurve).map((p) => [p.time, p.drawdown]),
+    orders: r.orders.slice(0, MAX_STORED_FILLS).map((o) => ({
+      time: o.createdAt,
+      venue: o.venue,
+      symbol: o.symbol,
+      side: o.side === 'sell' ? 'sell' : 'buy',
+      type: o.type,
+      quantity: o.quantity,
+      price: o.price,
+      status: o.status,
+      reason: o.reason,
+    })),
     fills: r.fills.slice(0, MAX_STORED_FILLS).map((f) => ({
       time: f.time,
       venue: f.venue,

@@ -82,6 +82,8 @@ export class DeploymentRunner {
   readonly #session: string;
   readonly counters: DeploymentCounters = { orders: 0, rejected: 0, fills: 0, droppedCandles: 0 };
   readonly logs: StrategyLogLineView[] = [];
+  /** Open times of the first and last closed candle delivered (any instrument), and how many. */
+  readonly candles = { first: null as number | null, last: null as number | null, count: 0 };
 
   constructor(row: DeploymentRow, deps: DeploymentRunnerDeps) {
     this.row = row;
@@ -198,6 +200,9 @@ export class DeploymentRunner {
     };
     this.#enqueue(async (s) => {
       this.#queuedCandles--;
+      this.candles.first ??= candle.openTime;
+      this.candles.last = candle.openTime;
+      this.candles.count++;
       return s.onCandle(instrument, candle, await this.#snapshot());
     });
   }

@@ -260,6 +260,11 @@ export class StrategiesService implements StrategiesPort {
     yield* this.#logHub.subscribe(row.id, signal);
   }
 
+  /** Engine-internal (tests, diagnostics): the candles a live deployment was given. */
+  candlesSeen(deploymentId: string): { first: number | null; last: number | null; count: number } | null {
+    return this.#runners.get(deploymentId)?.candles ?? null;
+  }
+
   /** The metrics every few seconds while something changes, for the live dashboard. */
   publishMetrics(): void {
     for (const r of this.#runners.values()) {

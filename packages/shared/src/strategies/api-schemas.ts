@@ -219,11 +219,25 @@ export const backtestFillSchema = z.strictObject({
   fee: z.string(),
 });
 
-/** The charts' data: equity and drawdown per bar (numbers: for drawing only), and every fill. */
+export const backtestOrderSchema = z.strictObject({
+  time: z.number(),
+  venue: z.string(),
+  symbol: z.string(),
+  side: z.enum(['buy', 'sell']),
+  type: z.string(),
+  quantity: z.string(),
+  price: z.string().nullable(),
+  status: z.string(),
+  /** The risk or matcher code of a rejection, else null. */
+  reason: z.string().nullable(),
+});
+
+/** The charts' data: equity and drawdown per bar (numbers: for drawing only), the orders and fills. */
 export const backtestResultSchema = z.strictObject({
   backtest: backtestSchema,
   equity: z.array(z.tuple([z.number(), z.number()])),
   drawdown: z.array(z.tuple([z.number(), z.number()])),
+  orders: z.array(backtestOrderSchema),
   fills: z.array(backtestFillSchema),
 });
 export type BacktestResultView = z.infer<typeof backtestResultSchema>;
