@@ -90,6 +90,33 @@ export const OrderStatusCode = {
   expired: 5,
 } as const;
 
+/**
+ * The `reason` argument of qt_on_order: why an order was rejected (the risk engine's or the matcher's
+ * error code, see @qt/shared error-codes), 0 when it was not rejected, 1 for a code not listed here.
+ * Numbers are append-only: a strategy built against an older list still reads the codes it knows.
+ */
+export const RejectCode = {
+  none: 0,
+  other: 1,
+  RISK_KILL_SWITCH: 2,
+  RISK_ORDER_RATE: 3,
+  RISK_DAILY_LOSS: 4,
+  RISK_REDUCE_ONLY: 5,
+  RISK_NO_REFERENCE_PRICE: 6,
+  RISK_PRICE_BAND: 7,
+  RISK_MAX_ORDER_NOTIONAL: 8,
+  RISK_MAX_POSITION: 9,
+  RISK_MAX_OPEN_ORDERS: 10,
+  LEDGER_INSUFFICIENT_FUNDS: 11,
+  ORDER_INVALID_TICK: 12,
+  ORDER_INVALID_LOT: 13,
+  ORDER_BELOW_MIN_NOTIONAL: 14,
+  ORDER_INVALID_PRICE: 15,
+  POST_ONLY_WOULD_TAKE: 16,
+  MARKET_HALTED: 17,
+  MARKET_NO_DATA: 18,
+} as const;
+
 /** Negative results of host calls, so a strategy can branch on them. */
 export const HostError = {
   ERR_BAD_INSTRUMENT: -1,

@@ -124,6 +124,7 @@ export interface StrategyTrap {
     | 'ABORT' // AssemblyScript abort() with its message
     | 'TIME_BUDGET_EXCEEDED' // the watchdog stopped a call
     | 'INIT_REFUSED' // qt_init returned non-zero
-    | 'MEMORY_LIMIT'; // the module could not grow further and trapped on it
+    | 'MEMORY_LIMIT' // the module could not grow further and trapped on it
+    | 'STOPPED'; // the sandbox was stopped (or its worker exited) before the call could run
   message: string;
 }

@@ -1,2 +1,11 @@
 export * from './abi.ts';
+export * from './call-watch.ts';
 export type * from './driver.ts';
+export * from './host/init-record.ts';
+export * from './host/step-rounding.ts';
+export type { HostSnapshot } from './sandbox/protocol.ts';
+export * from './sandbox/strategy-sandbox.ts';
+export * from './sandbox/watchdog.ts';
+export * from './tier-limits.ts';
+export * from './validation/validate-module.ts';
+export * from './wasm-strategy.ts';
