@@ -1,1 +1,10 @@
-export {};
+export * from './backtest-run.ts';
+export * from './candle-path.ts';
+export * from './errors.ts';
+export * from './metrics.ts';
+export * from './paper-session.ts';
+export * from './result.ts';
+export * from './round-trips.ts';
+export * from './run-backtest.ts';
+export * from './serialize.ts';
+export * from './spec.ts';

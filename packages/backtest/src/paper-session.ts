@@ -1,0 +1,506 @@
+import {
+  AMOUNT_SCALE,
+  type Clock,
+  divRound,
+  formatScaled,
+  formatUnits,
+  type Instrument,
+  type OrderSide,
+  type OrderType,
+  parseScaled,
+  pow10n,
+  type Quote,
+  significantScaleOf,
+  type TimeInForce,
+  type Trade,
+} from '@qt/shared';
+import {
+  type AccountBalance,
+  type BookedFill,
+  type FeeSchedule,
+  FeeTable,
+  fillPosting,
+  isLedgerError,
+  Ledger,
+  type MatchingEvent,
+  orderLockPosting,
+  orderUnlockPosting,
+  PaperMatchingEngine,
+  PositionBook,
+  type Posting,
+  positionFillFromPosting,
+  RiskEngine,
+  type RiskLimits,
+  type SlippageModel,
+} from '@qt/trading';
+
+const ONE = pow10n(AMOUNT_SCALE);
+
+export interface PaperSessionOptions {
+  clock: Clock;
+  instruments: readonly Instrument[];
+  quoteAsset: string;
+  fees: FeeSchedule;
+  feeTier: string;
+  slippage: SlippageModel;
+  latencyMs: number;
+  limits: RiskLimits;
+  /** Feed every quote at once instead of lazily (the reference the lazy path is tested against). */
+  eagerQuotes?: boolean;
+  /** Every matcher event, after it was booked (fills in the ledger and positions, releases unlocked). */
+  onEvent: (event: MatchingEvent, booked: BookedFill | null) => void;
+}
+
+export interface SessionOrder {
+  orderId: string;
+  instrument: number;
+  side: OrderSide;
+  type: OrderType;
+  quantity: string;
+  price: string | null;
+  stopPrice: string | null;
+  timeInForce: TimeInForce;
+  postOnly: boolean;
+}
+
+/** Refused before the matcher saw it: the risk engine's or the ledger's code. */
+export type PlaceOutcome = { ok: true } | { ok: false; code: string; message: string };
+
+interface OpenInfo {
+  instrument: number;
+  side: OrderSide;
+  remaining: bigint;
+}
+
+const ACCOUNT = 'backtest';
+const TENANT = 'backtest';
+
+/**
+ * One paper account trading on the paper matcher, in memory and synchronous: the orchestration of
+ * apps/engine's TradingService (#place, applyEvent, #bookFill, #closeOrder) without persistence or
+ * queues: risk check -> ledger lock -> matcher.placeOrder -> each matcher event booked (fills into the
+ * ledger and positions, releases of canceled/expired/rejected orders). The engine should move onto this
+ * class later so live paper trading and backtests share one code path, not two copies.
+ *
+ * Differences from the engine, all because nothing is persisted here: the lock is applied before the
+ * matcher call (the engine applies it after its database commit, and never applies it when the matcher
+ * rejects at once; here such an order is locked and unlocked, which nets to nothing), and the daily-loss
+ * base is the risk engine's own snapshot (the first equity it sees each UTC day) rather than the
+ * ledger's balances at 00:00.
+ *
+ * Market data: trades always reach the matcher (its slippage model learns from them). Quotes reach it
+ * lazily: while no order of ours is open on an instrument, a quote is only remembered, and fed right
+ * before the next order on that instrument. The matcher's top of book after (quote, trade) equals the
+ * one after (trade, quote) when the trade prints inside the quote, which holds for the backtester's
+ * synthetic quotes; test/lazy-quotes.test.ts proves the results identical.
+ */
+export class PaperSession {
+  readonly ledger = new Ledger();
+  readonly positions = new PositionBook();
+  readonly accountId = ACCOUNT;
+  readonly #clock: Clock;
+  readonly #instruments: readonly Instrument[];
+  readonly #bySymbol = new Map<string, number>();
+  readonly #quoteAsset: string;
+  readonly #matcher: PaperMatchingEngine;
+  readonly #risk: RiskEngine;
+  readonly #limits: RiskLimits;
+  readonly #takerRate: bigint[];
+  readonly #feeTier: string;
+  readonly #maxSlippageBps: number;
+  readonly #onEvent: PaperSessionOptions['onEvent'];
+  readonly #eager: boolean;
+  readonly #open = new Map<string, OpenInfo>();
+  /** Open orders per instrument: while > 0, quotes are fed at once. */
+  readonly #openCount: number[];
+  readonly #priceScale: number[];
+  readonly #qPending: boolean[];
+  readonly #qBid: number[];
+  readonly #qAsk: number[];
+  readonly #qSize: string[];
+  readonly #qTime: number[];
+  readonly #lastTrade: (string | null)[];
+  readonly #lastParsedText: (string | null)[];
+  readonly #lastParsed: bigint[];
+  readonly #askText: (string | null)[];
+  /** Signed base quantity per instrument, mirrored from the position book for cheap reads. */
+  readonly positionQty: bigint[];
+  readonly #positionNumber: number[];
+  /** Balances after the last posting (the ledger builds a fresh sorted list per call). */
+  #balances: AccountBalance[] = [];
+  #balancesDirty = true;
+
+  constructor(o: PaperSessionOptions) {
+    this.#clock = o.clock;
+    this.#instruments = o.instruments;
+    this.#quoteAsset = o.quoteAsset;
+    this.#limits = o.limits;
+    this.#feeTier = o.feeTier;
+    this.#maxSlippageBps = o.slippage.maxSlippageBps;
+    this.#onEvent = o.onEvent;
+    this.#eager = o.eagerQuotes ?? false;
+    this.#matcher = new PaperMatchingEngine({
+      clock: o.clock,
+      onEvent: (e) => this.#book(e),
+      fees: o.fees,
+      slippage: o.slippage,
+      latencyMs: o.latencyMs,
+    });
+    this.#risk = new RiskEngine(o.clock);
+    const fees = new FeeTable(o.fees);
+    const n = o.instruments.length;
+    this.#takerRate = o.instruments.map((i) => fees.rates(i.venue, o.feeTier).taker);
+    o.instruments.forEach((i, k) => {
+      this.#matcher.setInstrument(i);
+      this.#bySymbol.set(i.symbol, k);
+    });
+    this.#openCount = new Array<number>(n).fill(0);
+    this.#priceScale = o.instruments.map((i) => significantScaleOf(i.tickSize));
+    this.#qPending = new Array<boolean>(n).fill(false);
+    this.#qBid = new Array<number>(n).fill(0);
+    this.#qAsk = new Array<number>(n).fill(0);
+    this.#qSize = new Array<string>(n).fill('0');
+    this.#qTime = new Array<number>(n).fill(0);
+    this.#lastTrade = new Array<string | null>(n).fill(null);
+    this.#lastParsedText = new Array<string | null>(n).fill(null);
+    this.#lastParsed = new Array<bigint>(n).fill(0n);
+    this.#askText = new Array<string | null>(n).fill(null);
+    this.positionQty = new Array<bigint>(n).fill(0n);
+    this.#positionNumber = new Array<number>(n).fill(0);
+  }
+
+  /** The signed position as a number, for strategies (converted once per fill, not per call). */
+  positionNumber(instrument: number): number {
+    return this.#positionNumber[instrument] ?? 0;
+  }
+
+  deposit(asset: string, amount: string, time: number): void {
+    const units = parseScaled(amount, AMOUNT_SCALE);
+    if (units === 0n) return;
+    this.#apply(
+      this.ledger.deposit({ id: `initial:${asset}`, accountId: ACCOUNT, asset, amount: units, time }).posting,
+    );
+  }
+
+  // ---- market data ---------------------------------------------------------------------------------
+
+  onTrade(instrument: number, trade: Trade): void {
+    this.#lastTrade[instrument] = trade.price;
+    this.#matcher.onTrade(trade);
+  }
+
+  /**
+   * A quote in book units of the instrument's tick decimals, the same size on both sides. Its strings are
+   * only built when it reaches the matcher.
+   */
+  onQuoteUnits(instrument: number, bidUnits: number, askUnits: number, size: string, time: number): void {
+    this.#qBid[instrument] = bidUnits;
+    this.#qAsk[instrument] = askUnits;
+    this.#qSize[instrument] = size;
+    this.#qTime[instrument] = time;
+    this.#qPending[instrument] = true;
+    if (this.#eager || (this.#openCount[instrument] as number) > 0) this.#flushQuote(instrument);
+  }
+
+  /** Whether the instrument has an open order (resting, stop, or in flight): quotes must flow now. */
+  hasOpenOrders(instrument: number): boolean {
+    return (this.#openCount[instrument] as number) > 0;
+  }
+
+  #flushQuote(k: number): void {
+    if (!this.#qPending[k]) return;
+    this.#qPending[k] = false;
+    const inst = this.#instruments[k] as Instrument;
+    const scale = this.#priceScale[k] as number;
+    const size = this.#qSize[k] as string;
+    const time = this.#qTime[k] as number;
+    const quote: Quote = {
+      venue: inst.venue,
+      symbol: inst.symbol,
+      bidPrice: formatUnits(this.#qBid[k] as number, scale),
+      bidSize: size,
+      askPrice: formatUnits(this.#qAsk[k] as number, scale),
+      askSize: size,
+      exchangeTime: time,
+      receiveTime: time,
+    };
+    this.#askText[k] = quote.askPrice;
+    this.#matcher.onQuote(quote);
+  }
+
+  /** Last trade price of an instrument in amount units (rounded down, as the engine marks), or null. */
+  lastPrice(instrument: number): bigint | null {
+    const text = this.#lastTrade[instrument] ?? null;
+    if (text === null) return null;
+    if (this.#lastParsedText[instrument] !== text) {
+      this.#lastParsed[instrument] = parseScaled(text, AMOUNT_SCALE, 'down');
+      this.#lastParsedText[instrument] = text;
+    }
+    return this.#lastParsed[instrument] as bigint;
+  }
+
+  // ---- orders --------------------------------------------------------------------------------------
+
+  /** Risk, then the ledger lock, then the matcher; the matcher's own refusals arrive as events. */
+  place(o: SessionOrder): PlaceOutcome {
+    const inst = this.#instruments[o.instrument] as Instrument;
+    this.#flushQuote(o.instrument);
+    let quantity: bigint;
+    let price: bigint | null;
+    let stopPrice: bigint | null;
+    try {
+      quantity = parseScaled(o.quantity, AMOUNT_SCALE);
+      price = o.price === null ? null : parseScaled(o.price, AMOUNT_SCALE);
+      stopPrice = o.stopPrice === null ? null : parseScaled(o.stopPrice, AMOUNT_SCALE);
+    } catch {
+      return {
+        ok: false,
+        code: 'ORDER_INVALID_INTENT',
+        message: 'A quantity or price is not a usable decimal.',
+      };
+    }
+    if (quantity <= 0n)
+      return { ok: false, code: 'ORDER_INVALID_LOT', message: 'The quantity must be above zero.' };
+    const decision = this.#risk.check(
+      {
+        symbol: inst.symbol,
+        side: o.side,
+        type: o.type,
+        timeInForce: o.timeInForce,
+        quantity,
+        price,
+        stopPrice,
+      },
+      this.#riskContext(o.instrument),
+    );
+    if (!decision.ok)
+      return { ok: false, code: decision.rejection.code, message: decision.rejection.message };
+
+    let budget: bigint | null = null;
+    if (o.side === 'buy' && price === null) {
+      budget = this.#quoteBudget(o.instrument, o.type, quantity, stopPrice);
+      if (budget === null) {
+        return { ok: false, code: 'MARKET_NO_DATA', message: 'No market price for this instrument yet.' };
+      }
+    }
+    let lock: Posting;
+    try {
+      lock = orderLockPosting({
+        orderId: o.orderId,
+        accountId: ACCOUNT,
+        venue: inst.venue,
+        symbol: inst.symbol,
+        side: o.side,
+        quantity,
+        limitPrice: price,
+        quoteBudget: budget,
+        takerFeeRate: this.#takerRate[o.instrument] as bigint,
+        time: this.#clock.now(),
+      });
+      this.#apply(lock);
+    } catch (err) {
+      if (isLedgerError(err)) return { ok: false, code: err.code, message: err.message };
+      throw err;
+    }
+    this.#matcher.placeOrder({
+      orderId: o.orderId,
+      accountId: ACCOUNT,
+      venue: inst.venue,
+      symbol: inst.symbol,
+      side: o.side,
+      type: o.type,
+      quantity: o.quantity,
+      price: o.price,
+      stopPrice: o.stopPrice,
+      timeInForce: o.timeInForce,
+      postOnly: o.postOnly,
+      feeTier: this.#feeTier,
+    });
+    return { ok: true };
+  }
+
+  cancel(orderId: string): boolean {
+    return this.#matcher.cancelOrder(ACCOUNT, orderId);
+  }
+
+  cancelAll(instrument: number): number {
+    if (instrument < 0) return this.#matcher.cancelAll(ACCOUNT);
+    const inst = this.#instruments[instrument];
+    return inst ? this.#matcher.cancelAll(ACCOUNT, { venue: inst.venue, symbol: inst.symbol }) : 0;
+  }
+
+  /** Activates orders whose latency has passed when no market event does it. */
+  advance(): void {
+    this.#matcher.advance();
+  }
+
+  // ---- account views -------------------------------------------------------------------------------
+
+  balances(): readonly AccountBalance[] {
+    if (this.#balancesDirty) {
+      this.#balances = this.ledger.balances(ACCOUNT);
+      this.#balancesDirty = false;
+    }
+    return this.#balances;
+  }
+
+  freeBalance(asset: string): bigint {
+    for (const b of this.balances()) if (b.asset === asset) return b.free;
+    return 0n;
+  }
+
+  /**
+   * Equity in the quote asset: every asset's free + locked marked to the last trade price, each value
+   * rounded down (accountEquity's rule); null while an asset held has no price yet.
+   */
+  equity(): bigint | null {
+    let total = 0n;
+    for (const b of this.balances()) {
+      const amount = b.free + b.locked;
+      if (amount === 0n) continue;
+      if (b.asset === this.#quoteAsset) {
+        total += amount;
+        continue;
+      }
+      const direct = this.#bySymbol.get(`${b.asset}-${this.#quoteAsset}`);
+      if (direct !== undefined) {
+        const p = this.lastPrice(direct);
+        if (p === null) return null;
+        total += divRound(amount * p, ONE, 'floor');
+        continue;
+      }
+      const inverse = this.#bySymbol.get(`${this.#quoteAsset}-${b.asset}`);
+      const p = inverse === undefined ? null : this.lastPrice(inverse);
+      if (p === null || p === 0n) return null;
+      total += divRound(amount * ONE, p, 'floor');
+    }
+    return total;
+  }
+
+  #marks(): Map<string, bigint> {
+    const marks = new Map<string, bigint>();
+    this.#instruments.forEach((inst, k) => {
+      const p = this.lastPrice(k);
+      if (p !== null) marks.set(inst.symbol, p);
+    });
+    return marks;
+  }
+
+  #riskContext(instrument: number) {
+    let openOrders = 0;
+    let openBuyQuantity = 0n;
+    let openSellQuantity = 0n;
+    for (const o of this.#open.values()) {
+      openOrders++;
+      if (o.instrument !== instrument) continue;
+      if (o.side === 'buy') openBuyQuantity += o.remaining;
+      else openSellQuantity += o.remaining;
+    }
+    return {
+      tenantId: TENANT,
+      accountId: ACCOUNT,
+      limits: this.#limits,
+      killSwitch: { tenant: null, account: null },
+      lastPrice: this.lastPrice(instrument),
+      position: this.positionQty[instrument] as bigint,
+      openBuyQuantity,
+      openSellQuantity,
+      openOrders,
+      // Only priced assets count, as in the engine's DayBook: a missing price is no loss.
+      equity: this.equity() ?? this.#pricedEquity(),
+      netTransfersToday: 0n,
+    };
+  }
+
+  #pricedEquity(): bigint {
+    const marks = this.#marks();
+    let total = 0n;
+    for (const b of this.balances()) {
+      const amount = b.free + b.locked;
+      if (b.asset === this.#quoteAsset) total += amount;
+      else {
+        const p = marks.get(`${b.asset}-${this.#quoteAsset}`);
+        if (p !== undefined) total += divRound(amount * p, ONE, 'floor');
+      }
+    }
+    return total;
+  }
+
+  /** The engine's market-buy reservation: quantity x max(last, ask, stop) x (1 + cap), twice the cap for stops. */
+  #quoteBudget(instrument: number, type: OrderType, quantity: bigint, stop: bigint | null): bigint | null {
+    const last = this.lastPrice(instrument) ?? 0n;
+    const askText = this.#askText[instrument];
+    const ask = askText ? parseScaled(askText, AMOUNT_SCALE, 'up') : 0n;
+    let top = last > ask ? last : ask;
+    if (stop !== null && stop > top) top = stop;
+    if (top === 0n) return null;
+    const bps = BigInt(this.#maxSlippageBps * (type === 'stop_market' ? 2 : 1));
+    const notional = divRound(quantity * top, ONE, 'ceil');
+    return divRound(notional * (10_000n + bps), 10_000n, 'ceil');
+  }
+
+  // ---- booking -------------------------------------------------------------------------------------
+
+  #book(e: MatchingEvent): void {
+    let booked: BookedFill | null = null;
+    switch (e.type) {
+      case 'orderFilled': {
+        const reservation = this.ledger.order(e.fill.orderId);
+        if (!reservation) throw new Error(`fill ${e.fill.id} for an order the ledger does not hold`);
+        const posting = fillPosting(reservation, {
+          fillId: e.fill.id,
+          orderId: e.fill.orderId,
+          price: e.fill.price,
+          quantity: e.fill.quantity,
+          feeRate: e.fill.feeRate,
+          time: e.fill.time,
+        });
+        this.#apply(posting);
+        booked = posting.fill;
+        break;
+      }
+      case 'orderCanceled':
+      case 'orderExpired':
+      case 'orderRejected': {
+        const reservation = this.ledger.order(e.order.id);
+        if (reservation?.status === 'open') {
+          this.#apply(orderUnlockPosting(reservation, { orderId: e.order.id, time: e.order.updatedAt }));
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    this.#onEvent(e, booked);
+  }
+
+  /** A posting into the ledger, positions and the open-order index (the engine's #applied). */
+  #apply(p: Posting): void {
+    this.ledger.apply(p);
+    this.#balancesDirty = true;
+    const fill = positionFillFromPosting(p);
+    if (fill) {
+      const { position } = this.positions.apply(fill);
+      const k = this.#bySymbol.get(fill.symbol);
+      if (k !== undefined) {
+        this.positionQty[k] = position.quantity;
+        this.#positionNumber[k] = Number(formatScaled(position.quantity, AMOUNT_SCALE));
+      }
+    }
+    const r = p.order;
+    if (!r) return;
+    const k = this.#bySymbol.get(r.symbol) as number;
+    const had = this.#open.has(r.orderId);
+    if (r.status === 'open') {
+      this.#open.set(r.orderId, { instrument: k, side: r.side, remaining: r.quantity - r.filledQuantity });
+      if (!had) this.#openCount[k] = (this.#openCount[k] as number) + 1;
+    } else if (had) {
+      this.#open.delete(r.orderId);
+      this.#openCount[k] = (this.#openCount[k] as number) - 1;
+    }
+  }
+}
+
+export function formatAmount(units: bigint): string {
+  return formatScaled(units, AMOUNT_SCALE);
+}
