@@ -7,11 +7,11 @@
  *
  * Without a file it uses the SDK's moving-average crossover example. The key needs the `trade` scope.
  * QT_API_URL defaults to http://127.0.0.1:4000/trpc; QT_SYMBOL to binance:BTC-USDT; QT_INTERVAL to 1m;
- * QT_HOURS (how much history to backtest) to 24.
+ * QT_HOURS (how much history to backtest) to 24; QT_PARAMS (JSON) to the example's defaults.
  */
 import { readFileSync } from 'node:fs';
 import type { AppRouter } from '@qt/api';
-import { compileStrategy, examplesDir } from '@qt/strategy-sdk';
+import { compileStrategy, examples, examplesDir } from '@qt/strategy-sdk';
 import { createTRPCClient, createWSClient, httpLink, splitLink, TRPCClientError, wsLink } from '@trpc/client';
 import { WebSocket } from 'ws';
 
@@ -26,10 +26,17 @@ const file = args.find((a) => !a.startsWith('--')) ?? `${examplesDir}/sma-crosso
 const [venue = 'binance', symbol = 'BTC-USDT'] = (process.env.QT_SYMBOL ?? 'binance:BTC-USDT').split(':');
 const interval = (process.env.QT_INTERVAL ?? '1m') as '1m';
 const hours = Number(process.env.QT_HOURS ?? 24);
+// QT_PARAMS='{"fast":5,"slow":20}'; for one of the SDK's examples its documented defaults otherwise.
+const example = examples.find((e) => file.endsWith(`/examples/${e.name}.ts`));
+const params: Record<string, number> = process.env.QT_PARAMS
+  ? JSON.parse(process.env.QT_PARAMS)
+  : Object.fromEntries((example?.params ?? []).map((p) => [p.name, p.default]));
 
 const ws = createWSClient({
   url: url.replace(/^http/, 'ws'),
-  connectionParams: { authorization: `Bearer ${apiKey}` },
+  connectionParams: { token: apiKey },
+  // Node 20 has no global WebSocket.
+  WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
 });
 const client = createTRPCClient<AppRouter>({
   links: [
@@ -58,7 +65,7 @@ try {
     interval,
     from: to - hours * 3_600_000,
     to,
-    params: strategy.defaultParams,
+    params,
   });
   await new Promise<void>((resolve, reject) => {
     const sub = client.backtests.onProgress.subscribe(
@@ -86,7 +93,7 @@ try {
       accountId: account.id,
       instruments: [{ venue, symbol }],
       interval,
-      params: strategy.defaultParams,
+      params,
     });
     console.log(`deployed to paper account "${account.name}": ${deployment.state} (${deployment.id})`);
   }
