@@ -87,18 +87,16 @@ export class BacktestJobs {
       );
     }
     for (const ref of input.instruments) {
-      const first = await this.#o.queries.closedCandlesAscending({
-        venue: ref.venue,
-        symbol: ref.symbol,
-        interval: input.interval,
-        fromMs: input.from,
-        toMs: input.to,
-        limit: 1,
-      });
+      const range = { venue: ref.venue, symbol: ref.symbol, fromMs: input.from, toMs: input.to, limit: 1 };
+      const first =
+        input.mode === 'trades'
+          ? await this.#o.queries.tradesAscending(range)
+          : await this.#o.queries.closedCandlesAscending({ ...range, interval: input.interval });
       if (first.length === 0) {
+        const what = input.mode === 'trades' ? 'trades' : `${input.interval} candles`;
         throw new AppError(
           'BACKTEST_NO_DATA',
-          `No stored ${input.interval} candles of ${ref.venue} ${ref.symbol} in that range. Pick a range the engine has recorded.`,
+          `No stored ${what} of ${ref.venue} ${ref.symbol} in that range. Pick a range the engine has recorded.`,
           { venue: ref.venue, symbol: ref.symbol },
         );
       }
@@ -219,7 +217,7 @@ export class BacktestJobs {
         interval: input.interval,
         start: input.from,
         end: input.to,
-        mode: 'candles',
+        mode: input.mode,
       },
       watch: watchBuffer,
     };
@@ -357,6 +355,7 @@ function metricsView(r: BacktestResult, quote: string): BacktestMetricsView {
     rejections: m.rejections,
     roundTrips: m.roundTrips,
     candles: m.candlesProcessed,
+    trades: m.tradesProcessed,
   };
 }
 

@@ -16,7 +16,7 @@ export interface BacktestWorkerInput {
     interval: string;
     start: number;
     end: number;
-    mode: 'candles';
+    mode: 'candles' | 'trades';
   };
   /** The call watch the main thread's watchdog reads (see @qt/strategy-runtime call-watch). */
   watch: SharedArrayBuffer;

@@ -3,7 +3,7 @@ import { isBacktestError, runBacktest } from '@qt/backtest';
 import { createPgPool, MarketDataQueries } from '@qt/db';
 import { createCallWatch, TIER_LIMITS, validateStrategyModule, WasmStrategy } from '@qt/strategy-runtime';
 import type { BacktestWorkerInput, FromBacktestWorker, ToBacktestWorker } from './backtest-protocol.ts';
-import { mergedCandles } from './candle-source.ts';
+import { mergedCandles, mergedTrades } from './candle-source.ts';
 
 /**
  * One backtest, in its own worker thread: reads the stored candles page by page, replays them through
@@ -25,13 +25,11 @@ try {
   const validated = validateStrategyModule(input.wasm, TIER_LIMITS[input.tier]);
   const watch = createCallWatch(input.watch);
   const queries = new MarketDataQueries(pool);
-  const data = mergedCandles(
-    queries,
-    input.spec.instruments,
-    input.spec.interval,
-    input.spec.start,
-    input.spec.end,
-  );
+  const { instruments, interval, start, end } = input.spec;
+  const data =
+    input.spec.mode === 'trades'
+      ? mergedTrades(queries, instruments, start, end)
+      : mergedCandles(queries, instruments, interval, start, end);
   const result = await runBacktest(input.spec, (view) => new WasmStrategy(validated, { view, watch }), data, {
     signal: abort.signal,
     progressEvery: 2_000,

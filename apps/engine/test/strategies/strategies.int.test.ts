@@ -225,6 +225,30 @@ describe('strategies on the simulator market', () => {
     expect(liveOrders.slice(0, replayed.length)).toEqual(replayed);
   }, 120_000);
 
+  it('backtests on the stored trades themselves (trades mode)', async () => {
+    const queued = await client().backtests.run.mutate({
+      strategyId: smaId,
+      instruments: [{ venue: 'binance', symbol: 'BTC-USDT' }],
+      interval: '1s',
+      mode: 'trades',
+      from: startedAt - 60_000,
+      to: Date.now(),
+      params: { fast: 2, slow: 3, quantity: 0.001 },
+    });
+    await waitFor(
+      async () => {
+        const s = (await client().backtests.get.query({ backtestId: queued.id })).backtest.status;
+        return s !== 'queued' && s !== 'running';
+      },
+      30_000,
+      'the trades backtest',
+    );
+    const r = await client().backtests.get.query({ backtestId: queued.id });
+    expect(r.backtest.status, r.backtest.reason ?? '').toBe('completed');
+    expect(r.backtest.metrics?.trades).toBeGreaterThan(50);
+    expect(r.backtest.metrics?.candles).toBeGreaterThan(3);
+  }, 60_000);
+
   it('refuses a backtest on a range with no stored data', async () => {
     await expectAppError(
       client().backtests.run.mutate({

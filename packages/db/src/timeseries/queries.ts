@@ -135,7 +135,15 @@ export class MarketDataQueries {
     limit?: number | undefined;
   }): Promise<Kline[]> {
     const limit = Math.min(Math.max(1, q.limit ?? 5_000), 50_000);
-    const params: unknown[] = [q.venue, q.symbol, q.interval, q.after ?? q.fromMs - 1, q.fromMs, q.toMs, limit];
+    const params: unknown[] = [
+      q.venue,
+      q.symbol,
+      q.interval,
+      q.after ?? q.fromMs - 1,
+      q.fromMs,
+      q.toMs,
+      limit,
+    ];
     const { rows } = await this.#db.query<CandleRow>(
       `SELECT ${candleColumns} FROM market_klines
         WHERE venue = $1 AND symbol = $2 AND "interval" = $3 AND closed
@@ -144,6 +152,32 @@ export class MarketDataQueries {
       params,
     );
     return rows.map(toKline);
+  }
+
+  /**
+   * Trades of one series with fromMs <= exchange time < toMs, oldest first, one page after `after`:
+   * what a trades-mode backtest replays (keyset paging on the primary key's order).
+   */
+  async tradesAscending(q: {
+    venue: string;
+    symbol: string;
+    fromMs: number;
+    toMs: number;
+    after?: TradeCursor | undefined;
+    limit?: number | undefined;
+  }): Promise<Trade[]> {
+    const limit = Math.min(Math.max(1, q.limit ?? 5_000), 50_000);
+    const params: unknown[] = [q.venue, q.symbol, q.fromMs, q.toMs, limit];
+    let where = `venue = $1 AND symbol = $2 AND exchange_time >= ${toTs('$3')} AND exchange_time < ${toTs('$4')}`;
+    if (q.after) {
+      params.push(q.after.exchangeTime, q.after.tradeId);
+      where += ` AND (exchange_time, trade_id) > (${toTs('$6')}, $7::text)`;
+    }
+    const { rows } = await this.#db.query<TradeRow>(
+      `SELECT ${tradeColumns} FROM market_trades WHERE ${where} ORDER BY exchange_time ASC, trade_id ASC LIMIT $5`,
+      params,
+    );
+    return rows.map(toTrade);
   }
 
   /** The newest trades of one series, then older ones page by page with `before`. */

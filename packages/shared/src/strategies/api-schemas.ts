@@ -155,6 +155,11 @@ export const runBacktestInput = z
     version: z.number().int().positive().optional(),
     instruments: z.array(instrumentRef).min(1).max(5),
     interval: strategyInterval,
+    /**
+     * `candles`: stored closed candles, each replayed as a synthetic intra-candle path; `trades`: the
+     * stored trades themselves (exact fills; the strategy's candles are cut from them as live).
+     */
+    mode: z.enum(['candles', 'trades']).default('candles'),
     /** ms since epoch, [from, to). */
     from: z.number().int().nonnegative(),
     to: z.number().int().positive(),
@@ -186,6 +191,8 @@ export const backtestMetricsSchema = z.strictObject({
   rejections: z.number().int().nonnegative(),
   roundTrips: z.number().int().nonnegative(),
   candles: z.number().int().nonnegative(),
+  /** Trades replayed (trades mode). */
+  trades: z.number().int().nonnegative(),
 });
 export type BacktestMetricsView = z.infer<typeof backtestMetricsSchema>;
 
