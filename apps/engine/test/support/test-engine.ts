@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import type { AppRouter } from '@qt/api';
 import { signSessionToken } from '@qt/api/session';
 import { createTestDatabase } from '@qt/db/testing';
@@ -114,15 +116,25 @@ export async function startTestEngine(
     },
     async stop() {
       // A test's streams live under its own namespace; remove them so the shared NATS server stays clean.
-      try {
-        if (engine.bus instanceof NatsBus) await engine.bus.deleteStreams();
-      } finally {
-        await engine.stop();
-      }
+      // After the engine stopped: deleted first, its last publishes (flushed at shutdown) would wait for
+      // acks from streams that no longer exist and stall the shutdown.
+      const streams = engine.bus instanceof NatsBus ? engine.bus.streamNames : [];
+      await engine.stop();
+      if (streams.length > 0 && process.env.NATS_URL) await deleteStreams(process.env.NATS_URL, streams);
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function deleteStreams(url: string, names: readonly string[]): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const name of names) await jsm.streams.delete(name).catch(() => false);
+  } finally {
+    await nc.close();
+  }
 }
 
 /** The stable code a call failed with (`error.data.appCode`), for assertions. */

@@ -308,6 +308,11 @@ export class NatsBus implements MessageBus {
   }
 
   /** Removes this namespace's streams (tests). */
+  /** The JetStream stream names this bus declared (namespaced). */
+  get streamNames(): string[] {
+    return this.opts.streams.map((s) => this.ns.stream(s.name));
+  }
+
   async deleteStreams(): Promise<void> {
     for (const s of this.opts.streams)
       await this.jsm.streams.delete(this.ns.stream(s.name)).catch(() => false);
