@@ -127,6 +127,79 @@ describe('the Trade screen on the simulator market', () => {
     await byTestId('orders-tab-open').click();
   });
 
+  it('shows the best bid and ask next to the ticket, live, and puts a side’s price in the ticket on click', async () => {
+    await expect.poll(() => attr('best-bid', 'data-price'), { timeout: 20_000 }).not.toBe('');
+    const first = { bid: await attr('best-bid', 'data-price'), ask: await attr('best-ask', 'data-price') };
+    // Test arithmetic only (the screen compares decimal strings exactly).
+    expect(Number(first.bid)).toBeGreaterThan(0);
+    expect(Number(first.bid)).toBeLessThan(Number(first.ask));
+    // Live: the quote moves on the simulator's market without a reload.
+    await expect
+      .poll(async () => `${await attr('best-bid', 'data-price')}|${await attr('best-ask', 'data-price')}`, {
+        timeout: 20_000,
+      })
+      .not.toBe(`${first.bid}|${first.ask}`);
+    await byTestId('ticket-type').selectOption('limit');
+    await byTestId('best-bid').click();
+    const bid = await attr('best-bid', 'data-price');
+    const field = await byTestId('ticket-price').inputValue();
+    // The quote may have moved between the click and the read: the field holds a bid the screen showed.
+    expect(Number(field)).toBeGreaterThan(0);
+    expect(Math.abs(Number(field) - Number(bid)) / Number(bid)).toBeLessThan(0.01);
+    await page.screenshot({ path: join(shots, 'trade-best-bid-ask.png') });
+  });
+
+  it('partially fills a resting order, then cancels the rest: fill kept, lock released', async () => {
+    const lockedBefore = await num('balance-row-USDT', 'data-locked');
+    const last = await referencePrice();
+    // 3% below the market: the simulator's own prints do not reach it during the test.
+    const price = (last * 0.97).toFixed(2);
+    await fillTicket({ side: 'buy', price, quantity: '0.02' });
+    await byTestId('ticket-submit').click();
+    const row = page.getByTestId('open-order-row').first();
+    await row.waitFor({ timeout: 10_000 });
+    const orderId = (await row.getAttribute('data-order-id')) ?? '';
+    const mine = page.locator(`[data-testid="open-order-row"][data-order-id="${orderId}"]`);
+    expect(await mine.getAttribute('data-status')).toBe('new');
+
+    // One market print below the order's price for half its quantity, handed to the engine's trade path
+    // (what the bus consumer calls for every simulator trade). The queue model fills a resting buy from
+    // a trade below its price with at most the trade's quantity: exactly half fills, deterministically.
+    const now = Date.now();
+    engine.engine.trading.service.onTrade({
+      venue: 'binance',
+      symbol: 'BTC-USDT',
+      venueSymbol: 'BTCUSDT',
+      tradeId: `e2e-partial-${now}`,
+      price: (Number(price) - 1).toFixed(2),
+      quantity: '0.01',
+      takerSide: 'sell',
+      exchangeTime: now,
+      receiveTime: now,
+    });
+    await expect.poll(() => mine.getAttribute('data-status'), { timeout: 10_000 }).toBe('partially_filled');
+    const filled = Number(await mine.getAttribute('data-filled'));
+    expect(filled).toBeGreaterThan(0);
+    expect(filled).toBeLessThan(Number(await mine.getAttribute('data-quantity')));
+    expect(await mine.textContent()).toContain('partially filled');
+    const fill = page.locator(`[data-testid="fill-row"][data-order-id="${orderId}"]`);
+    await expect.poll(() => fill.count(), { timeout: 10_000 }).toBe(1);
+    await page.screenshot({ path: join(shots, 'trade-partially-filled.png') });
+
+    await mine.getByTestId('open-order-cancel').click();
+    await expect.poll(() => mine.count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => num('balance-row-USDT', 'data-locked'), { timeout: 10_000 }).toBe(lockedBefore);
+    await byTestId('orders-tab-closed').click();
+    const closed = page.locator(`[data-testid="order-history-row"][data-order-id="${orderId}"]`);
+    await closed.waitFor({ timeout: 10_000 });
+    expect(await closed.getAttribute('data-status')).toBe('canceled');
+    expect(Number(await closed.getAttribute('data-filled'))).toBe(filled);
+    // The fill stays in the fills table after the cancel.
+    expect(await fill.count()).toBe(1);
+    await page.screenshot({ path: join(shots, 'trade-partial-canceled.png') });
+    await byTestId('orders-tab-open').click();
+  });
+
   it('refuses a price off the tick grid before sending it', async () => {
     const last = await referencePrice();
     await fillTicket({ side: 'buy', price: `${Math.floor(last)}.005`, quantity: '0.01' });

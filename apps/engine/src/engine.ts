@@ -1,4 +1,4 @@
-import { type ApiDeps, createAttemptLimiter, type HealthReport } from '@qt/api';
+import { type ApiDeps, createAttemptLimiter, createCredentialCache, type HealthReport } from '@qt/api';
 import { createPgPool, createPrisma, detectTimescale, migrate, startEmbeddedPostgres } from '@qt/db';
 import { type Clock, liveClock, type MessageBus, type Quote } from '@qt/shared';
 import { Redis } from 'ioredis';
@@ -13,6 +13,7 @@ import type { Logger } from './observability/logger.ts';
 import { registerMarketMetrics } from './observability/market-metrics.ts';
 import { EngineMetrics } from './observability/metrics.ts';
 import { type ApiServer, startApiServer } from './server/api-server.ts';
+import { type Strategies, startStrategies } from './strategies/start-strategies.ts';
 import { startTrading, type Trading } from './trading/start-trading.ts';
 
 export const ENGINE_VERSION = '0.1.0';
@@ -27,6 +28,7 @@ export interface Engine {
   /** Null when MARKET_SOURCE=off. */
   market: MarketData | null;
   trading: Trading;
+  strategies: Strategies;
   /** Set when the demo login exists (embedded default). */
   demo: { email: string; password: string } | null;
   stop(): Promise<void>;
@@ -121,6 +123,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
 
     const trading = await startTrading({
       db,
+      databaseUrl,
       bus,
       clock,
       logger,
@@ -128,6 +131,17 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
     });
     quoteSink = trading.onQuote;
     stack.push('trading', () => trading.stop());
+
+    const strategies = await startStrategies({
+      db,
+      databaseUrl,
+      bus,
+      clock,
+      logger,
+      trading: trading.service,
+      instrument: (venue, symbol) => market?.catalog.get(venue, symbol),
+    });
+    stack.push('strategies', () => strategies.stop());
 
     const metrics = new EngineMetrics({ service: 'engine' });
     metrics.trackBus(() => bus.health());
@@ -178,9 +192,16 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
           redis,
         ),
       },
+      credentialCache: createCredentialCache({
+        ...(redis ? { redis } : {}),
+        keyPrefix: config.redisKeyPrefix,
+        onError: (err, what) =>
+          logger.error({ err: err instanceof Error ? err.message : String(err) }, `could not ${what}`),
+      }),
       health,
       market: market?.port ?? marketDisabled,
       trading: trading.service,
+      strategies: strategies.service,
       observe: (call) => metrics.observeCall(call),
     };
 
@@ -213,6 +234,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       databaseUrl,
       market,
       trading,
+      strategies,
       demo,
       stop: () => {
         stopping ??= stack.run(logger, config.shutdownTimeoutMs);

@@ -1,6 +1,7 @@
 import type { Db } from '@qt/db';
 import type { Clock } from '@qt/shared';
 import type { AttemptLimiter } from './auth/attempt-limiter.ts';
+import type { CredentialCache } from './auth/credential-cache.ts';
 import type { MarketPort } from './domains/market/market-port.ts';
 import type { StrategiesPort } from './domains/strategies/strategies-port.ts';
 import type { TradingPort } from './domains/trading/trading-port.ts';
@@ -41,6 +42,11 @@ export interface ApiDeps {
     /** Failed API-key and session-token presentations, keyed by IP. */
     credential: AttemptLimiter;
   };
+  /**
+   * Reuses recent credential verifications; absent: every call verifies against the database. Any
+   * change that can take access away (revoke, remove or demote a member) must call `invalidate()`.
+   */
+  credentialCache?: CredentialCache;
   market: MarketPort;
   /** Absent on an engine that runs no paper trading (e.g. a market-data-only node). */
   trading?: TradingPort;

@@ -3,12 +3,17 @@ export {
   type AttemptLimitOptions,
   createAttemptLimiter,
 } from './auth/attempt-limiter.ts';
+export {
+  type CredentialCache,
+  type CredentialCacheOptions,
+  createCredentialCache,
+} from './auth/credential-cache.ts';
 export { hashPassword } from './auth/passwords.ts';
 export type { Principal } from './auth/principal.ts';
 export { SESSION_TTL_SECONDS, signSessionToken, verifySessionToken } from './auth/session-token.ts';
 export * from './context.ts';
 export { signUp } from './domains/accounts/sign-up.ts';
-export type { MarketPort } from './domains/market/market-port.ts';
+export type { MarketPort, QuoteInput } from './domains/market/market-port.ts';
 export type { StrategiesPort, StrategyScope } from './domains/strategies/strategies-port.ts';
 export type {
   KillSwitchView,

@@ -11,7 +11,10 @@ const t0 = Date.UTC(2026, 0, 1);
 describe('session tokens', () => {
   it('round-trips the claims while valid', async () => {
     const token = await signSessionToken(claims, secret, t0);
-    await expect(verifySessionToken(token, secret, t0 + 60_000)).resolves.toEqual(claims);
+    await expect(verifySessionToken(token, secret, t0 + 60_000)).resolves.toEqual({
+      ...claims,
+      expiresAt: t0 + 15 * 60_000,
+    });
   });
 
   it('reports an expired token as AUTH_SESSION_EXPIRED', async () => {

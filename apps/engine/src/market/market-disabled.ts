@@ -24,4 +24,10 @@ export const marketDisabled: MarketPort = {
   liveTrades: () => {
     throw disabled();
   },
+  quote: async () => {
+    throw disabled();
+  },
+  liveQuotes: () => {
+    throw disabled();
+  },
 };

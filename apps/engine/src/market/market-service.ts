@@ -5,6 +5,7 @@ import type { KlineService } from './aggregate/kline-service.ts';
 import type { FeedSupervisor } from './ingest/feed-supervisor.ts';
 import type { InstrumentCatalog } from './instruments/instrument-catalog.ts';
 import { busStream } from './live/bus-stream.ts';
+import type { QuoteBook } from './live/quote-book.ts';
 
 /**
  * The market API over the pipeline: candle history from storage with the live candle from the
@@ -17,6 +18,7 @@ export function createMarketService(deps: {
   catalog: InstrumentCatalog;
   klines: KlineService;
   feeds: FeedSupervisor;
+  quotes: QuoteBook;
 }): MarketPort {
   const known = (venue: string, symbol: string) => {
     if (!deps.catalog.get(venue, symbol)) {
@@ -76,6 +78,14 @@ export function createMarketService(deps: {
         signal,
         (b) => b.trades,
       );
+    },
+    async quote(input) {
+      known(input.venue, input.symbol);
+      return deps.quotes.latest(input.venue, input.symbol);
+    },
+    liveQuotes(input, signal) {
+      known(input.venue, input.symbol);
+      return deps.quotes.stream(input.venue, input.symbol, signal);
     },
   };
 }

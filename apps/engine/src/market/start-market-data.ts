@@ -10,6 +10,7 @@ import { type KlineService, startKlineService } from './aggregate/kline-service.
 import { type FeedSupervisor, startFeeds } from './ingest/feed-supervisor.ts';
 import { TradePublisher } from './ingest/trade-publisher.ts';
 import { InstrumentCatalog } from './instruments/instrument-catalog.ts';
+import { QuoteBook } from './live/quote-book.ts';
 import { createMarketService } from './market-service.ts';
 import { startKlinePersister } from './persist/kline-persister.ts';
 import { type PersisterStats, startTradePersister } from './persist/trade-persister.ts';
@@ -21,6 +22,8 @@ export interface MarketData {
   klines: KlineService;
   publisher: TradePublisher;
   catalog: InstrumentCatalog;
+  /** The latest best bid/ask per instrument (what `market.quote` and `market.onQuote` serve). */
+  quotes: QuoteBook;
   persisters: { trades: PersisterStats; klines: PersisterStats };
   simulator: ExchangeSim | null;
   stop(): Promise<void>;
@@ -103,6 +106,8 @@ export async function startMarketData(params: {
     });
     stops.push(() => klines.stop());
 
+    const quotes = new QuoteBook(clock);
+    const onQuote = params.onQuote;
     const publisher = new TradePublisher(bus, logger);
     stops.push(() => publisher.close());
     const feeds = startFeeds({
@@ -112,7 +117,12 @@ export async function startMarketData(params: {
       clock,
       logger,
       publisher,
-      ...(params.onQuote ? { onQuote: params.onQuote } : {}),
+      onQuote: onQuote
+        ? (q) => {
+            quotes.onQuote(q);
+            onQuote(q);
+          }
+        : (q) => quotes.onQuote(q),
     });
     stops.push(() => feeds.stop());
 
@@ -122,6 +132,7 @@ export async function startMarketData(params: {
       catalog,
       klines,
       feeds,
+      quotes,
     });
     return {
       port,
@@ -129,6 +140,7 @@ export async function startMarketData(params: {
       klines,
       publisher,
       catalog,
+      quotes,
       persisters: { trades: trades.stats, klines: klinePersist.stats },
       simulator,
       stop: () => runStops(stops),

@@ -1,4 +1,4 @@
-import type { Db } from '@qt/db';
+import { createPgPool, type Db } from '@qt/db';
 import {
   type Clock,
   type Instrument,
@@ -26,6 +26,8 @@ export interface Trading {
  */
 export async function startTrading(params: {
   db: Db;
+  /** For trading's own `pg` pool (the order path's one-statement writes); closed by `stop()`. */
+  databaseUrl: string;
   bus: MessageBus;
   clock: Clock;
   logger: Logger;
@@ -34,8 +36,12 @@ export async function startTrading(params: {
   slippage?: Partial<SlippageModel>;
   latencyMs?: number;
 }): Promise<Trading> {
+  const pool = createPgPool(params.databaseUrl, { max: 8 });
+  // An idle connection that dies (database restart) must not become an uncaught error.
+  pool.on('error', (err) => params.logger.warn({ err: err.message }, 'idle trading connection failed'));
   const service = new TradingService({
     db: params.db,
+    pool,
     clock: params.clock,
     logger: params.logger,
     ...(params.fees ? { fees: params.fees } : {}),
@@ -43,7 +49,12 @@ export async function startTrading(params: {
     ...(params.latencyMs !== undefined ? { latencyMs: params.latencyMs } : {}),
   });
   for (const i of params.instruments) service.setInstrument(i);
-  await service.recover(readJournal(params.db));
+  try {
+    await service.recover(readJournal(params.db));
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
   let stopped = false;
   const sub: Subscription = await params.bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => {
     if (stopped) return;
@@ -64,6 +75,7 @@ export async function startTrading(params: {
       if (timer) clearInterval(timer);
       await sub.unsubscribe();
       await service.idle();
+      await pool.end();
     },
   };
 }

@@ -58,13 +58,15 @@ import {
   unrealizedPnl,
   withdrawalPosting,
 } from '@qt/trading';
+import type pg from 'pg';
 import type { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
 import { fmt, toDecimal } from './amounts.ts';
+import { GroupCommit } from './group-commit.ts';
+import { insertFill } from './journal-writes.ts';
 import { asAppError, assertApplies } from './ledger-guard.ts';
 import { MarketMarks } from './market-marks.ts';
 import { orderRowToView } from './order-rows.ts';
-import { type DbTx, writePosting } from './posting-store.ts';
 import {
   type AccountMeta,
   accountMetaOf,
@@ -82,6 +84,8 @@ const ONE = pow10n(AMOUNT_SCALE);
 
 export interface TradingServiceOptions {
   db: Db;
+  /** The hot path's writes (orders, fills, postings) go through `pg` directly, one statement each. */
+  pool: pg.Pool;
   clock: Clock;
   logger: Logger;
   fees?: FeeSchedule;
@@ -111,6 +115,8 @@ interface Capture {
  */
 export class TradingService implements TradingPort {
   readonly #db: Db;
+  readonly #pool: pg.Pool;
+  readonly #journal: GroupCommit;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #matcher: PaperMatchingEngine;
@@ -132,6 +138,8 @@ export class TradingService implements TradingPort {
 
   constructor(options: TradingServiceOptions) {
     this.#db = options.db;
+    this.#pool = options.pool;
+    this.#journal = new GroupCommit(options.pool);
     this.#clock = options.clock;
     this.#logger = options.logger.child({ component: 'trading' });
     const fees = options.fees ?? DEFAULT_FEE_SCHEDULE;
@@ -338,7 +346,7 @@ export class TradingService implements TradingPort {
       try {
         const posting = kind === 'deposit' ? depositPosting(funding) : withdrawalPosting(funding);
         assertApplies(this.#ledger, posting);
-        await this.#db.$transaction((tx) => writePosting(tx, account.tenantId, posting));
+        await this.#journal.write({ tenantId: account.tenantId, posting });
         this.#applied(posting);
         const signed = kind === 'deposit' ? funding.amount : -funding.amount;
         this.#days.onTransfer(this.#ledger, account.id, input.asset, signed, funding.time);
@@ -460,30 +468,27 @@ export class TradingService implements TradingPort {
     }
 
     try {
-      await this.#db.$transaction(async (tx) => {
-        await tx.order.create({
-          data: {
-            id: orderId,
-            tenantId: account.tenantId,
-            accountId: account.id,
-            clientOrderId: request.clientOrderId,
-            venue: input.venue,
-            symbol: input.symbol,
-            side: input.side,
-            type: input.type,
-            timeInForce: input.timeInForce,
-            postOnly: placed.postOnly,
-            quantity: toDecimal(placed.quantity),
-            price: placed.price === null ? null : toDecimal(placed.price),
-            stopPrice: placed.stopPrice === null ? null : toDecimal(placed.stopPrice),
-            status: 'new',
-            lockedAmount: toDecimal(remainingReservation(lock.order as NonNullable<Posting['order']>)),
-            lockedAsset: lock.order?.lockedAsset ?? '',
-            createdAt: new Date(placed.createdAt),
-            updatedAt: new Date(placed.createdAt),
-          },
-        });
-        await writePosting(tx, account.tenantId, lock);
+      await this.#journal.write({
+        tenantId: account.tenantId,
+        posting: lock,
+        order: {
+          id: orderId,
+          tenantId: account.tenantId,
+          accountId: account.id,
+          clientOrderId: request.clientOrderId,
+          venue: input.venue,
+          symbol: input.symbol,
+          side: input.side,
+          type: input.type,
+          timeInForce: input.timeInForce,
+          postOnly: placed.postOnly,
+          quantity: placed.quantity,
+          price: placed.price,
+          stopPrice: placed.stopPrice,
+          lockedAmount: remainingReservation(lock.order as NonNullable<Posting['order']>),
+          lockedAsset: lock.order?.lockedAsset ?? '',
+          createdAt: placed.createdAt,
+        },
       });
     } catch (err) {
       // Not stored, so not placed: take it out of the matcher again (its events are dropped).
@@ -783,39 +788,35 @@ export class TradingService implements TradingPort {
     assertApplies(this.#ledger, posting);
     const booked = posting.fill as NonNullable<Posting['fill']>;
     const next = posting.order as NonNullable<Posting['order']>;
-    const stored = await this.#db.$transaction(async (tx) => {
-      const inserted = await tx.fill.createMany({
-        data: [
-          {
-            id: fill.id,
-            orderId: fill.orderId,
-            accountId: fill.accountId,
-            tenantId: account.tenantId,
-            venue: fill.venue,
-            symbol: fill.symbol,
-            side: fill.side,
-            price: toDecimal(booked.price),
-            quantity: toDecimal(booked.quantity),
-            quote: toDecimal(booked.quote),
-            fee: toDecimal(booked.fee),
-            feeAsset: booked.feeAsset,
-            liquidity: fill.liquidity,
-            time: new Date(fill.time),
-          },
-        ],
-        skipDuplicates: true,
-      });
-      if (inserted.count === 0) return false;
-      await writePosting(tx, account.tenantId, posting);
-      await updateOrderRow(tx, fill.orderId, {
+    const stored = await insertFill(
+      this.#pool,
+      {
+        id: fill.id,
+        orderId: fill.orderId,
+        accountId: fill.accountId,
+        tenantId: account.tenantId,
+        venue: fill.venue,
+        symbol: fill.symbol,
+        side: fill.side,
+        price: booked.price,
+        quantity: booked.quantity,
+        quote: booked.quote,
+        fee: booked.fee,
+        feeAsset: booked.feeAsset,
+        liquidity: fill.liquidity,
+        time: fill.time,
+      },
+      posting,
+      {
+        id: fill.orderId,
         status: order.status,
-        filledQuantity: toDecimal(next.filledQuantity),
-        filledQuote: toDecimal(next.filledQuote),
-        lockedAmount: toDecimal(remainingReservation(next)),
-        updatedAt: new Date(order.updatedAt),
-      });
-      return true;
-    });
+        reason: null,
+        filledQuantity: next.filledQuantity,
+        filledQuote: next.filledQuote,
+        lockedAmount: remainingReservation(next),
+        updatedAt: order.updatedAt,
+      },
+    );
     if (!stored) {
       this.#logger.warn({ fillId: fill.id }, 'fill already stored: not booked again');
       return;
@@ -841,14 +842,18 @@ export class TradingService implements TradingPort {
         ? orderUnlockPosting(reservation, { orderId: order.id, time: order.updatedAt })
         : null;
     if (unlock) assertApplies(this.#ledger, unlock);
-    await this.#db.$transaction(async (tx) => {
-      if (unlock) await writePosting(tx, account.tenantId, unlock);
-      await updateOrderRow(tx, order.id, {
+    await this.#journal.write({
+      tenantId: account.tenantId,
+      posting: unlock,
+      update: {
+        id: order.id,
         status: order.status,
         reason: order.reason,
-        lockedAmount: toDecimal(0n),
-        updatedAt: new Date(order.updatedAt),
-      });
+        filledQuantity: null,
+        filledQuote: null,
+        lockedAmount: 0n,
+        updatedAt: order.updatedAt,
+      },
     });
     if (unlock) this.#applied(unlock);
   }
@@ -878,10 +883,6 @@ export class TradingService implements TradingPort {
       });
     } else if (open?.delete(orderId) && open.size === 0) this.#open.delete(accountId);
   }
-}
-
-async function updateOrderRow(tx: DbTx, id: string, data: Prisma.OrderUpdateInput): Promise<void> {
-  await tx.order.update({ where: { id }, data });
 }
 
 function rejectionMessage(reason: string): string {

@@ -1,3 +1,4 @@
+import { createPgPool } from '@qt/db';
 import { createTestDatabase, type TestDatabase } from '@qt/db/testing';
 import { AMOUNT_SCALE, isAppError, ManualClock, parseScaled, pow10n } from '@qt/shared';
 import type { MatchingEvent } from '@qt/trading';
@@ -26,9 +27,10 @@ describe('paper trading service', () => {
   let db: TestDatabase;
   let clock: ManualClock;
   let service: TradingService;
+  let pool: ReturnType<typeof createPgPool>;
 
   async function startService(): Promise<TradingService> {
-    const s = new TradingService({ db: db.prisma, clock, logger });
+    const s = new TradingService({ db: db.prisma, pool, clock, logger });
     s.setInstrument(btc);
     await s.recover(readJournal(db.prisma));
     return s;
@@ -43,11 +45,13 @@ describe('paper trading service', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    pool = createPgPool(db.url, { max: 4 });
     clock = new ManualClock(T0);
     service = await startService();
   });
   afterAll(async () => {
     await service?.idle();
+    await pool?.end();
     await db?.drop();
   });
   beforeEach(() => {

@@ -1,7 +1,7 @@
-import { AMOUNT_SCALE, parseScaled } from '@qt/shared';
+import { AMOUNT_SCALE, parseScaled, type Quote } from '@qt/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../bus/bus-contract.ts';
-import { startTestEngine, type TestEngine } from '../support/test-engine.ts';
+import { appCodeOf, startTestEngine, type TestEngine } from '../support/test-engine.ts';
 import { balanceOf } from './trading-fixtures.ts';
 
 /**
@@ -22,6 +22,47 @@ describe('paper trading on the simulator market', () => {
   });
   afterAll(async () => {
     await t?.stop();
+  });
+
+  it('serves the best bid/ask: market.quote, and market.onQuote conflated to at most ~10 a second', async () => {
+    const client = t.client(token);
+    await waitFor(() => t.engine.trading.service.hasMarket('binance', 'BTC-USDT'), 20_000, 'market data');
+    const q = await client.market.quote.query({ venue: 'binance', symbol: 'BTC-USDT' });
+    expect(q).toMatchObject({ venue: 'binance', symbol: 'BTC-USDT' });
+    expect(parseScaled(q?.bidPrice ?? '0', AMOUNT_SCALE)).toBeGreaterThan(0n);
+    expect(parseScaled(q?.bidPrice ?? '0', AMOUNT_SCALE)).toBeLessThan(
+      parseScaled(q?.askPrice ?? '0', AMOUNT_SCALE),
+    );
+    expect(await appCodeOf(client.market.quote.query({ venue: 'binance', symbol: 'NOPE-USDT' }))).toBe(
+      'MARKET_UNKNOWN_INSTRUMENT',
+    );
+
+    const ws = t.wsClient(token);
+    const got: { q: Quote; at: number }[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const sub = ws.client.market.onQuote.subscribe(
+          { venue: 'binance', symbol: 'BTC-USDT' },
+          {
+            onData: (quote) => {
+              got.push({ q: quote, at: performance.now() });
+              if (got.length === 6) {
+                sub.unsubscribe();
+                resolve();
+              }
+            },
+            onError: reject,
+          },
+        );
+      });
+    } finally {
+      await ws.close();
+    }
+    expect(got.every((g) => g.q.venue === 'binance' && g.q.symbol === 'BTC-USDT')).toBe(true);
+    // The first is the current quote, then one per 100 ms at most: five pushes span >= 500 ms on the
+    // server. Measured here, one push's delivery delay can shorten a single gap, not the whole span.
+    const span = (got[5] as { at: number }).at - (got[0] as { at: number }).at;
+    expect(span).toBeGreaterThanOrEqual(400);
   });
 
   it('fills a market buy from the live quote and books it', async () => {

@@ -9,6 +9,8 @@ import { verifySessionToken } from './session-token.ts';
 /**
  * The one place a credential becomes a principal. Bad credentials count against the caller's IP, and
  * an IP over the limit is refused before any lookup, so guessing keys costs the guesser, not the database.
+ * A credential verified a moment ago is served from `deps.credentialCache` (see there for why that never
+ * outlives a revocation); the limiter is consulted either way.
  */
 export async function authenticate(ctx: RequestContext): Promise<Principal> {
   const { deps, credential, ip } = ctx;
@@ -17,11 +19,27 @@ export async function authenticate(ctx: RequestContext): Promise<Principal> {
   }
   const limiter = deps.limiters.credential;
   const key = `ip:${ip}`;
-  await limiter.check(key);
+  const cache = deps.credentialCache;
+  const [, generation] = await Promise.all([limiter.check(key), cache ? cache.generation() : null]);
+  const now = deps.clock.now();
+  if (cache && generation !== null) {
+    const hit = cache.get(credential, generation, now);
+    if (hit) return hit;
+  }
   try {
-    if (looksLikeApiKey(credential)) return await authenticateApiKey(deps, credential);
-    const claims = await verifySessionToken(credential, deps.sessionSecret, deps.clock.now());
-    return await resolveSession(deps, claims);
+    let principal: Principal;
+    let validUntil: number | null;
+    if (looksLikeApiKey(credential)) {
+      const verified = await authenticateApiKey(deps, credential);
+      principal = verified.principal;
+      validUntil = verified.expiresAt;
+    } else {
+      const claims = await verifySessionToken(credential, deps.sessionSecret, now);
+      principal = await resolveSession(deps, claims);
+      validUntil = claims.expiresAt;
+    }
+    if (cache && generation !== null) cache.put(credential, principal, generation, validUntil, now);
+    return principal;
   } catch (err) {
     // An expired session is normal life, not an attack: it does not count as a failure.
     if (isAppError(err) && err.code !== 'AUTH_SESSION_EXPIRED' && err.code.startsWith('AUTH_')) {

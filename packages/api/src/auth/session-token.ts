@@ -15,6 +15,11 @@ export interface SessionClaims {
   tenantId: string;
 }
 
+/** Verified claims, with when the token stops being valid (ms since the epoch). */
+export interface VerifiedSession extends SessionClaims {
+  expiresAt: number;
+}
+
 function keyOf(secret: string): Uint8Array {
   if (secret.length < 32) throw new Error('SESSION_SECRET must be at least 32 characters');
   return new TextEncoder().encode(secret);
@@ -41,7 +46,7 @@ export async function verifySessionToken(
   token: string,
   secret: string,
   nowMs: number,
-): Promise<SessionClaims> {
+): Promise<VerifiedSession> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), {
       issuer: SESSION_ISSUER,
@@ -49,10 +54,14 @@ export async function verifySessionToken(
       algorithms: ['HS256'],
       currentDate: new Date(nowMs),
     });
-    if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string') {
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.tid !== 'string' ||
+      typeof payload.exp !== 'number'
+    ) {
       throw new AppError('AUTH_REQUIRED', 'The session token is malformed. Sign in again.');
     }
-    return { userId: payload.sub, tenantId: payload.tid };
+    return { userId: payload.sub, tenantId: payload.tid, expiresAt: payload.exp * 1000 };
   } catch (err) {
     if (err instanceof AppError) throw err;
     if (err instanceof errors.JWTExpired) {

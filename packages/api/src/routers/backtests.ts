@@ -1,6 +1,5 @@
 import {
   backtestIdInput,
-  backtestProgressSchema,
   backtestResultSchema,
   backtestSchema,
   runBacktestInput,

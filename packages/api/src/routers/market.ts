@@ -1,17 +1,22 @@
 import {
   candlesInput,
   candlesPage,
+  canonicalSymbol,
   feedStatusSchema,
   instrumentSchema,
   instrumentsInput,
   klineSchema,
   liveCandlesInput,
   liveTradesInput,
+  quoteSchema,
   recentTradesInput,
   tradeSchema,
+  venueId,
 } from '@qt/shared';
 import { z } from 'zod';
 import { authedProcedure, router } from '../trpc.ts';
+
+const quoteInput = z.strictObject({ venue: venueId, symbol: canonicalSymbol });
 
 /** Market data: history from storage joined with the live candle, feed status, live pushes. */
 export const marketRouter = router({
@@ -35,5 +40,15 @@ export const marketRouter = router({
   onTrade: authedProcedure.input(liveTradesInput).subscription(async function* ({ ctx, input, signal }) {
     const abort = signal ?? new AbortController().signal;
     for await (const t of ctx.deps.market.liveTrades(input, abort)) yield t;
+  }),
+  /** The latest best bid/ask (null until the venue sent one). */
+  quote: authedProcedure
+    .input(quoteInput)
+    .output(quoteSchema.nullable())
+    .query(({ ctx, input }) => ctx.deps.market.quote(input)),
+  /** Best bid/ask as it changes: the current one first, then at most ~10 per second (the newest wins). */
+  onQuote: authedProcedure.input(quoteInput).subscription(async function* ({ ctx, input, signal }) {
+    const abort = signal ?? new AbortController().signal;
+    for await (const q of ctx.deps.market.liveQuotes(input, abort)) yield q;
   }),
 });

@@ -1,12 +1,13 @@
 'use client';
 
-import type { Instrument, OrderType, PaperAccountView, TimeInForce } from '@qt/shared';
+import type { Instrument, OrderType, PaperAccountView, Quote, TimeInForce } from '@qt/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
 import { Select } from '@/components/ui/select';
 import { useTRPC } from '@/engine/react';
 import { decimalsOf, formatDecimal } from '../markets/decimal-text';
 import { upsertOpenOrder } from './account-cache';
+import { BestBidAsk } from './best-bid-ask';
 import { newClientOrderId } from './client-order-id';
 import {
   checkTicket,
@@ -40,7 +41,7 @@ const placedText: Record<string, string> = {
 };
 
 const REFERENCE_TITLE =
-  'Last trade price. Best bid and ask are not available yet, so the ticket uses the last trade as its reference (market orders are valued at it).';
+  'Last trade price: the risk checks (price band) and the value of a market order refer to it.';
 
 export interface OrderTicketProps {
   account: PaperAccountView;
@@ -49,6 +50,8 @@ export interface OrderTicketProps {
   instrument: Instrument | undefined;
   /** The last trade on this venue and symbol, or null before the first one arrives. */
   lastPrice: string | null;
+  /** The venue's best bid and ask, or null before the first quote. */
+  bestBidAsk: Quote | null;
 }
 
 const emptyDraft: TicketDraft = {
@@ -65,7 +68,7 @@ const emptyDraft: TicketDraft = {
  * The order ticket: checks tick, lot and minimum notional as you type (exactly, on the decimal strings),
  * and says next to itself why the engine refused an order, with the engine's code.
  */
-export function OrderTicket({ account, venue, symbol, instrument, lastPrice }: OrderTicketProps) {
+export function OrderTicket({ account, venue, symbol, instrument, lastPrice, bestBidAsk }: OrderTicketProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState<TicketDraft>(emptyDraft);
@@ -189,6 +192,8 @@ export function OrderTicket({ account, venue, symbol, instrument, lastPrice }: O
           {lastPrice ? formatDecimal(lastPrice, priceDecimals) : '—'} {quote}
         </span>
       </div>
+
+      <BestBidAsk quote={bestBidAsk} priceDecimals={priceDecimals} onPick={(price) => update({ price })} />
 
       {typeNeedsStop(draft.type) && (
         <AmountField

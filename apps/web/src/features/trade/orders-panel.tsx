@@ -161,6 +161,8 @@ export function OrdersPanel({ accountId }: { accountId: string }) {
                 data-testid={tab === 'open' ? 'open-order-row' : 'order-history-row'}
                 data-order-id={o.id}
                 data-status={o.status}
+                data-quantity={o.quantity}
+                data-filled={o.filledQuantity}
                 className="hover:bg-zinc-800/40"
               >
                 <td className={`${firstCell} text-zinc-500`}>{clockTime(o.createdAt)}</td>

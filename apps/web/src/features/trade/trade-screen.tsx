@@ -22,6 +22,7 @@ import { RiskPanel } from './risk-panel';
 import { describeTradeProblem } from './trade-errors';
 import { type TradeSelection, tradeSelectionQuery } from './trade-selection';
 import { liveQuery, useAccountFeed } from './use-account-feed';
+import { useBestBidAsk } from './use-best-bid-ask';
 
 /**
  * The Trade screen: account and market pickers on top; the chart and the order ticket; then orders,
@@ -91,6 +92,7 @@ function AccountWorkspace({ accounts, account, market, onChange }: AccountWorksp
   const priceDecimals = instrument ? decimalsOf(instrument.tickSize) : 2;
   const { tape } = useLiveTrades(market.venue, market.symbol);
   const lastPrice = tape[0]?.price ?? null;
+  const bestBidAsk = useBestBidAsk(market.venue, market.symbol);
   const balances = useQuery(trpc.paperAccounts.balances.queryOptions({ accountId: account.id }, liveQuery));
   const empty = balances.isSuccess && balances.data.every((b) => compareDecimal(b.total, '0') === 0);
 
@@ -142,6 +144,7 @@ function AccountWorkspace({ accounts, account, market, onChange }: AccountWorksp
           symbol={market.symbol}
           instrument={instrument}
           lastPrice={lastPrice}
+          bestBidAsk={bestBidAsk}
         />
         <div className="flex min-w-0 flex-col gap-3">
           <div className="h-64">

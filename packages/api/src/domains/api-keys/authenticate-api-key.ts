@@ -15,10 +15,13 @@ const invalid = () =>
   );
 
 /**
- * An API key -> a principal. The key's effective scopes are its own scopes intersected with what its
+ * An API key -> a principal, and when the key expires (null: never). The key's effective scopes are its own scopes intersected with what its
  * creator's current role allows, so demoting or removing a person also limits the keys they made.
  */
-export async function authenticateApiKey(deps: ApiDeps, key: string): Promise<Principal> {
+export async function authenticateApiKey(
+  deps: ApiDeps,
+  key: string,
+): Promise<{ principal: Principal; expiresAt: number | null }> {
   const parsed = parseApiKey(key);
   const row = parsed
     ? await deps.db.apiKey.findUnique({
@@ -43,7 +46,7 @@ export async function authenticateApiKey(deps: ApiDeps, key: string): Promise<Pr
 
   touchLastUsed(deps, row.id, now);
   const allowed = scopesForRole(membership.role);
-  return {
+  const principal: Principal = {
     via: 'apiKey',
     tenant: toTenantView(row.tenant),
     role: membership.role,
@@ -51,6 +54,7 @@ export async function authenticateApiKey(deps: ApiDeps, key: string): Promise<Pr
     userId: row.createdById,
     apiKeyId: row.id,
   };
+  return { principal, expiresAt: row.expiresAt?.getTime() ?? null };
 }
 
 /** `lastUsedAt` is for people ("is this key still in use?"): minute resolution, written off the call path. */

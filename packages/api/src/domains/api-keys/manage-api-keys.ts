@@ -49,8 +49,8 @@ export async function listApiKeys(deps: ApiDeps, principal: Principal): Promise<
 }
 
 /**
- * Revocation is immediate: keys are verified against the database on every call (no cache to go
- * stale). Revoking an already revoked key is a no-op that returns it. Another tenant's id is "not found".
+ * Revocation is immediate: once the row is updated, the credential cache is invalidated (in this
+ * process and, through Redis, in every engine), so the next call verifies against the database. Revoking an already revoked key is a no-op that returns it. Another tenant's id is "not found".
  */
 export async function revokeApiKey(deps: ApiDeps, principal: Principal, id: string): Promise<ApiKeyView> {
   const existing = await deps.db.apiKey.findFirst({ where: { id, tenantId: principal.tenant.id } });
@@ -60,6 +60,7 @@ export async function revokeApiKey(deps: ApiDeps, principal: Principal, id: stri
     where: { id: existing.id },
     data: { revokedAt: new Date(deps.clock.now()) },
   });
+  await deps.credentialCache?.invalidate();
   deps.logger.info({ tenantId: row.tenantId, apiKeyId: row.id, prefix: row.prefix }, 'api key revoked');
   return toApiKeyView(row);
 }

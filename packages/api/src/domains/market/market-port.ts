@@ -7,6 +7,7 @@ import type {
   Kline,
   LiveCandlesInput,
   LiveTradesInput,
+  Quote,
   RecentTradesInput,
   Trade,
 } from '@qt/shared';
@@ -25,4 +26,13 @@ export interface MarketPort {
   /** Candle updates as they happen, until `signal` aborts. */
   liveCandles(input: LiveCandlesInput, signal: AbortSignal): AsyncIterable<Kline>;
   liveTrades(input: LiveTradesInput, signal: AbortSignal): AsyncIterable<Trade>;
+  /** The latest best bid/ask of an instrument, or null before the venue sent one. */
+  quote(input: QuoteInput): Promise<Quote | null>;
+  /** Best bid/ask as it changes, conflated: the current one, then at most ~10 per second, until `signal` aborts. */
+  liveQuotes(input: QuoteInput, signal: AbortSignal): AsyncIterable<Quote>;
+}
+
+export interface QuoteInput {
+  venue: string;
+  symbol: string;
 }
