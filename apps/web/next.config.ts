@@ -2,7 +2,7 @@ import type { NextConfig } from 'next';
 
 const config: NextConfig = {
   // The workspace packages ship TypeScript source (with `.ts` import specifiers), not built JavaScript.
-  transpilePackages: ['@qt/api', '@qt/shared'],
+  transpilePackages: ['@qt/api', '@qt/shared', '@qt/indicators'],
   poweredByHeader: false,
   reactStrictMode: true,
   async headers() {

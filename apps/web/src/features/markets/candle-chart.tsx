@@ -1,6 +1,6 @@
 'use client';
 
-import { BarChart, CandlestickChart } from 'echarts/charts';
+import { BarChart, CandlestickChart, LineChart } from 'echarts/charts';
 import {
   AxisPointerComponent,
   DataZoomComponent,
@@ -16,10 +16,12 @@ import type { CandleBook } from './candle-book';
 import { baseChartOption, chartData, nextZoom, type ZoomWindow } from './chart-option';
 import { formatCandleTime } from './chart-theme';
 import { formatDecimal } from './decimal-text';
+import { type Overlay, overlayData, withOverlays } from './indicator-overlays';
 
 // Only the pieces this chart draws, not all of ECharts (the full build is ~1 MB).
 echarts.use([
   CandlestickChart,
+  LineChart,
   BarChart,
   GridComponent,
   TooltipComponent,
@@ -37,6 +39,8 @@ export interface CandleChartProps {
   /** Changes whenever the book did (throttled); the chart redraws from the book then. */
   revision: number;
   priceDecimals: number;
+  /** Indicators drawn over price or in panes below it, computed from the book's candles. */
+  overlays?: readonly Overlay[];
   onNearLeftEdge: () => void;
   /** After each draw: what is on screen now (the browser test reads it from the container). */
   onDraw: (drawn: DrawnState) => void;
@@ -66,6 +70,7 @@ export default function CandleChart({
   book,
   revision,
   priceDecimals,
+  overlays = noOverlays,
   onNearLeftEdge,
   onDraw,
 }: CandleChartProps) {
@@ -79,15 +84,18 @@ export default function CandleChart({
 
   const option = useMemo(
     () =>
-      baseChartOption({
-        interval: book.key.interval,
-        priceDecimals,
-        tooltip: (i) => candleTooltip(book, i, priceDecimals),
-      }),
-    [book, priceDecimals],
+      withOverlays(
+        baseChartOption({
+          interval: book.key.interval,
+          priceDecimals,
+          tooltip: (i) => candleTooltip(book, i, priceDecimals),
+        }),
+        overlays,
+      ),
+    [book, priceDecimals, overlays],
   );
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `revision` is the signal that the book changed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `revision` is the signal that the book changed; a new `option` (overlays changed) was applied without data, so it is drawn again.
   useEffect(() => {
     if (!chart) return;
     const after = { length: book.length, frontShift: book.frontShift };
@@ -97,9 +105,11 @@ export default function CandleChart({
     drawn.current = after;
     const last = book.last();
     const label = last ? formatDecimal(last.close, priceDecimals) : null;
-    chart.setOption(chartData(book.candles, label, zoom.current), { silent: true });
+    const data = chartData(book.candles, label, zoom.current);
+    const series = [...data.series, ...overlayData(overlays, book.candles)];
+    chart.setOption({ ...data, series, xAxis: option.xAxis.map(() => data.xAxis[0]) }, { silent: true });
     drawHandler.current({ candles: book.length, lastClose: last?.close ?? '', updates: book.liveUpdates });
-  }, [chart, book, revision, priceDecimals]);
+  }, [chart, book, revision, priceDecimals, option, overlays]);
 
   const events = useMemo(
     () => ({
@@ -121,11 +131,15 @@ export default function CandleChart({
       option={option}
       onEvents={events}
       onChartReady={setChart}
+      // Overlays added or removed change the grids and series: replace the option rather than merge it.
+      notMerge
       style={{ height: '100%', width: '100%' }}
       opts={{ renderer: 'canvas' }}
     />
   );
 }
+
+const noOverlays: readonly Overlay[] = [];
 
 function candleTooltip(book: CandleBook, index: number, decimals: number): string {
   const k = book.candles[index];

@@ -5,6 +5,8 @@ import dynamic from 'next/dynamic';
 import { type ReactNode, useState } from 'react';
 import type { DrawnState } from './candle-chart';
 import { compareDecimal, formatDecimal } from './decimal-text';
+import { IndicatorOverlayPicker } from './indicator-overlay-picker';
+import { useIndicatorOverlays } from './indicator-overlays-store';
 import { LastPrice } from './last-price';
 import { describeMarketProblem } from './market-errors';
 import type { MarketSelection } from './market-selection';
@@ -26,6 +28,7 @@ export interface CandlePanelProps {
 export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
   const candles = useCandles(selection);
   const [drawn, setDrawn] = useState<DrawnState>({ candles: 0, lastClose: '', updates: 0 });
+  const [overlays, setOverlays] = useIndicatorOverlays();
   const { book } = candles;
   const last = book.last();
   const problem = candles.error
@@ -47,6 +50,7 @@ export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
         book={book}
         revision={candles.revision}
         priceDecimals={priceDecimals}
+        overlays={overlays}
         onNearLeftEdge={candles.loadOlder}
         onDraw={setDrawn}
       />
@@ -63,6 +67,7 @@ export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
         </div>
         <LastPrice value={last?.close ?? null} decimals={priceDecimals} />
         {last && <CandleLegend candle={last} decimals={priceDecimals} />}
+        <IndicatorOverlayPicker overlays={overlays} onChange={setOverlays} />
         <LiveIndicator
           status={candles.liveStatus}
           paging={candles.loadingOlder}
@@ -75,6 +80,7 @@ export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
         data-candles={drawn.candles}
         data-last-close={drawn.lastClose}
         data-updates={drawn.updates}
+        data-overlays={overlays.map((o) => o.kind).join(' ')}
         className="relative min-h-[420px] flex-1"
       >
         {body}

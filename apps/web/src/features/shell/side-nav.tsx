@@ -11,7 +11,7 @@ interface NavItem {
   icon: ReactNode;
 }
 
-// Only what works today. Strategies joins as its issue lands; no dead links.
+// Only what works today; no dead links.
 const items: readonly NavItem[] = [
   {
     href: '/',
@@ -30,6 +30,18 @@ const items: readonly NavItem[] = [
     label: 'Trade',
     testId: 'nav-trade',
     icon: <path d="M4 17l5-5 4 4 7-8M15 8h5v5" />,
+  },
+  {
+    href: '/strategies',
+    label: 'Strategies',
+    testId: 'nav-strategies',
+    icon: <path d="M8 6l-5 6 5 6M16 6l5 6-5 6M13.5 4l-3 16" />,
+  },
+  {
+    href: '/backtests',
+    label: 'Backtest',
+    testId: 'nav-backtests',
+    icon: <path d="M3 3v18h18M7 14l3-3 3 3 5-6M12 3a9 9 0 0 1 0 0" />,
   },
   {
     href: '/settings',

@@ -1,0 +1,246 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEngine, type TestEngine } from '../apps/engine/test/support/test-engine.ts';
+import { launchBrowser } from './support/browser.ts';
+import { freePort } from './support/free-port.ts';
+import { signUpInBrowser } from './support/sign-up.ts';
+import { startWebApp, type WebApp } from './support/web-app.ts';
+
+const shots = join(resolve(import.meta.dirname, '..'), 'test-results');
+
+let browser: Browser;
+let engine: TestEngine;
+let web: WebApp;
+let page: Page;
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  browser = await launchBrowser();
+  const port = await freePort();
+  engine = await startTestEngine({
+    webOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+    marketSource: 'simulator',
+    // Enough prints that every 1s candle has trades and a strategy's market orders fill at once.
+    simulatorTradesPerSecond: 200,
+  });
+  web = await startWebApp({ port, engineUrl: engine.engine.server.url, sessionSecret: engine.sessionSecret });
+  page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+  await signUpInBrowser(page, web.url, {
+    name: 'Stella Strategist',
+    email: `strategies-${Date.now()}@example.test`,
+    password: 'correct horse battery staple',
+  });
+});
+
+afterAll(async () => {
+  await page?.close();
+  await browser?.close();
+  await web?.stop();
+  await engine?.stop();
+});
+
+const byTestId = (id: string) => page.getByTestId(id);
+const attr = async (id: string, name: string) => (await byTestId(id).first().getAttribute(name)) ?? '';
+
+/** Fast periods, so a few dozen one-second candles are enough for the averages to cross. */
+async function fillSmaParams() {
+  await byTestId('param-fast').fill('3');
+  await byTestId('param-slow').fill('8');
+  await byTestId('param-quantity').fill('0.01');
+}
+
+/**
+ * Candles the engine has stored (not the live, still-open ones): `before` makes `market.candles` read
+ * only the table. A backtest replays stored data, so the test waits for enough of it instead of sleeping.
+ */
+let watcherToken: string | undefined;
+async function storedOneSecondCandles(): Promise<number> {
+  watcherToken ??= (await engine.signUp('candle-watcher')).token;
+  const client = engine.client(watcherToken);
+  const page = await client.market.candles.query({
+    venue: 'binance',
+    symbol: 'BTC-USDT',
+    interval: '1s',
+    before: Date.now() + 60_000,
+    limit: 1_500,
+  });
+  return page.candles.length;
+}
+
+/**
+ * A hostile module, byte by byte: one type `(i32 i32 i32 i32) -> i32` and one import of WASI's
+ * `fd_write`, a way out of the sandbox that the host ABI does not offer.
+ */
+function moduleImportingFdWrite(): Buffer {
+  const text = (s: string) => [s.length, ...Buffer.from(s, 'latin1')];
+  const section = (id: number, body: number[]) => [id, body.length, ...body];
+  const types = section(1, [0x01, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x01, 0x7f]);
+  const imports = section(2, [0x01, ...text('wasi_snapshot_preview1'), ...text('fd_write'), 0x00, 0x00]);
+  return Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports]);
+}
+
+describe('strategies and backtests from the dashboard, on the simulator market', () => {
+  it('creates and funds a paper account for the strategy to trade in', async () => {
+    await byTestId('nav-trade').click();
+    await page.waitForURL(/\/trade/);
+    await byTestId('trade-onboarding').waitFor({ timeout: 15_000 });
+    await byTestId('account-name').fill('Strategy paper');
+    await byTestId('account-create').click();
+    await byTestId('account-picker').waitFor({ timeout: 15_000 });
+    await byTestId('deposit-open').click();
+    await byTestId('deposit-asset').fill('USDT');
+    await byTestId('deposit-amount').fill('10000');
+    await byTestId('deposit-submit').click();
+    await expect
+      .poll(async () => Number(await attr('balance-row-USDT', 'data-free')), { timeout: 10_000 })
+      .toBe(10_000);
+  });
+
+  it('creates a strategy from the sma-crossover example', async () => {
+    await byTestId('nav-strategies').click();
+    await page.waitForURL(/\/strategies/);
+    await byTestId('strategies-onboarding').waitFor({ timeout: 15_000 });
+    await byTestId('strategy-new-example').click();
+    await byTestId('example-select').selectOption('sma-crossover');
+    await byTestId('example-name').fill('SMA cross e2e');
+    await byTestId('example-create').click();
+    const row = page.locator('[data-testid="strategy-row"][data-name="SMA cross e2e"]');
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.getAttribute('data-versions')).toBe('1');
+    await byTestId('strategy-detail').waitFor();
+    expect(page.url()).toMatch(/strategy=[0-9a-f-]{36}/);
+  });
+
+  it('runs a backtest on stored candles with a progress bar, then shows its metrics and equity chart', async () => {
+    await expect
+      .poll(storedOneSecondCandles, { timeout: 90_000, interval: 2_000 })
+      .toBeGreaterThanOrEqual(40);
+
+    await byTestId('strategy-backtest-link').click();
+    await page.waitForURL(/\/backtests/);
+    await byTestId('backtest-run').waitFor({ timeout: 15_000 });
+    await byTestId('backtest-interval').selectOption('1s');
+    await fillSmaParams();
+    await byTestId('backtest-run').click();
+
+    const progress = byTestId('backtest-progress');
+    await progress.waitFor({ timeout: 15_000 });
+    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
+    expect(await byTestId('backtest-status').textContent()).toBe('done');
+    expect(await page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+
+    const metrics = byTestId('backtest-metrics');
+    await metrics.waitFor({ timeout: 10_000 });
+    expect(await byTestId('metric-totalReturn').textContent()).toMatch(/Total return[-+]?\d+\.\d{2}%/);
+    expect(
+      Number((await byTestId('metric-candles').textContent())?.replace(/\D/g, '')),
+    ).toBeGreaterThanOrEqual(40);
+
+    const equity = byTestId('backtest-equity-chart');
+    expect(Number(await equity.getAttribute('data-points'))).toBeGreaterThan(0);
+    await equity.locator('canvas').first().waitFor({ timeout: 15_000 });
+    const box = await equity.locator('canvas').first().boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(100);
+
+    const fills = byTestId('backtest-fills-chart');
+    await expect.poll(() => fills.getAttribute('data-candles'), { timeout: 15_000 }).not.toBe('0');
+    await fills.locator('canvas').first().waitFor({ timeout: 15_000 });
+    await byTestId('backtest-row').first().waitFor();
+    expect(await byTestId('backtest-row').first().getAttribute('data-status')).toBe('completed');
+    await page.screenshot({ path: join(shots, 'backtest-completed.png'), fullPage: true });
+  });
+
+  it('deploys the strategy to the paper account and shows it running with its calls counting up', async () => {
+    await byTestId('nav-strategies').click();
+    await page.waitForURL(/\/strategies/);
+    await byTestId('deploy-submit').waitFor({ timeout: 15_000 });
+    await byTestId('deploy-account').selectOption({ label: 'Strategy paper' });
+    await byTestId('deploy-interval').selectOption('1s');
+    await fillSmaParams();
+    await byTestId('deploy-submit').click();
+
+    const row = byTestId('deployment-row').first();
+    await row.waitFor({ timeout: 15_000 });
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 20_000 }).toBe('running');
+    const calls = async () => Number(await row.getAttribute('data-calls'));
+    await expect.poll(calls, { timeout: 20_000 }).toBeGreaterThan(0);
+    const before = await calls();
+    await expect.poll(calls, { timeout: 20_000 }).toBeGreaterThan(before);
+    expect(await row.getByTestId('deployment-account-link').getAttribute('href')).toMatch(
+      /^\/trade\?account=/,
+    );
+    await page.screenshot({ path: join(shots, 'strategy-running.png'), fullPage: true });
+
+    await row.getByTestId('deployment-pause').click();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('paused');
+    await row.getByTestId('deployment-resume').click();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('running');
+  });
+
+  it('draws SMA and Bollinger over the Markets chart and RSI and MACD in panes below it', async () => {
+    await byTestId('nav-markets').click();
+    await page.waitForURL(/\/markets/);
+    await byTestId('markets-interval').selectOption('1s');
+    const chart = byTestId('markets-chart');
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-candles')), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    for (const kind of ['sma', 'bbands', 'rsi', 'macd']) await byTestId('overlay-add').selectOption(kind);
+    expect(await chart.getAttribute('data-overlays')).toBe('sma bbands rsi macd');
+    // A third pane would squeeze the candles: refused with the reason.
+    await byTestId('overlay-add').selectOption('rsi');
+    expect(await byTestId('overlay-problem').textContent()).toMatch(/panes/);
+
+    const sma = page.locator('[data-testid="overlay-chip"][data-kind="sma"]');
+    await sma.getByRole('button', { name: 'SMA 20', exact: true }).click();
+    await byTestId('overlay-params').fill('1');
+    await byTestId('overlay-params').press('Enter');
+    expect(await byTestId('overlay-problem').textContent()).toMatch(/period must be an integer between 2/);
+    await byTestId('overlay-params').fill('5');
+    await byTestId('overlay-params').press('Enter');
+    await sma.getByRole('button', { name: 'SMA 5', exact: true }).waitFor();
+    await page.screenshot({ path: join(shots, 'markets-overlays.png') });
+
+    // Kept across a reload (local storage), then removed.
+    await page.reload();
+    await expect
+      .poll(() => chart.getAttribute('data-overlays'), { timeout: 20_000 })
+      .toBe('sma bbands rsi macd');
+    for (const kind of ['macd', 'rsi', 'bbands', 'sma'])
+      await page
+        .locator(`[data-testid="overlay-chip"][data-kind="${kind}"] button[aria-label^="Remove"]`)
+        .click();
+    expect(await chart.getAttribute('data-overlays')).toBe('');
+  });
+
+  it('refuses an uploaded module that imports WASI, with the reason, while the deployment keeps running', async () => {
+    await byTestId('nav-strategies').click();
+    await page.waitForURL(/\/strategies/);
+    await byTestId('strategy-upload').click();
+    await byTestId('upload-file').setInputFiles({
+      name: 'escape.wasm',
+      mimeType: 'application/wasm',
+      buffer: moduleImportingFdWrite(),
+    });
+    await byTestId('upload-name').fill('Escape artist');
+    await byTestId('upload-submit').click();
+
+    const refusal = byTestId('upload-error');
+    await refusal.waitFor({ timeout: 15_000 });
+    expect(await refusal.getAttribute('data-code')).toBe('STRATEGY_INVALID_MODULE');
+    const reason = (await byTestId('upload-error-message').textContent()) ?? '';
+    expect(reason).toContain('wasi_snapshot_preview1.fd_write');
+    await page.screenshot({ path: join(shots, 'strategy-upload-refused.png') });
+    await page.keyboard.press('Escape');
+
+    expect(await page.locator('[data-testid="strategy-row"][data-name="Escape artist"]').count()).toBe(0);
+    const row = byTestId('deployment-row').first();
+    expect(await row.getAttribute('data-state')).toBe('running');
+    const before = Number(await row.getAttribute('data-calls'));
+    await expect
+      .poll(async () => Number(await row.getAttribute('data-calls')), { timeout: 20_000 })
+      .toBeGreaterThan(before);
+  });
+});
