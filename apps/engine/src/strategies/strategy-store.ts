@@ -367,6 +367,7 @@ function backtestRow(r: BacktestDbRow): BacktestRow {
       from: spec.from,
       to: spec.to,
       params: spec.params,
+      quoteCurrency: spec.quoteCurrency ?? 'USDT',
       status: r.status,
       progress: r.progress,
       reason: r.reason,

@@ -206,6 +206,8 @@ export const backtestSchema = z.strictObject({
   from: z.number(),
   to: z.number(),
   params: z.record(z.string(), z.number()),
+  /** Equity and money metrics are in this asset. */
+  quoteCurrency: z.string(),
   status: backtestStatus,
   /** 0..1 */
   progress: z.number().min(0).max(1),

@@ -258,10 +258,7 @@ function ChartCard({ title, aside, children }: { title: string; aside?: ReactNod
   );
 }
 
-/**
- * The currency to label money with. The backtest view does not carry the quote currency it was run with,
- * so this is the first instrument's quote asset (what the form suggests, and what equity is usually in).
- */
+/** The currency equity and money metrics are in: the one the backtest was run with. */
 function quoteOf(backtest: BacktestView): string {
-  return backtest.instruments[0]?.symbol.split('-')[1] ?? 'USDT';
+  return backtest.quoteCurrency;
 }
