@@ -1,0 +1,192 @@
+import {
+  fillPosting,
+  type MatchingEvent,
+  type OrderSnapshot,
+  orderUnlockPosting,
+  type Posting,
+  positionFillFromPosting,
+  remainingReservation,
+  toFillView,
+  toOrderView,
+} from '@qt/trading';
+import { balanceViews } from './account-access.ts';
+import { fmt } from './amounts.ts';
+import { insertFill } from './journal-writes.ts';
+import { assertApplies } from './ledger-guard.ts';
+import type { Capture, TradingState } from './trading-state.ts';
+
+/** Runs a matcher call and returns the events it emitted for `orderId` (or the whole account). */
+export function captured(
+  s: TradingState,
+  accountId: string,
+  orderId: string | null,
+  call: () => unknown,
+): MatchingEvent[] {
+  const capture: Capture = { accountId, orderId, events: [] };
+  const outer = s.capture;
+  s.capture = capture;
+  try {
+    call();
+  } finally {
+    s.capture = outer;
+  }
+  return capture.events;
+}
+
+/** Every matcher event: held by the call that caused it, or queued on its account. */
+export function routeEvent(s: TradingState, e: MatchingEvent): void {
+  const c = s.capture;
+  if (c && c.accountId === e.order.accountId && (c.orderId === null || c.orderId === e.order.id)) {
+    c.events.push(e);
+    return;
+  }
+  void s.queue
+    .run(e.order.accountId, () => applyEvent(s, e))
+    .catch((err) =>
+      s.logger.error(
+        { err: err instanceof Error ? err.message : String(err), orderId: e.order.id, event: e.type },
+        'could not persist a matcher event',
+      ),
+    );
+}
+
+/** Persists one matcher event, then applies it in memory and pushes it. Runs on the account's queue. */
+export async function applyEvent(s: TradingState, e: MatchingEvent): Promise<void> {
+  switch (e.type) {
+    case 'orderAccepted':
+    case 'orderTriggered':
+      s.orderHub.publish(e.order.accountId, toOrderView(e.order));
+      return;
+    case 'orderFilled':
+      await bookFill(s, e);
+      return;
+    case 'orderCanceled':
+    case 'orderExpired':
+    case 'orderRejected':
+      await closeOrder(s, e.order);
+      s.orderHub.publish(e.order.accountId, toOrderView(e.order));
+      return;
+  }
+}
+
+async function bookFill(s: TradingState, e: Extract<MatchingEvent, { type: 'orderFilled' }>): Promise<void> {
+  const { fill, order } = e;
+  if (s.ledger.posting(`fill:${fill.id}`)) return; // booked already: a redelivery
+  const reservation = s.ledger.order(fill.orderId);
+  const account = s.accounts.get(fill.accountId);
+  if (!reservation || !account) {
+    s.logger.error({ fillId: fill.id }, 'fill for an order the ledger does not hold: ignored');
+    return;
+  }
+  const posting = fillPosting(reservation, {
+    fillId: fill.id,
+    orderId: fill.orderId,
+    price: fill.price,
+    quantity: fill.quantity,
+    feeRate: fill.feeRate,
+    time: fill.time,
+  });
+  assertApplies(s.ledger, posting);
+  const booked = posting.fill as NonNullable<Posting['fill']>;
+  const next = posting.order as NonNullable<Posting['order']>;
+  const stored = await insertFill(
+    s.pool,
+    {
+      id: fill.id,
+      orderId: fill.orderId,
+      accountId: fill.accountId,
+      tenantId: account.tenantId,
+      venue: fill.venue,
+      symbol: fill.symbol,
+      side: fill.side,
+      price: booked.price,
+      quantity: booked.quantity,
+      quote: booked.quote,
+      fee: booked.fee,
+      feeAsset: booked.feeAsset,
+      liquidity: fill.liquidity,
+      time: fill.time,
+    },
+    posting,
+    {
+      id: fill.orderId,
+      status: order.status,
+      reason: null,
+      filledQuantity: next.filledQuantity,
+      filledQuote: next.filledQuote,
+      lockedAmount: remainingReservation(next),
+      updatedAt: order.updatedAt,
+    },
+  );
+  if (!stored) {
+    s.logger.warn({ fillId: fill.id }, 'fill already stored: not booked again');
+    return;
+  }
+  applied(s, posting);
+  s.fillHub.publish(fill.accountId, {
+    ...toFillView(fill),
+    quote: fmt(booked.quote),
+    fee: fmt(booked.fee),
+  });
+  s.orderHub.publish(fill.accountId, toOrderView(order));
+}
+
+/** A canceled, expired or rejected order: release what it still holds, in one transaction. */
+export async function closeOrder(
+  s: TradingState,
+  order: Pick<OrderSnapshot, 'id' | 'accountId' | 'status' | 'reason' | 'updatedAt'>,
+): Promise<void> {
+  const reservation = s.ledger.order(order.id);
+  const account = s.accounts.get(order.accountId);
+  if (!account) return;
+  const unlock =
+    reservation?.status === 'open'
+      ? orderUnlockPosting(reservation, { orderId: order.id, time: order.updatedAt })
+      : null;
+  if (unlock) assertApplies(s.ledger, unlock);
+  await s.journal.write({
+    tenantId: account.tenantId,
+    posting: unlock,
+    update: {
+      id: order.id,
+      status: order.status,
+      reason: order.reason,
+      filledQuantity: null,
+      filledQuote: null,
+      lockedAmount: 0n,
+      updatedAt: order.updatedAt,
+    },
+  });
+  if (unlock) applied(s, unlock);
+}
+
+/** After commit: the posting into the ledger, positions and the open-order index; pushes balances. */
+export function applied(s: TradingState, p: Posting): void {
+  s.ledger.apply(p);
+  const fill = positionFillFromPosting(p);
+  if (fill) s.positions.apply(fill);
+  if (p.order) trackOpen(s, p.accountId, p.order.orderId, p.order);
+  if (s.balanceHub.subscriberCount(p.accountId) > 0)
+    s.balanceHub.publish(p.accountId, balanceViews(s, p.accountId));
+}
+
+export function trackOpen(
+  s: TradingState,
+  accountId: string,
+  orderId: string,
+  r: NonNullable<Posting['order']>,
+): void {
+  let open = s.open.get(accountId);
+  if (r.status === 'open') {
+    if (!open) {
+      open = new Map();
+      s.open.set(accountId, open);
+    }
+    open.set(orderId, {
+      venue: r.venue,
+      symbol: r.symbol,
+      side: r.side,
+      remaining: r.quantity - r.filledQuantity,
+    });
+  } else if (open?.delete(orderId) && open.size === 0) s.open.delete(accountId);
+}

@@ -1,0 +1,106 @@
+import type { Db } from '@qt/db';
+import type { BalanceView, Clock, FillView, OrderView } from '@qt/shared';
+import {
+  DEFAULT_FEE_SCHEDULE,
+  DEFAULT_SLIPPAGE,
+  type FeeSchedule,
+  FeeTable,
+  Ledger,
+  type MatchingEvent,
+  PaperMatchingEngine,
+  PositionBook,
+  RiskEngine,
+  type SlippageModel,
+} from '@qt/trading';
+import type pg from 'pg';
+import type { Logger } from '../observability/logger.ts';
+import { GroupCommit } from './group-commit.ts';
+import { MarketMarks } from './market-marks.ts';
+import { type AccountMeta, DayBook, type OpenOrderInfo, type TenantMeta } from './risk-inputs.ts';
+import { KeyedSerialQueue } from './serial-queue.ts';
+import { UpdateHub } from './update-hub.ts';
+
+export interface TradingServiceOptions {
+  db: Db;
+  /** The hot path's writes (orders, fills, postings) go through `pg` directly, one statement each. */
+  pool: pg.Pool;
+  clock: Clock;
+  logger: Logger;
+  fees?: FeeSchedule;
+  slippage?: Partial<SlippageModel>;
+  latencyMs?: number;
+}
+
+/** Events of one matcher call, held back so the call's own task persists them before it answers. */
+export interface Capture {
+  accountId: string;
+  orderId: string | null;
+  events: MatchingEvent[];
+}
+
+/**
+ * Everything the trading service holds, in one object that its modules share (each takes it as its
+ * first argument). Only `ledger`, `positions` (replaced by recovery) and `capture` (set around a matcher
+ * call) are ever reassigned; everything else is one instance for the service's life.
+ */
+export interface TradingState {
+  readonly db: Db;
+  readonly pool: pg.Pool;
+  readonly journal: GroupCommit;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly matcher: PaperMatchingEngine;
+  readonly fees: FeeTable;
+  readonly maxSlippageBps: number;
+  readonly risk: RiskEngine;
+  readonly queue: KeyedSerialQueue;
+  readonly marks: MarketMarks;
+  readonly days: DayBook;
+  readonly accounts: Map<string, AccountMeta>;
+  readonly tenants: Map<string, TenantMeta>;
+  /** Open orders per account, as the risk checks count them. */
+  readonly open: Map<string, Map<string, OpenOrderInfo>>;
+  readonly orderHub: UpdateHub<OrderView>;
+  readonly fillHub: UpdateHub<FillView>;
+  readonly balanceHub: UpdateHub<BalanceView[]>;
+  ledger: Ledger;
+  positions: PositionBook;
+  capture: Capture | null;
+}
+
+/** The service's state; every matcher event goes to `onEvent` (the router, which needs the state). */
+export function createTradingState(
+  options: TradingServiceOptions,
+  onEvent: (e: MatchingEvent) => void,
+): TradingState {
+  const fees = options.fees ?? DEFAULT_FEE_SCHEDULE;
+  return {
+    queue: new KeyedSerialQueue(),
+    marks: new MarketMarks(),
+    days: new DayBook(),
+    accounts: new Map(),
+    tenants: new Map(),
+    open: new Map(),
+    orderHub: new UpdateHub<OrderView>(),
+    fillHub: new UpdateHub<FillView>(),
+    balanceHub: new UpdateHub<BalanceView[]>(),
+    ledger: new Ledger(),
+    positions: new PositionBook(),
+    capture: null,
+    db: options.db,
+    pool: options.pool,
+    journal: new GroupCommit(options.pool),
+    clock: options.clock,
+    logger: options.logger.child({ component: 'trading' }),
+    fees: new FeeTable(fees),
+    maxSlippageBps: options.slippage?.maxSlippageBps ?? DEFAULT_SLIPPAGE.maxSlippageBps,
+    matcher: new PaperMatchingEngine({
+      clock: options.clock,
+      onEvent,
+      fees,
+      ...(options.slippage ? { slippage: options.slippage } : {}),
+      ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+    }),
+    risk: new RiskEngine(options.clock),
+  };
+}
