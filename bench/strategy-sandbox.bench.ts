@@ -13,7 +13,9 @@
  * 2. The live path: StrategySandbox.onCandle, one call in flight (main thread -> worker -> module ->
  *    back), against a bare worker that echoes the same message (baseline).
  * 3. The watchdog: repeated runaway modules (an endless loop in qt_on_candle); the figure is the time
- *    from the budget's expiry to the call being answered with the worker terminated.
+ *    from the budget's expiry to the call being answered with the worker terminated. Each runaway's
+ *    sandbox boots its worker from the bundle (the default) or through tsx's loader (the fallback,
+ *    interleaved, as the comparison); their start() times are the boot figure.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -372,55 +374,114 @@ async function liveCases(bytes: Uint8Array): Promise<{ cases: Case[]; close: () 
   };
 }
 
-async function runaways(bytes: Uint8Array, runs: number): Promise<BenchResult> {
+type Boot = 'bundle' | 'tsx';
+
+/** What the runaways of one boot mode measured. */
+interface StopRuns {
+  boot: Boot;
+  /** start() to init answered: the worker's boot, the module's instantiation, qt_init. */
+  boots: LoadResult['histogram'];
+  bootMs: number[];
+  /** Past the budget until the call was answered with the worker terminated. */
+  stops: LoadResult['histogram'];
+  overBudget: number[];
+  detection: number[];
+  termination: number[];
+}
+
+function stopRuns(boot: Boot): StopRuns {
+  return {
+    boot,
+    boots: latencyHistogram(),
+    bootMs: [],
+    stops: latencyHistogram(),
+    overBudget: [],
+    detection: [],
+    termination: [],
+  };
+}
+
+async function runaway(bytes: Uint8Array, into: StopRuns | null, boot: Boot): Promise<void> {
   const view: StrategyHostView = { now: () => 0, position: () => 0, freeBalance: () => 0 };
-  const hist = latencyHistogram();
-  const overBudget: number[] = [];
-  const detection: number[] = [];
-  const termination: number[] = [];
-  const started = performance.now();
-  for (let r = 0; r < runs; r++) {
-    const sandbox = new StrategySandbox();
-    const init = await sandbox.start({ bytes, params: {}, instruments: [INSTRUMENT], limits: LIMITS, view });
-    if (!init.ok) throw new Error(init.trap.message);
-    const t0 = performance.now();
-    const out = await sandbox.onCandle(0, {
-      intervalSeconds: 60,
-      openTime: 0,
-      open: 1,
-      high: 1,
-      low: 1,
-      close: 1,
-      volume: 1,
-    });
-    const ms = performance.now() - t0 - LIMITS.callBudgetMs;
-    if (out.ok || out.trap.code !== 'TIME_BUDGET_EXCEEDED')
-      throw new Error('the runaway was not stopped by the watchdog');
-    overBudget.push(ms);
-    hist.recordValue(Math.max(1, Math.round(ms * 1000)));
-    const r = sandbox.metrics().lastRunaway;
-    if (r) {
-      detection.push(r.detectedAfterMs - LIMITS.callBudgetMs);
-      termination.push(r.terminatedAfterMs - r.detectedAfterMs);
-    }
+  const sandbox = new StrategySandbox({ boot });
+  const b0 = performance.now();
+  const init = await sandbox.start({ bytes, params: {}, instruments: [INSTRUMENT], limits: LIMITS, view });
+  const bootMs = performance.now() - b0;
+  if (!init.ok) throw new Error(init.trap.message);
+  const t0 = performance.now();
+  const out = await sandbox.onCandle(0, {
+    intervalSeconds: 60,
+    openTime: 0,
+    open: 1,
+    high: 1,
+    low: 1,
+    close: 1,
+    volume: 1,
+  });
+  const ms = performance.now() - t0 - LIMITS.callBudgetMs;
+  if (out.ok || out.trap.code !== 'TIME_BUDGET_EXCEEDED')
+    throw new Error('the runaway was not stopped by the watchdog');
+  if (into === null) return;
+  into.bootMs.push(bootMs);
+  into.boots.recordValue(Math.max(1, Math.round(bootMs * 1000)));
+  into.overBudget.push(ms);
+  into.stops.recordValue(Math.max(1, Math.round(ms * 1000)));
+  const r = sandbox.metrics().lastRunaway;
+  if (r) {
+    into.detection.push(r.detectedAfterMs - LIMITS.callBudgetMs);
+    into.termination.push(r.terminatedAfterMs - r.detectedAfterMs);
+  }
+}
+
+/**
+ * Runaways started through the bundled worker and through tsx's loader (the fallback, and how every
+ * worker booted before), interleaved so both see the same machine load: `perTsx` bundled ones per tsx one.
+ */
+async function runaways(bytes: Uint8Array, tsxRuns: number, perTsx: number): Promise<BenchResult[]> {
+  const bundle = stopRuns('bundle');
+  const tsx = stopRuns('tsx');
+  // One of each first, unrecorded: the first bundled start may build the bundle.
+  await runaway(bytes, null, 'bundle');
+  await runaway(bytes, null, 'tsx');
+  for (let r = 0; r < tsxRuns; r++) {
+    await runaway(bytes, tsx, 'tsx');
+    for (let k = 0; k < perTsx; k++) await runaway(bytes, bundle, 'bundle');
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    bench: 'strategy.watchdog.stop',
-    throughput: round(runs / seconds, 2),
-    unit: 'runaways/s (worker boot included)',
-    p50_us: hist.getValueAtPercentile(50),
-    p99_us: hist.getValueAtPercentile(99),
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const stop = (s: StopRuns): BenchResult => ({
+    bench: s.boot === 'bundle' ? 'strategy.watchdog.stop' : 'strategy.watchdog.stop.tsx',
+    throughput: round(1000 / mean(s.overBudget.map((ms) => ms + LIMITS.callBudgetMs)), 2),
+    unit: 'runaways stopped/s (budget included)',
+    p50_us: s.stops.getValueAtPercentile(50),
+    p99_us: s.stops.getValueAtPercentile(99),
     baseline: LIMITS.callBudgetMs,
     baseline_name: `call budget (${LIMITS.tier}, ms)`,
-    ratio: round(Math.max(...overBudget) / LIMITS.callBudgetMs, 3),
+    ratio: round(Math.max(...s.overBudget) / LIMITS.callBudgetMs, 3),
     notes:
-      `${runs} runaways (endless loop in qt_on_candle); p50/p99 = time past the ${LIMITS.callBudgetMs} ms budget ` +
-      'until the call was answered with the worker terminated; ratio = worst overshoot / budget. Median ' +
-      `split: watchdog saw it ${round(median(detection), 1)} ms past the budget, terminate() took ` +
-      `${round(median(termination), 1)} ms.`,
-  };
+      `${s.overBudget.length} runaways (endless loop in qt_on_candle), worker booted via ${s.boot}; p50/p99 = ` +
+      `time past the ${LIMITS.callBudgetMs} ms budget until the call was answered with the worker terminated; ` +
+      `ratio = worst overshoot / budget. Median split: watchdog saw it ${round(median(s.detection), 1)} ms ` +
+      `past the budget, terminate() took ${round(median(s.termination), 1)} ms.`,
+  });
+  const bootRate = (s: StopRuns) => 1000 / mean(s.bootMs);
+  return [
+    stop(bundle),
+    stop(tsx),
+    {
+      bench: 'strategy.sandbox.boot',
+      throughput: round(bootRate(bundle), 2),
+      unit: 'starts/s',
+      p50_us: bundle.boots.getValueAtPercentile(50),
+      p99_us: bundle.boots.getValueAtPercentile(99),
+      baseline: round(bootRate(tsx), 2),
+      baseline_name: `tsx boot (p50 ${round(tsx.boots.getValueAtPercentile(50) / 1000)} ms, p99 ${round(tsx.boots.getValueAtPercentile(99) / 1000)} ms)`,
+      ratio: round(bootRate(bundle) / bootRate(tsx), 3),
+      notes:
+        `StrategySandbox.start() until qt_init answered (worker boot, instantiation, init), ${bundle.bootMs.length} ` +
+        `through the bundled worker against ${tsx.bootMs.length} through tsx's loader, interleaved.`,
+    },
+  ];
 }
 
 const { bytes, source } = await moduleBytes();
@@ -461,7 +522,7 @@ results.push(
 );
 results.push(against(echo, echo, 'calls/s', 'bare worker postMessage echo of the same message'));
 
-const runaway = await (async () => {
+const runawayModule = await (async () => {
   const wabt = await (await import('wabt')).default();
   const text = `(module
     (memory (export "memory") 2 2)
@@ -471,7 +532,7 @@ const runaway = await (async () => {
     (func (export "qt_on_candle") (param i32 i32 f64 f64 f64 f64 f64 f64) (loop $forever (br $forever))))`;
   return new Uint8Array(wabt.parseWat('runaway.wat', text).toBinary({}).buffer);
 })();
-results.push(await runaways(runaway, Math.max(5, Math.round(SECONDS))));
+results.push(...(await runaways(runawayModule, Math.max(5, Math.round(SECONDS)), 4)));
 
 for (const r of results) report(r);
 log(table(results));

@@ -9,3 +9,4 @@ export * from './sandbox/watchdog.ts';
 export * from './tier-limits.ts';
 export * from './validation/validate-module.ts';
 export * from './wasm-strategy.ts';
+export * from './worker-bundle.ts';

@@ -290,4 +290,39 @@ describe('StrategySandbox', { timeout: 30_000 }, () => {
     expect(changes).toEqual(['running', 'paused', 'running', 'stopped']);
     expect(sandbox.reason).toBe('stopped by its owner');
   });
+
+  it('starts no worker when stopped while its entry is being resolved', async () => {
+    const sandbox = new StrategySandbox();
+    sandboxes.push(sandbox);
+    const starting = sandbox.start({
+      bytes: await wat(strategyWat({})),
+      params: {},
+      instruments: [BTC],
+      limits: FREE,
+      view,
+    });
+    await sandbox.stop('cancelled before it ran');
+    expect(await starting).toMatchObject({
+      ok: false,
+      trap: { code: 'STOPPED', message: 'The strategy was cancelled before it ran.' },
+    });
+    expect(sandbox.threadId).toBe(-1);
+  });
+
+  it("still runs a strategy through tsx's loader, the fallback when the worker cannot be bundled", async () => {
+    const sandbox = new StrategySandbox({ boot: 'tsx' });
+    sandboxes.push(sandbox);
+    const init = await sandbox.start({
+      bytes: await wat(strategyWat()),
+      params: {},
+      instruments: [BTC],
+      limits: FREE,
+      view,
+    });
+    expect(init.ok).toBe(true);
+    const out = await sandbox.onCandle(0, candle(1));
+    expect(out.ok && out.actions).toEqual([
+      expect.objectContaining({ kind: 'place', side: 'buy', quantity: '0.01' }),
+    ]);
+  });
 });

@@ -14,13 +14,21 @@ import {
   type RunBacktestInput,
   type Tier,
 } from '@qt/shared';
-import { CALL_WATCH_BYTES, createCallWatch, currentCall, TIER_LIMITS } from '@qt/strategy-runtime';
+import {
+  CALL_WATCH_BYTES,
+  createCallWatch,
+  currentCall,
+  TIER_LIMITS,
+  workerEntry,
+} from '@qt/strategy-runtime';
 import type { Logger } from '../observability/logger.ts';
 import { UpdateHub } from '../trading/update-hub.ts';
 import type { BacktestWorkerInput, FromBacktestWorker } from './backtest-protocol.ts';
 import type { StoredVersion, StrategyStore } from './strategy-store.ts';
 
-const BOOT_URL = new URL('./backtest-worker-boot.mjs', import.meta.url);
+const WORKER_SOURCE = new URL('./backtest-worker.ts', import.meta.url);
+/** Where the worker boots when it cannot be bundled: through tsx's loader, seconds slower. */
+const TSX_BOOT = new URL('./backtest-worker-boot.mjs', import.meta.url);
 /** Queued or running backtests per tenant, by tier. */
 const MAX_ACTIVE: Record<Tier, number> = { FREE: 2, PRO: 5, ENTERPRISE: 20 };
 /** Backtests at once on this engine: each takes a core while it runs, and this machine class has two. */
@@ -221,7 +229,11 @@ export class BacktestJobs {
       },
       watch: watchBuffer,
     };
-    const worker = new Worker(BOOT_URL, {
+    const entry = await workerEntry(WORKER_SOURCE, {
+      fallback: TSX_BOOT,
+      onFallback: (reason) => this.#o.logger.warn({ reason }, 'backtest workers boot through tsx'),
+    });
+    const worker = new Worker(entry, {
       workerData,
       env: {},
       resourceLimits: { maxOldGenerationSizeMb: 512, stackSizeMb: 4 },
@@ -354,7 +366,8 @@ function metricsView(r: BacktestResult, quote: string): BacktestMetricsView {
     fills: m.fills,
     rejections: m.rejections,
     roundTrips: m.roundTrips,
-    candles: m.candlesProcessed,
+    // Trades mode replays no stored candles: the strategy's candles are the bars cut from the trades.
+    candles: r.mode === 'trades' ? m.bars : m.candlesProcessed,
     trades: m.tradesProcessed,
   };
 }

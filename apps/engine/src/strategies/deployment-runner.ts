@@ -67,6 +67,7 @@ export class DeploymentRunner {
   #strategy: RunningStrategy | null = null;
   #state: DeploymentState = 'starting';
   #reason: string | null = null;
+  #stateWrites: Promise<void> = Promise.resolve();
   readonly #subs: Subscription[] = [];
   readonly #abort = new AbortController();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -403,7 +404,11 @@ export class DeploymentRunner {
     if (this.#state === state && this.#reason === reason) return;
     this.#state = state;
     this.#reason = reason;
-    await this.#deps.onState(this.row.id, state, reason);
+    // Stored in the order they happened: a strategy that fails right after it starts must not have its
+    // `failed` overwritten by the `running` write still in flight.
+    const write = this.#stateWrites.then(() => this.#deps.onState(this.row.id, state, reason));
+    this.#stateWrites = write.catch(() => undefined);
+    await write;
   }
 }
 

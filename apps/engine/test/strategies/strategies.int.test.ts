@@ -144,6 +144,9 @@ describe('strategies on the simulator market', () => {
 
   it('backtests the same module on the stored candles, deterministically', async () => {
     const range = { from: startedAt - 60_000, to: Date.now() };
+    // Both runs must see the same stored candles: the one open at `to` closes within a second, and the
+    // persister commits a moment after (the worker now boots fast enough to read before that).
+    await new Promise((r) => setTimeout(r, 2_500));
     const run = async () => {
       const queued = await client().backtests.run.mutate({
         strategyId: smaId,

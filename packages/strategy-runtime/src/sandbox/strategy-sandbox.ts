@@ -13,6 +13,7 @@ import type {
 } from '../driver.ts';
 import type { TierLimits } from '../tier-limits.ts';
 import { validateStrategyModule } from '../validation/validate-module.ts';
+import { workerEntry } from '../worker-bundle.ts';
 import { LogRing } from './log-ring.ts';
 import {
   CALLBACK_OF,
@@ -58,6 +59,14 @@ export interface StrategySandboxOptions {
   bootTimeoutMs?: number;
   /** Lines kept in the log ring (default 500). */
   logCapacity?: number;
+  /**
+   * How the worker loads the runtime: `bundle` (default) from one plain-JS file built from the sources
+   * (worker-bundle.ts), or `tsx` through tsx's loader, which boots and terminates far slower; `bundle`
+   * falls back to it, with a warning, when the bundle cannot be built.
+   */
+  boot?: 'bundle' | 'tsx';
+  /** Told once per process why the bundle could not be built. Default: `console.warn`. */
+  onBootFallback?: (reason: string) => void;
 }
 
 interface Pending {
@@ -65,7 +74,8 @@ interface Pending {
   resolve(outcome: CallOutcome): void;
 }
 
-const BOOT_URL = new URL('../worker/boot.mjs', import.meta.url);
+const WORKER_SOURCE = new URL('../worker/sandbox-worker.ts', import.meta.url);
+const TSX_BOOT = new URL('../worker/boot.mjs', import.meta.url);
 
 /**
  * The worker's V8 heap limits: the host side of one strategy needs a few MiB (the runtime's own code,
@@ -89,6 +99,7 @@ const QUIET: CallOutcome = Object.freeze({
  */
 export class StrategySandbox {
   private worker: Worker | undefined;
+  private startCalled = false;
   private watched: Watched | undefined;
   private readonly pending: Pending[] = [];
   private instrumentCount = 0;
@@ -121,16 +132,28 @@ export class StrategySandbox {
    * qt_init under the watchdog. Resolves with the init outcome; the sandbox is `running` when it is ok.
    */
   async start(o: SandboxStartOptions): Promise<CallOutcome> {
-    if (this.worker !== undefined || this.state !== 'starting') {
+    if (this.startCalled || this.state !== 'starting') {
       throw new Error(`start() was already called (the sandbox is ${this.state}).`);
     }
+    this.startCalled = true;
     const validated = validateStrategyModule(o.bytes, o.limits);
     this.view = o.view;
     this.limits = o.limits;
     this.instrumentCount = o.instruments.length;
     this.ring = new LogRing(this.opts.logCapacity ?? 500, o.limits.logLinesPerSecond);
+    const entry =
+      this.opts.boot === 'tsx'
+        ? TSX_BOOT
+        : await workerEntry(WORKER_SOURCE, {
+            fallback: TSX_BOOT,
+            ...(this.opts.onBootFallback ? { onFallback: this.opts.onBootFallback } : {}),
+          });
+    // Stopped while the entry was being resolved (the first start bundles): no worker to start.
+    if (this.state !== 'starting') {
+      return this.refused({ code: 'STOPPED', message: `The strategy was ${this.reason ?? 'stopped'}.` });
+    }
     const watchBuffer = new SharedArrayBuffer(CALL_WATCH_BYTES);
-    const worker = new Worker(BOOT_URL, {
+    const worker = new Worker(entry, {
       name: 'strategy-sandbox',
       env: {},
       execArgv: [],
