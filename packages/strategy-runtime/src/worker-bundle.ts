@@ -64,7 +64,8 @@ export function workerEntry(source: URL, o: WorkerEntryOptions): Promise<URL> {
     entry = bundleWorker(source, cacheDir).then(
       (b) => b.url,
       (err: unknown) => {
-        const warn = o.onFallback ?? ((reason: string) => console.warn(reason));
+        // stderr, not console.warn: the SDK typechecks this file against AssemblyScript's own `console`.
+        const warn = o.onFallback ?? ((reason: string) => void process.stderr.write(`${reason}\n`));
         warn(
           `Could not bundle the worker ${fileURLToPath(source)} (${err instanceof Error ? err.message : String(err)}); ` +
             'starting it through tsx instead, which is slower to boot and to stop.',

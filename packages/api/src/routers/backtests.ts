@@ -1,9 +1,4 @@
-import {
-  backtestIdInput,
-  backtestResultSchema,
-  backtestSchema,
-  runBacktestInput,
-} from '@qt/shared';
+import { backtestIdInput, backtestResultSchema, backtestSchema, runBacktestInput } from '@qt/shared';
 import { z } from 'zod';
 import { strategiesOf, strategyScopeOf } from '../domains/strategies/scope.ts';
 import { authedProcedure, router, tradeProcedure } from '../trpc.ts';
