@@ -19,18 +19,18 @@
  * Latency p50/p99 = the wall time of one whole backtest op, in microseconds.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { Instrument, Trade } from '@qt/shared';
-import {
-  type CallOutcome,
-  type CandleEvent,
-  type StrategyAction,
-  type StrategyDriver,
-  type StrategyHostView,
-  TIER_LIMITS,
-  validateStrategyModule,
-  WasmStrategy,
-} from '@qt/strategy-runtime';
+import type { Trade } from '@qt/shared';
+import { TIER_LIMITS, validateStrategyModule, WasmStrategy } from '@qt/strategy-runtime';
 import { type BacktestCandle, type DriverFactory, runBacktest } from '../packages/backtest/src/index.ts';
+// The market and the TS strategy are the golden test's (packages/backtest/test/golden.test.ts pins the
+// bytes of this very run), so a speed-up measured here is one that changed no result.
+import {
+  benchCandles,
+  benchSpec,
+  BENCH_MINUTE as MINUTE,
+  BENCH_T0 as T0,
+  TsSmaCrossover,
+} from '../packages/backtest/test/fixtures/bench-sma.ts';
 import {
   against,
   type BenchResult,
@@ -50,22 +50,7 @@ const ROUNDS = benchRounds(3);
 const CANDLES = 100_000;
 const YEAR = 525_600;
 const TRADES = 200_000;
-const MINUTE = 60_000;
-const T0 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-const BTC: Instrument = {
-  venue: 'binance',
-  symbol: 'BTC-USDT',
-  venueSymbol: 'BTCUSDT',
-  base: 'BTC',
-  quote: 'USDT',
-  tickSize: '0.01',
-  lotSize: '0.00001',
-  minNotional: '5',
-  status: 'trading',
-};
-const PARAMS = { fast: 10, slow: 30, quantity: 0.01 };
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -78,30 +63,6 @@ function mulberry32(seed: number): () => number {
   };
 }
 const price = (c: number) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
-
-function candles(n: number, seed: number): BacktestCandle[] {
-  const rnd = mulberry32(seed);
-  const out: BacktestCandle[] = new Array(n);
-  let p = 5_000_000;
-  for (let i = 0; i < n; i++) {
-    const o = p;
-    // Mean-reverting walk: a year stays in a realistic band.
-    const c = Math.max(100, o + Math.round((rnd() - 0.5) * 6_000 + (5_000_000 - o) * 0.001));
-    const h = Math.max(o, c) + Math.round(rnd() * 2_000);
-    const l = Math.min(o, c) - Math.round(rnd() * 2_000);
-    out[i] = {
-      instrument: 0,
-      openTime: T0 + i * MINUTE,
-      open: price(o),
-      high: price(h),
-      low: price(l),
-      close: price(c),
-      volume: `${1 + Math.floor(rnd() * 30)}.${Math.floor(rnd() * 1000)}`,
-    };
-    p = c;
-  }
-  return out;
-}
 
 function trades(n: number, seed: number): Trade[] {
   const rnd = mulberry32(seed);
@@ -126,90 +87,14 @@ function trades(n: number, seed: number): Trade[] {
   return out;
 }
 
-const ok = (actions: StrategyAction[] = []): CallOutcome => ({
-  ok: true,
-  actions,
-  logs: [],
-  timers: [],
-});
-const NONE = ok();
-
-/** The SDK example's logic in plain TypeScript: O(1) rolling means, market orders, long only. */
-class TsSmaCrossover implements StrategyDriver {
-  readonly #view: StrategyHostView;
-  readonly #fast: number[] = [];
-  readonly #slow: number[] = [];
-  #fs = 0;
-  #ss = 0;
-  #n = 0;
-  #last = Number.NaN;
-  #handle = 1;
-  constructor(view: StrategyHostView) {
-    this.#view = view;
-  }
-  init(): CallOutcome {
-    return NONE;
-  }
-  onCandle(instrument: number, c: CandleEvent): CallOutcome {
-    const i = this.#n++;
-    this.#fs += c.close - (i >= PARAMS.fast ? (this.#fast[i % PARAMS.fast] as number) : 0);
-    this.#ss += c.close - (i >= PARAMS.slow ? (this.#slow[i % PARAMS.slow] as number) : 0);
-    this.#fast[i % PARAMS.fast] = c.close;
-    this.#slow[i % PARAMS.slow] = c.close;
-    if (i + 1 < PARAMS.slow) return NONE;
-    const spread = this.#fs / PARAMS.fast - this.#ss / PARAMS.slow;
-    const last = this.#last;
-    this.#last = spread;
-    const held = this.#view.position(instrument);
-    const order = (side: 'buy' | 'sell', q: number) =>
-      ok([
-        {
-          kind: 'place',
-          handle: this.#handle++,
-          instrument,
-          side,
-          type: 'market',
-          quantity: q.toFixed(5),
-          price: null,
-          stopPrice: null,
-          timeInForce: 'IOC',
-          postOnly: false,
-        },
-      ]);
-    if (last <= 0 && spread > 0 && held <= 0) return order('buy', PARAMS.quantity);
-    if (last >= 0 && spread < 0 && held > 0) return order('sell', held);
-    return NONE;
-  }
-  onTrade(): CallOutcome {
-    return NONE;
-  }
-  onFill(): CallOutcome {
-    return NONE;
-  }
-  onOrder(): CallOutcome {
-    return NONE;
-  }
-  onTimer(): CallOutcome {
-    return NONE;
-  }
-}
-
-const specFor = (mode: 'candles' | 'trades', end: number) => ({
-  instruments: [BTC],
-  initialBalances: { USDT: '1000000' },
-  interval: '1m',
-  start: T0,
-  end,
-  mode,
-  params: PARAMS,
-});
+const specFor = benchSpec;
 
 const SDK_WASM = new URL('../packages/strategy-sdk/build/sma-crossover.wasm', import.meta.url);
 const wasm = existsSync(SDK_WASM) ? validateStrategyModule(readFileSync(SDK_WASM), TIER_LIMITS.PRO) : null;
 
 log(`generating ${CANDLES} + ${YEAR} candles and ${TRADES} trades (seed 42)...`);
-const DATA = candles(CANDLES, 42);
-const YEAR_DATA = candles(YEAR, 42);
+const DATA = benchCandles(CANDLES, 42);
+const YEAR_DATA = benchCandles(YEAR, 42);
 const TRADE_DATA = trades(TRADES, 42);
 const candleEnd = T0 + CANDLES * MINUTE;
 const tradeEnd = (TRADE_DATA[TRADES - 1] as Trade).exchangeTime + MINUTE;

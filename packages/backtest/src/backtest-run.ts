@@ -1,17 +1,31 @@
 import { AMOUNT_SCALE, formatScaled, type Instrument, ManualClock } from '@qt/shared';
 import type {
   CallOutcome,
+  CandleEvent,
   StrategyAction,
   StrategyDriver,
   StrategyHostView,
   StrategyLogLine,
 } from '@qt/strategy-runtime';
-import { type BookedFill, type MatchingEvent, realizedPnl, toOrderView } from '@qt/trading';
+import {
+  type BookedFill,
+  type MatchingEvent,
+  type OrderSnapshot,
+  realizedPnl,
+  toOrderView,
+} from '@qt/trading';
 import { BacktestError } from './errors.ts';
 import { strategyActionSchema } from './intents.ts';
 import { computeMetrics } from './metrics.ts';
 import { PaperSession } from './paper-session.ts';
-import type { BacktestResult, BacktestStatus, FillRecord, OrderRecord } from './result.ts';
+import type {
+  BacktestResult,
+  BacktestStatus,
+  DrawdownPoint,
+  EquityPoint,
+  FillRecord,
+  OrderRecord,
+} from './result.ts';
 import { RoundTripTracker } from './round-trips.ts';
 import type { ResolvedSpec } from './spec.ts';
 import { TimerQueue } from './timer-queue.ts';
@@ -26,6 +40,11 @@ export type DriverFactory = (host: StrategyHostView) => StrategyDriver;
 type Notice =
   | { kind: 'fill'; handle: number; instrument: number; fill: BookedFill; side: 'buy' | 'sell'; time: number }
   | { kind: 'order'; handle: number; status: OrderRecord['status']; reason: string | null };
+
+/** A fill as recorded during the run; its amounts become FillRecord strings in result(). */
+type BookedFillRecord = Omit<FillRecord, 'price' | 'quantity' | 'quote' | 'fee' | 'feeAsset'> & {
+  booked: BookedFill;
+};
 
 interface Tracked {
   handle: number;
@@ -62,7 +81,8 @@ export class BacktestRun {
   readonly #handles = new Map<number, string>();
   readonly #byOrder = new Map<string, Tracked>();
   readonly #orders: OrderRecord[] = [];
-  readonly #fills: FillRecord[] = [];
+  readonly #fills: BookedFillRecord[] = [];
+  readonly #lastSnapshot = new Map<OrderRecord, OrderSnapshot>();
   readonly #trips: RoundTripTracker;
   readonly #rejections = new Map<string, number>();
   readonly #fees = new Map<string, bigint>();
@@ -140,12 +160,24 @@ export class BacktestRun {
    * scheduled, and actions deferred (candles mode) or submitted now (trades mode).
    */
   call(fn: () => CallOutcome): void {
-    if (!this.running) return;
+    if (this.#mayCall()) this.#outcome(fn());
+  }
+
+  /** `call` of driver.onCandle, without a closure per candle. */
+  callCandle(instrument: number, event: CandleEvent): void {
+    if (this.#mayCall()) this.#outcome(this.driver.onCandle(instrument, event));
+  }
+
+  #mayCall(): boolean {
+    if (!this.running) return false;
     if (++this.#callbacks > MAX_CALLBACKS_PER_STEP) {
       this.fail(`STRATEGY_CALLBACK_LOOP: more than ${MAX_CALLBACKS_PER_STEP} strategy calls at one moment.`);
-      return;
+      return false;
     }
-    const out = fn();
+    return true;
+  }
+
+  #outcome(out: CallOutcome): void {
     for (const line of out.logs) {
       if (this.#logs.length < MAX_LOGS) this.#logs.push(line);
       else this.#logsDropped++;
@@ -195,26 +227,27 @@ export class BacktestRun {
   /** Hands the queued fills and order updates to the strategy, in order, with what they cause. */
   deliver(): void {
     const q = this.#notices;
+    if (q.length === 0) return; // the common case: setting an array's length is a runtime call
     let i = 0;
     while (i < q.length && this.running) {
       const n = q[i++] as Notice;
       if (n.kind === 'fill') {
         const f = n.fill;
-        this.call(() =>
-          this.driver.onFill({
-            handle: n.handle,
-            instrument: n.instrument,
-            side: n.side,
-            price: Number(fmt(f.price)),
-            quantity: Number(fmt(f.quantity)),
-            fee: Number(fmt(f.fee)),
-            time: n.time,
-          }),
-        );
-      } else {
-        this.call(() =>
-          this.driver.onOrder({ handle: n.handle, status: n.status as never, reason: n.reason }),
-        );
+        if (this.#mayCall()) {
+          this.#outcome(
+            this.driver.onFill({
+              handle: n.handle,
+              instrument: n.instrument,
+              side: n.side,
+              price: Number(fmt(f.price)),
+              quantity: Number(fmt(f.quantity)),
+              fee: Number(fmt(f.fee)),
+              time: n.time,
+            }),
+          );
+        }
+      } else if (this.#mayCall()) {
+        this.#outcome(this.driver.onOrder({ handle: n.handle, status: n.status as never, reason: n.reason }));
       }
     }
     q.length = 0;
@@ -366,17 +399,15 @@ export class BacktestRun {
   #onMatcherEvent(e: MatchingEvent, booked: BookedFill | null): void {
     const t = this.#byOrder.get(e.order.id);
     if (!t) return;
-    const view = toOrderView(e.order);
+    const order = e.order;
     const r = t.record;
-    r.status = view.status;
-    r.reason = view.reason;
-    r.quantity = view.quantity;
-    r.price = view.price;
-    r.stopPrice = view.stopPrice;
-    r.filledQuantity = view.filledQuantity;
-    r.averagePrice = view.averagePrice;
-    r.fees = fmt(e.order.fees);
-    r.updatedAt = view.updatedAt;
+    const status = order.status;
+    r.status = status;
+    r.reason = order.reason;
+    r.updatedAt = order.updatedAt;
+    // The amounts are formatted once, in result(), from the order's last snapshot (toOrderView's
+    // strings): an order sees several events, and nothing reads the record before the end.
+    this.#lastSnapshot.set(r, order);
     if (e.type === 'orderFilled' && booked) {
       const inst = this.spec.instruments[t.instrument] as Instrument;
       this.#fills.push({
@@ -386,11 +417,7 @@ export class BacktestRun {
         venue: inst.venue,
         symbol: inst.symbol,
         side: e.fill.side,
-        price: fmt(booked.price),
-        quantity: fmt(booked.quantity),
-        quote: fmt(booked.quote),
-        fee: fmt(booked.fee),
-        feeAsset: booked.feeAsset,
+        booked,
         liquidity: e.fill.liquidity,
         time: e.fill.time,
       });
@@ -417,13 +444,45 @@ export class BacktestRun {
       });
     }
     if (e.type === 'orderRejected') this.#countRejection(e.reason);
-    const changed = view.status !== t.lastStatus || e.type === 'orderAccepted';
-    t.lastStatus = view.status;
+    const changed = status !== t.lastStatus || e.type === 'orderAccepted';
+    t.lastStatus = status;
     if (changed && e.type !== 'orderTriggered') {
       const reason = e.type === 'orderRejected' || e.type === 'orderExpired' ? e.reason : null;
-      this.#notices.push({ kind: 'order', handle: t.handle, status: view.status, reason });
+      this.#notices.push({ kind: 'order', handle: t.handle, status, reason });
     }
-    if (view.status !== 'new' && view.status !== 'partially_filled') this.#byOrder.delete(e.order.id);
+    if (status !== 'new' && status !== 'partially_filled') this.#byOrder.delete(order.id);
+  }
+
+  /** The order records with their amounts as toOrderView formats them from each order's last snapshot. */
+  #ordersOut(): OrderRecord[] {
+    for (const [r, o] of this.#lastSnapshot) {
+      const view = toOrderView(o);
+      r.quantity = view.quantity;
+      r.price = view.price;
+      r.stopPrice = view.stopPrice;
+      r.filledQuantity = view.filledQuantity;
+      r.averagePrice = view.averagePrice;
+      r.fees = fmt(o.fees);
+    }
+    return this.#orders;
+  }
+
+  #fillsOut(): FillRecord[] {
+    return this.#fills.map(({ booked, ...f }) => ({
+      id: f.id,
+      orderId: f.orderId,
+      handle: f.handle,
+      venue: f.venue,
+      symbol: f.symbol,
+      side: f.side,
+      price: fmt(booked.price),
+      quantity: fmt(booked.quantity),
+      quote: fmt(booked.quote),
+      fee: fmt(booked.fee),
+      feeAsset: booked.feeAsset,
+      liquidity: f.liquidity,
+      time: f.time,
+    }));
   }
 
   // ---- sampling and results ------------------------------------------------------------------------
@@ -441,8 +500,9 @@ export class BacktestRun {
     }
     if (!bar) return;
     this.#bars++;
-    for (const q of this.session.positionQty) {
-      if (q !== 0n) {
+    const held = this.session.positionQty;
+    for (let k = 0; k < held.length; k++) {
+      if (held[k] !== 0n) {
         this.#barsWithPosition++;
         break;
       }
@@ -474,21 +534,25 @@ export class BacktestRun {
       );
     }
     const times = this.#curveTimes;
-    // Equity is flat for long stretches (no position): format each distinct run once.
-    const equityText: string[] = new Array(this.#curveEquity.length);
-    const equityNum: number[] = new Array(this.#curveEquity.length);
+    // Equity is flat for long stretches (no position): format each distinct run once. One pass builds
+    // the curve and the numbers the metrics read.
+    const curve = this.#curveEquity;
+    const n = times.length;
+    const equityNum: number[] = [];
+    const equityCurve: EquityPoint[] = [];
     let prev: bigint | null = null;
     let text = '';
     let num = 0;
-    this.#curveEquity.forEach((e, i) => {
+    for (let i = 0; i < n; i++) {
+      const e = curve[i] as bigint;
       if (e !== prev) {
         prev = e;
         text = fmt(e);
         num = Number(text);
       }
-      equityText[i] = text;
-      equityNum[i] = num;
-    });
+      equityNum.push(num);
+      equityCurve.push({ time: times[i] as number, equity: text, value: num });
+    }
     const metrics = computeMetrics({
       times,
       equity: equityNum,
@@ -498,6 +562,10 @@ export class BacktestRun {
       bars: this.#bars,
     });
     const { drawdownCurve, ...perf } = metrics;
+    const drawdownPoints: DrawdownPoint[] = [];
+    for (let i = 0; i < n; i++) {
+      drawdownPoints.push({ time: times[i] as number, drawdown: drawdownCurve[i] as number });
+    }
     const balances = this.session.ledger
       .balances(this.session.accountId)
       .map((b) => ({ asset: b.asset, free: fmt(b.free), locked: fmt(b.locked) }));
@@ -515,19 +583,15 @@ export class BacktestRun {
       start: this.spec.start,
       end: this.spec.end,
       quoteAsset: this.spec.quoteAsset,
-      equityCurve: times.map((time, i) => ({
-        time,
-        equity: equityText[i] as string,
-        value: equityNum[i] as number,
-      })),
-      drawdownCurve: times.map((time, i) => ({ time, drawdown: drawdownCurve[i] as number })),
-      orders: this.#orders,
-      fills: this.#fills,
+      equityCurve,
+      drawdownCurve: drawdownPoints,
+      orders: this.#ordersOut(),
+      fills: this.#fillsOut(),
       roundTrips: this.#trips.trips,
       metrics: {
         ...perf,
-        initialEquity: equityText[0] ?? null,
-        finalEquity: equityText[equityText.length - 1] ?? null,
+        initialEquity: equityCurve[0]?.equity ?? null,
+        finalEquity: equityCurve[n - 1]?.equity ?? null,
         feesPaid: Object.fromEntries(
           [...this.#fees].sort(([a], [b]) => (a < b ? -1 : 1)).map(([a, v]) => [a, fmt(v)]),
         ),

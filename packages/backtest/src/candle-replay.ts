@@ -1,6 +1,6 @@
 import type { Trade } from '@qt/shared';
 import type { BacktestRun } from './backtest-run.ts';
-import { type CandleInput, gridOf, type InstrumentGrid, type PathCandle, pathCandle } from './candle-path.ts';
+import { type CandleInput, gridOf, type InstrumentGrid, PathCandle } from './candle-path.ts';
 import { BacktestError } from './errors.ts';
 
 const SYNTHETIC = 'synthetic';
@@ -9,6 +9,10 @@ const SYNTHETIC = 'synthetic';
  * Candles mode: candles arrive merged across instruments in open-time order; the candles of one open
  * time form a bar and are replayed together, point by point of their paths (candle-path.ts), so the
  * replay clock only moves forward.
+ *
+ * The hot path allocates only each candle's CandleEvent (the strategy may keep it): paths live in one
+ * PathCandle per instrument, and a path trade that cannot touch an order of ours reaches the matcher as
+ * units (PaperSession.onQuietTrade); only the others are built as Trade objects from the candle's texts.
  */
 export class CandleReplay {
   readonly #run: BacktestRun;
@@ -17,9 +21,12 @@ export class CandleReplay {
   readonly #prevClose: number[];
   readonly #intervalSeconds: number;
   readonly #trades: Trade[];
+  readonly #paths: PathCandle[];
+  readonly #inBar: boolean[];
   #bar: PathCandle[] = [];
+  /** The other bar array: the one being replayed while #bar collects (no allocation per bar). */
+  #spare: PathCandle[] = [];
   #barTime = -1;
-  #seen = new Set<number>();
   #first = true;
 
   constructor(run: BacktestRun) {
@@ -28,6 +35,8 @@ export class CandleReplay {
     this.#halfSpread = this.#grids.map((g) => g.tickUnits * run.spec.halfSpreadTicks);
     this.#prevClose = this.#grids.map(() => Number.NaN);
     this.#intervalSeconds = run.spec.intervalMs / 1000;
+    this.#paths = run.spec.instruments.map((_, k) => new PathCandle(k));
+    this.#inBar = run.spec.instruments.map(() => false);
     this.#trades = run.spec.instruments.map((inst) => ({
       venue: inst.venue,
       symbol: inst.symbol,
@@ -62,19 +71,24 @@ export class CandleReplay {
     if (t !== this.#barTime) {
       this.flush();
       this.#barTime = t;
-    } else if (this.#seen.has(k)) {
+    } else if (this.#inBar[k]) {
       throw new BacktestError('BACKTEST_DATA_INVALID', `Two candles for instrument ${k} at ${t}.`);
     }
-    this.#seen.add(k);
-    this.#bar.push(pathCandle(k, c, this.#grids[k] as InstrumentGrid, this.#intervalSeconds));
+    const path = this.#paths[k] as PathCandle;
+    path.read(c, this.#grids[k] as InstrumentGrid, this.#intervalSeconds);
+    this.#inBar[k] = true;
+    this.#bar.push(path);
   }
 
   /** Replays the buffered bar (call at the end of the data too). */
   flush(): void {
     const bar = this.#bar;
     if (bar.length === 0) return;
-    this.#bar = [];
-    this.#seen = new Set();
+    this.#bar = this.#spare;
+    // (A one-candle bar is the common case: pop() is cheaper than setting the length.)
+    while (this.#bar.length > 0) this.#bar.pop();
+    this.#spare = bar;
+    for (const c of bar) this.#inBar[c.instrument] = false;
     this.#replay(bar);
   }
 
@@ -82,34 +96,40 @@ export class CandleReplay {
     const run = this.#run;
     const session = run.session;
     const ms = run.spec.intervalMs;
-    const openTime = bar[0]?.openTime as number;
-    run.candles += bar.length;
+    const openTime = (bar[0] as PathCandle).openTime;
+    const n = bar.length;
+    run.candles += n;
     for (let i = 0; i < 4; i++) {
       const t = openTime + Math.floor((i * ms) / 4);
       run.advanceTo(t);
       run.step();
       if (!run.running) return;
-      for (const c of bar) {
+      for (let j = 0; j < n; j++) {
+        const c = bar[j] as PathCandle;
         const k = c.instrument;
         const p = c.units[i] as number;
         const tick = (this.#grids[k] as InstrumentGrid).tickUnits;
         const hs = this.#halfSpread[k] as number;
-        session.onQuoteUnits(k, Math.max(p - hs, tick), p + hs, c.quantity, t);
+        const bid = Math.max(p - hs, tick);
+        if (Number.isNaN(c.quantityUnits)) session.onQuoteUnits(k, bid, p + hs, c.quantity, t);
+        else session.onQuoteSizeUnits(k, bid, p + hs, c.quantityUnits, c.quantityScale, t);
       }
       if (run.hasPendingActions) run.submitPending();
-      for (const c of bar) {
+      for (let j = 0; j < n; j++) {
+        const c = bar[j] as PathCandle;
         const k = c.instrument;
         const p = c.units[i] as number;
+        if (session.onQuietTrade(k, p, c.size)) continue;
         const prev = i === 0 ? (this.#prevClose[k] as number) : (c.units[i - 1] as number);
         // One trade object per instrument, rewritten per point: the matcher reads a trade during the call
         // and keeps nothing of it.
         const trade = this.#trades[k] as Trade;
-        trade.price = c.texts[i] as string;
+        trade.price = c.text(i);
         trade.quantity = c.quantity;
         trade.takerSide = Number.isNaN(prev) || p >= prev ? 'buy' : 'sell';
         trade.exchangeTime = t;
         trade.receiveTime = t;
-        session.onTrade(k, trade);
+        session.onTrade(k, trade, p);
       }
       run.deliver();
       if (this.#first) {
@@ -121,9 +141,10 @@ export class CandleReplay {
     const closeTime = openTime + ms - 1;
     run.advanceTo(closeTime);
     run.step();
-    for (const c of bar) {
+    for (let j = 0; j < n; j++) {
+      const c = bar[j] as PathCandle;
       this.#prevClose[c.instrument] = c.units[3];
-      run.call(() => run.driver.onCandle(c.instrument, c.event));
+      run.callCandle(c.instrument, c.event as NonNullable<PathCandle['event']>);
     }
     run.deliver();
     run.sample(closeTime, true);

@@ -22,6 +22,7 @@ import {
   fillPosting,
   isLedgerError,
   Ledger,
+  type MarketHandle,
   type MatchingEvent,
   orderLockPosting,
   orderUnlockPosting,
@@ -103,6 +104,8 @@ export class PaperSession {
   readonly #bySymbol = new Map<string, number>();
   readonly #quoteAsset: string;
   readonly #matcher: PaperMatchingEngine;
+  /** The matcher's book per instrument, for trades that cannot touch an order (onQuietTrade). */
+  readonly #handles: MarketHandle[];
   readonly #risk: RiskEngine;
   readonly #limits: RiskLimits;
   readonly #takerRate: bigint[];
@@ -117,15 +120,39 @@ export class PaperSession {
   readonly #qPending: boolean[];
   readonly #qBid: number[];
   readonly #qAsk: number[];
-  readonly #qSize: string[];
+  /** The quote's size: the text, or (when null) units at #qSizeScale decimals, formatted on flush. */
+  readonly #qSize: (string | null)[];
+  readonly #qSizeUnits: number[];
+  readonly #qSizeScale: number[];
   readonly #qTime: number[];
+  /** The last trade price: its book units when known (NaN otherwise), and its text when it came as one. */
+  readonly #lastUnits: number[];
   readonly #lastTrade: (string | null)[];
+  /** lastPrice's cache: the amount, and the units or the text it was computed from. */
+  readonly #lastParsedUnits: number[];
   readonly #lastParsedText: (string | null)[];
   readonly #lastParsed: bigint[];
+  /** 10^(18 - price decimals): book price units -> amount units. */
+  readonly #unitsToAmount: bigint[];
   readonly #askText: (string | null)[];
   /** Signed base quantity per instrument, mirrored from the position book for cheap reads. */
   readonly positionQty: bigint[];
   readonly #positionNumber: number[];
+  /** Postings applied so far, and per instrument the trades seen so far: what equity() caches on. */
+  #postings = 0;
+  readonly #markSeq: number[];
+  #eqPostings = -1;
+  readonly #eqUsed: number[] = [];
+  readonly #eqSeq: number[] = [];
+  #eqCount = 0;
+  #eqValue: bigint | null = null;
+  #planPostings = -1;
+  #planQuote = 0n;
+  #planUnpriced = false;
+  readonly #planAmounts: bigint[] = [];
+  readonly #planInstrument: number[] = [];
+  readonly #planDirect: boolean[] = [];
+  readonly #planPerUnit: bigint[] = [];
   /** Balances after the last posting (the ledger builds a fresh sorted list per call). */
   #balances: AccountBalance[] = [];
   #balancesDirty = true;
@@ -159,11 +186,18 @@ export class PaperSession {
     this.#qPending = new Array<boolean>(n).fill(false);
     this.#qBid = new Array<number>(n).fill(0);
     this.#qAsk = new Array<number>(n).fill(0);
-    this.#qSize = new Array<string>(n).fill('0');
+    this.#qSize = new Array<string | null>(n).fill('0');
+    this.#qSizeUnits = new Array<number>(n).fill(0);
+    this.#qSizeScale = new Array<number>(n).fill(0);
     this.#qTime = new Array<number>(n).fill(0);
+    this.#lastUnits = new Array<number>(n).fill(Number.NaN);
     this.#lastTrade = new Array<string | null>(n).fill(null);
+    this.#lastParsedUnits = new Array<number>(n).fill(Number.NaN);
     this.#lastParsedText = new Array<string | null>(n).fill(null);
     this.#lastParsed = new Array<bigint>(n).fill(0n);
+    this.#markSeq = new Array<number>(n).fill(0);
+    this.#unitsToAmount = this.#priceScale.map((s) => pow10n(AMOUNT_SCALE - s));
+    this.#handles = o.instruments.map((i) => this.#matcher.marketHandle(i.venue, i.symbol) as MarketHandle);
     this.#askText = new Array<string | null>(n).fill(null);
     this.positionQty = new Array<bigint>(n).fill(0n);
     this.#positionNumber = new Array<number>(n).fill(0);
@@ -184,9 +218,29 @@ export class PaperSession {
 
   // ---- market data ---------------------------------------------------------------------------------
 
-  onTrade(instrument: number, trade: Trade): void {
+  /**
+   * A market trade. `priceUnits`, when the caller has them, are the price in units of the tick's
+   * decimals (trade.price read on the grid), which spares parsing the text to mark positions.
+   */
+  onTrade(instrument: number, trade: Trade, priceUnits = Number.NaN): void {
     this.#lastTrade[instrument] = trade.price;
+    this.#lastUnits[instrument] = priceUnits;
+    this.#markSeq[instrument] = (this.#markSeq[instrument] as number) + 1;
     this.#matcher.onTrade(trade);
+  }
+
+  /**
+   * A trade in book units that cannot touch an order of ours (see PaperMatchingEngine.onQuietTrade):
+   * recorded without building or parsing a Trade. False, having done nothing, when it could: then call
+   * onTrade with the trade itself. `size` is Number(quantity).
+   */
+  onQuietTrade(instrument: number, priceUnits: number, size: number): boolean {
+    if (!this.#matcher.onQuietTrade(this.#handles[instrument] as MarketHandle, priceUnits, size))
+      return false;
+    this.#lastTrade[instrument] = null;
+    this.#lastUnits[instrument] = priceUnits;
+    this.#markSeq[instrument] = (this.#markSeq[instrument] as number) + 1;
+    return true;
   }
 
   /**
@@ -194,9 +248,31 @@ export class PaperSession {
    * only built when it reaches the matcher.
    */
   onQuoteUnits(instrument: number, bidUnits: number, askUnits: number, size: string, time: number): void {
+    this.#qSize[instrument] = size;
+    this.#quote(instrument, bidUnits, askUnits, time);
+  }
+
+  /**
+   * onQuoteUnits with the size as units at `sizeScale` decimals (a safe integer): its text is only
+   * built if the quote reaches the matcher.
+   */
+  onQuoteSizeUnits(
+    instrument: number,
+    bidUnits: number,
+    askUnits: number,
+    sizeUnits: number,
+    sizeScale: number,
+    time: number,
+  ): void {
+    this.#qSize[instrument] = null;
+    this.#qSizeUnits[instrument] = sizeUnits;
+    this.#qSizeScale[instrument] = sizeScale;
+    this.#quote(instrument, bidUnits, askUnits, time);
+  }
+
+  #quote(instrument: number, bidUnits: number, askUnits: number, time: number): void {
     this.#qBid[instrument] = bidUnits;
     this.#qAsk[instrument] = askUnits;
-    this.#qSize[instrument] = size;
     this.#qTime[instrument] = time;
     this.#qPending[instrument] = true;
     if (this.#eager || (this.#openCount[instrument] as number) > 0) this.#flushQuote(instrument);
@@ -212,7 +288,7 @@ export class PaperSession {
     this.#qPending[k] = false;
     const inst = this.#instruments[k] as Instrument;
     const scale = this.#priceScale[k] as number;
-    const size = this.#qSize[k] as string;
+    const size = this.#qSize[k] ?? formatUnits(this.#qSizeUnits[k] as number, this.#qSizeScale[k] as number);
     const time = this.#qTime[k] as number;
     const quote: Quote = {
       venue: inst.venue,
@@ -230,11 +306,22 @@ export class PaperSession {
 
   /** Last trade price of an instrument in amount units (rounded down, as the engine marks), or null. */
   lastPrice(instrument: number): bigint | null {
+    const units = this.#lastUnits[instrument] as number;
+    if (!Number.isNaN(units)) {
+      // On the grid, units x 10^(18 - decimals) is exactly what parsing the text gives.
+      if (this.#lastParsedUnits[instrument] !== units) {
+        this.#lastParsed[instrument] = BigInt(units) * (this.#unitsToAmount[instrument] as bigint);
+        this.#lastParsedUnits[instrument] = units;
+        this.#lastParsedText[instrument] = null;
+      }
+      return this.#lastParsed[instrument] as bigint;
+    }
     const text = this.#lastTrade[instrument] ?? null;
     if (text === null) return null;
     if (this.#lastParsedText[instrument] !== text) {
       this.#lastParsed[instrument] = parseScaled(text, AMOUNT_SCALE, 'down');
       this.#lastParsedText[instrument] = text;
+      this.#lastParsedUnits[instrument] = Number.NaN;
     }
     return this.#lastParsed[instrument] as bigint;
   }
@@ -354,27 +441,99 @@ export class PaperSession {
    * rounded down (accountEquity's rule); null while an asset held has no price yet.
    */
   equity(): bigint | null {
-    let total = 0n;
+    // Sampled once per bar: while no posting happened and no price it used moved (the usual case when
+    // only the quote asset is held), the last value stands.
+    if (this.#eqPostings === this.#postings) {
+      const used = this.#eqUsed;
+      let same = true;
+      for (let j = 0; j < this.#eqCount; j++) {
+        if (this.#markSeq[used[j] as number] !== this.#eqSeq[j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#eqValue;
+    }
+    this.#eqPostings = this.#postings;
+    this.#eqCount = 0;
+    this.#eqValue = this.#computeEquity();
+    return this.#eqValue;
+  }
+
+  #computeEquity(): bigint | null {
+    if (this.#planPostings !== this.#postings) this.#plan();
+    if (this.#planUnpriced) return null;
+    let total = this.#planQuote;
+    const amounts = this.#planAmounts;
+    for (let j = 0; j < amounts.length; j++) {
+      const amount = amounts[j] as bigint;
+      const k = this.#planInstrument[j] as number;
+      const per = this.#planPerUnit[j] as bigint;
+      const units = this.#lastUnits[k] as number;
+      if (per !== 0n && !Number.isNaN(units)) {
+        // amount x (units x 10^(18 - d)) / 10^18 = (amount / 10^d) x units, exactly when 10^d divides
+        // amount: one multiplication instead of two and a division, per bar while a position is held.
+        this.#dependOn(k);
+        total += per * BigInt(units);
+        continue;
+      }
+      const p = this.#markOf(k);
+      if (this.#planDirect[j]) {
+        if (p === null) return null;
+        const value = amount * p;
+        total += value >= 0n ? value / ONE : divRound(value, ONE, 'floor');
+      } else {
+        if (p === null || p === 0n) return null;
+        total += divRound(amount * ONE, p, 'floor');
+      }
+    }
+    return total;
+  }
+
+  /**
+   * What equity() sums, from the balances after the last posting: the quote asset as it is, and each
+   * other asset held through the instrument that prices it (BASE-QUOTE, else QUOTE-BASE inverted).
+   */
+  #plan(): void {
+    this.#planPostings = this.#postings;
+    this.#planQuote = 0n;
+    this.#planUnpriced = false;
+    this.#planAmounts.length = 0;
+    this.#planInstrument.length = 0;
+    this.#planDirect.length = 0;
+    this.#planPerUnit.length = 0;
     for (const b of this.balances()) {
       const amount = b.free + b.locked;
       if (amount === 0n) continue;
       if (b.asset === this.#quoteAsset) {
-        total += amount;
+        this.#planQuote += amount;
         continue;
       }
       const direct = this.#bySymbol.get(`${b.asset}-${this.#quoteAsset}`);
-      if (direct !== undefined) {
-        const p = this.lastPrice(direct);
-        if (p === null) return null;
-        total += divRound(amount * p, ONE, 'floor');
-        continue;
+      const k = direct ?? this.#bySymbol.get(`${this.#quoteAsset}-${b.asset}`);
+      if (k === undefined) {
+        this.#planUnpriced = true;
+        return;
       }
-      const inverse = this.#bySymbol.get(`${this.#quoteAsset}-${b.asset}`);
-      const p = inverse === undefined ? null : this.lastPrice(inverse);
-      if (p === null || p === 0n) return null;
-      total += divRound(amount * ONE, p, 'floor');
+      this.#planAmounts.push(amount);
+      this.#planInstrument.push(k);
+      this.#planDirect.push(direct !== undefined);
+      // amount / 10^d when exact and the value is not negative (else 0n: the general path).
+      const d = pow10n(this.#priceScale[k] as number);
+      this.#planPerUnit.push(direct !== undefined && amount > 0n && amount % d === 0n ? amount / d : 0n);
     }
-    return total;
+  }
+
+  /** lastPrice, noting that equity() depends on it. */
+  #markOf(instrument: number): bigint | null {
+    this.#dependOn(instrument);
+    return this.lastPrice(instrument);
+  }
+
+  #dependOn(instrument: number): void {
+    // Slots reused by count: resetting an array's length is a runtime call, and this runs per bar.
+    this.#eqUsed[this.#eqCount] = instrument;
+    this.#eqSeq[this.#eqCount++] = this.#markSeq[instrument] as number;
   }
 
   #marks(): Map<string, bigint> {
@@ -478,6 +637,7 @@ export class PaperSession {
   #apply(p: Posting): void {
     this.ledger.apply(p);
     this.#balancesDirty = true;
+    this.#postings++;
     const fill = positionFillFromPosting(p);
     if (fill) {
       const { position } = this.positions.apply(fill);

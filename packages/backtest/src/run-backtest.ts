@@ -63,14 +63,17 @@ export async function runBacktest(
   const report = (processed: number) =>
     onProgress?.({ processed, time: run.clock.now(), ...(total !== undefined ? { total } : {}) });
 
+  const refused = (err: unknown) => {
+    // The ledger refused what the matcher did (a stop gapping far beyond its reserve): the books can no
+    // longer follow the matcher, so the run ends here, failed, keeping what came before.
+    if (isLedgerError(err)) run.fail(`${err.code}: ${err.message}`);
+    else throw err;
+  };
   const guarded = (fn: () => void) => {
     try {
       fn();
     } catch (err) {
-      // The ledger refused what the matcher did (a stop gapping far beyond its reserve): the books can no
-      // longer follow the matcher, so the run ends here, failed, keeping what came before.
-      if (isLedgerError(err)) run.fail(`${err.code}: ${err.message}`);
-      else throw err;
+      refused(err);
     }
   };
 
@@ -96,10 +99,13 @@ export async function runBacktest(
           break;
         }
         const item = next.value;
-        guarded(() => {
+        // Inline rather than through guarded(): no closure per data item.
+        try {
           if (candles) candles.push(item as CandleInput);
           else trades?.push(item as Trade);
-        });
+        } catch (err) {
+          refused(err);
+        }
         processed++;
         if (!run.running) break;
         if (processed % progressEvery === 0) report(processed);

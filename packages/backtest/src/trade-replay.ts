@@ -75,11 +75,13 @@ export class TradeReplay {
     // candles-mode model), so a taker after this trade pays the spread instead of a stale top.
     const g = this.#grids[k] as InstrumentGrid;
     const units = tryParseUnits(t.price, g.scale);
+    const quantity = Number(t.quantity);
     if (units > 0) {
       const hs = this.#halfSpread[k] as number;
       run.session.onQuoteUnits(k, Math.max(units - hs, g.tickUnits), units + hs, t.quantity, time);
-    }
-    run.session.onTrade(k, t);
+      // On the grid, a trade no order of ours can meet goes in as numbers (what onTrade would read).
+      if (!run.session.onQuietTrade(k, units, quantity)) run.session.onTrade(k, t, units);
+    } else run.session.onTrade(k, t);
     run.trades++;
     const ms = run.spec.intervalMs;
     const openTime = time - (time % ms);
@@ -97,7 +99,6 @@ export class TradeReplay {
       this.#first = false;
       run.sample(time, false);
     }
-    const quantity = Number(t.quantity);
     run.call(() => run.driver.onTrade(k, { time, price, quantity, takerSide: t.takerSide }));
     run.deliver();
   }

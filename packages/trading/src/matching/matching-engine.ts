@@ -37,6 +37,15 @@ export interface MatchingEngineOptions {
   latencyMs?: number;
 }
 
+/**
+ * One instrument's book, for `onQuietTrade` (opaque: only the engine reads it). Valid until
+ * `setInstrument` changes that instrument's tick decimals; a stale handle is refused, never misused.
+ */
+export interface MarketHandle {
+  readonly [handleBrand]: true;
+}
+declare const handleBrand: unique symbol;
+
 export interface MatchOrderFilter {
   venue?: string;
   symbol?: string;
@@ -98,6 +107,7 @@ export class PaperMatchingEngine {
         `${instrument.venue} ${instrument.symbol}: the tick's decimals changed while orders rest; cancel them first`,
       );
     }
+    if (book) book.retired = true;
     byVenue.set(instrument.symbol, new SymbolBook(rules, this.#slippage));
   }
 
@@ -224,6 +234,35 @@ export class PaperMatchingEngine {
     const book = this.#book(trade.venue, trade.symbol);
     if (book) this.#onTrade(book, trade, now);
     this.#flush();
+  }
+
+  /** The handle of an instrument's book for `onQuietTrade`; undefined when it is not registered. */
+  marketHandle(venue: string, symbol: string): MarketHandle | undefined {
+    return this.#book(venue, symbol) as MarketHandle | undefined;
+  }
+
+  /**
+   * `onTrade` for a trade already in book units, when it cannot touch an order: nothing of ours rests or
+   * waits on a stop on that book, no order is in flight (latency) anywhere, and no event is waiting for
+   * delivery. Then a trade only moves the market state (last price, a stale top of book, the slippage
+   * model's trade flow), which this does in O(1) without parsing or allocating: the backtester calls it
+   * four times per candle. Returns false, having done nothing, when those conditions do not hold (or the
+   * handle is stale): call `onTrade` then. `priceUnits` is the price in units of the tick's decimals as
+   * `tryParseUnits` reads it (on the grid), `size` the quantity as `Number(trade.quantity)` reads it;
+   * with those, the effect is exactly `onTrade`'s.
+   */
+  onQuietTrade(handle: MarketHandle, priceUnits: number, size: number): boolean {
+    const book = handle as unknown as SymbolBook;
+    if (
+      book.retired ||
+      this.#pendingHead !== this.#pending.length ||
+      this.#out.length !== 0 ||
+      book.restingCount !== 0
+    ) {
+      return false;
+    }
+    book.onTradePrice(priceUnits, priceUnits, size);
+    return true;
   }
 
   onQuote(quote: Quote): void {
@@ -380,8 +419,7 @@ export class PaperMatchingEngine {
     const buy = order.side === 'buy';
     const top = buy ? book.askUnits : book.bidUnits;
     const limit = order.type === 'limit' || order.type === 'stop_limit' ? order.limitUnits : Number.NaN;
-    const allowed = (p: number) => Number.isNaN(limit) || (buy ? p <= limit : p >= limit);
-    if (!(top > 0) || !allowed(top)) return 0n;
+    if (!(top > 0) || !allowed(top, buy, limit)) return 0n;
     let remaining = order.remaining;
     let taken = 0n;
     const available = book.topAvailable(buy);
@@ -405,13 +443,13 @@ export class PaperMatchingEngine {
     for (let i = 1; i <= model.levels && remaining > 0n; i++) {
       const p = buy ? top + i * spacing : top - i * spacing;
       if (buy ? p >= cap : p <= cap) break;
-      if (!allowed(p)) return taken;
+      if (!allowed(p, buy, limit)) return taken;
       const q = minAmount(remaining, depth);
       if (apply) this.#fill(order, book, p, q, 'taker', null, now);
       taken += q;
       remaining -= q;
     }
-    if (remaining > 0n && allowed(cap)) {
+    if (remaining > 0n && allowed(cap, buy, limit)) {
       if (apply) this.#fill(order, book, cap, remaining, 'taker', null, now);
       taken += remaining;
     }
@@ -645,6 +683,11 @@ export class PaperMatchingEngine {
       this.#delivering = false;
     }
   }
+}
+
+/** Whether a taker may trade at p under its limit (NaN: no limit). A function, not a closure per take. */
+function allowed(p: number, buy: boolean, limit: number): boolean {
+  return Number.isNaN(limit) || (buy ? p <= limit : p >= limit);
 }
 
 /** Math.min for bigint amounts (Math.min takes numbers only). */

@@ -30,6 +30,8 @@ export class SymbolBook {
    */
   lastLo = Number.NaN;
   lastHi = Number.NaN;
+  /** Replaced by setInstrument (new tick decimals): a MarketHandle to it is stale. */
+  retired = false;
   #depthTrades: number;
 
   constructor(rules: InstrumentRules, slippage: SlippageModel) {
