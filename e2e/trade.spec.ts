@@ -129,7 +129,12 @@ describe('the Trade screen on the simulator market', () => {
 
   it('shows the best bid and ask next to the ticket, live, and puts a side’s price in the ticket on click', async () => {
     await expect.poll(() => attr('best-bid', 'data-price'), { timeout: 20_000 }).not.toBe('');
-    const first = { bid: await attr('best-bid', 'data-price'), ask: await attr('best-ask', 'data-price') };
+    // Both sides read in one step in the page: read one after the other, a quote that moved up by more
+    // than the spread in between would pair a new bid with an old ask.
+    const first = (await page.evaluate(`(() => {
+      const price = (id) => document.querySelector('[data-testid="' + id + '"]')?.getAttribute('data-price') ?? '';
+      return { bid: price('best-bid'), ask: price('best-ask') };
+    })()`)) as { bid: string; ask: string };
     // Test arithmetic only (the screen compares decimal strings exactly).
     expect(Number(first.bid)).toBeGreaterThan(0);
     expect(Number(first.bid)).toBeLessThan(Number(first.ask));
