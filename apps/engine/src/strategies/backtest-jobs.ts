@@ -132,7 +132,7 @@ export class BacktestJobs {
     const queued = this.#queue.findIndex((j) => j.id === row.view.id);
     if (queued >= 0) {
       this.#queue.splice(queued, 1);
-      return (await this.#finish(row.view.id, row.tenantId, 'cancelled', 'cancelled before it started')).view;
+      return (await this.#finish(row.view.id, 'cancelled', 'cancelled before it started')).view;
     }
     const job = this.#running.get(row.view.id);
     if (!job?.worker) {
@@ -189,7 +189,7 @@ export class BacktestJobs {
         .catch(async (err) => {
           this.#o.logger.error({ err, backtest: job.id }, 'backtest job failed');
           const reason = `INTERNAL: ${err instanceof Error ? err.message : String(err)}`;
-          await this.#finish(job.id, job.tenantId, 'failed', reason).catch(() => undefined);
+          await this.#finish(job.id, 'failed', reason).catch(() => undefined);
         })
         .finally(() => {
           this.#running.delete(job.id);
@@ -296,13 +296,13 @@ export class BacktestJobs {
     await worker.terminate().catch(() => undefined);
 
     if (outcome.kind === 'failed') {
-      if (job.cancelled) await this.#finish(job.id, job.tenantId, 'cancelled', 'cancelled by the user');
-      else await this.#finish(job.id, job.tenantId, 'failed', outcome.reason);
+      if (job.cancelled) await this.#finish(job.id, 'cancelled', 'cancelled by the user');
+      else await this.#finish(job.id, 'failed', outcome.reason);
       return;
     }
     const r = outcome.result;
     const status = r.status === 'completed' ? 'completed' : r.status === 'cancelled' ? 'cancelled' : 'failed';
-    await this.#finish(job.id, job.tenantId, status, r.reason, {
+    await this.#finish(job.id, status, r.reason, {
       metrics: metricsView(r, input.quoteCurrency) as unknown as Prisma.InputJsonValue,
       result: storedResult(r) as unknown as Prisma.InputJsonValue,
     });
@@ -310,7 +310,6 @@ export class BacktestJobs {
 
   async #finish(
     id: string,
-    _tenantId: string,
     status: 'completed' | 'failed' | 'cancelled',
     reason: string | null,
     extra: { metrics?: Prisma.InputJsonValue; result?: Prisma.InputJsonValue } = {},

@@ -76,7 +76,9 @@ export class DeploymentRunner {
   #queuedCandles = 0;
   readonly #lastCandle = new Map<number, number>();
   /** Strategy handle <-> order id, for this run of the sandbox. */
-  readonly #orderOf = new Map<number, string>();
+  /** This run's orders still open, by handle (what cancel and cancelAll act on). */
+  readonly #open = new Map<number, { orderId: string; instrument: number }>();
+  /** Order id -> handle, until the order ends (later look-ups go through its client order id). */
   readonly #handleOf = new Map<string, number>();
   /** The last order status told to the strategy, per handle. */
   readonly #told = new Map<number, string>();
@@ -237,6 +239,10 @@ export class DeploymentRunner {
       // The same status twice (the push and placeOrder's own answer) is told once.
       if (this.#told.get(handle) === o.status) return null;
       this.#told.set(handle, o.status);
+      if (o.status !== 'partially_filled') {
+        this.#open.delete(handle);
+        this.#handleOf.delete(o.id);
+      }
       return s.onOrder({ handle, status: o.status, reason: o.reason }, await this.#snapshot());
     });
   }
@@ -252,10 +258,6 @@ export class DeploymentRunner {
       .getOrder(this.#scope, { accountId: this.row.accountId, orderId })
       .catch(() => null);
     const handle = this.#handleOfClientId(order?.clientOrderId ?? null);
-    if (handle !== undefined) {
-      this.#handleOf.set(orderId, handle);
-      this.#orderOf.set(handle, orderId);
-    }
     return handle;
   }
 
@@ -314,8 +316,10 @@ export class DeploymentRunner {
             postOnly: a.postOnly,
             clientOrderId: `${this.#session}.${a.handle}`,
           });
-          this.#orderOf.set(a.handle, order.id);
           this.#handleOf.set(order.id, a.handle);
+          if (order.status === 'new' || order.status === 'partially_filled') {
+            this.#open.set(a.handle, { orderId: order.id, instrument: a.instrument });
+          }
           // Terminal at once (a filled market order): its fills were pushed before we knew the id.
           if (order.status !== 'new' && order.status !== 'partially_filled') this.#onOrderView(order);
         } catch (err) {
@@ -328,19 +332,12 @@ export class DeploymentRunner {
           );
         }
       } else if (a.kind === 'cancel') {
-        const orderId = this.#orderOf.get(a.handle);
-        if (orderId) await this.#cancel(orderId);
+        const open = this.#open.get(a.handle);
+        if (open) await this.#cancel(open.orderId);
       } else {
-        // Only this strategy's own orders: the account may hold a person's orders too.
-        for (const orderId of this.#orderOf.values()) {
-          if (a.instrument >= 0) {
-            const inst = this.#instruments[a.instrument];
-            const order = await this.#deps.trading
-              .getOrder(this.#scope, { accountId: this.row.accountId, orderId })
-              .catch(() => null);
-            if (!inst || !order || order.venue !== inst.venue || order.symbol !== inst.symbol) continue;
-          }
-          await this.#cancel(orderId);
+        // Only this strategy's own open orders: the account may hold a person's orders too.
+        for (const open of [...this.#open.values()]) {
+          if (a.instrument < 0 || open.instrument === a.instrument) await this.#cancel(open.orderId);
         }
       }
     }

@@ -268,9 +268,19 @@ export class StrategiesService implements StrategiesPort {
   /** The metrics every few seconds while something changes, for the live dashboard. */
   publishMetrics(): void {
     for (const r of this.#runners.values()) {
-      if (r.state === 'running') this.#deploymentHub.publish(r.row.tenantId, this.#view(r.row));
+      if (r.state !== 'running') continue;
+      const view = this.#view(r.row);
+      // A deployment between candles has nothing new to show: no push.
+      const m = view.metrics;
+      const stamp = `${m.calls}:${m.orders}:${m.fills}:${m.rejected}`;
+      if (this.#lastPushed.get(r.row.id) === stamp) continue;
+      this.#lastPushed.set(r.row.id, stamp);
+      this.#deploymentHub.publish(r.row.tenantId, view);
     }
   }
+
+  /** What publishMetrics last pushed per deployment. */
+  readonly #lastPushed = new Map<string, string>();
 
   // ---- backtests -----------------------------------------------------------------------------------
 
@@ -317,7 +327,18 @@ export class StrategiesService implements StrategiesPort {
       onLog: (id, line) => this.#logHub.publish(id, line),
     });
     this.#runners.set(row.id, runner);
-    await runner.start(bytes, tier, paused);
+    try {
+      await runner.start(bytes, tier, paused);
+    } catch (err) {
+      // A start that throws (a worker that could not boot, the bus refusing a subscription) must not
+      // leave the deployment "starting" for ever: it fails with the reason, as a trap would.
+      this.#o.logger.error({ err, deployment: row.id }, 'deployment failed to start');
+      await runner.stop(null, 'stopped').catch(() => undefined);
+      this.#runners.delete(row.id);
+      const reason = `START_FAILED: ${err instanceof Error ? err.message : String(err)}`;
+      await this.#setState(row.id, 'failed', reason);
+      return;
+    }
     if (runner.state === 'failed' || runner.state === 'stopped') {
       this.#runners.delete(row.id);
       this.#lastLogs.set(row.id, runner.logs);
@@ -330,6 +351,7 @@ export class StrategiesService implements StrategiesPort {
     const runner = this.#runners.get(id);
     if (runner && (state === 'failed' || state === 'stopped')) {
       this.#runners.delete(id);
+      this.#lastPushed.delete(id);
       this.#lastLogs.set(id, runner.logs);
     }
     this.#deploymentHub.publish(row.tenantId, this.#view(row, runner));

@@ -146,30 +146,16 @@ export class StrategyStore {
     const row = await this.#db.strategyVersion.findFirst({
       where: { strategyId, strategy: { tenantId }, ...(version ? { version } : {}) },
       orderBy: { version: 'desc' },
-      include: { strategy: { select: { name: true } } },
+      include: versionInclude,
     });
     if (!row) throw version ? notFound(`Version ${version} of the strategy`) : notFound('Strategy');
-    return {
-      id: row.id,
-      strategyId: row.strategyId,
-      strategyName: row.strategy.name,
-      version: row.version,
-      wasm: new Uint8Array(row.wasm),
-    };
+    return storedVersion(row);
   }
 
   async versionById(versionId: string): Promise<StoredVersion> {
-    const row = await this.#db.strategyVersion.findUniqueOrThrow({
-      where: { id: versionId },
-      include: { strategy: { select: { name: true } } },
-    });
-    return {
-      id: row.id,
-      strategyId: row.strategyId,
-      strategyName: row.strategy.name,
-      version: row.version,
-      wasm: new Uint8Array(row.wasm),
-    };
+    return storedVersion(
+      await this.#db.strategyVersion.findUniqueOrThrow({ where: { id: versionId }, include: versionInclude }),
+    );
   }
 
   // ---- deployments ---------------------------------------------------------------------------------
@@ -309,6 +295,20 @@ export class StrategyStore {
   }
 }
 
+const versionInclude = { strategy: { select: { name: true } } } as const;
+
+function storedVersion(
+  r: Prisma.StrategyVersionGetPayload<{ include: typeof versionInclude }>,
+): StoredVersion {
+  return {
+    id: r.id,
+    strategyId: r.strategyId,
+    strategyName: r.strategy.name,
+    version: r.version,
+    wasm: new Uint8Array(r.wasm),
+  };
+}
+
 const deploymentInclude = {
   strategy: { select: { name: true } },
   strategyVersion: { select: { version: true } },
@@ -335,10 +335,8 @@ function deploymentRow(r: DeploymentDbRow): DeploymentRow {
   };
 }
 
-const backtestInclude = {
-  strategy: { select: { name: true } },
-  strategyVersion: { select: { version: true } },
-} as const;
+/** Deployments and backtests show the same two things of their strategy: its name and the version number. */
+const backtestInclude = deploymentInclude;
 
 type BacktestDbRow = Prisma.BacktestGetPayload<{ include: typeof backtestInclude }>;
 
