@@ -186,12 +186,17 @@ export class StrategiesService implements StrategiesPort {
     scope: StrategyScope,
     input: { accountId?: string | undefined },
   ): Promise<DeploymentView[]> {
+    // The runners first, then the rows: a runner that ends while the query runs leaves the map, and its
+    // row may have been read before its last state was stored; the runner itself is never older.
+    const runners = new Map(this.#runners);
     const rows = await this.#o.store.deployments(scope.tenantId, input.accountId);
-    return rows.map((r) => this.#view(r));
+    return rows.map((r) => this.#view(r, runners.get(r.id)));
   }
 
   async getDeployment(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
-    return this.#view(await this.#o.store.deployment(scope.tenantId, deploymentId));
+    const runner = this.#runners.get(deploymentId); // before the read: see listDeployments
+    const row = await this.#o.store.deployment(scope.tenantId, deploymentId);
+    return this.#view(row, runner);
   }
 
   async pause(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
