@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { linkIn, waitForOutboxMail } from '@qt/notify/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEngine, type TestEngine } from '../apps/engine/test/support/test-engine.ts';
@@ -20,7 +21,10 @@ let page: Page;
 
 beforeAll(async () => {
   const port = await freePort();
-  engine = await startTestEngine({ webOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`] });
+  engine = await startTestEngine({
+    webOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+    webPublicUrl: `http://127.0.0.1:${port}`,
+  });
   web = await startWebApp({ port, engineUrl: engine.engine.server.url, sessionSecret: engine.sessionSecret });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -56,13 +60,46 @@ async function runExample(apiKey: string): Promise<{ code: number; out: string }
 describe('a new user, in the browser', () => {
   const email = `e2e-${Date.now()}@example.test`;
   const password = 'correct horse battery staple';
+  const newPassword = 'a different horse, a new battery';
 
-  it('signs up and lands in the app shell with their tenant', async () => {
+  it('signs up, is told to check their email, cannot sign in before confirming, gets a new link and confirms', async () => {
     await page.goto(`${web.url}/signup`);
     await page.getByTestId('signup-name').fill('Erin Example');
     await page.getByTestId('signup-email').fill(email);
     await page.getByTestId('signup-password').fill(password);
     await page.getByTestId('signup-submit').click();
+    await page.getByTestId('check-email').waitFor({ timeout: 30_000 });
+    const first = await waitForOutboxMail(engine.outboxDir, email, { subject: /confirm your email/i });
+    expect(linkIn(first).startsWith(`${web.url}/verify-email?token=`)).toBe(true);
+
+    await page.goto(`${web.url}/signin`);
+    await page.getByTestId('signin-email').fill(email);
+    await page.getByTestId('signin-password').fill(password);
+    await page.getByTestId('signin-submit').click();
+    await expect
+      .poll(() => page.getByTestId('form-error').textContent(), { timeout: 15_000 })
+      .toMatch(/confirm your email/i);
+    await page.getByTestId('signin-resend-verification').click();
+    await page.getByTestId('check-email').waitFor({ timeout: 15_000 });
+    const second = await waitForOutboxMail(engine.outboxDir, email, {
+      subject: /confirm your email/i,
+      exclude: new Set([first.file]),
+    });
+    await page.screenshot({ path: join(shots, 'signin-unverified.png') });
+
+    // The first link was replaced by the second.
+    await page.goto(linkIn(first));
+    await page.getByTestId('verify-email-confirm').click();
+    await expect
+      .poll(() => page.getByTestId('form-error').textContent(), { timeout: 15_000 })
+      .toMatch(/invalid or has expired/i);
+    await page.goto(linkIn(second));
+    await page.getByTestId('verify-email-confirm').click();
+    await page.getByTestId('verify-email-signin').click();
+    await page.waitForURL(/\/signin/, { timeout: 15_000 });
+    await page.getByTestId('signin-email').fill(email);
+    await page.getByTestId('signin-password').fill(password);
+    await page.getByTestId('signin-submit').click();
     await page.waitForURL(`${web.url}/`, { timeout: 30_000 });
     await expect.poll(() => page.getByTestId('tenant-name').first().textContent()).toContain('workspace');
     await expect.poll(() => page.getByTestId('tenant-tier').first().textContent()).toContain('FREE');
@@ -114,5 +151,26 @@ describe('a new user, in the browser', () => {
     const refused = await runExample(secret);
     expect(refused.code).toBe(1);
     expect(refused.out).toContain('AUTH_API_KEY_REVOKED');
+  });
+
+  it('resets a forgotten password with the emailed link and signs in with the new one', async () => {
+    await page.getByTestId('signout').click();
+    await page.waitForURL(/\/signin/, { timeout: 15_000 });
+    await page.getByTestId('forgot-password').click();
+    await page.waitForURL(/\/reset-password/, { timeout: 15_000 });
+    await page.getByTestId('reset-email').fill(email);
+    await page.getByTestId('reset-request-submit').click();
+    await page.getByTestId('check-email').waitFor({ timeout: 15_000 });
+    const mail = await waitForOutboxMail(engine.outboxDir, email, { subject: /reset your/i });
+    await page.goto(linkIn(mail));
+    await page.getByTestId('reset-password').fill(newPassword);
+    await page.getByTestId('reset-submit').click();
+    await page.getByTestId('reset-done').waitFor({ timeout: 15_000 });
+
+    await page.goto(`${web.url}/signin`);
+    await page.getByTestId('signin-email').fill(email);
+    await page.getByTestId('signin-password').fill(newPassword);
+    await page.getByTestId('signin-submit').click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/signin'), { timeout: 30_000 });
   });
 });

@@ -33,6 +33,7 @@ async function startStack(market: Partial<EngineConfig>): Promise<Stack> {
   const port = await freePort();
   const engine = await startTestEngine({
     webOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+    webPublicUrl: `http://127.0.0.1:${port}`,
     ...market,
   });
   const web = await startWebApp({
@@ -41,7 +42,7 @@ async function startStack(market: Partial<EngineConfig>): Promise<Stack> {
     sessionSecret: engine.sessionSecret,
   });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  await signUpInBrowser(page, web.url, {
+  await signUpInBrowser(page, web.url, engine.outboxDir, {
     name: 'Mira Markets',
     email: `markets-${Date.now()}@example.test`,
     password: 'correct horse battery staple',

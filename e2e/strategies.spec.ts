@@ -21,13 +21,14 @@ beforeAll(async () => {
   const port = await freePort();
   engine = await startTestEngine({
     webOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+    webPublicUrl: `http://127.0.0.1:${port}`,
     marketSource: 'simulator',
     // Enough prints that every 1s candle has trades and a strategy's market orders fill at once.
     simulatorTradesPerSecond: 200,
   });
   web = await startWebApp({ port, engineUrl: engine.engine.server.url, sessionSecret: engine.sessionSecret });
   page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
-  await signUpInBrowser(page, web.url, {
+  await signUpInBrowser(page, web.url, engine.outboxDir, {
     name: 'Stella Strategist',
     email: `strategies-${Date.now()}@example.test`,
     password: 'correct horse battery staple',

@@ -21,13 +21,14 @@ beforeAll(async () => {
   const port = await freePort();
   engine = await startTestEngine({
     webOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+    webPublicUrl: `http://127.0.0.1:${port}`,
     marketSource: 'simulator',
     // Enough prints that a marketable order fills within a second or two.
     simulatorTradesPerSecond: 200,
   });
   web = await startWebApp({ port, engineUrl: engine.engine.server.url, sessionSecret: engine.sessionSecret });
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  await signUpInBrowser(page, web.url, {
+  await signUpInBrowser(page, web.url, engine.outboxDir, {
     name: 'Tomas Trader',
     email: `trade-${Date.now()}@example.test`,
     password: 'correct horse battery staple',

@@ -38,7 +38,13 @@ function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 12_000).unref();
+  // The engine flushes its last batches, then stops the embedded database (which runs in a process
+  // group of its own, so Ctrl-C does not stop it under the engine): wait for it past its own deadline.
+  const engineDeadline = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000) + 1_000;
+  setTimeout(
+    () => process.exit(code),
+    (Number.isFinite(engineDeadline) ? engineDeadline : 11_000) + 1_000,
+  ).unref();
   Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(
     () => process.exit(code),
   );
@@ -56,6 +62,8 @@ run('engine', tsx, [join(root, 'apps/engine/src/main.ts')], {
     // The dashboard calls the engine from the browser: allow the origin it is actually served from.
     WEB_ORIGINS:
       env.WEB_ORIGINS ?? [webUrl, `http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`].join(','),
+    // Base of the links in account emails (verify, reset): where this dashboard is served.
+    WEB_PUBLIC_URL: env.WEB_PUBLIC_URL ?? webUrl,
   },
 });
 
@@ -81,8 +89,10 @@ if (!sessionSecret) {
   stop(2);
   await new Promise(() => {}); // stop() exits the process once the engine is down
 }
-const next = join(root, 'node_modules/.bin/next');
-run('web', next, [dev ? 'dev' : 'start', '-p', webPort], {
+// apps/web/server.mjs rather than `next start`/`next dev`: it overwrites X-Forwarded-For with the
+// browser's real address, which the engine's sign-in limits count against.
+const webArgs = [join(root, 'apps/web/server.mjs'), ...(dev ? ['--dev'] : []), '-p', webPort];
+run('web', process.execPath, webArgs, {
   cwd: join(root, 'apps/web'),
   env: {
     ...env,

@@ -12,8 +12,10 @@ export interface WebApp {
 }
 
 /**
- * The production build of the dashboard (`next start`), pointed at a test engine. `npm run test:e2e`
- * builds it first; a missing build is a setup error with its fix in the message, not a timeout.
+ * The production build of the dashboard, served as in production by `apps/web/server.mjs` (Next.js behind
+ * the layer that overwrites X-Forwarded-For with the peer address), pointed at a test engine.
+ * `npm run test:e2e` builds it first; a missing build is a setup error with its fix in the message, not a
+ * timeout.
  */
 export async function startWebApp(opts: {
   port: number;
@@ -29,8 +31,8 @@ export async function startWebApp(opts: {
   const url = `http://127.0.0.1:${opts.port}`;
   let log = '';
   const child: ChildProcess = spawn(
-    join(root, 'node_modules/.bin/next'),
-    ['start', '-p', String(opts.port), '-H', '127.0.0.1'],
+    process.execPath,
+    [join(webDir, 'server.mjs'), '-p', String(opts.port), '-H', '127.0.0.1'],
     {
       cwd: webDir,
       env: {
@@ -54,7 +56,8 @@ export async function startWebApp(opts: {
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`next start exited early (${child.exitCode}):\n${log}`);
+    if (child.exitCode !== null)
+      throw new Error(`the dashboard server exited early (${child.exitCode}):\n${log}`);
     try {
       const res = await fetch(`${url}/signin`);
       if (res.status < 500) break;

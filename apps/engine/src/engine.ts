@@ -1,9 +1,18 @@
-import { type ApiDeps, createAttemptLimiter, createCredentialCache, type HealthReport } from '@qt/api';
+import { join } from 'node:path';
+import {
+  type ApiDeps,
+  createAccountMail,
+  createAttemptLimiter,
+  createCredentialCache,
+  type HealthReport,
+} from '@qt/api';
 import { createPgPool, createPrisma, detectTimescale, migrate, startEmbeddedPostgres } from '@qt/db';
+import { createMailer } from '@qt/notify';
 import { type Clock, liveClock, type MessageBus, type Quote } from '@qt/shared';
 import { Redis } from 'ioredis';
 import { DEMO_EMAIL, ensureDemoUser } from './accounts/demo-user.ts';
 import { createBus } from './bus/create-bus.ts';
+import { InProcessBus } from './bus/in-process-bus.ts';
 import type { EngineConfig } from './config/config-schema.ts';
 import { loadOrCreateLocalSecrets } from './lifecycle/local-secrets.ts';
 import { ShutdownStack } from './lifecycle/shutdown-stack.ts';
@@ -118,7 +127,21 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
         onQuote: (q) => quoteSink?.(q),
       });
       const m = market;
-      stack.push('market-data', () => m.stop());
+      stack.push('market-data', async () => {
+        await m.stop();
+        // What a restart will find stored, against what was taken in: the numbers to check after a stop.
+        logger.info(
+          {
+            trades: { ...m.publisher.stats, ...prefixed('stored', m.persisters.trades) },
+            klines: {
+              publishFailures: m.klines.publisher.failures,
+              dropped: m.klines.publisher.dropped,
+              ...prefixed('stored', m.persisters.klines),
+            },
+          },
+          'market data flushed',
+        );
+      });
     }
 
     const trading = await startTrading({
@@ -142,6 +165,12 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       instrument: (venue, symbol) => market?.catalog.get(venue, symbol),
     });
     stack.push('strategies', () => strategies.stop());
+    if (market) {
+      // Stopped first after the API (the stack runs in reverse): intake ends before anything downstream
+      // stops, so the strategies, trading and the persisters still see every trade already received.
+      const m = market;
+      stack.push('market-intake', () => stopMarketIntake(m, bus, logger, config.shutdownTimeoutMs / 2));
+    }
 
     const metrics = new EngineMetrics({ service: 'engine' });
     metrics.trackBus(() => bus.health());
@@ -156,6 +185,29 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       const ok = Object.values(components).every((c) => c.ok);
       return { status: ok ? 'ok' : components.database?.ok ? 'degraded' : 'down', components };
     };
+
+    // Account emails: SMTP when configured, else `${dataDir}/outbox` with the link in this log.
+    const accounts = createAccountMail({
+      mailer: createMailer(
+        {
+          smtpUrl: config.smtpUrl,
+          smtpHost: config.smtpHost,
+          smtpPort: config.smtpPort,
+          smtpUser: config.smtpUser,
+          smtpPass: config.smtpPass,
+          smtpSecure: config.smtpSecure,
+          from: config.mailFrom,
+          outboxDir: join(config.dataDir, 'outbox'),
+        },
+        logger,
+      ),
+      logger,
+      webPublicUrl: config.webPublicUrl,
+      ...(redis ? { redis } : {}),
+      keyPrefix: config.redisKeyPrefix,
+      signUp: { perIpPer10Min: config.signUpLimitPerIp, globalPerMinute: config.signUpLimitGlobal },
+    });
+    stack.push('account-mail', () => accounts.close());
 
     const api: ApiDeps = {
       db,
@@ -198,6 +250,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
         onError: (err, what) =>
           logger.error({ err: err instanceof Error ? err.message : String(err) }, `could not ${what}`),
       }),
+      accounts,
       health,
       market: market?.port ?? marketDisabled,
       trading: trading.service,
@@ -245,6 +298,42 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
     await stack.run(logger, config.shutdownTimeoutMs);
     throw err;
   }
+}
+
+/**
+ * Shutdown, step one of the market: the feeds stop taking trades in, what they handed over goes on the
+ * bus, the aggregator and every consumer catch up, then the aggregator stops making candles and their
+ * last closes are stored. Only then may the strategies, trading, the persisters and the database stop.
+ * On NATS the stream keeps whatever is still unconsumed for the next start; the in-process bus keeps
+ * nothing, so it is drained (within `drainMs`; what is left is reported).
+ */
+async function stopMarketIntake(
+  market: MarketData,
+  bus: MessageBus,
+  logger: Logger,
+  drainMs: number,
+): Promise<void> {
+  await market.feeds.stop();
+  await market.publisher.close();
+  const deadline = performance.now() + drainMs;
+  const drain = async (what: string) => {
+    if (!(bus instanceof InProcessBus)) return;
+    // Twice, a turn apart: closes beyond the candle publisher's in-flight window go out on a later turn.
+    let ok = await bus.drain(deadline - performance.now());
+    await new Promise((r) => setImmediate(r));
+    ok = ok && (await bus.drain(deadline - performance.now()));
+    if (!ok)
+      logger.error({ drainMs, what }, 'in-process bus not drained in time: unhandled messages are lost');
+  };
+  await drain('trades');
+  await market.klines.stop();
+  await drain('candles');
+}
+
+function prefixed(prefix: string, stats: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(stats).map(([k, v]) => [`${prefix}${k[0]?.toUpperCase()}${k.slice(1)}`, v]),
+  );
 }
 
 async function probe(check: () => Promise<unknown>): Promise<{ ok: boolean; detail?: string }> {

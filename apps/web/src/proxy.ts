@@ -18,5 +18,5 @@ export async function proxy(req: NextRequest) {
 
 export const config = {
   // Everything but the auth pages, API routes (they answer 401 themselves) and static assets.
-  matcher: ['/((?!signin|signup|api/|_next/|favicon.ico|icon|robots.txt).*)'],
+  matcher: ['/((?!signin|signup|verify-email|reset-password|api/|_next/|favicon.ico|icon|robots.txt).*)'],
 };

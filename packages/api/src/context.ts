@@ -2,6 +2,7 @@ import type { Db } from '@qt/db';
 import type { Clock } from '@qt/shared';
 import type { AttemptLimiter } from './auth/attempt-limiter.ts';
 import type { CredentialCache } from './auth/credential-cache.ts';
+import type { AccountMail } from './domains/accounts/account-mail.ts';
 import type { MarketPort } from './domains/market/market-port.ts';
 import type { StrategiesPort } from './domains/strategies/strategies-port.ts';
 import type { TradingPort } from './domains/trading/trading-port.ts';
@@ -42,6 +43,8 @@ export interface ApiDeps {
     /** Failed API-key and session-token presentations, keyed by IP. */
     credential: AttemptLimiter;
   };
+  /** Account emails (verification, password reset), where their links point, and the sign-up throttles. */
+  accounts: AccountMail;
   /**
    * Reuses recent credential verifications; absent: every call verifies against the database. Any
    * change that can take access away (revoke, remove or demote a member) must call `invalidate()`.
@@ -64,6 +67,16 @@ export interface RequestContext {
   credential: string | null;
   ip: string;
   transport: 'http' | 'ws';
+  /** WebSocket only: the connection's running subscriptions, so one socket cannot hold unbounded streams. */
+  connection?: LiveConnection;
+}
+
+/** State of one WebSocket connection shared by all its calls. */
+export interface LiveConnection {
+  /** Subscriptions running now. */
+  subscriptions: number;
+  /** More than this many at once is refused with SUBSCRIPTION_LIMIT. */
+  readonly maxSubscriptions: number;
 }
 
 export function bearerFrom(header: string | string[] | undefined): string | null {

@@ -28,3 +28,29 @@ describe('attempt limiter (memory)', () => {
     await expect(limiter.recordFailure('a')).resolves.toBeUndefined();
   });
 });
+
+describe('attempt limiter reservations (memory)', () => {
+  const make = (points: number) =>
+    createAttemptLimiter({ keyPrefix: `t${Math.random()}`, points, windowSeconds: 60, blockSeconds: 60 });
+
+  it('lets at most `points` of many concurrent reservations through', async () => {
+    const limiter = make(10);
+    const results = await Promise.allSettled(Array.from({ length: 150 }, () => limiter.reserve('a')));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(140);
+    expect(refused.every((r) => (r.reason as { code: string }).code === 'AUTH_TOO_MANY_ATTEMPTS')).toBe(true);
+    await expect(limiter.check('a')).rejects.toMatchObject({ code: 'AUTH_TOO_MANY_ATTEMPTS' });
+  });
+
+  it('gives a released attempt back, once', async () => {
+    const limiter = make(2);
+    const first = await limiter.reserve('a');
+    await limiter.reserve('a');
+    await first.release();
+    await first.release();
+    // One point back, not two: exactly one more reservation fits.
+    await expect(limiter.reserve('a')).resolves.toBeDefined();
+    await expect(limiter.reserve('a')).rejects.toMatchObject({ code: 'AUTH_TOO_MANY_ATTEMPTS' });
+  });
+});

@@ -14,7 +14,25 @@ describe('session tokens', () => {
     await expect(verifySessionToken(token, secret, t0 + 60_000)).resolves.toEqual({
       ...claims,
       expiresAt: t0 + 15 * 60_000,
+      issuedAt: t0,
     });
+  });
+
+  it('keeps the issue time to the millisecond, so a sign-out and a new sign-in in one second differ', async () => {
+    const token = await signSessionToken(claims, secret, t0 + 737);
+    await expect(verifySessionToken(token, secret, t0 + 1_000)).resolves.toMatchObject({
+      issuedAt: t0 + 737,
+    });
+  });
+
+  it('accepts an expired token only when told to ignore expiry (re-checking a live connection)', async () => {
+    const token = await signSessionToken(claims, secret, t0, 60);
+    await expect(
+      verifySessionToken(token, secret, t0 + 3_600_000, { ignoreExpiry: true }),
+    ).resolves.toMatchObject(claims);
+    await expect(
+      verifySessionToken(token, 'y'.repeat(40), t0 + 3_600_000, { ignoreExpiry: true }),
+    ).rejects.toMatchObject({ code: 'AUTH_REQUIRED' });
   });
 
   it('reports an expired token as AUTH_SESSION_EXPIRED', async () => {

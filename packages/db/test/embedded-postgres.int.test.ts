@@ -84,6 +84,24 @@ describe('startEmbeddedPostgres', () => {
     await expectStopped(pg.url, port);
   });
 
+  it('runs the server in a session of its own, out of reach of a Ctrl-C meant for the process', async () => {
+    // A terminal's Ctrl-C signals the whole foreground process group: a server in ours would shut
+    // itself down before the engine had flushed.
+    const pg = await start('start in its own session', port);
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    const [, , , ppid, pgrp, session] = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, 'x x ')
+      .split(' ');
+    expect(Number(ppid)).toBe(process.pid); // still ours to stop
+    const own = readFileSync('/proc/self/stat', 'utf8')
+      .replace(/^.*\) /s, 'x x ')
+      .split(' ');
+    expect(Number(pgrp)).not.toBe(Number(own[4]));
+    expect(Number(session)).toBe(pid); // the session leader: detached from our terminal
+    await stop(pg);
+    await expectStopped(pg.url, port);
+  });
+
   it('restarts on the same folder with its data', async () => {
     const pg = await start('warm restart', port);
     expect(pg.port).toBe(port);

@@ -162,6 +162,8 @@ const accountFactories = {
         email: 'ada@example.test',
         name: 'Ada Lovelace — ünïcødé ✓',
         passwordHash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA',
+        emailVerifiedAt: at('2026-01-02T03:05:00.001Z'),
+        sessionsRevokedAt: at('2026-01-03T00:00:00.250Z'),
         createdAt: at('2026-01-02T03:04:05.678Z'),
       },
       {
@@ -169,10 +171,26 @@ const accountFactories = {
         email: 'nameless@example.test',
         name: null,
         passwordHash: 'x',
+        emailVerifiedAt: null,
+        sessionsRevokedAt: null,
         createdAt: at('1999-12-31T23:59:59.999Z'),
       },
     ];
     for (const data of rows) await prisma.user.create({ data });
+    return rows;
+  },
+  async AccountToken(prisma: Db) {
+    const user = await someUser(prisma);
+    const rows = (['VERIFY_EMAIL', 'RESET_PASSWORD'] as const).map((purpose, i) => ({
+      id: randomUUID(),
+      userId: user.id,
+      purpose,
+      hash: bytes(0x00, 0xff, 0x5c, i, ...Array.from({ length: 28 }, (_, j) => j * 7 + i)),
+      expiresAt: at(`2026-04-0${i + 1}T00:00:00.001Z`),
+      usedAt: i === 0 ? at('2026-03-31T12:00:00.999Z') : null,
+      createdAt: at(`2026-03-3${i}T00:00:00.000Z`),
+    }));
+    for (const data of rows) await prisma.accountToken.create({ data });
     return rows;
   },
   async Tenant(prisma: Db) {
@@ -464,6 +482,8 @@ const factories: Record<Prisma.ModelName, Factory> = {
       params: { fast: i, slow: 30 },
       state,
       reason: state === 'failed' ? 'TIME_BUDGET_EXCEEDED: qt_on_candle ran past 50 ms' : null,
+      engineHeld: i % 2 === 0,
+      crashStrikes: i,
       createdAt: at(`2026-11-2${i}T00:00:00.000Z`),
       updatedAt: at(`2026-11-2${i}T00:00:01.000Z`),
     }));

@@ -1,5 +1,6 @@
 export * from './abi.ts';
 export * from './call-watch.ts';
+export * from './deployment-limits.ts';
 export type * from './driver.ts';
 export * from './host/init-record.ts';
 export * from './host/step-rounding.ts';

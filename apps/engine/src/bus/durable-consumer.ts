@@ -58,6 +58,19 @@ export class DurableConsumer {
     for (const w of waiters) w();
   }
 
+  /**
+   * True when everything stored that this consumer wants was delivered and settled: nothing ready for
+   * redelivery, nothing in flight, no redelivery waiting on a backoff timer, no matching message ahead.
+   */
+  caughtUp(): boolean {
+    if (this.inflight > 0 || this.ready.length > 0 || this.#timers.size > 0) return false;
+    for (let seq = Math.max(this.nextSeq, this.stream.firstSeq); seq <= this.stream.lastSeq; seq++) {
+      const msg = this.stream.get(seq);
+      if (msg && subjectMatches(this.spec.filterSubject, msg.subject)) return false;
+    }
+    return true;
+  }
+
   dispose(): void {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
@@ -75,7 +88,7 @@ export class ConsumerWorker {
   #loop: Promise<void> | undefined;
 
   constructor(
-    private readonly consumer: DurableConsumer,
+    readonly consumer: DurableConsumer,
     private readonly batch: { maxMessages: number; maxWaitMs: number },
     private readonly handle: (batch: Delivery[]) => Promise<void>,
   ) {}

@@ -174,6 +174,26 @@ export class InProcessBus implements MessageBus {
     return { lastSeq: s.lastSeq, firstSeq: s.firstSeq, messages: s.size, dropped: s.evicted };
   }
 
+  /**
+   * Shutdown, before the consumers stop: this bus lives in memory, so what its subscribers have not
+   * handled when the process exits is gone (NATS would keep it for the next start). Waits until every
+   * live subscriber's inbox is empty and every durable consumer with a subscriber has settled everything
+   * stored, or until the deadline. True when drained.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    const drained = () => {
+      for (const sub of this.#live) if (!sub.queue.idle) return false;
+      for (const w of this.#workers) if (!w.consumer.caughtUp()) return false;
+      return true;
+    };
+    while (!drained()) {
+      if (this.#closed || performance.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -40,6 +40,11 @@ export class OrderedQueue<T> {
     this.#running = undefined;
   }
 
+  /** Nothing queued and no handler running. */
+  get idle(): boolean {
+    return this.#running === undefined && this.#head >= this.#queue.length;
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#queue.length = 0;

@@ -83,6 +83,27 @@ export const configSchema = z.strictObject({
   klineSubSecond: bool.default(false),
   tradeRetentionDays: z.coerce.number().int().min(1).default(30),
   klineRetentionDays: z.coerce.number().int().min(1).default(730),
+
+  // Account emails (verification, password reset). No SMTP server set: an outbox folder
+  // (`${dataDir}/outbox`, one .eml per message) and the link in the log.
+  /** The dashboard's address as people reach it: base of the links in account emails. */
+  webPublicUrl: z
+    .url()
+    .transform((u) => u.replace(/\/+$/, ''))
+    .default('http://localhost:3000'),
+  /** `smtp://user:pass@host:587` or `smtps://...:465`; takes precedence over the SMTP_HOST group. */
+  smtpUrl: z.preprocess(emptyAsUndefined, z.string().optional()),
+  smtpHost: z.preprocess(emptyAsUndefined, z.string().optional()),
+  smtpPort: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65_535).optional()),
+  smtpUser: z.preprocess(emptyAsUndefined, z.string().optional()),
+  smtpPass: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  smtpSecure: bool.optional(),
+  mailFrom: z.string().min(3).default('Quant-Trader <no-reply@localhost>'),
+  /** Sign-ups allowed per client address per 10 minutes. */
+  signUpLimitPerIp: z.coerce.number().int().min(1).default(5),
+  /** Sign-ups allowed per minute across all addresses (per deployment when Redis is shared). */
+  signUpLimitGlobal: z.coerce.number().int().min(1).default(100),
 });
 
 export type EngineConfig = z.infer<typeof configSchema>;
@@ -121,4 +142,14 @@ export const envNames: Record<keyof EngineConfig, string> = {
   klineSubSecond: 'KLINE_SUB_SECOND',
   tradeRetentionDays: 'TRADE_RETENTION_DAYS',
   klineRetentionDays: 'KLINE_RETENTION_DAYS',
+  webPublicUrl: 'WEB_PUBLIC_URL',
+  smtpUrl: 'SMTP_URL',
+  smtpHost: 'SMTP_HOST',
+  smtpPort: 'SMTP_PORT',
+  smtpUser: 'SMTP_USER',
+  smtpPass: 'SMTP_PASS',
+  smtpSecure: 'SMTP_SECURE',
+  mailFrom: 'MAIL_FROM',
+  signUpLimitPerIp: 'SIGNUP_LIMIT_PER_IP',
+  signUpLimitGlobal: 'SIGNUP_LIMIT_GLOBAL',
 };

@@ -1,6 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ApiDeps, appRouter, bearerFrom, type HealthReport, type RequestContext } from '@qt/api';
+import {
+  type ApiDeps,
+  appRouter,
+  bearerFrom,
+  type HealthReport,
+  type RequestContext,
+  revalidateCredential,
+} from '@qt/api';
+import { isAppError } from '@qt/shared';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
@@ -8,6 +16,18 @@ import type { Logger } from '../observability/logger.ts';
 import type { EngineMetrics } from '../observability/metrics.ts';
 import { clientIp } from './client-ip.ts';
 import { applyCors } from './cors.ts';
+import {
+  GuardedWebSocket,
+  LiveConnections,
+  WS_MAX_MESSAGE_BYTES,
+  WS_MAX_SUBSCRIPTIONS,
+} from './live-connections.ts';
+import {
+  admitTrpcRequest,
+  DEFAULT_REQUEST_LIMITS,
+  parseTrpcCall,
+  type RequestLimits,
+} from './request-limits.ts';
 
 export interface ApiServerOptions {
   host: string;
@@ -19,6 +39,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Liveness: the process can answer. Readiness: its dependencies answer too. */
   readiness(): Promise<HealthReport>;
+  /** Bounds on request bodies, JSON depth and batches (defaults: `DEFAULT_REQUEST_LIMITS`). */
+  requestLimits?: Partial<RequestLimits>;
 }
 
 export interface ApiServer {
@@ -37,9 +59,20 @@ const TRPC_PATH = '/trpc';
  */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   let draining = false;
+  const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...opts.requestLimits };
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
+    // A typed error that says when to come back (database or rate-limit store unreachable, too many
+    // attempts) says it in the standard header too, so generic HTTP clients back off.
+    responseMeta({ errors }) {
+      let retryAfter = 0;
+      for (const e of errors) {
+        const seconds = isAppError(e.cause) ? e.cause.details?.retryAfterSeconds : undefined;
+        if (typeof seconds === 'number' && seconds > retryAfter) retryAfter = seconds;
+      }
+      return retryAfter > 0 ? { headers: { 'retry-after': String(Math.ceil(retryAfter)) } } : {};
+    },
     createContext: ({ req }): RequestContext => ({
       deps: opts.api,
       credential: bearerFrom(req.headers.authorization),
@@ -56,7 +89,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/metrics') return void metrics(res);
     if (path === TRPC_PATH || path.startsWith(`${TRPC_PATH}/`)) {
       if (draining) return json(res, 503, { error: 'shutting down' });
-      return trpcHttp(req, res);
+      return void admitTrpcRequest(req, res, parseTrpcCall(req.url ?? '/', `${TRPC_PATH}/`), limits).then(
+        (admitted) => (admitted ? trpcHttp(req, res) : undefined),
+        (err: unknown) => {
+          opts.logger.error({ err }, 'could not admit a request');
+          if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        },
+      );
     }
     json(res, 404, { error: 'not found', hint: `the API is under ${TRPC_PATH}` });
   });
@@ -71,19 +110,34 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(body);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_MESSAGE_BYTES,
+    WebSocket: GuardedWebSocket,
+  });
+  const cache = opts.api.credentialCache;
+  const live = new LiveConnections({
+    // Without a credential cache there is no change marker: re-check on the blind schedule only.
+    generation: cache ? () => cache.generation() : async () => null,
+    revalidate: (credential) => revalidateCredential(opts.api, credential),
+    onError: (err) => opts.logger.warn({ err }, 'could not re-check live connections'),
+  });
+  live.start();
   const wsHandler = applyWSSHandler({
     wss,
     router: appRouter,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
-    createContext: ({ req, info }): RequestContext => {
+    createContext: ({ req, res, info }): RequestContext => {
       const fromParams = info.connectionParams?.token;
+      const credential =
+        typeof fromParams === 'string' && fromParams ? fromParams : bearerFrom(req.headers.authorization);
+      live.add(res, req, credential);
       return {
         deps: opts.api,
-        credential:
-          typeof fromParams === 'string' && fromParams ? fromParams : bearerFrom(req.headers.authorization),
+        credential,
         ip: clientIp(req, opts.trustedProxies),
         transport: 'ws',
+        connection: { subscriptions: 0, maxSubscriptions: WS_MAX_SUBSCRIPTIONS },
       };
     },
   });
@@ -113,6 +167,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     port,
     async close(timeoutMs) {
       draining = true;
+      await live.stop();
       wsHandler.broadcastReconnectNotification();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -12,6 +12,8 @@ import {
   type Instrument,
   notFound,
   type RunBacktestInput,
+  type StrategyInterval,
+  TIER_CAPS,
   type Tier,
 } from '@qt/shared';
 import {
@@ -29,10 +31,22 @@ import type { StoredVersion, StrategyStore } from './strategy-store.ts';
 const WORKER_SOURCE = new URL('./backtest-worker.ts', import.meta.url);
 /** Where the worker boots when it cannot be bundled: through tsx's loader, seconds slower. */
 const TSX_BOOT = new URL('./backtest-worker-boot.mjs', import.meta.url);
-/** Queued or running backtests per tenant, by tier. */
-const MAX_ACTIVE: Record<Tier, number> = { FREE: 2, PRO: 5, ENTERPRISE: 20 };
 /** Backtests at once on this engine: each takes a core while it runs, and this machine class has two. */
 const CONCURRENCY = 1;
+/**
+ * Jobs waiting on this engine, all tenants together. Each tenant's share is its tier's `backtests` cap
+ * (queued + running, counted under the cap lock); this bound holds the sum when many tenants queue.
+ */
+const MAX_QUEUED = 256;
+const INTERVAL_MS: Record<StrategyInterval, number> = {
+  '1s': 1_000,
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '1h': 3_600_000,
+  '4h': 14_400_000,
+  '1d': 86_400_000,
+};
 /** A cancel the worker does not act on within this long ends with terminate(). */
 const CANCEL_GRACE_MS = 2_000;
 const WATCH_PERIOD_MS = 10;
@@ -49,6 +63,8 @@ export interface BacktestJobsOptions {
   clock: Clock;
   logger: Logger;
   instrument(venue: string, symbol: string): Instrument | undefined;
+  /** Tests: shorter run-time caps than the tier table's, and a smaller engine-wide queue. */
+  limits?: { runMs?: Partial<Record<Tier, number>>; maxQueued?: number };
 }
 
 interface Job {
@@ -64,11 +80,23 @@ interface Job {
 /**
  * Backtests as jobs off the request path: `submit` stores the job and answers at once; a worker thread
  * per job replays the stored candles (backtest-worker.ts) while this side relays progress, applies the
- * per-call time budget (the same watchdog rule as live sandboxes) and stores the result.
+ * per-call time budget (the same watchdog rule as live sandboxes) and the tier's run-time cap, and
+ * stores the result.
+ *
+ * Fair across tenants: each tenant has its own FIFO, at most one of its jobs runs at a time, and tenants
+ * take turns (round robin): a tenant waits in `#ring` while it has queued jobs and none running; when
+ * its job starts it leaves the ring and rejoins at the end when that job ends. So one tenant's long
+ * queue delays another tenant's job by at most one of its jobs, not all of them.
  */
 export class BacktestJobs {
   readonly #o: BacktestJobsOptions;
-  readonly #queue: Job[] = [];
+  /** Queued jobs per tenant, in submission order. */
+  readonly #queues = new Map<string, Job[]>();
+  /** Tenants with queued jobs and none running, in the order they are served. */
+  readonly #ring: string[] = [];
+  #queued = 0;
+  /** Submissions between the engine-wide bound check and their enqueue (they hold a place). */
+  #reserved = 0;
   readonly #running = new Map<string, Job>();
   readonly #hub = new UpdateHub<BacktestProgressView>();
   #closed = false;
@@ -86,14 +114,45 @@ export class BacktestJobs {
   }
 
   async submit(scope: StrategyScope, version: StoredVersion, input: RunBacktestInput): Promise<BacktestView> {
-    const active = await this.#o.store.countActiveBacktests(scope.tenantId);
-    if (active >= MAX_ACTIVE[scope.tier]) {
+    const candles = estimateCandles(input);
+    const candleCap = TIER_CAPS[scope.tier].backtestCandles;
+    if (candles > candleCap) {
       throw new AppError(
-        'STRATEGY_LIMIT_REACHED',
-        `The ${scope.tier} plan queues at most ${MAX_ACTIVE[scope.tier]} backtests at once. Wait for one to finish.`,
-        { limit: MAX_ACTIVE[scope.tier] },
+        'BACKTEST_TOO_LARGE',
+        `This backtest would replay about ${candles.toLocaleString('en')} candles; the ${scope.tier} plan allows ${candleCap.toLocaleString('en')} per backtest. Shorten the range, use a longer interval or fewer instruments.`,
+        { tier: scope.tier, limit: candleCap, estimated: candles },
       );
     }
+    const maxQueued = this.#o.limits?.maxQueued ?? MAX_QUEUED;
+    if (this.#queued + this.#reserved >= maxQueued) {
+      throw new AppError(
+        'BACKTEST_QUEUE_FULL',
+        `The engine has ${maxQueued} backtests waiting. Try again when some have finished.`,
+        { limit: maxQueued },
+      );
+    }
+    this.#reserved++;
+    try {
+      await this.#requireData(input);
+      const { row, tier } = await this.#o.store.withinTierCap({
+        tenantId: scope.tenantId,
+        kind: 'backtests',
+        count: (tx) => this.#o.store.countActiveBacktests(scope.tenantId, tx),
+        create: async (tx, cap) => ({
+          row: await this.#o.store.createBacktest(scope.tenantId, version, input, tx),
+          tier: cap.tier,
+        }),
+      });
+      this.#enqueue({ id: row.view.id, tenantId: scope.tenantId, tier, version, input });
+      this.#pump();
+      // Null when it started at once (its row still says queued until the worker is up).
+      return this.view(row.view);
+    } finally {
+      this.#reserved--;
+    }
+  }
+
+  async #requireData(input: RunBacktestInput): Promise<void> {
     for (const ref of input.instruments) {
       const range = { venue: ref.venue, symbol: ref.symbol, fromMs: input.from, toMs: input.to, limit: 1 };
       const first =
@@ -109,17 +168,25 @@ export class BacktestJobs {
         );
       }
     }
-    const row = await this.#o.store.createBacktest(scope.tenantId, version, input);
-    this.#queue.push({ id: row.view.id, tenantId: scope.tenantId, tier: scope.tier, version, input });
-    this.#pump();
-    return row.view;
+  }
+
+  /** The tenant's backtests (newest first), with their places in line. */
+  async list(scope: StrategyScope, strategyId?: string): Promise<BacktestView[]> {
+    const rows = await this.#o.store.backtests(scope.tenantId, strategyId);
+    const positions = this.#positions();
+    return rows.map((r) => this.view(r.view, positions));
+  }
+
+  /** A stored view with its live place in line (null unless it is queued here). */
+  view(v: BacktestView, positions = this.#positions()): BacktestView {
+    return { ...v, queuePosition: v.status === 'queued' ? (positions.get(v.id) ?? null) : null };
   }
 
   async result(scope: StrategyScope, backtestId: string): Promise<BacktestResultView> {
     const row = await this.#o.store.backtest(scope.tenantId, backtestId);
     const stored = (row.result ?? {}) as Partial<Omit<BacktestResultView, 'backtest'>>;
     return {
-      backtest: row.view,
+      backtest: this.view(row.view),
       equity: stored.equity ?? [],
       drawdown: stored.drawdown ?? [],
       orders: stored.orders ?? [],
@@ -129,9 +196,8 @@ export class BacktestJobs {
 
   async cancel(scope: StrategyScope, backtestId: string): Promise<BacktestView> {
     const row = await this.#o.store.backtest(scope.tenantId, backtestId);
-    const queued = this.#queue.findIndex((j) => j.id === row.view.id);
-    if (queued >= 0) {
-      this.#queue.splice(queued, 1);
+    if (this.#dequeue(row.tenantId, row.view.id)) {
+      this.#publishPositions();
       return (await this.#finish(row.view.id, 'cancelled', 'cancelled before it started')).view;
     }
     const job = this.#running.get(row.view.id);
@@ -157,7 +223,7 @@ export class BacktestJobs {
     signal: AbortSignal,
   ): AsyncIterable<BacktestProgressView> {
     const row = await this.#o.store.backtest(scope.tenantId, backtestId);
-    const first = progressOf(row.view);
+    const first = progressOf(this.view(row.view));
     // Subscribe before yielding the current state, so nothing falls between the two.
     const updates = this.#hub.subscribe(row.view.id, signal)[Symbol.asyncIterator]();
     yield first;
@@ -175,15 +241,58 @@ export class BacktestJobs {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#queue.length = 0;
+    this.#queues.clear();
+    this.#ring.length = 0;
+    this.#queued = 0;
     await Promise.all([...this.#running.values()].map((j) => j.worker?.terminate()));
   }
 
   // ---- running -------------------------------------------------------------------------------------
 
+  #enqueue(job: Job): void {
+    let queue = this.#queues.get(job.tenantId);
+    if (!queue) {
+      queue = [];
+      this.#queues.set(job.tenantId, queue);
+    }
+    queue.push(job);
+    this.#queued++;
+    if (!this.#ring.includes(job.tenantId) && !this.#runsFor(job.tenantId)) this.#ring.push(job.tenantId);
+    this.#publishPositions();
+  }
+
+  /** Takes a queued job out of line; false when it is not queued here. */
+  #dequeue(tenantId: string, id: string): boolean {
+    const queue = this.#queues.get(tenantId);
+    const at = queue?.findIndex((j) => j.id === id) ?? -1;
+    if (!queue || at < 0) return false;
+    queue.splice(at, 1);
+    this.#queued--;
+    if (queue.length === 0) {
+      this.#queues.delete(tenantId);
+      const inRing = this.#ring.indexOf(tenantId);
+      if (inRing >= 0) this.#ring.splice(inRing, 1);
+    }
+    return true;
+  }
+
+  #runsFor(tenantId: string): boolean {
+    for (const j of this.#running.values()) if (j.tenantId === tenantId) return true;
+    return false;
+  }
+
   #pump(): void {
-    while (!this.#closed && this.#running.size < CONCURRENCY && this.#queue.length > 0) {
-      const job = this.#queue.shift() as Job;
+    let started = false;
+    while (!this.#closed && this.#running.size < CONCURRENCY) {
+      const at = this.#ring.findIndex((t) => !this.#runsFor(t));
+      if (at < 0) break;
+      const tenantId = this.#ring.splice(at, 1)[0] as string;
+      const queue = this.#queues.get(tenantId) ?? [];
+      const job = queue.shift();
+      if (!job) continue;
+      if (queue.length === 0) this.#queues.delete(tenantId);
+      this.#queued--;
+      started = true;
       this.#running.set(job.id, job);
       void this.#run(job)
         .catch(async (err) => {
@@ -193,8 +302,47 @@ export class BacktestJobs {
         })
         .finally(() => {
           this.#running.delete(job.id);
+          // Its turn is over: the tenant waits behind everyone already in line.
+          if (this.#queues.has(job.tenantId) && !this.#ring.includes(job.tenantId)) {
+            this.#ring.push(job.tenantId);
+          }
           this.#pump();
         });
+    }
+    if (started) this.#publishPositions();
+  }
+
+  /**
+   * Where each queued job stands: 1 starts next. Replays the round robin: the tenants waiting in the
+   * ring, then those with a job running (they rejoin at the end when it ends), one job per turn.
+   */
+  #positions(): Map<string, number> {
+    const order = [...this.#ring];
+    for (const j of this.#running.values()) {
+      if (this.#queues.has(j.tenantId) && !order.includes(j.tenantId)) order.push(j.tenantId);
+    }
+    const next = new Map(order.map((t) => [t, 0]));
+    const positions = new Map<string, number>();
+    let place = 0;
+    while (order.length > 0) {
+      const tenantId = order.shift() as string;
+      const queue = this.#queues.get(tenantId) ?? [];
+      const i = next.get(tenantId) ?? 0;
+      const job = queue[i];
+      if (!job) continue;
+      positions.set(job.id, ++place);
+      next.set(tenantId, i + 1);
+      if (i + 1 < queue.length) order.push(tenantId);
+    }
+    return positions;
+  }
+
+  /** Queued jobs' watchers see their new place in line. */
+  #publishPositions(): void {
+    const positions = this.#positions();
+    for (const [id, queuePosition] of positions) {
+      if (this.#hub.subscriberCount(id) === 0) continue;
+      this.#hub.publish(id, { backtestId: id, status: 'queued', progress: 0, queuePosition, reason: null });
     }
   }
 
@@ -240,6 +388,7 @@ export class BacktestJobs {
     });
     job.worker = worker;
     const budgetMs = TIER_LIMITS[job.tier].callBudgetMs;
+    const runMs = this.#o.limits?.runMs?.[job.tier] ?? TIER_CAPS[job.tier].backtestRunMs;
     const outcome = await new Promise<
       { kind: 'done'; result: BacktestResult } | { kind: 'failed'; reason: string }
     >((resolve) => {
@@ -252,8 +401,18 @@ export class BacktestJobs {
         if (settled) return;
         settled = true;
         clearInterval(watchdog);
+        clearTimeout(deadline);
         resolve(v);
       };
+      // The tier's run-time cap: a job cannot hold the engine's backtest slot for longer.
+      const deadline = setTimeout(() => {
+        settle({
+          kind: 'failed',
+          reason: `RUN_TIME_LIMIT: the ${job.tier} plan runs a backtest for at most ${formatDuration(runMs)}; shorten the range or use a longer interval`,
+        });
+        void worker.terminate();
+      }, runMs);
+      deadline.unref();
       // The same rule as live sandboxes: one call into the module over the tier's budget stops the run.
       const watchdog = setInterval(() => {
         const call = currentCall(watch);
@@ -331,7 +490,7 @@ export class BacktestJobs {
     progress: number,
     reason: string | null,
   ): void {
-    this.#hub.publish(id, { backtestId: id, status, progress, reason });
+    this.#hub.publish(id, { backtestId: id, status, progress, queuePosition: null, reason });
   }
 }
 
@@ -340,7 +499,24 @@ function isTerminal(s: BacktestProgressView['status']): boolean {
 }
 
 function progressOf(v: BacktestView): BacktestProgressView {
-  return { backtestId: v.id, status: v.status, progress: v.progress, reason: v.reason };
+  return {
+    backtestId: v.id,
+    status: v.status,
+    progress: v.progress,
+    queuePosition: v.queuePosition,
+    reason: v.reason,
+  };
+}
+
+/** Candles the job would replay: per instrument, the range in intervals (trades mode: the bars cut). */
+export function estimateCandles(
+  input: Pick<RunBacktestInput, 'from' | 'to' | 'interval' | 'instruments'>,
+): number {
+  return Math.ceil((input.to - input.from) / INTERVAL_MS[input.interval]) * input.instruments.length;
+}
+
+function formatDuration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
 }
 
 function fraction(time: number, from: number, to: number): number {

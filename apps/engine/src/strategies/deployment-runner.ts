@@ -13,7 +13,17 @@ import {
   subjects,
   topics,
 } from '@qt/shared';
-import type { CallOutcome, StrategyAction, StrategyInstrument } from '@qt/strategy-runtime';
+import {
+  type CallOutcome,
+  DEPLOYMENT_LIMITS,
+  type DeploymentLimits,
+  type DeploymentStopCode,
+  type StrategyAction,
+  type StrategyInstrument,
+  type StrategyTrap,
+  TokenBucket,
+  WindowCounter,
+} from '@qt/strategy-runtime';
 import type { Logger } from '../observability/logger.ts';
 import type { TradingService } from '../trading/trading-service.ts';
 import type { HostSnapshot, RunningStrategy, StartStrategy } from './running-strategy.ts';
@@ -28,10 +38,13 @@ const INTERVAL_SECONDS: Record<string, number> = {
   '4h': 14_400,
   '1d': 86_400,
 };
-/** Events waiting for a busy strategy; past this the oldest candle is dropped and counted (a strategy
- * slower than its candles cannot catch up by queueing more). Fills and order updates are never dropped. */
-const MAX_QUEUED_CANDLES = 256;
 const LOG_RING = 500;
+/**
+ * Handles of orders that ended, remembered so a second report of the same end (the push and placeOrder's
+ * own answer) is told once. Both arrive within moments of each other: the last few thousand suffice, and a
+ * long-lived strategy's memory does not grow with every order it ever placed.
+ */
+const ENDED_HANDLES_KEPT = 4_096;
 
 export interface DeploymentCounters {
   orders: number;
@@ -74,14 +87,20 @@ export class DeploymentRunner {
   /** The order chain: one event at a time. */
   #chain: Promise<void> = Promise.resolve();
   #queuedCandles = 0;
+  /** Events in #chain not yet run (bounded by the tier's maxQueuedEvents). */
+  #queuedEvents = 0;
+  /** The tier's bounds and their counters (deployment-limits.ts in the runtime); set again at start. */
+  #bounds: Bounds;
   readonly #lastCandle = new Map<number, number>();
   /** Strategy handle <-> order id, for this run of the sandbox. */
   /** This run's orders still open, by handle (what cancel and cancelAll act on). */
   readonly #open = new Map<number, { orderId: string; instrument: number }>();
   /** Order id -> handle, until the order ends (later look-ups go through its client order id). */
   readonly #handleOf = new Map<string, number>();
-  /** The last order status told to the strategy, per handle. */
+  /** The last order status told to the strategy, per handle, while the order is open. */
   readonly #told = new Map<number, string>();
+  /** Handles whose end was told, oldest first (at most ENDED_HANDLES_KEPT). */
+  readonly #ended = new Set<number>();
   readonly #session: string;
   readonly counters: DeploymentCounters = { orders: 0, rejected: 0, fills: 0, droppedCandles: 0 };
   readonly logs: StrategyLogLineView[] = [];
@@ -105,6 +124,7 @@ export class DeploymentRunner {
     });
     // Client order ids tie orders to this run: `st.<deployment>.<run>.<handle>` (<= 64 characters).
     this.#session = `st.${row.id.replaceAll('-', '')}.${deps.clock.now().toString(36)}`;
+    this.#bounds = bounds(DEPLOYMENT_LIMITS.FREE, deps.clock.now());
   }
 
   get state(): DeploymentState {
@@ -119,6 +139,7 @@ export class DeploymentRunner {
 
   /** Instantiates the module and subscribes; resolves once it runs (or failed to start). */
   async start(wasm: Uint8Array, tier: 'FREE' | 'PRO' | 'ENTERPRISE', paused = false): Promise<void> {
+    this.#bounds = bounds(DEPLOYMENT_LIMITS[tier], this.#deps.clock.now());
     const instruments: StrategyInstrument[] = this.#instruments.map((i) => ({
       venue: i.venue,
       symbol: i.symbol,
@@ -176,6 +197,9 @@ export class DeploymentRunner {
     this.#strategy = null;
     await strategy?.stop().catch(() => undefined);
     if (this.#state !== 'failed') await this.#setState(state, reason);
+    // Every state write is stored before stop() returns: at engine shutdown, the deployments are
+    // released (crash probation) after this, and a late write must not land after the release.
+    await this.#stateWrites;
   }
 
   // ---- events --------------------------------------------------------------------------------------
@@ -187,7 +211,7 @@ export class DeploymentRunner {
     if (last !== undefined && k.openTime <= last) return;
     this.#lastCandle.set(instrument, k.openTime);
     if (this.#state === 'paused') return;
-    if (this.#queuedCandles >= MAX_QUEUED_CANDLES) {
+    if (this.#queuedCandles >= this.#bounds.limits.maxQueuedCandles) {
       this.counters.droppedCandles++;
       return;
     }
@@ -237,11 +261,19 @@ export class DeploymentRunner {
     if (handle === undefined || o.status === 'new') return;
     this.#enqueue(async (s) => {
       // The same status twice (the push and placeOrder's own answer) is told once.
-      if (this.#told.get(handle) === o.status) return null;
-      this.#told.set(handle, o.status);
-      if (o.status !== 'partially_filled') {
+      if (this.#ended.has(handle) || this.#told.get(handle) === o.status) return null;
+      if (o.status === 'partially_filled') this.#told.set(handle, o.status);
+      else {
+        this.#told.delete(handle);
         this.#open.delete(handle);
         this.#handleOf.delete(o.id);
+        this.#ended.add(handle);
+        if (this.#ended.size > ENDED_HANDLES_KEPT) {
+          for (const oldest of this.#ended) {
+            this.#ended.delete(oldest);
+            break;
+          }
+        }
       }
       return s.onOrder({ handle, status: o.status, reason: o.reason }, await this.#snapshot());
     });
@@ -262,7 +294,18 @@ export class DeploymentRunner {
   }
 
   #enqueue(call: (s: RunningStrategy) => Promise<CallOutcome | null>): void {
+    if (this.#state === 'failed' || this.#state === 'stopped') return;
+    if (this.#queuedEvents >= this.#bounds.limits.maxQueuedEvents) {
+      this.#stopOver(
+        'EVENT_QUEUE_FULL',
+        `${this.#queuedEvents} events (candles, fills, order outcomes, timers) were waiting for the strategy, ` +
+          `the ${this.#bounds.limits.tier} tier's limit. It produces work faster than it handles it: fewer orders or timers per call.`,
+      );
+      return;
+    }
+    this.#queuedEvents++;
     this.#chain = this.#chain.then(async () => {
+      this.#queuedEvents--;
       const s = this.#strategy;
       if (!s || this.#state === 'failed' || this.#state === 'stopped') return;
       try {
@@ -273,12 +316,56 @@ export class DeploymentRunner {
           await this.#fail(outcome);
           return;
         }
+        // Bounds first, for the whole call: a call over one has none of its timers or orders applied.
+        const over = this.#overLimits(outcome);
+        if (over) {
+          await this.#stopFor(over.code, over.message);
+          return;
+        }
         for (const t of outcome.timers) this.#schedule(t.timerId, t.dueAt);
         await this.#apply(outcome.actions);
       } catch (err) {
         this.#deps.logger.error({ err, deployment: this.row.id }, 'strategy event failed');
       }
     });
+  }
+
+  /** Whether a call's timers and orders keep the deployment within its bounds (they are taken if so). */
+  #overLimits(
+    outcome: Extract<CallOutcome, { ok: true }>,
+  ): { code: DeploymentStopCode; message: string } | null {
+    const l = this.#bounds.limits;
+    const now = this.#deps.clock.now();
+    const timers = outcome.timers.length;
+    if (timers > 0) {
+      if (this.#timers.size + timers > l.maxOutstandingTimers) {
+        return {
+          code: 'TIMER_LIMIT',
+          message:
+            `the strategy asked for ${timers} more timers with ${this.#timers.size} not yet fired; the ${l.tier} ` +
+            `tier allows ${l.maxOutstandingTimers} outstanding.`,
+        };
+      }
+      if (!this.#bounds.timerRate.take(timers, now)) {
+        return {
+          code: 'TIMER_LIMIT',
+          message:
+            `the strategy set timers faster than the ${l.tier} tier's ${l.timersPerSecond} per second ` +
+            `(bursts of ${l.timerBurst}). Use a longer delay instead of re-arming at once.`,
+        };
+      }
+    }
+    let places = 0;
+    for (const a of outcome.actions) if (a.kind === 'place') places++;
+    if (places > 0 && !this.#bounds.orderRate.take(places, now)) {
+      return {
+        code: 'ORDER_STORM',
+        message:
+          `the strategy placed orders faster than the ${l.tier} tier's ${l.ordersPerSecond} per second ` +
+          `(bursts of ${l.orderBurst}).`,
+      };
+    }
+    return null;
   }
 
   #schedule(timerId: number, dueAt: number): void {
@@ -298,6 +385,7 @@ export class DeploymentRunner {
    */
   async #apply(actions: readonly StrategyAction[]): Promise<void> {
     for (const a of actions) {
+      if (this.#state === 'failed' || this.#state === 'stopped') return;
       if (a.kind === 'place') {
         const inst = this.#instruments[a.instrument];
         if (!inst) continue;
@@ -322,11 +410,16 @@ export class DeploymentRunner {
           }
           // Terminal at once (a filled market order): its fills were pushed before we knew the id.
           if (order.status !== 'new' && order.status !== 'partially_filled') this.#onOrderView(order);
+          if (order.status === 'rejected' && (await this.#refusedOverLimit())) return;
         } catch (err) {
           this.counters.rejected++;
           const code = err instanceof AppError ? err.code : 'INTERNAL';
           const message = err instanceof Error ? err.message : String(err);
           this.#log('warn', `order ${a.handle} refused: ${code}: ${message}`);
+          // The engine's own outage (its account held while the database is away) is not the strategy's
+          // fault and does not count towards ORDER_STORM; a strategy that answers each refusal with more
+          // orders is still stopped by the orders-per-second bound.
+          if (code !== 'SERVICE_UNAVAILABLE' && (await this.#refusedOverLimit())) return;
           this.#enqueue(async (s) =>
             s.onOrder({ handle: a.handle, status: 'rejected', reason: code }, await this.#snapshot()),
           );
@@ -341,6 +434,18 @@ export class DeploymentRunner {
         }
       }
     }
+  }
+
+  /** Counts a refused order; stops the deployment when too many were refused in the window. */
+  async #refusedOverLimit(): Promise<boolean> {
+    if (!this.#bounds.refused.addAndExceeded(this.#deps.clock.now())) return false;
+    const l = this.#bounds.limits;
+    await this.#stopFor(
+      'ORDER_STORM',
+      `more than ${l.maxRefusedOrders} of its orders were refused within ${l.refusedWindowMs / 1000} s ` +
+        `(the ${l.tier} tier's limit). Check the refusal reasons in the log before placing more.`,
+    );
+    return true;
   }
 
   async #cancel(orderId: string): Promise<void> {
@@ -391,10 +496,26 @@ export class DeploymentRunner {
   }
 
   async #fail(outcome: Extract<CallOutcome, { ok: false }>): Promise<void> {
-    const reason = `${outcome.trap.code}: ${outcome.trap.message}`;
+    await this.#stopFor(outcome.trap.code, outcome.trap.message);
+  }
+
+  /** Fails the deployment with `CODE: text`, the reason the dashboard shows. */
+  async #stopFor(code: StrategyTrap['code'] | DeploymentStopCode, message: string): Promise<void> {
+    if (this.#state === 'failed' || this.#state === 'stopped') return;
+    const reason = `${code}: ${message}`;
     this.#log('error', `stopped: ${reason}`);
     await this.#setState('failed', reason);
     await this.stop(reason, 'failed');
+  }
+
+  /** #stopFor from outside the chain (an event arriving), where nobody awaits it. */
+  #stopOver(code: DeploymentStopCode, message: string): void {
+    this.#stopFor(code, message).catch((err: unknown) =>
+      this.#deps.logger.error(
+        { err, deployment: this.row.id },
+        'stopping a deployment over its bounds failed',
+      ),
+    );
   }
 
   async #setState(state: DeploymentState, reason: string | null): Promise<void> {
@@ -407,6 +528,22 @@ export class DeploymentRunner {
     this.#stateWrites = write.catch(() => undefined);
     await write;
   }
+}
+
+interface Bounds {
+  limits: DeploymentLimits;
+  orderRate: TokenBucket;
+  timerRate: TokenBucket;
+  refused: WindowCounter;
+}
+
+function bounds(limits: DeploymentLimits, now: number): Bounds {
+  return {
+    limits,
+    orderRate: new TokenBucket(limits.ordersPerSecond, limits.orderBurst, now),
+    timerRate: new TokenBucket(limits.timersPerSecond, limits.timerBurst, now),
+    refused: new WindowCounter(limits.maxRefusedOrders, limits.refusedWindowMs),
+  };
 }
 
 function stateError(state: DeploymentState, action: string): AppError {

@@ -26,10 +26,15 @@ import { UpdateHub } from '../trading/update-hub.ts';
 import type { BacktestJobs } from './backtest-jobs.ts';
 import { DeploymentRunner } from './deployment-runner.ts';
 import type { StartStrategy } from './running-strategy.ts';
-import type { DeploymentRow, StrategyStore } from './strategy-store.ts';
+import { type DeploymentRow, type StrategyStore, stateConflict } from './strategy-store.ts';
 
-/** Live deployments per tenant, by tier: each is a worker thread with its own memory. */
-const MAX_DEPLOYMENTS: Record<Tier, number> = { FREE: 3, PRO: 20, ENTERPRISE: 100 };
+/**
+ * The tier's `deployments` cap (TIER_CAPS) counts these: each holds a sandbox worker thread. Deploy and
+ * redeploy start one, so they count all three; resume starts no thread but makes one run, so it counts
+ * the running ones (this matters after a downgrade left more paused deployments than the tier runs).
+ */
+const HOLDING: readonly DeploymentState[] = ['starting', 'running', 'paused'];
+const RUNNING: readonly DeploymentState[] = ['starting', 'running'];
 
 export interface StrategiesServiceOptions {
   store: StrategyStore;
@@ -161,24 +166,28 @@ export class StrategiesService implements StrategiesPort {
     // NOT_FOUND for another tenant's account, before anything is stored.
     await this.#o.trading.balances(scope, input.accountId);
     for (const ref of input.instruments) this.#instrument(ref.venue, ref.symbol);
-    const live = [...this.#runners.values()].filter((r) => r.row.tenantId === scope.tenantId).length;
-    if (live >= MAX_DEPLOYMENTS[scope.tier]) {
-      throw new AppError(
-        'STRATEGY_LIMIT_REACHED',
-        `The ${scope.tier} plan runs at most ${MAX_DEPLOYMENTS[scope.tier]} strategies at once. Stop one first.`,
-        { limit: MAX_DEPLOYMENTS[scope.tier] },
-      );
-    }
     const version = await this.#o.store.version(scope.tenantId, input.strategyId, input.version);
-    const row = await this.#o.store.createDeployment({
+    // Counted and inserted under the tenant's cap lock: concurrent deploys cannot all pass the count.
+    const { row, tier } = await this.#o.store.withinTierCap({
       tenantId: scope.tenantId,
-      version,
-      accountId: input.accountId,
-      instruments: input.instruments,
-      interval: input.interval,
-      params: input.params,
+      kind: 'deployments',
+      count: (tx) => this.#o.store.countDeployments(scope.tenantId, HOLDING, null, tx),
+      create: async (tx, cap) => ({
+        tier: cap.tier,
+        row: await this.#o.store.createDeployment(
+          {
+            tenantId: scope.tenantId,
+            version,
+            accountId: input.accountId,
+            instruments: input.instruments,
+            interval: input.interval,
+            params: input.params,
+          },
+          tx,
+        ),
+      }),
     });
-    await this.#launch(row, scope.tier, false, version.wasm);
+    await this.#launch(row, tier, false, version.wasm);
     return this.getDeployment(scope, row.id);
   }
 
@@ -205,7 +214,18 @@ export class StrategiesService implements StrategiesPort {
   }
 
   async resume(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
-    await this.#runner(scope, deploymentId).then((r) => r.resume());
+    const runner = await this.#runner(scope, deploymentId);
+    await this.#o.store.withinTierCap({
+      tenantId: scope.tenantId,
+      kind: 'deployments',
+      count: async (tx) => {
+        // Not paused (a concurrent resume won): STATE_CONFLICT, not the cap, is what the caller must hear.
+        if (runner.state !== 'paused') throw stateConflict(runner.state, 'resumed');
+        return this.#o.store.countDeployments(scope.tenantId, RUNNING, runner.row.id, tx);
+      },
+      // Its state is stored (on another connection) before this transaction ends and the lock is released.
+      create: () => runner.resume(),
+    });
     return this.getDeployment(scope, deploymentId);
   }
 
@@ -228,18 +248,32 @@ export class StrategiesService implements StrategiesPort {
   ): Promise<DeploymentView> {
     const row = await this.#o.store.deployment(scope.tenantId, input.deploymentId);
     const version = await this.#o.store.version(scope.tenantId, row.strategyId, input.version);
-    const old = this.#runners.get(row.id);
-    if (old) {
-      this.#runners.delete(row.id);
-      await old.stop(`redeployed as version ${version.version}`);
-    }
-    const updated = await this.#o.store.updateDeployment(row.id, {
-      versionId: version.id,
-      state: 'starting',
-      reason: null,
-      ...(input.params ? { params: input.params } : {}),
+    // A stopped or failed deployment starts a sandbox again: the cap counts the others, under the lock,
+    // and the old sandbox is stopped inside it so no other call sees the slot free meanwhile.
+    const { updated, tier } = await this.#o.store.withinTierCap({
+      tenantId: scope.tenantId,
+      kind: 'deployments',
+      count: (tx) => this.#o.store.countDeployments(scope.tenantId, HOLDING, row.id, tx),
+      create: async (tx, cap) => {
+        const old = this.#runners.get(row.id);
+        if (old) {
+          this.#runners.delete(row.id);
+          await old.stop(`redeployed as version ${version.version}`);
+        }
+        const next = await this.#o.store.updateDeployment(
+          row.id,
+          {
+            versionId: version.id,
+            state: 'starting',
+            reason: null,
+            ...(input.params ? { params: input.params } : {}),
+          },
+          tx,
+        );
+        return { updated: next, tier: cap.tier };
+      },
     });
-    await this.#launch(updated, scope.tier, false, version.wasm);
+    await this.#launch(updated, tier, false, version.wasm);
     return this.getDeployment(scope, row.id);
   }
 
@@ -296,7 +330,7 @@ export class StrategiesService implements StrategiesPort {
   }
 
   listBacktests(scope: StrategyScope, input: { strategyId?: string | undefined }): Promise<BacktestView[]> {
-    return this.#o.store.backtests(scope.tenantId, input.strategyId).then((rows) => rows.map((r) => r.view));
+    return this.#o.backtests.list(scope, input.strategyId);
   }
 
   getBacktest(scope: StrategyScope, backtestId: string): Promise<BacktestResultView> {

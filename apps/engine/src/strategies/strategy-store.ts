@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type TierCapCheck, withinTierCap } from '@qt/api';
 import { type Db, Prisma } from '@qt/db';
 import {
   AppError,
@@ -160,15 +161,18 @@ export class StrategyStore {
 
   // ---- deployments ---------------------------------------------------------------------------------
 
-  async createDeployment(input: {
-    tenantId: string;
-    version: StoredVersion;
-    accountId: string;
-    instruments: InstrumentRef[];
-    interval: StrategyInterval;
-    params: Record<string, number>;
-  }): Promise<DeploymentRow> {
-    const row = await this.#db.strategyDeployment.create({
+  async createDeployment(
+    input: {
+      tenantId: string;
+      version: StoredVersion;
+      accountId: string;
+      instruments: InstrumentRef[];
+      interval: StrategyInterval;
+      params: Record<string, number>;
+    },
+    client: DbClient = this.#db,
+  ): Promise<DeploymentRow> {
+    const row = await client.strategyDeployment.create({
       data: {
         tenantId: input.tenantId,
         strategyId: input.version.strategyId,
@@ -178,6 +182,9 @@ export class StrategyStore {
         interval: input.interval,
         params: input.params,
         state: 'starting',
+        // Taken up by this engine from the first moment: a module that kills the engine while it
+        // starts counts toward the crash probation too.
+        engineHeld: true,
       },
       include: deploymentInclude,
     });
@@ -192,13 +199,70 @@ export class StrategyStore {
       versionId?: string;
       params?: Record<string, number>;
     },
+    client: DbClient = this.#db,
   ): Promise<DeploymentRow> {
-    const row = await this.#db.strategyDeployment.update({
+    const row = await client.strategyDeployment.update({
       where: { id },
-      data: patch,
+      data: { ...patch, ...(patch.state ? heldFor(patch.state) : {}) },
       include: deploymentInclude,
     });
     return deploymentRow(row);
+  }
+
+  /**
+   * At engine start, before deployments are restored: those still held by an engine (so it died while
+   * running them, no graceful shutdown released them) get a strike; those at `maxStrikes` are failed with
+   * `reason` instead of being restored, and every other active one is held by this engine. Returns the
+   * suspects, and how many deployments to restore are on probation (a strike against them).
+   */
+  async takeUpDeployments(
+    maxStrikes: number,
+    reason: string,
+  ): Promise<{ suspects: { id: string; tenantId: string }[]; onProbation: number }> {
+    return this.#db.$transaction(async (tx) => {
+      const active = { state: { in: ACTIVE_STATES } };
+      // A paused deployment's module is not called: it cannot have brought the engine down.
+      await tx.strategyDeployment.updateMany({
+        where: { state: { in: ['starting', 'running'] }, engineHeld: true },
+        data: { crashStrikes: { increment: 1 } },
+      });
+      const suspects = await tx.strategyDeployment.findMany({
+        where: { ...active, crashStrikes: { gte: maxStrikes } },
+        select: { id: true, tenantId: true },
+      });
+      if (suspects.length > 0) {
+        await tx.strategyDeployment.updateMany({
+          where: { id: { in: suspects.map((d) => d.id) } },
+          data: { state: 'failed', reason, ...heldFor('failed') },
+        });
+      }
+      await tx.strategyDeployment.updateMany({ where: active, data: { engineHeld: true } });
+      const onProbation = await tx.strategyDeployment.count({
+        where: { ...active, crashStrikes: { gt: 0 } },
+      });
+      return { suspects, onProbation };
+    });
+  }
+
+  /** Restored deployments that outlived their probation: the earlier engine death is forgiven. */
+  async endProbation(): Promise<number> {
+    const { count } = await this.#db.strategyDeployment.updateMany({
+      where: { engineHeld: true, crashStrikes: { gt: 0 } },
+      data: { crashStrikes: 0 },
+    });
+    return count;
+  }
+
+  /**
+   * Graceful shutdown, after the deployments' sandboxes ended: the engine lets them go, so the next start
+   * does not count this stop as a crash (and an earlier crash is no longer "in a row").
+   */
+  async releaseDeployments(): Promise<number> {
+    const { count } = await this.#db.strategyDeployment.updateMany({
+      where: { engineHeld: true },
+      data: { engineHeld: false, crashStrikes: 0 },
+    });
+    return count;
   }
 
   async deployment(tenantId: string, id: string): Promise<DeploymentRow> {
@@ -222,7 +286,7 @@ export class StrategyStore {
   /** Deployments to bring back after a restart: those that were running or paused. */
   async activeDeployments(): Promise<DeploymentRow[]> {
     const rows = await this.#db.strategyDeployment.findMany({
-      where: { state: { in: ['starting', 'running', 'paused'] } },
+      where: { state: { in: ACTIVE_STATES } },
       orderBy: { createdAt: 'asc' },
       include: deploymentInclude,
     });
@@ -235,8 +299,9 @@ export class StrategyStore {
     tenantId: string,
     version: StoredVersion,
     spec: RunBacktestInput,
+    client: DbClient = this.#db,
   ): Promise<BacktestRow> {
-    const row = await this.#db.backtest.create({
+    const row = await client.backtest.create({
       data: {
         tenantId,
         strategyId: version.strategyId,
@@ -290,12 +355,43 @@ export class StrategyStore {
     return count;
   }
 
-  async countActiveBacktests(tenantId: string): Promise<number> {
-    return this.#db.backtest.count({ where: { tenantId, status: { in: ['queued', 'running'] } } });
+  async countActiveBacktests(tenantId: string, client: DbClient = this.#db): Promise<number> {
+    return client.backtest.count({ where: { tenantId, status: { in: ['queued', 'running'] } } });
+  }
+
+  /** Tier caps: the tenant's deployments in these states (other than `exceptId`), read under the cap lock. */
+  async countDeployments(
+    tenantId: string,
+    states: readonly DeploymentState[],
+    exceptId: string | null,
+    client: DbClient = this.#db,
+  ): Promise<number> {
+    return client.strategyDeployment.count({
+      where: { tenantId, state: { in: [...states] }, ...(exceptId ? { id: { not: exceptId } } : {}) },
+    });
+  }
+
+  /** Count and create under the tenant's cap lock (see `withinTierCap` in @qt/api). */
+  withinTierCap<T>(check: TierCapCheck<T>): Promise<T> {
+    return withinTierCap(this.#db, check);
   }
 }
 
+/** The client or the transaction (tier caps count and insert in one transaction under a lock). */
+export type DbClient = Db | Prisma.TransactionClient;
+
 const versionInclude = { strategy: { select: { name: true } } } as const;
+
+/** States in which an engine runs the deployment (and restores it after a restart). */
+const ACTIVE_STATES: DeploymentState[] = ['starting', 'running', 'paused'];
+
+/**
+ * Crash-probation columns that follow a state change: an active deployment is held by the engine that
+ * runs it; one that ended is held by none and starts afresh if it is ever redeployed.
+ */
+function heldFor(state: DeploymentState): { engineHeld: boolean; crashStrikes?: number } {
+  return ACTIVE_STATES.includes(state) ? { engineHeld: true } : { engineHeld: false, crashStrikes: 0 };
+}
 
 function storedVersion(
   r: Prisma.StrategyVersionGetPayload<{ include: typeof versionInclude }>,
@@ -368,6 +464,8 @@ function backtestRow(r: BacktestDbRow): BacktestRow {
       quoteCurrency: spec.quoteCurrency ?? 'USDT',
       status: r.status,
       progress: r.progress,
+      // Only the job queue knows the place in line (BacktestJobs fills it in).
+      queuePosition: null,
       reason: r.reason,
       metrics: (r.metrics as BacktestView['metrics']) ?? null,
       createdAt: r.createdAt.toISOString(),

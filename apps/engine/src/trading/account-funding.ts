@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { TenantScope } from '@qt/api';
+import { type TenantScope, withinTierCap } from '@qt/api';
 import { Prisma } from '@qt/db';
 import { AMOUNT_SCALE, AppError, type BalanceView, type PaperAccountView, parseScaled } from '@qt/shared';
-import { depositPosting, withdrawalPosting } from '@qt/trading';
+import { depositPosting, type Posting, withdrawalPosting } from '@qt/trading';
 import { accountView, balanceViews, ownAccount, tenantOf } from './account-access.ts';
-import { applied } from './event-application.ts';
-import { asAppError, assertApplies } from './ledger-guard.ts';
+import { applied, writeChange } from './event-application.ts';
+import { postingStored } from './journal-writes.ts';
+import { asAppError, assertApplies, assertFits, assertStorable } from './ledger-guard.ts';
+import { hold, isTransientDbError, refuseIfHeld, unavailable } from './persistence-hold.ts';
 import { accountMetaOf } from './risk-inputs.ts';
 import type { TradingState } from './trading-state.ts';
 
@@ -21,8 +23,16 @@ export async function createAccount(
   input: { name: string; quoteCurrency: string },
 ): Promise<PaperAccountView> {
   try {
-    const row = await s.db.paperAccount.create({
-      data: { tenantId: scope.tenantId, name: input.name, quoteCurrency: input.quoteCurrency },
+    // The tier's cap on paper accounts is counted and the row inserted under one lock (concurrent
+    // creates cannot all pass the count).
+    const row = await withinTierCap(s.db, {
+      tenantId: scope.tenantId,
+      kind: 'paperAccounts',
+      count: (tx) => tx.paperAccount.count({ where: { tenantId: scope.tenantId } }),
+      create: (tx) =>
+        tx.paperAccount.create({
+          data: { tenantId: scope.tenantId, name: input.name, quoteCurrency: input.quoteCurrency },
+        }),
     });
     const meta = accountMetaOf(row);
     s.accounts.set(row.id, meta);
@@ -55,24 +65,58 @@ export async function transfer(
   kind: 'deposit' | 'withdrawal',
 ): Promise<BalanceView[]> {
   const account = ownAccount(s, scope, input.accountId);
-  return s.queue.run(account.id, async () => {
+  refuseIfHeld(s, account.id);
+  return s.queue.runCall(account.id, async () => {
+    refuseIfHeld(s, account.id);
+    const amount = parseScaled(input.amount, AMOUNT_SCALE);
+    assertStorable('amount', amount);
     const funding = {
       id: randomUUID(),
       accountId: account.id,
       asset: input.asset,
-      amount: parseScaled(input.amount, AMOUNT_SCALE),
+      amount,
       time: s.clock.now(),
     };
+    let posting: Posting;
     try {
-      const posting = kind === 'deposit' ? depositPosting(funding) : withdrawalPosting(funding);
+      posting = kind === 'deposit' ? depositPosting(funding) : withdrawalPosting(funding);
       assertApplies(s.ledger, posting);
-      await s.journal.write({ tenantId: account.tenantId, posting });
-      applied(s, posting);
-      const signed = kind === 'deposit' ? funding.amount : -funding.amount;
-      s.days.onTransfer(s.ledger, account.id, input.asset, signed, funding.time);
+      assertFits(s.ledger, posting);
     } catch (err) {
       throw asAppError(err);
     }
+    const signed = kind === 'deposit' ? amount : -amount;
+    const book = () => {
+      applied(s, posting);
+      s.days.onTransfer(s.ledger, account.id, input.asset, signed, funding.time);
+    };
+    try {
+      await writeChange(s, { tenantId: account.tenantId, posting });
+    } catch (err) {
+      if (!isTransientDbError(err)) throw asAppError(err);
+      // It may have committed with the answer lost: the account waits until the database says which.
+      hold(
+        s,
+        account.id,
+        [
+          {
+            what: `${kind} of unknown outcome`,
+            orderId: null,
+            run: async () => {
+              if (!s.ledger.posting(posting.id) && (await postingStored(s.pool, posting.id))) book();
+            },
+          },
+        ],
+        err,
+      );
+      throw unavailable(
+        s,
+        account.id,
+        `The database is unavailable: the ${kind} may not have been stored. Check the balances once it is back before trying again.`,
+        { postingId: posting.id },
+      );
+    }
+    book();
     return balanceViews(s, account.id);
   });
 }

@@ -11,8 +11,10 @@ import {
 } from '@qt/trading';
 import { balanceViews } from './account-access.ts';
 import { fmt } from './amounts.ts';
-import { insertFill } from './journal-writes.ts';
+import type { JournalChange } from './group-commit.ts';
+import { insertFill, postingStored } from './journal-writes.ts';
 import { assertApplies } from './ledger-guard.ts';
+import { type HeldChange, hold, isHeld } from './persistence-hold.ts';
 import type { Capture, TradingState } from './trading-state.ts';
 
 /** Runs a matcher call and returns the events it emitted for `orderId` (or the whole account). */
@@ -40,14 +42,70 @@ export function routeEvent(s: TradingState, e: MatchingEvent): void {
     c.events.push(e);
     return;
   }
+  const accountId = e.order.accountId;
   void s.queue
-    .run(e.order.accountId, () => applyEvent(s, e))
+    .run(accountId, () => applyOrHold(s, accountId, [e]))
     .catch((err) =>
       s.logger.error(
         { err: err instanceof Error ? err.message : String(err), orderId: e.order.id, event: e.type },
-        'could not persist a matcher event',
+        'could not route a matcher event',
       ),
     );
+}
+
+/**
+ * Stores and applies an account's events in order. When one cannot be stored (or the account is held
+ * already), it and every later one wait in the account's hold and are retried until they commit: the
+ * matcher has moved on, so they must not be lost. Returns how many were applied now. Runs on the
+ * account's queue.
+ */
+export async function applyOrHold(
+  s: TradingState,
+  accountId: string,
+  events: readonly MatchingEvent[],
+): Promise<number> {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as MatchingEvent;
+    if (isHeld(s, accountId)) {
+      hold(
+        s,
+        accountId,
+        events.slice(i).map((x) => eventChange(s, x)),
+        null,
+      );
+      return i;
+    }
+    try {
+      await applyEvent(s, e);
+    } catch (err) {
+      hold(
+        s,
+        accountId,
+        events.slice(i).map((x) => eventChange(s, x)),
+        err,
+      );
+      return i;
+    }
+  }
+  return events.length;
+}
+
+function eventChange(s: TradingState, e: MatchingEvent): HeldChange {
+  return { what: e.type, orderId: e.order.id, run: () => applyEvent(s, e) };
+}
+
+/**
+ * One change through the group commit, resolving an unknown outcome: when the write fails but its
+ * posting is stored (the statement committed and only the answer was lost), it did commit.
+ */
+export async function writeChange(s: TradingState, change: JournalChange): Promise<void> {
+  try {
+    await s.journal.write(change);
+  } catch (err) {
+    const id = change.posting?.id;
+    if (id !== undefined && (await postingStored(s.pool, id).catch(() => false))) return;
+    throw err;
+  }
 }
 
 /** Persists one matcher event, then applies it in memory and pushes it. Runs on the account's queue. */
@@ -118,10 +176,9 @@ async function bookFill(s: TradingState, e: Extract<MatchingEvent, { type: 'orde
       updatedAt: order.updatedAt,
     },
   );
-  if (!stored) {
-    s.logger.warn({ fillId: fill.id }, 'fill already stored: not booked again');
-    return;
-  }
+  // Not stored now but the ledger lacks it: an earlier attempt committed and lost its answer (the
+  // account is held meanwhile, so the posting computed again is the stored one). Memory catches up.
+  if (!stored) s.logger.warn({ fillId: fill.id }, 'fill stored by an earlier attempt: booked in memory now');
   applied(s, posting);
   s.fillHub.publish(fill.accountId, {
     ...toFillView(fill),
@@ -134,7 +191,10 @@ async function bookFill(s: TradingState, e: Extract<MatchingEvent, { type: 'orde
 /** A canceled, expired or rejected order: release what it still holds, in one transaction. */
 export async function closeOrder(
   s: TradingState,
-  order: Pick<OrderSnapshot, 'id' | 'accountId' | 'status' | 'reason' | 'updatedAt'>,
+  order: Pick<OrderSnapshot, 'id' | 'accountId' | 'status' | 'updatedAt'> & {
+    /** The matcher's reason, or the service's own (SERVICE_UNAVAILABLE: ended by a database outage). */
+    reason: string | null;
+  },
 ): Promise<void> {
   const reservation = s.ledger.order(order.id);
   const account = s.accounts.get(order.accountId);
@@ -144,7 +204,7 @@ export async function closeOrder(
       ? orderUnlockPosting(reservation, { orderId: order.id, time: order.updatedAt })
       : null;
   if (unlock) assertApplies(s.ledger, unlock);
-  await s.journal.write({
+  await writeChange(s, {
     tenantId: account.tenantId,
     posting: unlock,
     update: {

@@ -189,3 +189,13 @@ export async function insertFill(
   });
   return (res.rows[0]?.stored ?? 0) > 0;
 }
+
+/** Whether a posting is stored: a statement that wrote it committed whole (one statement, one transaction). */
+export async function postingStored(pool: pg.Pool, postingId: string): Promise<boolean> {
+  const res = await pool.query({
+    name: 'trading.posting-stored',
+    text: 'SELECT 1 FROM ledger_postings WHERE id = $1',
+    values: [postingId],
+  });
+  return res.rowCount !== null && res.rowCount > 0;
+}

@@ -47,3 +47,39 @@ export function asAppError(err: unknown): unknown {
   }
   return err;
 }
+
+/**
+ * Amounts are stored as numeric(38,18): at most 20 integer digits. 10^38 units of 10^-18 is the first
+ * amount that does not fit; the API takes up to 30 integer digits, so this is checked here, before a
+ * write the database would refuse.
+ */
+const STORED_LIMIT = 10n ** 38n;
+const STORED_MAX = formatScaled(STORED_LIMIT - 1n, AMOUNT_SCALE);
+
+function outOfRange(field: string): AppError {
+  return new AppError(
+    'VALUE_OUT_OF_RANGE',
+    `The ${field} is larger than the largest amount that can be stored (${STORED_MAX}). Use a smaller amount.`,
+    { field, max: STORED_MAX },
+  );
+}
+
+/** Refuses an input amount (units of 10^-18) that could not be stored. */
+export function assertStorable(field: string, units: bigint | null): void {
+  if (units !== null && (units >= STORED_LIMIT || units <= -STORED_LIMIT)) throw outOfRange(field);
+}
+
+/** Refuses a posting whose entries, or the balances it leaves, could not be stored. */
+export function assertFits(ledger: Ledger, p: Posting): void {
+  const deltas = new Map<string, bigint>();
+  for (const e of p.entries) {
+    assertStorable('amount', e.amount);
+    if (!e.account.startsWith('paper:')) continue;
+    const k = `${e.account}\u0000${e.asset}`;
+    deltas.set(k, (deltas.get(k) ?? 0n) + e.amount);
+  }
+  for (const [k, delta] of deltas) {
+    const [account = '', asset = ''] = k.split('\u0000');
+    if (ledger.balance(account, asset) + delta >= STORED_LIMIT) throw outOfRange(`${asset} balance`);
+  }
+}

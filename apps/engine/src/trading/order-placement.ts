@@ -11,6 +11,7 @@ import {
   pow10n,
 } from '@qt/shared';
 import {
+  type MatchingEvent,
   type OrderSnapshot,
   orderLockPosting,
   type Posting,
@@ -20,9 +21,11 @@ import {
   toOrderView,
 } from '@qt/trading';
 import { ownAccount, tenantOf } from './account-access.ts';
-import { applied, applyEvent, captured } from './event-application.ts';
-import { asAppError, assertApplies } from './ledger-guard.ts';
+import { applied, applyOrHold, captured, closeOrder, writeChange } from './event-application.ts';
+import { postingStored } from './journal-writes.ts';
+import { asAppError, assertApplies, assertFits, assertStorable } from './ledger-guard.ts';
 import { orderRowToView } from './order-rows.ts';
+import { type HeldChange, hold, isTransientDbError, refuseIfHeld, unavailable } from './persistence-hold.ts';
 import { rejectionMessage } from './rejection-messages.ts';
 import { riskContext } from './risk-admin.ts';
 import type { AccountMeta, TenantMeta } from './risk-inputs.ts';
@@ -37,8 +40,9 @@ export async function placeOrder(
   input: PlaceOrderInput,
 ): Promise<OrderView> {
   const account = ownAccount(s, scope, input.accountId);
+  refuseIfHeld(s, account.id);
   const tenant = await tenantOf(s, account.tenantId);
-  return s.queue.run(account.id, () => place(s, account, tenant, input));
+  return s.queue.runCall(account.id, () => place(s, account, tenant, input));
 }
 
 async function place(
@@ -47,10 +51,32 @@ async function place(
   tenant: TenantMeta,
   input: PlaceOrderInput,
 ): Promise<OrderView> {
-  if (input.clientOrderId !== undefined) {
-    const existing = await s.db.order.findUnique({
-      where: { accountId_clientOrderId: { accountId: account.id, clientOrderId: input.clientOrderId } },
+  refuseIfHeld(s, account.id);
+  // What the order is about comes before anything about the account (balances, limits).
+  if (!s.matcher.hasInstrument(input.venue, input.symbol)) {
+    throw new AppError('MARKET_UNKNOWN_INSTRUMENT', rejectionMessage('MARKET_UNKNOWN_INSTRUMENT'), {
+      reason: 'MARKET_UNKNOWN_INSTRUMENT',
+      venue: input.venue,
+      symbol: input.symbol,
     });
+  }
+  assertStorable('quantity', parseScaled(input.quantity, AMOUNT_SCALE));
+  assertStorable('price', input.price === undefined ? null : parseScaled(input.price, AMOUNT_SCALE));
+  assertStorable(
+    'stopPrice',
+    input.stopPrice === undefined ? null : parseScaled(input.stopPrice, AMOUNT_SCALE),
+  );
+  if (input.clientOrderId !== undefined) {
+    const clientOrderId = input.clientOrderId;
+    const existing = await s.db.order
+      .findUnique({ where: { accountId_clientOrderId: { accountId: account.id, clientOrderId } } })
+      .catch((err: unknown) => {
+        s.logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'clientOrderId look-up failed',
+        );
+        throw unavailable(s, account.id, 'The database is unavailable: the order was not placed.');
+      });
     if (existing) return orderRowToView(existing);
   }
   const now = s.clock.now();
@@ -73,6 +99,7 @@ async function place(
       time: now,
     });
     assertApplies(s.ledger, lock);
+    assertFits(s.ledger, lock);
   } catch (err) {
     throw asAppError(err);
   }
@@ -104,7 +131,7 @@ async function place(
   }
 
   try {
-    await s.journal.write({
+    await writeChange(s, {
       tenantId: account.tenantId,
       posting: lock,
       order: {
@@ -127,17 +154,47 @@ async function place(
       },
     });
   } catch (err) {
-    // Not stored, so not placed: take it out of the matcher again (its events are dropped).
+    // Not stored (or not known to be), so not placed: out of the matcher again (its events are dropped).
     captured(s, account.id, orderId, () => s.matcher.cancelOrder(account.id, orderId));
-    throw err;
+    if (!isTransientDbError(err)) throw err;
+    // The statement may have committed with its answer lost: find out once the database is back, and
+    // cancel the order then if it was stored. The account waits for that answer.
+    hold(s, account.id, [unknownPlacement(s, account.id, lock, orderId)], err);
+    throw unavailable(
+      s,
+      account.id,
+      'The database is unavailable: the order was not placed (if it reached storage, it is canceled and its funds released once the database is back).',
+      { orderId },
+    );
   }
   applied(s, lock);
-  let last: OrderSnapshot = placed;
-  for (const e of events) {
-    await applyEvent(s, e);
-    last = e.order;
-  }
+  // The lock is stored: the order exists. Its own events (accept, immediate fills, expiry) are stored
+  // now, or held and retried, in which case the answer is the order as stored so far.
+  const done = await applyOrHold(s, account.id, events);
+  const last = done > 0 ? (events[done - 1] as MatchingEvent).order : placed;
   return toOrderView(last);
+}
+
+/** Resolves a placement whose lock write had an unknown outcome: if it was stored, it is canceled. */
+function unknownPlacement(s: TradingState, accountId: string, lock: Posting, orderId: string): HeldChange {
+  const updatedAt = s.clock.now();
+  return {
+    what: 'placement of unknown outcome',
+    orderId,
+    run: async () => {
+      if (!s.ledger.posting(lock.id)) {
+        if (!(await postingStored(s.pool, lock.id))) return;
+        applied(s, lock);
+      }
+      await closeOrder(s, {
+        id: orderId,
+        accountId,
+        status: 'canceled',
+        reason: 'SERVICE_UNAVAILABLE',
+        updatedAt,
+      });
+    },
+  };
 }
 
 /** What a market (or stop-market) buy may spend: quantity x top x (1 + the slippage cap). */

@@ -75,6 +75,7 @@ export async function startTrading(params: {
       if (timer) clearInterval(timer);
       await sub.unsubscribe();
       await service.idle();
+      service.stopRetries();
       await pool.end();
     },
   };

@@ -16,17 +16,37 @@ import type {
 } from '@qt/shared';
 import type { MatchingEvent, Posting, RiskLimitsInput, RiskView } from '@qt/trading';
 import type { z } from 'zod';
-import { ownAccount } from './account-access.ts';
+import { balanceViews, ownAccount } from './account-access.ts';
 import * as funding from './account-funding.ts';
 import * as reads from './account-reads.ts';
 import { applyEvent, routeEvent } from './event-application.ts';
 import * as cancellation from './order-cancellation.ts';
 import * as placement from './order-placement.ts';
+import { type HoldStatus, holdStatus, stopRetries } from './persistence-hold.ts';
 import { recover } from './recovery.ts';
 import * as riskAdmin from './risk-admin.ts';
 import { createTradingState, type TradingServiceOptions, type TradingState } from './trading-state.ts';
 
+export type { HoldStatus } from './persistence-hold.ts';
 export type { TradingServiceOptions } from './trading-state.ts';
+
+export interface AccountStateSnapshot {
+  balances: BalanceView[];
+  positions: unknown[];
+  openOrders: unknown[];
+  openIndex: unknown[];
+}
+
+/** A JSON-safe copy (bigints as decimal strings), for comparisons. */
+function plain(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
+}
+
+function byJson(a: unknown, b: unknown): number {
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
 export type KillSwitchRequest = KillSwitchInput;
 
 /**
@@ -79,6 +99,50 @@ export class TradingService implements TradingPort {
   /** Resolves once every queued change has been persisted (tests, shutdown). */
   idle(): Promise<void> {
     return this.#s.queue.idle();
+  }
+
+  /** Accounts whose changes wait for the database, and the buffer's size (metrics, tests). */
+  persistenceHolds(): HoldStatus {
+    return holdStatus(this.#s);
+  }
+
+  /** Shutdown: stops retrying held changes (see persistence-hold.ts) and reports what was left. */
+  stopRetries(): HoldStatus {
+    return stopRetries(this.#s);
+  }
+
+  /**
+   * What recovery rebuilds from the database, per account, in a comparable form (bigints as decimal
+   * strings): balances, positions, the matcher's open orders and the risk checks' open-order index.
+   * A live service and a fresh one recovered from its database must agree.
+   */
+  stateSnapshot(): Record<string, AccountStateSnapshot> {
+    const out: Record<string, AccountStateSnapshot> = {};
+    const ids = [...this.#s.accounts.keys()].sort();
+    for (const id of ids) {
+      out[id] = {
+        balances: balanceViews(this.#s, id),
+        positions: this.#s.positions
+          .list(id)
+          .map((p) => plain(p))
+          .sort(byJson),
+        openOrders: this.#s.matcher
+          .openOrders(id)
+          .map((o) =>
+            plain({
+              id: o.id,
+              status: o.status,
+              quantity: o.quantity,
+              filledQuantity: o.filledQuantity,
+              filledQuote: o.filledQuote,
+              fees: o.fees,
+            }),
+          )
+          .sort(byJson),
+        openIndex: [...(this.#s.open.get(id)?.entries() ?? [])].map((e) => plain(e)).sort(byJson),
+      };
+    }
+    return out;
   }
 
   /** Rebuilds the state from the database (see recovery.ts). Call once, after `setInstrument`. */

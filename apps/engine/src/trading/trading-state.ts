@@ -16,6 +16,7 @@ import type pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import { GroupCommit } from './group-commit.ts';
 import { MarketMarks } from './market-marks.ts';
+import { PersistenceHolds, type RetryBufferLimits } from './persistence-hold.ts';
 import { type AccountMeta, DayBook, type OpenOrderInfo, type TenantMeta } from './risk-inputs.ts';
 import { KeyedSerialQueue } from './serial-queue.ts';
 import { UpdateHub } from './update-hub.ts';
@@ -29,6 +30,8 @@ export interface TradingServiceOptions {
   fees?: FeeSchedule;
   slippage?: Partial<SlippageModel>;
   latencyMs?: number;
+  /** Bounds of the buffer of changes waiting for the database (defaults: HOLD_LIMITS). */
+  retryBuffer?: Partial<RetryBufferLimits>;
 }
 
 /** Events of one matcher call, held back so the call's own task persists them before it answers. */
@@ -54,6 +57,8 @@ export interface TradingState {
   readonly maxSlippageBps: number;
   readonly risk: RiskEngine;
   readonly queue: KeyedSerialQueue;
+  /** Accounts whose changes wait for the database (persistence-hold.ts). */
+  readonly holds: PersistenceHolds;
   readonly marks: MarketMarks;
   readonly days: DayBook;
   readonly accounts: Map<string, AccountMeta>;
@@ -76,6 +81,7 @@ export function createTradingState(
   const fees = options.fees ?? DEFAULT_FEE_SCHEDULE;
   return {
     queue: new KeyedSerialQueue(),
+    holds: new PersistenceHolds(options.retryBuffer),
     marks: new MarketMarks(),
     days: new DayBook(),
     accounts: new Map(),

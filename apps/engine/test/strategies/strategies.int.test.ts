@@ -199,8 +199,20 @@ describe('strategies on the simulator market', () => {
     const liveOrders = (await client().orders.list.query({ accountId: account.id, status: 'all' })).orders
       .sort((a, b) => a.createdAt - b.createdAt)
       .map((o) => `${o.side} ${o.quantity}`);
-    // The persister commits a moment after the candle closed.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The persister commits a moment after the candle closed: wait until every candle the deployment was
+    // given is stored (a fixed sleep raced the candle writer on a loaded machine).
+    await waitFor(
+      async () => {
+        const [row] = await t.engine.api.db.$queryRaw<{ n: bigint }[]>`
+          SELECT count(*) AS n FROM market_klines
+          WHERE venue = 'binance' AND symbol = 'BTC-USDT' AND "interval" = '1s' AND closed
+            AND open_time >= to_timestamp(${seen.first as number}::double precision / 1000)
+            AND open_time <= to_timestamp(${seen.last as number}::double precision / 1000)`;
+        return Number(row?.n ?? 0) >= seen.count;
+      },
+      30_000,
+      'the candles the deployment saw, stored',
+    );
     const queued = await client().backtests.run.mutate({
       strategyId: smaId,
       instruments: [{ venue: 'binance', symbol: 'BTC-USDT' }],

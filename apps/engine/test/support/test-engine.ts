@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { AppRouter } from '@qt/api';
+import { type AppRouter, createAccount } from '@qt/api';
 import { signSessionToken } from '@qt/api/session';
 import { createTestDatabase } from '@qt/db/testing';
 import { type Clock, liveClock, type SignedIn } from '@qt/shared';
@@ -29,8 +29,14 @@ export interface TestEngine {
     client: ReturnType<typeof createTRPCClient<AppRouter>>;
     close(): Promise<void>;
   };
-  /** Signs up a fresh person (unique email) and returns them with a session token, as the web app would. */
+  /**
+   * A fresh verified person (unique email) with a session token, as after sign-up and the email link.
+   * Created directly through the domain function the demo login uses (`createAccount`), so fixtures are
+   * not subject to the sign-up throttles; the sign-up flow itself is tested through the API and email.
+   */
   signUp(name?: string): Promise<SignedIn & { token: string; password: string }>;
+  /** Where the engine writes account emails when no SMTP server is configured (the default here). */
+  outboxDir: string;
   sessionToken(userId: string, tenantId: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -94,6 +100,7 @@ export async function startTestEngine(
     sessionSecret,
     client,
     sessionToken,
+    outboxDir: join(dataDir, 'outbox'),
     wsClient(credential) {
       const ws = createWSClient({
         url: engine.server.wsUrl,
@@ -111,7 +118,11 @@ export async function startTestEngine(
       n += 1;
       const email = `${name}-${n}-${randomBytes(4).toString('hex')}@example.test`;
       const password = `pw-${randomBytes(8).toString('hex')}`;
-      const signed = await client().auth.signUp.mutate({ email, password, name });
+      const { verifyToken: _, ...signed } = await createAccount(
+        engine.api,
+        { email, password, name },
+        { verifiedAt: new Date(clock.now()) },
+      );
       return { ...signed, password, token: await sessionToken(signed.user.id, signed.tenant.id) };
     },
     async stop() {

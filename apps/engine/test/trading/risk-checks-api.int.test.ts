@@ -38,7 +38,22 @@ describe('risk checks through the API, as a script with an API key', () => {
     price,
   });
 
+  /** A fresh FREE tenant with a full-scope key (FREE holds at most 3 paper accounts). */
+  async function freshTenantKey(): Promise<Client> {
+    const owner = await t.signUp('script-owner');
+    const { secret } = await t
+      .client(owner.token)
+      .apiKeys.create.mutate({ name: 'bot', scopes: ['read', 'trade', 'manage'] });
+    return t.client(secret);
+  }
+  let accountsOfTenant = 0;
+
   async function account(name: string, usdt = '20000'): Promise<string> {
+    if (accountsOfTenant === 3) {
+      api = await freshTenantKey();
+      accountsOfTenant = 0;
+    }
+    accountsOfTenant++;
     const { id } = await api.paperAccounts.create.mutate({ name });
     await api.paperAccounts.deposit.mutate({ accountId: id, asset: 'USDT', amount: usdt });
     return id;
@@ -52,11 +67,7 @@ describe('risk checks through the API, as a script with an API key', () => {
     clock = new ManualClock(Date.now());
     t = await startTestEngine({}, clock);
     t.engine.trading.service.setInstrument(btc);
-    const owner = await t.signUp('script-owner');
-    const { secret } = await t
-      .client(owner.token)
-      .apiKeys.create.mutate({ name: 'bot', scopes: ['read', 'trade', 'manage'] });
-    api = t.client(secret);
+    api = await freshTenantKey();
   });
   afterAll(async () => {
     await t?.stop();

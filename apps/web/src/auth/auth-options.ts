@@ -4,11 +4,14 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import { describeEngineError } from '@/engine/engine-error';
 import { serverEngineClient } from '@/engine/server-engine-client';
 import { serverEnv } from '@/env';
+import { EMAIL_NOT_VERIFIED_ERROR } from '@/features/auth/sign-in-errors';
 
 /**
  * next-auth keeps the person's session in a signed JWT cookie; the password check is the engine's
- * (`auth.signIn`: argon2id, failed attempts limited per IP and per IP + email). Nothing here touches a
- * database. Built on first use so `next build` needs no secrets.
+ * (`auth.signIn`: argon2id, attempts limited per IP and per IP + email). The IP is the browser's address
+ * as this server saw it, never a header the browser wrote: server.mjs overwrites X-Forwarded-For and
+ * `serverEngineClient` passes only that on. Nothing here touches a database. Built on first use so
+ * `next build` needs no secrets.
  */
 let options: AuthOptions | undefined;
 
@@ -41,7 +44,9 @@ export function authOptions(): AuthOptions {
             };
           } catch (err) {
             // next-auth hands a thrown message to the sign-in form (`signIn(...).error`).
-            throw new Error(describeEngineError(err, { email: 'Email', password: 'Password' }).message);
+            const problem = describeEngineError(err, { email: 'Email', password: 'Password' });
+            if (problem.code === 'ACCOUNT_EMAIL_NOT_VERIFIED') throw new Error(EMAIL_NOT_VERIFIED_ERROR);
+            throw new Error(problem.message);
           }
         },
       }),

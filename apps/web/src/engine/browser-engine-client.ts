@@ -22,10 +22,10 @@ export interface BrowserEngineClientOptions {
 }
 
 /**
- * The engine refused the token itself (expired, or signed with a secret since rotated): get a new one and
- * retry once. Safe for mutations too: the engine authenticates before it does anything.
+ * The engine refused the token itself (expired, signed with a secret since rotated, or revoked by a
+ * sign-out on another device while this one's web session lives on): get a new one and retry once. Safe for mutations too: the engine authenticates before it does anything.
  */
-const STALE_TOKEN_CODES = new Set(['AUTH_SESSION_EXPIRED', 'AUTH_REQUIRED']);
+const STALE_TOKEN_CODES = new Set(['AUTH_SESSION_EXPIRED', 'AUTH_REQUIRED', 'AUTH_SESSION_REVOKED']);
 
 /**
  * The dashboard's client: queries and mutations over batched HTTP, subscriptions over one WebSocket.
@@ -58,6 +58,8 @@ export function createBrowserEngineClient(opts: BrowserEngineClientOptions): TRP
         ),
         false: httpBatchLink({
           url: `${opts.engineUrl}/trpc`,
+          // The engine refuses batches of more than 10 calls (BATCH_TOO_LARGE).
+          maxItems: 10,
           headers: async () => ({ authorization: `Bearer ${await tokens.get()}` }),
         }),
       }),

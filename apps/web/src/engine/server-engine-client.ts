@@ -3,15 +3,17 @@ import type { AppRouter } from '@qt/api';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { headers } from 'next/headers';
 import { serverEnv } from '@/env';
+import { forwardedForEngine } from './forwarded-for';
 
 /**
  * The web server's own engine client, for the calls made before a person has a session (sign-in,
- * sign-up). It forwards the browser's X-Forwarded-For so the engine's failed-attempt limiter counts the
+ * sign-up). It passes on the client address the web server saw (server.mjs writes it into
+ * X-Forwarded-For, replacing whatever the browser sent) so the engine's sign-in limits count the
  * person, not this server: the engine believes the header because this server is one of its trusted
- * proxies, and takes the right-most address it does not trust.
+ * proxies (TRUSTED_PROXIES).
  */
 export async function serverEngineClient() {
-  const forwardedFor = (await headers()).get('x-forwarded-for');
+  const forwardedFor = forwardedForEngine((await headers()).get('x-forwarded-for'), process.env);
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({

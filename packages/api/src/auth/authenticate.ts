@@ -1,8 +1,8 @@
 import { AppError, isAppError } from '@qt/shared';
 import type { RequestContext } from '../context.ts';
-import { resolveSession } from '../domains/accounts/resolve-session.ts';
 import { authenticateApiKey } from '../domains/api-keys/authenticate-api-key.ts';
 import { looksLikeApiKey } from './api-key-token.ts';
+import { resolveLiveSession } from './live-session.ts';
 import type { Principal } from './principal.ts';
 import { verifySessionToken } from './session-token.ts';
 
@@ -10,7 +10,8 @@ import { verifySessionToken } from './session-token.ts';
  * The one place a credential becomes a principal. Bad credentials count against the caller's IP, and
  * an IP over the limit is refused before any lookup, so guessing keys costs the guesser, not the database.
  * A credential verified a moment ago is served from `deps.credentialCache` (see there for why that never
- * outlives a revocation); the limiter is consulted either way.
+ * outlives a revocation); the limiter is consulted either way (a blocked address is refused even with a
+ * good credential).
  */
 export async function authenticate(ctx: RequestContext): Promise<Principal> {
   const { deps, credential, ip } = ctx;
@@ -26,24 +27,66 @@ export async function authenticate(ctx: RequestContext): Promise<Principal> {
     const hit = cache.get(credential, generation, now);
     if (hit) return hit;
   }
+  // Concurrent calls with one credential from one address share one verification (and one reserved
+  // attempt): a script's burst of parallel calls must not use up the address's failure budget. Only
+  // within one cache generation: a call arriving after a revocation never joins a lookup from before it.
+  // The map holds only verifications in progress (bounded by the calls in flight).
+  const pending = inFlight(deps);
+  const flightKey = `${generation ?? '-'}\n${key}\n${credential}`;
+  const joined = pending.get(flightKey);
+  if (joined) return (await joined).principal;
+  const verification = verify(ctx, credential, key, now);
+  pending.set(flightKey, verification);
   try {
-    let principal: Principal;
-    let validUntil: number | null;
+    const verified = await verification;
+    // Only the caller that started the verification caches it: its generation was read before the
+    // lookup began, so a change committed meanwhile is never stamped over (a joiner's might be newer).
+    if (cache && generation !== null) {
+      cache.put(credential, verified.principal, generation, verified.validUntil, now);
+    }
+    return verified.principal;
+  } finally {
+    pending.delete(flightKey);
+  }
+}
+
+interface Verified {
+  principal: Principal;
+  validUntil: number | null;
+}
+
+const verifications = new WeakMap<RequestContext['deps'], Map<string, Promise<Verified>>>();
+function inFlight(deps: RequestContext['deps']): Map<string, Promise<Verified>> {
+  let map = verifications.get(deps);
+  if (!map) {
+    map = new Map();
+    verifications.set(deps, map);
+  }
+  return map;
+}
+
+/**
+ * The attempt is reserved before the credential is looked at (one atomic step), so concurrent guesses
+ * cannot all pass the limit before any failure is counted. Only a bad credential keeps the point.
+ */
+async function verify(ctx: RequestContext, credential: string, key: string, now: number): Promise<Verified> {
+  const { deps } = ctx;
+  const attempt = await deps.limiters.credential.reserve(key);
+  try {
     if (looksLikeApiKey(credential)) {
       const verified = await authenticateApiKey(deps, credential);
-      principal = verified.principal;
-      validUntil = verified.expiresAt;
-    } else {
-      const claims = await verifySessionToken(credential, deps.sessionSecret, now);
-      principal = await resolveSession(deps, claims);
-      validUntil = claims.expiresAt;
+      await attempt.release();
+      return { principal: verified.principal, validUntil: verified.expiresAt };
     }
-    if (cache && generation !== null) cache.put(credential, principal, generation, validUntil, now);
-    return principal;
+    const claims = await verifySessionToken(credential, deps.sessionSecret, now);
+    const principal = await resolveLiveSession(deps, claims);
+    await attempt.release();
+    return { principal, validUntil: claims.expiresAt };
   } catch (err) {
-    // An expired session is normal life, not an attack: it does not count as a failure.
-    if (isAppError(err) && err.code !== 'AUTH_SESSION_EXPIRED' && err.code.startsWith('AUTH_')) {
-      await limiter.recordFailure(key);
+    // An expired session is normal life, not an attack, and an error that is not about the credential
+    // (database down) judged nothing: neither counts as a failure.
+    if (!(isAppError(err) && err.code !== 'AUTH_SESSION_EXPIRED' && err.code.startsWith('AUTH_'))) {
+      await attempt.release();
     }
     throw err;
   }

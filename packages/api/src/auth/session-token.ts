@@ -15,9 +15,24 @@ export interface SessionClaims {
   tenantId: string;
 }
 
-/** Verified claims, with when the token stops being valid (ms since the epoch). */
+/** Verified claims, with when the token stops being valid and when it was issued (ms since the epoch). */
 export interface VerifiedSession extends SessionClaims {
   expiresAt: number;
+  /**
+   * From the `iat_ms` claim (JWT's `iat` has whole seconds only, so a sign-out and a new sign-in in the
+   * same second could not be told apart); tokens without it count from the start of their `iat` second,
+   * which errs towards refusing them after a sign-out.
+   */
+  issuedAt: number;
+}
+
+export interface VerifyOptions {
+  /**
+   * Accept a token past its `exp` (signature, issuer and audience are still checked). Only for
+   * re-checking a live WebSocket that authenticated while the token was valid: expiry is enforced when a
+   * call or subscription starts, revocation also while it runs.
+   */
+  ignoreExpiry?: boolean;
 }
 
 function keyOf(secret: string): Uint8Array {
@@ -32,7 +47,7 @@ export async function signSessionToken(
   ttlSeconds = SESSION_TTL_SECONDS,
 ): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
-  return new SignJWT({ tid: claims.tenantId })
+  return new SignJWT({ tid: claims.tenantId, iat_ms: nowMs })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.userId)
     .setIssuer(SESSION_ISSUER)
@@ -46,6 +61,7 @@ export async function verifySessionToken(
   token: string,
   secret: string,
   nowMs: number,
+  opts: VerifyOptions = {},
 ): Promise<VerifiedSession> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), {
@@ -53,6 +69,8 @@ export async function verifySessionToken(
       audience: SESSION_AUDIENCE,
       algorithms: ['HS256'],
       currentDate: new Date(nowMs),
+      // A year of tolerance: far longer than any connection lives, so only `exp` is effectively skipped.
+      ...(opts.ignoreExpiry ? { clockTolerance: 365 * 86_400 } : {}),
     });
     if (
       typeof payload.sub !== 'string' ||
@@ -61,7 +79,19 @@ export async function verifySessionToken(
     ) {
       throw new AppError('AUTH_REQUIRED', 'The session token is malformed. Sign in again.');
     }
-    return { userId: payload.sub, tenantId: payload.tid, expiresAt: payload.exp * 1000 };
+    const iat = typeof payload.iat === 'number' ? payload.iat * 1000 : 0;
+    // The precise time is believed only within its own `iat` second (both are signed; this keeps a
+    // mistaken minter from claiming a later issue time than the one the JWT library checks).
+    const precise =
+      typeof payload.iat_ms === 'number' && payload.iat_ms >= iat && payload.iat_ms < iat + 1000
+        ? payload.iat_ms
+        : iat;
+    return {
+      userId: payload.sub,
+      tenantId: payload.tid,
+      expiresAt: payload.exp * 1000,
+      issuedAt: precise,
+    };
   } catch (err) {
     if (err instanceof AppError) throw err;
     if (err instanceof errors.JWTExpired) {

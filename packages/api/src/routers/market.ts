@@ -15,6 +15,7 @@ import {
 } from '@qt/shared';
 import { z } from 'zod';
 import { authedProcedure, router } from '../trpc.ts';
+import { checkTimeCursor } from './cursors.ts';
 
 const quoteInput = z.strictObject({ venue: venueId, symbol: canonicalSymbol });
 
@@ -23,7 +24,10 @@ export const marketRouter = router({
   candles: authedProcedure
     .input(candlesInput)
     .output(candlesPage)
-    .query(({ ctx, input }) => ctx.deps.market.candles(input)),
+    .query(({ ctx, input }) => {
+      checkTimeCursor(input.before);
+      return ctx.deps.market.candles(input);
+    }),
   trades: authedProcedure
     .input(recentTradesInput)
     .output(z.array(tradeSchema))

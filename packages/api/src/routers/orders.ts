@@ -10,6 +10,7 @@ import {
 import { z } from 'zod';
 import { scopeOf, tradingOf } from '../domains/trading/scope.ts';
 import { authedProcedure, router, tradeProcedure } from '../trpc.ts';
+import { checkOrderCursor } from './cursors.ts';
 
 /** Orders: every one passes the risk engine, then the paper matcher. */
 export const ordersRouter = router({
@@ -33,6 +34,7 @@ export const ordersRouter = router({
     .input(listOrdersInput)
     .output(ordersPage)
     .query(async ({ ctx, input }) => {
+      checkOrderCursor(input.before);
       const page = await tradingOf(ctx.deps).listOrders(scopeOf(ctx.principal), input);
       return { orders: page.items, next: page.next };
     }),

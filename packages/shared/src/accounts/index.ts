@@ -1,2 +1,3 @@
 export * from './roles.ts';
 export * from './schemas.ts';
+export * from './tier-caps.ts';

@@ -14,6 +14,10 @@ export const errorCodes = {
   AUTH_FORBIDDEN_ROLE: 'FORBIDDEN',
   AUTH_FORBIDDEN_SCOPE: 'FORBIDDEN',
   AUTH_TOO_MANY_ATTEMPTS: 'TOO_MANY_REQUESTS',
+  /** The person signed out: engine tokens issued before that are refused (and live connections closed). */
+  AUTH_SESSION_REVOKED: 'UNAUTHORIZED',
+  /** The person is no longer a member of the tenant the credential was for. */
+  AUTH_MEMBERSHIP_REMOVED: 'UNAUTHORIZED',
   // Accounts
   ACCOUNT_EMAIL_TAKEN: 'CONFLICT',
   ACCOUNT_EMAIL_NOT_VERIFIED: 'FORBIDDEN',
@@ -59,6 +63,8 @@ export const errorCodes = {
   BACKTEST_NO_DATA: 'PRECONDITION_FAILED',
   BACKTEST_NOT_CANCELLABLE: 'CONFLICT',
   BACKTEST_TOO_LARGE: 'BAD_REQUEST',
+  /** The engine's backtest queue is full (all tenants): try again when a job has finished. */
+  BACKTEST_QUEUE_FULL: 'TOO_MANY_REQUESTS',
   // Requests and connections: bounded inputs
   REQUEST_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   REQUEST_MALFORMED: 'BAD_REQUEST',

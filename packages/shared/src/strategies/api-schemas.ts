@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NUL_MESSAGE, withoutNul } from '../accounts/schemas.ts';
 import { canonicalSymbol, klineInterval, venueId } from '../market/schemas.ts';
 import { positiveDecimal } from '../trading/schemas.ts';
 
@@ -7,7 +8,7 @@ import { positiveDecimal } from '../trading/schemas.ts';
  * WebAssembly bytes cross as base64 (tRPC speaks JSON); the engine validates the module itself.
  */
 
-const name = z.string().trim().min(1).max(60);
+const name = z.string().trim().min(1).max(60).refine(withoutNul, NUL_MESSAGE);
 const asset = z.string().regex(/^[A-Z0-9]{1,20}$/, 'an asset code like USDT');
 
 /** Strategy parameters: named numbers, as the ABI's init record carries them. */
@@ -30,7 +31,7 @@ const MAX_WASM_BASE64 = 22_400_000;
 export const uploadStrategyInput = z.strictObject({
   /** A new strategy, or a new version of the tenant's strategy with this name. */
   name,
-  description: z.string().max(500).optional(),
+  description: z.string().max(500).refine(withoutNul, NUL_MESSAGE).optional(),
   wasmBase64: z
     .string()
     .min(8)
@@ -211,6 +212,11 @@ export const backtestSchema = z.strictObject({
   status: backtestStatus,
   /** 0..1 */
   progress: z.number().min(0).max(1),
+  /**
+   * While queued: 1 = starts next, 2 = after that, ... (tenants are served round robin, one running
+   * backtest per tenant); null once it started or ended.
+   */
+  queuePosition: z.number().int().positive().nullable(),
   reason: z.string().nullable(),
   metrics: backtestMetricsSchema.nullable(),
   createdAt: z.string(),
@@ -255,6 +261,8 @@ export const backtestProgressSchema = z.strictObject({
   backtestId: z.uuid(),
   status: backtestStatus,
   progress: z.number().min(0).max(1),
+  /** As in `backtestSchema`: the place in line while queued, else null. */
+  queuePosition: z.number().int().positive().nullable(),
   reason: z.string().nullable(),
 });
 export type BacktestProgressView = z.infer<typeof backtestProgressSchema>;

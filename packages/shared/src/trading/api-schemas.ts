@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NUL_MESSAGE, withoutNul } from '../accounts/schemas.ts';
 import { canonicalSymbol, venueId } from '../market/schemas.ts';
 import { orderSchema, positiveDecimal } from './schemas.ts';
 
 const asset = z.string().regex(/^[A-Z0-9]{1,20}$/, 'an asset code like USDT');
 
 export const createPaperAccountInput = z.strictObject({
-  name: z.string().trim().min(1).max(60),
+  name: z.string().trim().min(1).max(60).refine(withoutNul, NUL_MESSAGE),
   quoteCurrency: asset.default('USDT'),
 });
 

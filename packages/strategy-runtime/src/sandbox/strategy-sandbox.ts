@@ -298,7 +298,12 @@ export class StrategySandbox {
     this.stats.totalCallMs += ms;
     if (ms > this.stats.maxCallMs) this.stats.maxCallMs = ms;
     const now = performance.now();
-    for (const line of outcome.logs) this.ring?.push(line, now);
+    // Only the lines the ring kept go on to the host (its log history and the push gateway): the rate
+    // limit must hold for them too, not just for this ring.
+    if (outcome.logs.length > 0) {
+      const ring = this.ring;
+      outcome.logs = ring ? outcome.logs.filter((line) => ring.push(line, now)) : [];
+    }
     if (outcome.ok) {
       this.stats.actions += outcome.actions.length;
       p.resolve(outcome);

@@ -291,6 +291,53 @@ export class PaperMatchingEngine {
     return out;
   }
 
+  /** Whether orders on this instrument can be matched (registered with `setInstrument`). */
+  hasInstrument(venue: string, symbol: string): boolean {
+    return this.#book(venue, symbol) !== undefined;
+  }
+
+  /**
+   * Takes an account's resting orders and waiting stops off the book without an event, and returns what
+   * `restoreOrder` needs to put each back: while they are off, no market event can fill them. The
+   * persistence layer uses this when it cannot store the account's events for a while and its buffer
+   * is full. Orders still in flight (latency) stay: they arrive, and their events come, as usual.
+   * Putting an order back restarts its queue position, as after a restart.
+   */
+  detachAccount(accountId: string): RestoreOrderInput[] {
+    const out: RestoreOrderInput[] = [];
+    for (const order of [...(this.#byAccount.get(accountId) ?? [])]) {
+      if (order.place !== 'resting' && order.place !== 'stop') continue;
+      const book = this.#book(order.venue, order.symbol);
+      if (!book) continue;
+      out.push({
+        orderId: order.id,
+        accountId: order.accountId,
+        clientOrderId: order.clientOrderId,
+        venue: order.venue,
+        symbol: order.symbol,
+        side: order.side,
+        type: order.type,
+        timeInForce: order.timeInForce,
+        postOnly: order.postOnly,
+        feeTier: order.feeTier,
+        quantity: order.quantity,
+        price: order.price,
+        stopPrice: order.stopPrice,
+        filledQuantity: order.filledQuantity,
+        filledQuote: order.filledQuote,
+        fees: order.fees,
+        notionalExact: order.notionalExact,
+        feeExact: order.feeExact,
+        fillCount: order.fillCount,
+        triggered: order.triggered,
+        createdAt: order.createdAt,
+        updatedAt: order.updatedAt,
+      });
+      this.#close(order, book);
+    }
+    return out;
+  }
+
   /** Resting limit orders and untriggered stops of one symbol (for monitoring and benchmarks). */
   restingCount(venue: string, symbol: string): number {
     return this.#book(venue, symbol)?.restingCount ?? 0;

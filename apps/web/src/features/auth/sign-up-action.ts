@@ -10,16 +10,19 @@ export interface SignUpFields {
   tenantName: string;
 }
 
-export type SignUpResult = { ok: true } | { ok: false; message: string; fieldErrors: Record<string, string> };
+export type SignUpActionResult =
+  | { ok: true }
+  | { ok: false; message: string; fieldErrors: Record<string, string> };
 
 const labels = { email: 'Email', password: 'Password', name: 'Name', tenantName: 'Workspace name' };
 
 /**
- * Creates the account on the engine (which validates strictly and hashes the password); the form then
- * signs in through next-auth with the same credentials. A server action is a public endpoint, so the
- * input is rebuilt field by field rather than passed through.
+ * Asks the engine to create the account (it validates strictly, hashes the password and emails a
+ * confirmation link). The engine answers the same whether or not the address already has an account,
+ * so the form can only say "check your email". A server action is a public endpoint, so the input is
+ * rebuilt field by field rather than passed through.
  */
-export async function signUpAction(fields: SignUpFields): Promise<SignUpResult> {
+export async function signUpAction(fields: SignUpFields): Promise<SignUpActionResult> {
   const optional = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
   try {
     const engine = await serverEngineClient();

@@ -1,15 +1,15 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
-import { signIn } from 'next-auth/react';
 import { type FormEvent, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { FormError } from '@/components/ui/form-error';
 import { TextField } from '@/components/ui/text-field';
+import { CheckEmail } from './check-email';
 import { signUpAction } from './sign-up-action';
 
 export function SignUpForm() {
-  const router = useRouter();
+  // Set once the engine took the sign-up: the account is confirmed by the emailed link, not here.
+  const [sentTo, setSentTo] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [pending, setPending] = useState(false);
@@ -33,22 +33,20 @@ export function SignUpForm() {
         setFieldErrors(created.fieldErrors);
         return;
       }
-      const session = await signIn('credentials', {
-        email: fields.email,
-        password: fields.password,
-        redirect: false,
-      });
-      if (!session?.ok || session.error) {
-        setError(`Your account was created, but signing in failed: ${session?.error ?? 'try again'}.`);
-        return;
-      }
-      router.replace('/');
-      router.refresh();
+      setSentTo(fields.email.trim());
     } catch {
       setError('The server could not be reached. Check your connection and try again.');
     } finally {
       setPending(false);
     }
+  }
+
+  if (sentTo) {
+    return (
+      <CheckEmail email={sentTo}>
+        <p>The link confirms your address; then sign in with the password you chose.</p>
+      </CheckEmail>
+    );
   }
 
   return (

@@ -4,6 +4,7 @@ import type { BacktestView } from '@qt/shared';
 import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { formatCandleTime } from '../markets/chart-theme';
 import { cell, DataTable, EmptyRows, firstCell, TradePanel } from '../trade/trade-panel';
+import { backtestStatusLabel } from './backtest-status';
 
 export const backtestTones: Record<BacktestView['status'], BadgeTone> = {
   queued: 'blue',
@@ -58,9 +59,7 @@ export function BacktestList({
                 <div className="text-[10px] text-zinc-500">→ {formatCandleTime(b.to, '1m', true)}</div>
               </td>
               <td className={cell}>
-                <Badge tone={backtestTones[b.status]}>
-                  {b.status === 'running' ? `${Math.floor(b.progress * 100)}%` : b.status}
-                </Badge>
+                <Badge tone={backtestTones[b.status]}>{backtestStatusLabel(b)}</Badge>
               </td>
               <td
                 className={`${cell} ${(b.metrics?.totalReturn ?? 0) > 0 ? 'text-emerald-300' : (b.metrics?.totalReturn ?? 0) < 0 ? 'text-rose-300' : ''}`}

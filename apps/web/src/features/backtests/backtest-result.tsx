@@ -14,6 +14,7 @@ import { StrategyProblemBox } from '../strategies/strategy-problem-box';
 import { backtestTones } from './backtest-list';
 import { type MetricTone, metricCards } from './backtest-metrics';
 import { BacktestOrders } from './backtest-orders';
+import { backtestStatusLabel } from './backtest-status';
 import { useBacktest } from './use-backtest';
 import { useRangeCandles } from './use-range-candles';
 
@@ -121,7 +122,7 @@ function Progress({
       data-progress={backtest.progress}
     >
       <Badge tone={backtestTones[backtest.status]} data-testid="backtest-status">
-        {backtest.status === 'completed' ? 'done' : backtest.status}
+        {backtestStatusLabel(backtest, 'done')}
       </Badge>
       <div
         role="progressbar"

@@ -41,7 +41,13 @@ export function useBacktest(backtestId: string) {
           current
             ? {
                 ...current,
-                backtest: { ...current.backtest, status: p.status, progress: p.progress, reason: p.reason },
+                backtest: {
+                  ...current.backtest,
+                  status: p.status,
+                  progress: p.progress,
+                  queuePosition: p.queuePosition,
+                  reason: p.reason,
+                },
               }
             : current,
         );

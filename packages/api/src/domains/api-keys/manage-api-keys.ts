@@ -2,6 +2,7 @@ import { type ApiKeyView, AppError, type CreateApiKeyInput, notFound } from '@qt
 import { generateApiKey } from '../../auth/api-key-token.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { ApiDeps } from '../../context.ts';
+import { withinTierCap } from '../tier-caps/within-tier-cap.ts';
 import { toApiKeyView } from './views.ts';
 
 const DAY_MS = 86_400_000;
@@ -25,16 +26,32 @@ export async function createApiKey(
   if (!principal.userId) throw new AppError('AUTH_REQUIRED', 'A key must be created on behalf of a person.');
   const { key, prefix, hash } = generateApiKey();
   const now = deps.clock.now();
-  const row = await deps.db.apiKey.create({
-    data: {
-      tenantId: principal.tenant.id,
-      createdById: principal.userId,
-      name: input.name,
-      prefix,
-      hash,
-      scopes: [...new Set(input.scopes)],
-      expiresAt: input.expiresInDays ? new Date(now + input.expiresInDays * DAY_MS) : null,
-    },
+  const createdById = principal.userId;
+  const tenantId = principal.tenant.id;
+  // Keys that still work count against the tier's cap; revoked and expired ones do not.
+  const row = await withinTierCap(deps.db, {
+    tenantId,
+    kind: 'apiKeys',
+    count: (tx) =>
+      tx.apiKey.count({
+        where: {
+          tenantId,
+          revokedAt: null,
+          OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(now) } }],
+        },
+      }),
+    create: (tx) =>
+      tx.apiKey.create({
+        data: {
+          tenantId,
+          createdById,
+          name: input.name,
+          prefix,
+          hash,
+          scopes: [...new Set(input.scopes)],
+          expiresAt: input.expiresInDays ? new Date(now + input.expiresInDays * DAY_MS) : null,
+        },
+      }),
   });
   deps.logger.info({ tenantId: row.tenantId, apiKeyId: row.id, prefix }, 'api key created');
   return { apiKey: toApiKeyView(row), secret: key };
