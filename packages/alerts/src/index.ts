@@ -1,0 +1,3 @@
+export * from './delivery/index.ts';
+export * from './evaluate/index.ts';
+export * from './rules/index.ts';
