@@ -2,14 +2,24 @@ import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { formatTrimmed } from './decimal-format.ts';
 import { instrumentSpec, toSimInstrument, venueSymbol } from './instruments.ts';
 import { Market, type SymbolMarket } from './market/market.ts';
 import { resolveOptions } from './options.ts';
 import { Connection, type EndpointFaults } from './server/connection.ts';
 import { listenEndpoint, portOf } from './server/endpoint.ts';
 import { type Counters, connectionId, type ProtocolContext, type VenueProtocol } from './server/protocol.ts';
+import { RestTrades } from './server/rest-trades.ts';
 import { TickWriter } from './server/tick-writer.ts';
-import type { EndpointUrls, ExchangeSim, ExchangeSimOptions, MalformedKind, Venue } from './types.ts';
+import { TradeHistory, withholdFront } from './server/trade-history.ts';
+import type {
+  EndpointUrls,
+  ExchangeSim,
+  ExchangeSimOptions,
+  MalformedKind,
+  SimTrade,
+  Venue,
+} from './types.ts';
 import { venues } from './types.ts';
 import { BinanceProtocol } from './venues/binance.ts';
 import { BybitProtocol } from './venues/bybit.ts';
@@ -38,19 +48,32 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
     pingsReceived: perVenue(() => 0),
     pongsReceived: perVenue(() => 0),
   };
+  // REST trade history per stream, and the gap fault's pending count per stream.
+  const histories = new Map<SymbolMarket, Record<Venue, TradeHistory>>(
+    market.symbols.map((s) => [s, perVenue(() => new TradeHistory(o.restHistoryTrades))]),
+  );
+  const withhold = new Map<SymbolMarket, Record<Venue, number>>(
+    market.symbols.map((s) => [s, perVenue(() => 0)]),
+  );
+  const restTrades = new RestTrades(market, histories, o.limits, monotonic);
+  // During a step the frame clock is pinned, so every venue's frames and the REST history print the
+  // same time for a trade (the history is the ground truth a repaired gap is compared with).
+  let pinnedNow: number | null = null;
+  const frameClock = { now: () => pinnedNow ?? o.clock.now() };
   const ctx: ProtocolContext = {
     market,
-    clock: o.clock,
+    clock: frameClock,
     timing: o.timing,
     limits: o.limits,
     writer,
     counters,
     monotonic,
   };
+  const bybit = new BybitProtocol(ctx);
   const protocols: Record<Venue, VenueProtocol> = {
     binance: new BinanceProtocol(ctx),
     okx: new OkxProtocol(ctx),
-    bybit: new BybitProtocol(ctx),
+    bybit,
   };
   const connections = perVenue(() => new Set<Connection>());
   const endpointFaults: EndpointFaults[] = Array.from({ length: o.endpoints }, () => ({
@@ -118,6 +141,7 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
           wss,
           monotonic,
           onConnection: (venue, ws, socket, path, query) => onConnection(i, venue, ws, socket, path, query),
+          restTrades: (venue, path, query) => restTrades.handle(venue, path, query),
         }),
       );
     }
@@ -136,9 +160,24 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
   function step(ms: number): void {
     market.advance(ms);
     writer.now = monotonic();
-    protocols.binance.publish();
-    protocols.okx.publish();
-    protocols.bybit.publish();
+    pinnedNow = o.clock.now();
+    try {
+      for (const s of market.symbols) {
+        const h = histories.get(s) as Record<Venue, TradeHistory>;
+        const w = withhold.get(s) as Record<Venue, number>;
+        for (const venue of venues) {
+          const batch = s.streams[venue].batch;
+          if (batch.n === 0) continue;
+          h[venue].record(batch, pinnedNow);
+          if (w[venue] > 0) w[venue] -= withholdFront(batch, w[venue]);
+        }
+      }
+      protocols.binance.publish();
+      protocols.okx.publish();
+      protocols.bybit.publish();
+    } finally {
+      pinnedNow = null;
+    }
     writer.flush();
   }
 
@@ -206,23 +245,46 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
       skipTradeIds(venue, symbol, count) {
         symbolOf(venue, symbol).streams[venue].pendingSkip += count;
       },
+      withholdTrades(venue, symbol, count) {
+        (withhold.get(symbolOf(venue, symbol)) as Record<Venue, number>)[venue] += count;
+      },
+      throttleRest(venue, ms) {
+        restTrades.throttledUntil[venue] = monotonic() + ms;
+      },
       sendMalformed(venue, kind: MalformedKind = 'garbage') {
         const now = monotonic();
         for (const conn of connections[venue]) conn.send(protocols[venue].malformedFrame(conn, kind), now);
       },
-      sendShutdownNotice(venue) {
+      sendShutdownNotice(venue, opts = {}) {
         const now = monotonic();
+        const lateMs = Math.max(0, opts.lateFramesMs ?? 0);
         for (const conn of connections[venue]) {
+          // The lag starts before the notice: it reaches the client late too, as behind a lagging server,
+          // so the replacement subscribes only after the trades the old socket still holds.
+          conn.lagMs = lateMs;
+          writer.track(conn);
           if (!protocols[venue].shutdownNotice(conn, now)) {
             conn.drop();
             continue;
           }
           const timer = setTimeout(() => {
             pendingCloses.delete(timer);
+            writer.release(conn, Number.POSITIVE_INFINITY);
             conn.close(1001, 'service upgrade');
-          }, o.timing.shutdownCloseDelayMs);
+          }, o.timing.shutdownCloseDelayMs + lateMs);
           pendingCloses.add(timer);
         }
+      },
+      resetTradeIds(venue, symbol, nextId = 1) {
+        const stream = symbolOf(venue, symbol).streams[venue];
+        stream.nextTradeId = nextId;
+        stream.pendingSkip = 0;
+      },
+      resetSequence(venue, symbol) {
+        if (venue !== 'bybit') throw new RangeError(`${venue} trades carry no cross sequence`);
+        bybit.resetSequence(
+          symbol === undefined ? undefined : venueSymbol('bybit', symbolOf(venue, symbol).spec),
+        );
       },
       setRate(tradesPerSecond) {
         market.setRate(tradesPerSecond);
@@ -237,7 +299,27 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
         pingsReceived: count((v) => counters.pingsReceived[v]),
         pongsReceived: count((v) => counters.pongsReceived[v]),
         tradesGenerated: count((v) => market.symbols.reduce((sum, s) => sum + s.streams[v].generated, 0)),
+        restRequests: count((v) => restTrades.stats.requests[v]),
+        restThrottled: count((v) => restTrades.stats.throttled[v]),
+        restBanned: count((v) => restTrades.stats.banned[v]),
       };
+    },
+    historyTrades(venue, symbol, fromId, toId): SimTrade[] {
+      const s = symbolOf(venue, symbol);
+      const h = (histories.get(s) as Record<Venue, TradeHistory>)[venue];
+      const out: SimTrade[] = [];
+      for (let k = h.lowerBound(fromId); k < h.size; k += 1) {
+        const t = h.at(k);
+        if (t.id > toId) break;
+        out.push({
+          tradeId: String(t.id),
+          price: formatTrimmed(t.price, s.spec.priceDecimals),
+          quantity: formatTrimmed(t.lots, s.spec.lotDecimals),
+          takerSide: t.buy ? 'buy' : 'sell',
+          exchangeTime: t.time,
+        });
+      }
+      return out;
     },
     step,
     async stop() {

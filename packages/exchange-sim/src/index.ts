@@ -11,6 +11,7 @@ export type {
   SimInstrument,
   SimLimits,
   SimTiming,
+  SimTrade,
   Venue,
 } from './types.ts';
 export { venues } from './types.ts';

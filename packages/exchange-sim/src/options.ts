@@ -19,6 +19,10 @@ export const defaultLimits: SimLimits = {
   bybitMaxArgs: 10,
   bybitMaxArgsChars: 21_000,
   maxBufferedBytes: 64 * 1024 * 1024,
+  binanceRestWeightPerMinute: 6000,
+  binanceRestBanMs: 120_000,
+  okxHistoryRequestsPer2s: 20,
+  bybitRestRequestsPer5s: 600,
 };
 
 export interface ResolvedOptions {
@@ -34,6 +38,7 @@ export interface ResolvedOptions {
   manual: boolean;
   timing: SimTiming;
   limits: SimLimits;
+  restHistoryTrades: number;
 }
 
 export function resolveOptions(opts: ExchangeSimOptions): ResolvedOptions {
@@ -57,5 +62,6 @@ export function resolveOptions(opts: ExchangeSimOptions): ResolvedOptions {
     manual: opts.manual ?? false,
     timing: { ...defaultTiming, ...opts.timing },
     limits: { ...defaultLimits, ...opts.limits },
+    restHistoryTrades: opts.restHistoryTrades ?? 10_000,
   };
 }

@@ -39,6 +39,14 @@ export interface SimLimits {
   bybitMaxArgsChars: number;
   /** A socket whose unsent bytes exceed this is cut, as a venue drops a slow consumer. */
   maxBufferedBytes: number;
+  /** Binance REST: request weight per IP per minute (`historicalTrades` costs 25). */
+  binanceRestWeightPerMinute: number;
+  /** Binance REST: how long a 418 ban lasts (calling again while told to wait by a 429), ms. */
+  binanceRestBanMs: number;
+  /** OKX REST: `history-trades` requests per IP per 2 s. */
+  okxHistoryRequestsPer2s: number;
+  /** Bybit REST: requests per IP per 5 s. */
+  bybitRestRequestsPer5s: number;
 }
 
 export interface ExchangeSimOptions {
@@ -64,6 +72,18 @@ export interface ExchangeSimOptions {
   manual?: boolean;
   timing?: Partial<SimTiming>;
   limits?: Partial<SimLimits>;
+  /** Trades kept per venue per symbol for the REST trade history (oldest forgotten first); default 10,000. */
+  restHistoryTrades?: number;
+}
+
+/** One trade of the simulator's record (ground truth), decimals without trailing zeros. */
+export interface SimTrade {
+  tradeId: string;
+  price: string;
+  quantity: string;
+  takerSide: 'buy' | 'sell';
+  /** The frame time the sockets printed for it (or would have, when withheld), ms. */
+  exchangeTime: number;
 }
 
 export interface EndpointUrls {
@@ -98,10 +118,31 @@ export interface ExchangeSimFaults {
   duplicateTrades(venue: Venue, symbol: string, count: number): void;
   /** Advance the symbol's trade id by `count` without sending those trades (a gap). */
   skipTradeIds(venue: Venue, symbol: string, count: number): void;
+  /**
+   * A repairable gap: the next `count` trades of the symbol happen (the REST history has them) but are
+   * not sent on any socket. (`skipTradeIds` makes ids that never existed: a gap REST cannot repair.)
+   */
+  withholdTrades(venue: Venue, symbol: string, count: number): void;
+  /** Answer every trade-history request of the venue with its rate-limit refusal (429; Bybit 403) for `ms`. */
+  throttleRest(venue: Venue, ms: number): void;
   /** One bad frame on every socket of the venue. */
   sendMalformed(venue: Venue, kind?: MalformedKind): void;
-  /** Binance `serverShutdown` / OKX 64008 notice, then close after `timing.shutdownCloseDelayMs`; Bybit: drop. */
-  sendShutdownNotice(venue: Venue): void;
+  /**
+   * Binance `serverShutdown` / OKX 64008 notice, then close after `timing.shutdownCloseDelayMs`; Bybit: drop.
+   * `lateFramesMs`: from the notice on (the notice included) the socket's frames leave that much later (a
+   * lagging server, so a replacement socket runs ahead of it); the close waits until they are all written.
+   */
+  sendShutdownNotice(venue: Venue, opts?: { lateFramesMs?: number }): void;
+  /**
+   * The venue restarts the symbol's trade ids (a server restart): the next trade gets `nextId` (default 1)
+   * and ids count up from there.
+   */
+  resetTradeIds(venue: Venue, symbol: string, nextId?: number): void;
+  /**
+   * Bybit's cross sequence `seq` restarts from 1 (as seen when a new connection's `seq` starts over), for
+   * one symbol or all. Other venues have no such sequence in their trades (RangeError).
+   */
+  resetSequence(venue: Venue, symbol?: string): void;
   /** Trades per second per venue per symbol from now on. */
   setRate(tradesPerSecond: number): void;
 }
@@ -117,6 +158,10 @@ export interface ExchangeSimStats {
   pongsReceived: Record<string, number>;
   /** Trades the market generated per venue (independent of subscribers). */
   tradesGenerated: Record<string, number>;
+  /** REST trade-history requests per venue, and those refused for the rate limit (429/403) or a ban (418). */
+  restRequests: Record<string, number>;
+  restThrottled: Record<string, number>;
+  restBanned: Record<string, number>;
 }
 
 export interface ExchangeSim {
@@ -125,6 +170,11 @@ export interface ExchangeSim {
   instruments(venue: Venue): SimInstrument[];
   faults: ExchangeSimFaults;
   stats(): ExchangeSimStats;
+  /**
+   * Ground truth: the trades of the REST history of (venue, symbol) with fromId <= id <= toId, oldest
+   * first (within the last `restHistoryTrades`).
+   */
+  historyTrades(venue: Venue, symbol: string, fromId: number, toId: number): SimTrade[];
   /** Manual mode: move the market by `ms` and flush the frames. Also usable alongside the timer. */
   step(ms: number): void;
   stop(): Promise<void>;

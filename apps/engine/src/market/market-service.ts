@@ -1,6 +1,6 @@
 import type { MarketPort } from '@qt/api';
 import type { MarketDataQueries } from '@qt/db';
-import { AppError, type Kline, type MessageBus, subjects, topics } from '@qt/shared';
+import { AppError, canonicalDecimal, type Kline, type MessageBus, subjects, topics } from '@qt/shared';
 import type { KlineService } from './aggregate/kline-service.ts';
 import type { FeedSupervisor } from './ingest/feed-supervisor.ts';
 import type { InstrumentCatalog } from './instruments/instrument-catalog.ts';
@@ -90,14 +90,32 @@ export function createMarketService(deps: {
   };
 }
 
-/** Stored candles with the aggregator's versions laid over them (same openTime: the live one wins). */
+/**
+ * Stored candles with the aggregator's versions laid over them (same openTime: the live one wins).
+ * Live candles carry the venue's printed scale ("65068.88000000"); stored ones are read back canonical,
+ * so the overlay is made canonical too: one candle must not change form when it is persisted.
+ */
 export function mergeLive(stored: readonly Kline[], live: readonly Kline[], limit: number): Kline[] {
   if (live.length === 0) return [...stored];
   const byOpen = new Map<number, Kline>();
   for (const k of stored) byOpen.set(k.openTime, k);
   for (const k of live) {
     const s = byOpen.get(k.openTime);
-    if (!s || k.tradeCount >= s.tradeCount) byOpen.set(k.openTime, k);
+    if (!s || k.tradeCount >= s.tradeCount) byOpen.set(k.openTime, canonicalKline(k));
   }
   return [...byOpen.values()].sort((a, b) => a.openTime - b.openTime).slice(-limit);
+}
+
+/** A candle with its decimals in canonical form (no trailing fractional zeros, no bare point, no -0). */
+export function canonicalKline(k: Kline): Kline {
+  return {
+    ...k,
+    open: canonicalDecimal(k.open),
+    high: canonicalDecimal(k.high),
+    low: canonicalDecimal(k.low),
+    close: canonicalDecimal(k.close),
+    baseVolume: canonicalDecimal(k.baseVolume),
+    quoteVolume: canonicalDecimal(k.quoteVolume),
+    takerBuyBaseVolume: canonicalDecimal(k.takerBuyBaseVolume),
+  };
 }

@@ -2,7 +2,7 @@ import type { MarketPort } from '@qt/api';
 import type { Db } from '@qt/db';
 import { type MaintenanceReport, MarketDataQueries, MarketDataWriter, maintainPartitions } from '@qt/db';
 import { type ExchangeSim, startExchangeSim } from '@qt/exchange-sim';
-import type { Clock, MessageBus, Quote } from '@qt/shared';
+import { type Clock, klineInterval, type MessageBus, type Quote, type Trade } from '@qt/shared';
 import type pg from 'pg';
 import type { EngineConfig } from '../config/config-schema.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -14,6 +14,8 @@ import { QuoteBook } from './live/quote-book.ts';
 import { createMarketService } from './market-service.ts';
 import { startKlinePersister } from './persist/kline-persister.ts';
 import { type PersisterStats, startTradePersister } from './persist/trade-persister.ts';
+import { GapRepairer } from './repair/gap-repairer.ts';
+import { tradeHistorySources } from './repair/history-sources.ts';
 import { venueEndpoints } from './venue-endpoints.ts';
 
 export interface MarketData {
@@ -25,6 +27,8 @@ export interface MarketData {
   /** The latest best bid/ask per instrument (what `market.quote` and `market.onQuote` serve). */
   quotes: QuoteBook;
   persisters: { trades: PersisterStats; klines: PersisterStats };
+  /** Fills the feeds' trade-id gaps from the venues' REST history. */
+  repairer: GapRepairer;
   simulator: ExchangeSim | null;
   stop(): Promise<void>;
 }
@@ -110,6 +114,42 @@ export async function startMarketData(params: {
     const onQuote = params.onQuote;
     const publisher = new TradePublisher(bus, logger);
     stops.push(() => publisher.close());
+    const queries = new MarketDataQueries(params.pool);
+    const repairer = new GapRepairer(
+      {
+        latenessMs: config.klineLatenessMs,
+        intervals: klineInterval.options.filter((i) => config.klineSubSecond || i !== '100ms'),
+      },
+      {
+        sources: tradeHistorySources(venues),
+        // Repaired trades go to storage only (not the bus); their candles are recomputed from storage.
+        store: (t) => writer.writeTrades(t),
+        storedTrades: async (venue, symbol, fromMs, toMs) => {
+          const out: Trade[] = [];
+          for (;;) {
+            const last = out[out.length - 1];
+            const page = await queries.tradesAscending({
+              venue,
+              symbol,
+              fromMs,
+              toMs,
+              after: last ? { exchangeTime: last.exchangeTime, tradeId: last.tradeId } : undefined,
+              limit: 50_000,
+            });
+            out.push(...page);
+            if (page.length < 50_000) return out;
+          }
+        },
+        // At most 1,440 1m candles (a day): one page.
+        storedKlines: (venue, symbol, interval, fromMs, toMs) =>
+          queries.closedCandlesAscending({ venue, symbol, interval, fromMs, toMs, limit: 50_000 }),
+        storeKlines: (k) => writer.writeKlines(k),
+        now: () => clock.now(),
+        logger: logger.child({ component: 'gap-repair' }),
+      },
+    );
+    // Stopped before the writer's pool closes (stops run in reverse): a repair in flight ends first.
+    stops.push(() => repairer.stop());
     const feeds = startFeeds({
       venues,
       symbols: config.marketSymbols,
@@ -123,12 +163,13 @@ export async function startMarketData(params: {
             onQuote(q);
           }
         : (q) => quotes.onQuote(q),
+      onGap: (gap) => repairer.onGap(gap),
     });
     stops.push(() => feeds.stop());
 
     const port = createMarketService({
       bus,
-      queries: new MarketDataQueries(params.pool),
+      queries,
       catalog,
       klines,
       feeds,
@@ -142,6 +183,7 @@ export async function startMarketData(params: {
       catalog,
       quotes,
       persisters: { trades: trades.stats, klines: klinePersist.stats },
+      repairer,
       simulator,
       stop: () => runStops(stops),
     };

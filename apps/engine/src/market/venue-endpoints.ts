@@ -3,6 +3,7 @@ import {
   createBinanceAdapter,
   createBybitAdapter,
   createOkxAdapter,
+  type FeedOptions,
   type VenueAdapter,
 } from '@qt/market-data';
 import type { KnownVenue } from '@qt/shared';
@@ -23,11 +24,18 @@ const adapters: Record<KnownVenue, () => VenueAdapter> = {
 export function venueEndpoints(config: EngineConfig, sim: ExchangeSim | null): VenueEndpoints[] {
   return config.marketVenues.map((venue) => {
     const adapter = adapters[venue]();
+    const heartbeatIntervalMs = {
+      binance: undefined,
+      okx: config.okxHeartbeatIntervalMs,
+      bybit: config.bybitHeartbeatIntervalMs,
+    }[venue];
+    const feedOptions: FeedOptions = heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs };
     if (sim) {
       return {
         adapter,
         wsEndpoints: sim.urls.map((u) => u[venue].ws),
         restEndpoints: sim.urls.map((u) => u[venue].rest),
+        feedOptions,
       };
     }
     const ws = { binance: config.binanceWsUrls, okx: config.okxWsUrls, bybit: config.bybitWsUrls }[venue];
@@ -38,6 +46,7 @@ export function venueEndpoints(config: EngineConfig, sim: ExchangeSim | null): V
       adapter,
       wsEndpoints: ws && ws.length > 0 ? ws : adapter.defaultWsEndpoints,
       restEndpoints: rest ? [rest] : adapter.defaultRestEndpoints,
+      feedOptions,
     };
   });
 }

@@ -6,7 +6,7 @@ type Reading = Array<[labels: Record<string, string>, value: number]>;
 /**
  * The market pipeline's state as Prometheus gauges, read at scrape time from the components' own
  * counters (nothing on the hot path): per feed connection state, lag, rate, reconnects, gaps,
- * duplicates and malformed frames; publish buffer and drops; storage commits and their age; late trades.
+ * duplicates and malformed frames; per venue missing, recovered and reordered trades and id restarts; publish buffer and drops; storage commits and their age; late trades.
  */
 export function registerMarketMetrics(registry: Registry, market: MarketData, now: () => number): void {
   const gauge = (name: string, help: string, labelNames: string[], read: () => Reading) =>
@@ -62,6 +62,32 @@ export function registerMarketMetrics(registry: Registry, market: MarketData, no
   );
   gauge('qt_feed_duplicates', 'Duplicate trades dropped since start.', ['venue', 'connection'], () =>
     perFeed((s) => s.duplicates),
+  );
+  const perVenue = (pick: (s: ReturnType<MarketData['feeds']['sequence']>[number]) => number): Reading =>
+    market.feeds.sequence().map((s) => [{ venue: s.venue }, pick(s)]);
+  gauge(
+    'qt_feed_gap_missing_trades',
+    'Trade ids in reported gaps that have not arrived (candidates for REST repair).',
+    ['venue'],
+    () => perVenue((s) => s.missing),
+  );
+  gauge(
+    'qt_feed_gap_recovered_trades',
+    'Trades that arrived late inside a reported gap, since start.',
+    ['venue'],
+    () => perVenue((s) => s.recovered),
+  );
+  gauge(
+    'qt_feed_reordered_trades',
+    'Trades that arrived out of order inside a gap within its grace period (no gap counted), since start.',
+    ['venue'],
+    () => perVenue((s) => s.reordered),
+  );
+  gauge(
+    'qt_feed_trade_id_resets',
+    'Venue trade-id restarts the feed re-based on, since start.',
+    ['venue'],
+    () => perVenue((s) => s.idResets),
   );
   gauge('qt_feed_malformed_frames', 'Malformed or unknown frames since start.', ['venue', 'connection'], () =>
     perFeed((s) => s.malformed),

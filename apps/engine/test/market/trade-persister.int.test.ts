@@ -64,7 +64,7 @@ if (process.env.NATS_URL) {
   ]);
 }
 
-/** RELIABILITY.md 10-11: acknowledged only after commit; redelivery and retries add nothing twice. */
+/** Acknowledged only after commit; redelivery and retries add nothing twice. */
 describe.each(buses)('trade persistence on the %s bus', (_name, makeBus) => {
   let db: TestDatabase;
   let pool: pg.Pool;

@@ -1,5 +1,6 @@
 export { copyField, klinesCopyText, tradesCopyText } from './copy-text.ts';
 export {
+  applyTimescaleRetention,
   createPartitionSql,
   DAY_MS,
   defaultPartitionPolicy,
@@ -21,7 +22,12 @@ export {
   type TradeCursor,
   type TradePage,
 } from './queries.ts';
-export { detectStorageMode, type StorageMode } from './storage-mode.ts';
+export {
+  describeTimeSeriesStorage,
+  detectStorageMode,
+  type StorageMode,
+  type TimeSeriesStorage,
+} from './storage-mode.ts';
 export {
   klinesTable,
   type TimeSeriesTable,

@@ -19,7 +19,11 @@ export interface PartitionPolicy {
   lockTimeoutMs: number;
 }
 
-/** The same windows as the TimescaleDB policies in the migration (trades 30 days, candles 365). */
+/**
+ * Library defaults (trades 30 days, candles 365; the engine passes TRADE_RETENTION_DAYS and
+ * KLINE_RETENTION_DAYS, whose defaults are 30 and 730). The same numbers drive both paths: partitions
+ * dropped here, or TimescaleDB's retention policies set by `maintainPartitions` on that path.
+ */
 export const defaultPartitionPolicy: PartitionPolicy = {
   premakeDays: 3,
   retentionDays: { market_trades: 30, market_klines: 365 },
@@ -43,8 +47,13 @@ export interface PartitionPlan {
 }
 
 export interface MaintenanceReport {
-  /** Which storage path this database is on; on 'timescale' nothing is done (policies do it). */
+  /**
+   * Which storage path this database is on. On 'timescale' partitions are TimescaleDB's business (chunks
+   * on insert, retention by its policies): only the retention policies are brought to the configured days.
+   */
   mode: StorageMode;
+  /** TimescaleDB only: tables whose retention policy was changed, as `table: old -> new` (`none` = keep all). */
+  retentionPoliciesSet: string[];
   created: string[];
   dropped: string[];
   /** Rows moved out of a default partition into a partition created for them. */
@@ -166,6 +175,7 @@ export async function maintainPartitions(
   let failed: Error | undefined;
   const report: MaintenanceReport = {
     mode: 'native',
+    retentionPoliciesSet: [],
     created: [],
     dropped: [],
     movedFromDefault: 0,
@@ -173,7 +183,10 @@ export async function maintainPartitions(
   };
   try {
     report.mode = await detectStorageMode(client);
-    if (report.mode === 'timescale') return report;
+    if (report.mode === 'timescale') {
+      report.retentionPoliciesSet = await applyTimescaleRetention(client, policy);
+      return report;
+    }
     const now = opts.clock.now();
     for (const [index, table] of timeSeriesTables.entries()) {
       const existing = await partitionsOf(client, table);
@@ -215,6 +228,42 @@ export async function maintainPartitions(
     // A failure may have left the connection mid-transaction or broken: the pool drops it then.
     client.release(failed);
   }
+}
+
+/**
+ * Brings each hypertable's TimescaleDB retention policy to `policy.retentionDays` (the migration adds
+ * 30 / 365 days; the configured numbers win): replaced when its `drop_after` differs, removed for `null`
+ * (keep everything), left alone when equal, so the hourly run changes nothing. Under the same per-table
+ * advisory lock as partition upkeep, so engines starting together do not race on the job.
+ */
+export async function applyTimescaleRetention(
+  client: pg.PoolClient,
+  policy: Pick<PartitionPolicy, 'retentionDays' | 'lockTimeoutMs'>,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const [index, table] of timeSeriesTables.entries()) {
+    const days = policy.retentionDays[table.name];
+    const wanted = days === null ? null : `${days} days`;
+    await inLockedTransaction(client, index + 1, policy.lockTimeoutMs, async () => {
+      const { rows } = await client.query<{ dropAfter: string | null; same: boolean | null }>(
+        `SELECT j.config->>'drop_after' AS "dropAfter",
+                (j.config->>'drop_after')::interval = $2::interval AS same
+           FROM timescaledb_information.jobs j
+          WHERE j.proc_name = 'policy_retention' AND j.hypertable_name = $1`,
+        [table.name, wanted],
+      );
+      const current = rows[0];
+      if (wanted === null ? current === undefined : current?.same === true) return;
+      await client.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [table.name]);
+      if (wanted !== null)
+        await client.query('SELECT add_retention_policy($1::regclass, drop_after => $2::interval)', [
+          table.name,
+          wanted,
+        ]);
+      changed.push(`${table.name}: ${current?.dropAfter ?? 'none'} -> ${wanted ?? 'none'}`);
+    });
+  }
+  return changed;
 }
 
 async function inLockedTransaction(

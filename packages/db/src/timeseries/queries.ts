@@ -41,28 +41,41 @@ export interface MarketSeries {
 }
 
 const MAX_LIMIT = 5_000;
-const toTs = (param: string) => `timestamptz 'epoch' + ${param}::bigint * interval '1 millisecond'`;
-const toMs = (col: string) => `(extract(epoch FROM ${col}) * 1000)::bigint`;
+
+/**
+ * Milliseconds since the epoch to timestamptz, from IMMUTABLE parts only (timestamp + interval, then
+ * AT TIME ZONE): with the parameter bound, PostgreSQL folds it to a constant while planning, so a time
+ * bound prunes partitions (and, on TimescaleDB, excludes chunks and skips compressed batches by their
+ * min/max metadata) at plan time. `timestamptz 'epoch' + ...` is only STABLE (it depends on the session's
+ * time zone) and stays an expression evaluated per execution. The same arithmetic as the writer's (exact
+ * integer milliseconds up to 2^53), so a cursor read back compares equal to the stored value.
+ */
+const toTs = (param: string) =>
+  `((timestamp 'epoch' + ${param}::bigint * interval '1 millisecond') AT TIME ZONE 'UTC')`;
+const toMs = (col: string) => `(extract(epoch FROM t.${col}) * 1000)::bigint`;
 
 /**
  * Decimals in canonical form (README, "Decimals"): trim_scale drops trailing fractional zeros (and a bare
  * point); numeric's text output never uses an exponent, a plus sign or leading zeros, and has no -0.
  */
-const decimal = (col: string) => `trim_scale(${col})::text AS ${col}`;
+const decimal = (col: string) => `trim_scale(t.${col})::text AS ${col}`;
 
-const candleColumns = `venue, symbol, "interval", ${toMs('open_time')} AS open_time, ${toMs('close_time')} AS close_time,
+// Output names of the millisecond columns end in `_ms`: an output column named like a table column
+// (`open_time`) would capture a bare `ORDER BY open_time`, which then sorts the whole series by the
+// computed expression instead of walking the primary key. ORDER BY and WHERE name `t.<column>` too.
+const candleColumns = `t.venue, t.symbol, t."interval", ${toMs('open_time')} AS open_ms, ${toMs('close_time')} AS close_ms,
   ${['open', 'high', 'low', 'close', 'base_volume', 'quote_volume', 'taker_buy_base_volume'].map(decimal).join(', ')},
-  trade_count, closed`;
+  t.trade_count, t.closed`;
 
-const tradeColumns = `venue, symbol, venue_symbol, trade_id, ${decimal('price')}, ${decimal('quantity')}, taker_side,
-  ${toMs('exchange_time')} AS exchange_time, ${toMs('receive_time')} AS receive_time`;
+const tradeColumns = `t.venue, t.symbol, t.venue_symbol, t.trade_id, ${decimal('price')}, ${decimal('quantity')}, t.taker_side,
+  ${toMs('exchange_time')} AS exchange_ms, ${toMs('receive_time')} AS receive_ms`;
 
 interface CandleRow {
   venue: string;
   symbol: string;
   interval: KlineInterval;
-  open_time: string;
-  close_time: string;
+  open_ms: string;
+  close_ms: string;
   open: string;
   high: string;
   low: string;
@@ -82,8 +95,8 @@ interface TradeRow {
   price: string;
   quantity: string;
   taker_side: 'buy' | 'sell';
-  exchange_time: string;
-  receive_time: string;
+  exchange_ms: string;
+  receive_ms: string;
 }
 
 /**
@@ -102,17 +115,17 @@ export class MarketDataQueries {
     const limit = clampLimit(q.limit ?? 500);
     const upper = minDefined(q.toMs, q.before);
     const params: unknown[] = [q.venue, q.symbol, q.interval, limit + 1];
-    let where = 'venue = $1 AND symbol = $2 AND "interval" = $3';
+    let where = 't.venue = $1 AND t.symbol = $2 AND t."interval" = $3';
     if (q.fromMs !== undefined) {
       params.push(q.fromMs);
-      where += ` AND open_time >= ${toTs(`$${params.length}`)}`;
+      where += ` AND t.open_time >= ${toTs(`$${params.length}`)}`;
     }
     if (upper !== undefined) {
       params.push(upper);
-      where += ` AND open_time < ${toTs(`$${params.length}`)}`;
+      where += ` AND t.open_time < ${toTs(`$${params.length}`)}`;
     }
     const { rows } = await this.#db.query<CandleRow>(
-      `SELECT ${candleColumns} FROM market_klines WHERE ${where} ORDER BY open_time DESC LIMIT $4`,
+      `SELECT ${candleColumns} FROM market_klines t WHERE ${where} ORDER BY t.open_time DESC LIMIT $4`,
       params,
     );
     const more = rows.length > limit;
@@ -123,7 +136,7 @@ export class MarketDataQueries {
   /**
    * Closed candles of one series in [fromMs, toMs), oldest first, one page after `after` (an open time):
    * what a backtest replays. Keyset paging on the primary key's order, so a year of 1m candles is read
-   * in pages without OFFSET.
+   * in pages without OFFSET; the cursor is a plain lower time bound, so earlier chunks are not read.
    */
   async closedCandlesAscending(q: {
     venue: string;
@@ -135,20 +148,15 @@ export class MarketDataQueries {
     limit?: number | undefined;
   }): Promise<Kline[]> {
     const limit = Math.min(Math.max(1, q.limit ?? 5_000), 50_000);
-    const params: unknown[] = [
-      q.venue,
-      q.symbol,
-      q.interval,
-      q.after ?? q.fromMs - 1,
-      q.fromMs,
-      q.toMs,
-      limit,
-    ];
+    // One lower bound, the later of the range start and the cursor: `open_time > cursor` alone is as
+    // plain, but one bound reads more simply in the plan.
+    const lowerExclusive = Math.max(q.after ?? q.fromMs - 1, q.fromMs - 1);
+    const params: unknown[] = [q.venue, q.symbol, q.interval, lowerExclusive, q.toMs, limit];
     const { rows } = await this.#db.query<CandleRow>(
-      `SELECT ${candleColumns} FROM market_klines
-        WHERE venue = $1 AND symbol = $2 AND "interval" = $3 AND closed
-          AND open_time > ${toTs('$4')} AND open_time >= ${toTs('$5')} AND open_time < ${toTs('$6')}
-        ORDER BY open_time ASC LIMIT $7`,
+      `SELECT ${candleColumns} FROM market_klines t
+        WHERE t.venue = $1 AND t.symbol = $2 AND t."interval" = $3 AND t.closed
+          AND t.open_time > ${toTs('$4')} AND t.open_time < ${toTs('$5')}
+        ORDER BY t.open_time ASC LIMIT $6`,
       params,
     );
     return rows.map(toKline);
@@ -167,14 +175,19 @@ export class MarketDataQueries {
     limit?: number | undefined;
   }): Promise<Trade[]> {
     const limit = Math.min(Math.max(1, q.limit ?? 5_000), 50_000);
-    const params: unknown[] = [q.venue, q.symbol, q.fromMs, q.toMs, limit];
-    let where = `venue = $1 AND symbol = $2 AND exchange_time >= ${toTs('$3')} AND exchange_time < ${toTs('$4')}`;
+    // The cursor's time is also the plain lower bound (the later of it and fromMs): a row comparison
+    // alone is not used to exclude chunks or compressed batches, so each page would decompress the
+    // whole range again (a compressed day replayed in 55 s on TimescaleDB, measured).
+    const lower = q.after ? Math.max(q.after.exchangeTime, q.fromMs) : q.fromMs;
+    const params: unknown[] = [q.venue, q.symbol, lower, q.toMs, limit];
+    let where = `t.venue = $1 AND t.symbol = $2 AND t.exchange_time >= ${toTs('$3')} AND t.exchange_time < ${toTs('$4')}`;
     if (q.after) {
       params.push(q.after.exchangeTime, q.after.tradeId);
-      where += ` AND (exchange_time, trade_id) > (${toTs('$6')}, $7::text)`;
+      where += ` AND (t.exchange_time, t.trade_id) > (${toTs('$6')}, $7::text)`;
     }
     const { rows } = await this.#db.query<TradeRow>(
-      `SELECT ${tradeColumns} FROM market_trades WHERE ${where} ORDER BY exchange_time ASC, trade_id ASC LIMIT $5`,
+      `SELECT ${tradeColumns} FROM market_trades t WHERE ${where}
+        ORDER BY t.exchange_time ASC, t.trade_id ASC LIMIT $5`,
       params,
     );
     return rows.map(toTrade);
@@ -188,15 +201,17 @@ export class MarketDataQueries {
   ): Promise<TradePage> {
     const limit = clampLimit(opts.limit ?? 100);
     const params: unknown[] = [venue, symbol, limit + 1];
-    let where = 'venue = $1 AND symbol = $2';
+    let where = 't.venue = $1 AND t.symbol = $2';
     if (opts.before) {
       params.push(opts.before.exchangeTime, opts.before.tradeId);
-      // A row comparison on the key's own columns: an index range, not a filter.
-      where += ` AND (exchange_time, trade_id) < (${toTs('$4')}, $5::text)`;
+      // The row comparison on the key's own columns is the index range; the plain bound on the time
+      // column beside it is what excludes newer partitions/chunks and compressed batches (TimescaleDB
+      // applies a row comparison only after decompressing: 233 ms for a deep page, 0.14 ms with it).
+      where += ` AND t.exchange_time <= ${toTs('$4')} AND (t.exchange_time, t.trade_id) < (${toTs('$4')}, $5::text)`;
     }
     const { rows } = await this.#db.query<TradeRow>(
-      `SELECT ${tradeColumns} FROM market_trades WHERE ${where}
-        ORDER BY exchange_time DESC, trade_id DESC LIMIT $3`,
+      `SELECT ${tradeColumns} FROM market_trades t WHERE ${where}
+        ORDER BY t.exchange_time DESC, t.trade_id DESC LIMIT $3`,
       params,
     );
     const trades = rows.slice(0, limit).map(toTrade);
@@ -243,8 +258,8 @@ function toKline(r: CandleRow): Kline {
     venue: r.venue,
     symbol: r.symbol,
     interval: r.interval,
-    openTime: Number(r.open_time),
-    closeTime: Number(r.close_time),
+    openTime: Number(r.open_ms),
+    closeTime: Number(r.close_ms),
     open: r.open,
     high: r.high,
     low: r.low,
@@ -266,7 +281,7 @@ function toTrade(r: TradeRow): Trade {
     price: r.price,
     quantity: r.quantity,
     takerSide: r.taker_side,
-    exchangeTime: Number(r.exchange_time),
-    receiveTime: Number(r.receive_time),
+    exchangeTime: Number(r.exchange_ms),
+    receiveTime: Number(r.receive_ms),
   };
 }

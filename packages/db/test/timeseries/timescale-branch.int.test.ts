@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { defaultMigrationsDir } from '../../src/migrate/read-migrations.ts';
 import { withClient, withDatabase } from '../../src/testing/index.ts';
+import { applyTimescaleRetention } from '../../src/timeseries/partitions.ts';
 
 // This machine has no TimescaleDB, so the migration's TimescaleDB branch cannot run for real here. What
 // this file does verify: with the branch forced on and TimescaleDB's functions stubbed (same names and
@@ -15,6 +17,11 @@ import { withClient, withDatabase } from '../../src/testing/index.ts';
 
 const migration = readFileSync(
   join(defaultMigrationsDir, '20261125000000_market_data', 'migration.sql'),
+  'utf8',
+);
+// Drops the continuous aggregates (IF EXISTS: the same statements on both paths).
+const dropRollups = readFileSync(
+  join(defaultMigrationsDir, '20261207000800_timeseries_retention', 'migration.sql'),
   'utf8',
 );
 const adminUrl = inject('qtDbAdminUrl');
@@ -106,6 +113,12 @@ async function runForced(version: string) {
     try {
       await c.query(stubs);
       await c.query(forcedTimescaleBranch(version));
+      const before = (
+        await c.query<{ relname: string }>(
+          "SELECT relname FROM pg_class WHERE relkind = 'm' AND relname LIKE 'market_%' ORDER BY 1",
+        )
+      ).rows.map((r) => r.relname);
+      await c.query(dropRollups);
       const calls = (
         await c.query<{ fn: string; args: unknown }>('SELECT fn, args FROM ts_calls ORDER BY seq')
       ).rows;
@@ -115,7 +128,7 @@ async function runForced(version: string) {
             WHERE relname LIKE 'market_%' AND relkind IN ('r', 'p', 'm') ORDER BY relname`,
         )
       ).rows;
-      return { calls, kinds };
+      return { calls, kinds, rollupsBefore: before };
     } finally {
       await c.query('ROLLBACK');
     }
@@ -124,11 +137,11 @@ async function runForced(version: string) {
 
 describe('the market-data migration, TimescaleDB branch (stubbed: see the note at the top)', () => {
   it('with TimescaleDB >= 2.13: plain tables made hypertables with by_range, compression, policies, rollups', async () => {
-    const { calls, kinds } = await runForced('2.17.2');
+    const { calls, kinds, rollupsBefore } = await runForced('2.17.2');
+    // Created by the first migration, dropped by 20261207000800_timeseries_retention.
+    expect(rollupsBefore).toEqual(['market_klines_1d_rollup', 'market_klines_1h_rollup']);
     expect(kinds).toEqual([
       { relname: 'market_klines', relkind: 'r' },
-      { relname: 'market_klines_1d_rollup', relkind: 'm' },
-      { relname: 'market_klines_1h_rollup', relkind: 'm' },
       { relname: 'market_trades', relkind: 'r' },
     ]);
     expect(calls).toEqual([
@@ -196,5 +209,51 @@ describe('the market-data migration, TimescaleDB branch (stubbed: see the note a
         args: { relation: 'market_klines', column: 'open_time', interval: '7 days', default_indexes: false },
       },
     ]);
+  });
+});
+
+describe('applyTimescaleRetention (TimescaleDB jobs stubbed: see the note at the top)', () => {
+  it("replaces the migration's 30 / 365-day policies with the configured days, once; null removes one", async () => {
+    const name = `${inject('qtDbRunPrefix')}_tsr_${randomBytes(4).toString('hex')}`;
+    await withClient(adminUrl, (c) => c.query(`CREATE DATABASE "${name}" TEMPLATE template0`));
+    created.push(name);
+    await withClient(withDatabase(adminUrl, name), async (c) => {
+      await c.query(stubs);
+      await c.query(forcedTimescaleBranch('2.17.2'));
+      // The policies as timescaledb_information.jobs shows them, kept by stubbed add/remove functions.
+      await c.query(`
+        CREATE TABLE qt_retention (hypertable_name name PRIMARY KEY, drop_after interval NOT NULL);
+        INSERT INTO qt_retention SELECT args->>'relation', (args->>'after')::interval
+          FROM ts_calls WHERE fn = 'add_retention_policy';
+        CREATE SCHEMA timescaledb_information;
+        CREATE VIEW timescaledb_information.jobs AS
+          SELECT 'policy_retention'::name AS proc_name, hypertable_name,
+                 jsonb_build_object('drop_after', drop_after::text) AS config FROM qt_retention;
+        CREATE OR REPLACE FUNCTION add_retention_policy(relation regclass, drop_after interval,
+            if_not_exists boolean DEFAULT false) RETURNS integer LANGUAGE sql
+          AS $$ INSERT INTO qt_retention VALUES (relation::text, drop_after) RETURNING 1 $$;
+        CREATE FUNCTION remove_retention_policy(relation regclass, if_exists boolean DEFAULT false)
+          RETURNS void LANGUAGE sql AS $$ DELETE FROM qt_retention WHERE hypertable_name = relation::text $$;`);
+      const client = c as unknown as pg.PoolClient;
+      const policies = async () =>
+        (
+          await c.query<{ t: string; d: string }>(
+            'SELECT hypertable_name AS t, drop_after::text AS d FROM qt_retention ORDER BY 1',
+          )
+        ).rows.map((r) => `${r.t} ${r.d}`);
+      expect(await policies()).toEqual(['market_klines 365 days', 'market_trades 30 days']);
+      const set = (trades: number | null, klines: number | null) =>
+        applyTimescaleRetention(client, {
+          retentionDays: { market_trades: trades, market_klines: klines },
+          lockTimeoutMs: 5_000,
+        });
+      expect(await set(30, 730)).toEqual(['market_klines: 365 days -> 730 days']);
+      expect(await policies()).toEqual(['market_klines 730 days', 'market_trades 30 days']);
+      expect(await set(30, 730)).toEqual([]);
+      expect(await set(null, 730)).toEqual(['market_trades: 30 days -> none']);
+      expect(await policies()).toEqual(['market_klines 730 days']);
+      expect(await set(14, 730)).toEqual(['market_trades: none -> 14 days']);
+      expect(await policies()).toEqual(['market_klines 730 days', 'market_trades 14 days']);
+    });
   });
 });

@@ -4,8 +4,9 @@ import { MarketDataQueries } from '../../src/timeseries/queries.ts';
 import { MarketDataWriter } from '../../src/timeseries/writer.ts';
 import { DAY0, kline, timeSeriesDatabase, trade, trades } from './fixtures.ts';
 
-// The writer and the queries against real PostgreSQL (natively partitioned tables; the rows land in the
-// default partitions here, partition routing has its own file).
+// The writer and the queries against real PostgreSQL, on either storage mode (native partitions, where
+// the rows land in the default partitions here, or TimescaleDB hypertables). Partition routing has its
+// own file; the plans of the real paging queries are in queries-plan.int.test.ts.
 
 let env: Awaited<ReturnType<typeof timeSeriesDatabase>>;
 let pool: pg.Pool;
@@ -243,26 +244,5 @@ describe('MarketDataQueries', () => {
       { venue: 'bybit', symbol: 'SOL-USDT' },
       { venue: 'okx', symbol: 'ETH-USDT' },
     ]);
-  });
-
-  it('trade pages are primary-key range scans, not sorts', async () => {
-    await writer.writeTrades(trades(100));
-    const c = await pool.connect();
-    try {
-      await c.query('ANALYZE market_trades');
-      await c.query('SET enable_seqscan = off'); // a tiny table: ask whether the index CAN serve it
-      const { rows } = await c.query(
-        `EXPLAIN (FORMAT JSON) SELECT * FROM market_trades WHERE venue = $1 AND symbol = $2
-           AND (exchange_time, trade_id) < ($3::timestamptz, $4::text)
-         ORDER BY exchange_time DESC, trade_id DESC LIMIT 10`,
-        ['binance', 'BTC-USDT', new Date(DAY0 + 1000).toISOString(), 'x'],
-      );
-      const plan = JSON.stringify(rows[0]);
-      expect(plan).toMatch(/"Scan Direction":"Backward","Index Name":"market_trades_default_pkey"/);
-      expect(plan).not.toMatch(/"Node Type":"Sort"/);
-    } finally {
-      await c.query('RESET enable_seqscan');
-      c.release();
-    }
   });
 });

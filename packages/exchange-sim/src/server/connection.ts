@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import type { Venue } from '../types.ts';
+import { packTextFrames } from './ws-frames.ts';
 
 /** Per endpoint and venue: the deadlines (monotonic ms) the faults set. */
 export interface EndpointFaults {
@@ -42,6 +43,10 @@ export class Connection {
   corkedTick = -1;
   /** A close is scheduled or under way: send no more data. */
   closing = false;
+  /** Late-frames fault: every frame leaves this long after it was due (a lagging server). */
+  lagMs = 0;
+  /** Data frames held by `lagMs`, oldest first, with the monotonic time they go out. */
+  readonly delayed: Array<{ at: number; frames: Buffer }> = [];
 
   constructor(
     id: string,
@@ -76,6 +81,11 @@ export class Connection {
   /** A control or reply message (acks, pongs, errors); nothing goes out while the venue is silent. */
   send(text: string, now: number): void {
     if (!this.open || this.silent(now)) return;
+    if (this.lagMs > 0) {
+      // A lagging server lags on everything it sends, its shutdown notice included.
+      this.delayed.push({ at: now + this.lagMs, frames: packTextFrames([text], 1) });
+      return;
+    }
     this.ws.send(text);
     this.lastSentAt = now;
   }

@@ -5,6 +5,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { type Venue, venues } from '../types.ts';
 import type { EndpointFaults } from './connection.ts';
 import type { VenueProtocol } from './protocol.ts';
+import type { RestReply } from './rest-trades.ts';
 
 export interface EndpointDeps {
   index: number;
@@ -13,6 +14,8 @@ export interface EndpointDeps {
   wss: WebSocketServer;
   monotonic(): number;
   onConnection(venue: Venue, ws: WebSocket, socket: Duplex, path: string, query: URLSearchParams): void;
+  /** The venues' trade-history routes (with their rate-limit headers); null when `path` is not one. */
+  restTrades?(venue: Venue, path: string, query: URLSearchParams): RestReply | null;
 }
 
 /** Splits '/binance/ws/btcusdt@trade?x=1' into the venue, the path after it and the query. */
@@ -34,6 +37,12 @@ function refuse(socket: Duplex, status: number, text: string): void {
 export function listenEndpoint(host: string, port: number, deps: EndpointDeps): Promise<Server> {
   const server = createServer((req, res) => {
     const r = route(req);
+    const trades = r && req.method === 'GET' ? (deps.restTrades?.(r.venue, r.path, r.query) ?? null) : null;
+    if (trades) {
+      res.writeHead(trades.status, { 'content-type': 'application/json', ...trades.headers });
+      res.end(trades.body);
+      return;
+    }
     const reply = r && req.method === 'GET' ? deps.protocols[r.venue].rest(r.path, r.query) : null;
     res.writeHead(reply?.status ?? 404, { 'content-type': 'application/json' });
     res.end(reply?.body ?? '{"error":"not found"}');

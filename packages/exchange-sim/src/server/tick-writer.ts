@@ -7,6 +7,8 @@ import type { Connection } from './connection.ts';
 export class TickWriter {
   #tick = 0;
   #touched: Connection[] = [];
+  /** Connections holding delayed frames (late-frames fault). */
+  readonly #lagging = new Set<Connection>();
   /** Monotonic ms at the start of the tick, for the silence checks. */
   now = 0;
   readonly #maxBufferedBytes: number;
@@ -18,6 +20,12 @@ export class TickWriter {
   /** Returns false when the connection did not take the frames (closing or silent). */
   write(conn: Connection, frames: Buffer): boolean {
     if (!conn.open || conn.silent(this.now)) return false;
+    if (conn.lagMs > 0) {
+      // The frame buffers are fresh per tick and never reused, so holding them is safe.
+      conn.delayed.push({ at: this.now + conn.lagMs, frames });
+      this.#lagging.add(conn);
+      return true;
+    }
     if (conn.corkedTick !== this.#tick) {
       conn.corkedTick = this.#tick;
       conn.socket.cork();
@@ -28,7 +36,27 @@ export class TickWriter {
     return true;
   }
 
+  /** Releases the connection's delayed frames as they fall due, from the next flush on. */
+  track(conn: Connection): void {
+    this.#lagging.add(conn);
+  }
+
+  /** Writes the connection's delayed frames due by `until` (all of them with Infinity). */
+  release(conn: Connection, until: number): void {
+    const q = conn.delayed;
+    let n = 0;
+    while (n < q.length && (q[n] as { at: number }).at <= until) n += 1;
+    if (n === 0) return;
+    const due = q.splice(0, n);
+    if (q.length === 0) this.#lagging.delete(conn);
+    // A socket the client already closed takes nothing more, as a real one would.
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    for (const d of due) conn.socket.write(d.frames);
+    conn.lastSentAt = this.now;
+  }
+
   flush(): void {
+    for (const conn of this.#lagging) this.release(conn, this.now);
     const touched = this.#touched;
     for (let i = 0; i < touched.length; i += 1) {
       const conn = touched[i] as Connection;

@@ -60,6 +60,11 @@ export class BybitProtocol implements VenueProtocol {
     });
   }
 
+  /** The cross sequence starts over (restart fault); ids are unaffected. */
+  resetSequence(symbol?: string): void {
+    for (const st of this.#symbols) if (symbol === undefined || st.symbol === symbol) st.seq = 0;
+  }
+
   checkUpgrade(path: string): number | null {
     return path === '/v5/public/spot' ? null : 404;
   }

@@ -10,8 +10,8 @@ export interface BackoffOptions {
 
 /**
  * Exponential backoff with "equal jitter": each delay is drawn from [d/2, d] where d doubles per failure up
- * to the cap, so reconnecting clients spread out yet never retry in a tight loop. `reset()` after a
- * connection has stayed healthy.
+ * to the cap, so reconnecting clients spread out yet never retry in a tight loop. `reset()` once a
+ * connection proves itself (the feed: when a socket delivers market data).
  */
 export class Backoff {
   readonly #initialMs: number;

@@ -1,5 +1,5 @@
 import type { Clock, FeedStatus, Quote, Trade } from '@qt/shared';
-import { type SequenceStats, TradeSequencer } from '../sequence/trade-sequencer.ts';
+import { type SequenceStats, type TradeGap, TradeSequencer } from '../sequence/trade-sequencer.ts';
 import type { MarketChannel, Subscription, VenueAdapter } from '../venues/venue-adapter.ts';
 import { SlidingWindowLimiter } from './connect-limiter.ts';
 import { FeedConnection } from './feed-connection.ts';
@@ -47,7 +47,11 @@ export function createFeed(params: CreateFeedParams): Feed {
   if (endpoints.length === 0) throw new RangeError('a feed needs at least one endpoint');
   const options = resolveFeedOptions(adapter, params.options);
   adapter.registerSymbols(params.symbols);
-  const sequencer = new TradeSequencer({ mode: adapter.sequencing });
+  const sequencer = new TradeSequencer({
+    mode: adapter.sequencing,
+    window: options.duplicateWindow,
+    gapGraceMs: options.gapGraceMs,
+  });
   let requestId = 0;
   const noop = () => {};
   const ctx = {
@@ -71,13 +75,26 @@ export function createFeed(params: CreateFeedParams): Feed {
     options.maxSubscriptionsPerConnection,
   );
   const connections = groups.map((subs, i) => new FeedConnection(ctx, `${adapter.venue}-${i + 1}`, subs));
+  // A symbol's trades come over one connection: its gaps are counted and reported there.
+  const bySymbol = new Map<string, FeedConnection>();
+  for (const c of connections) for (const s of c.tradeSymbols()) bySymbol.set(s, c);
+  const reportGap = (gap: TradeGap) => (bySymbol.get(gap.symbol) ?? connections[0])?.gapReported(gap);
+  let gapTimer: NodeJS.Timeout | null = null;
 
   return {
     start: () => {
+      gapTimer ??= setInterval(
+        () => sequencer.reportDueGaps(clock.now(), reportGap),
+        options.checkIntervalMs,
+      );
       for (const c of connections) c.start();
     },
     stop: async () => {
+      if (gapTimer !== null) clearInterval(gapTimer);
+      gapTimer = null;
       await Promise.all(connections.map((c) => c.stop()));
+      // Gaps still in their grace period are real as far as anyone will know: report them.
+      sequencer.reportDueGaps(Number.POSITIVE_INFINITY, reportGap);
     },
     status: () => connections.map((c) => c.status()),
     silentSymbols: () => connections.flatMap((c) => c.silentSymbols()),

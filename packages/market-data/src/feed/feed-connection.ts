@@ -1,5 +1,5 @@
 import type { Clock, FeedState, FeedStatus, Quote, Trade } from '@qt/shared';
-import type { TradeSequencer } from '../sequence/trade-sequencer.ts';
+import type { TradeGap, TradeIdReset, TradeSequencer } from '../sequence/trade-sequencer.ts';
 import type { Subscription, VenueAdapter, VenueMessage } from '../venues/venue-adapter.ts';
 import { sampleOf } from '../venues/wire-helpers.ts';
 import { Backoff } from './backoff.ts';
@@ -31,9 +31,11 @@ const badFrameLogEveryMs = 10_000;
 
 /**
  * One logical connection: a fixed set of subscriptions kept flowing over a succession of sockets.
- * Drops and refusals move to the next endpoint after a jittered backoff; a stale socket is cut and
- * replaced; before the venue's lifetime cut or on a shutdown notice a replacement opens first and the old
- * socket closes once the new one is live (overlap; the feed's sequencer drops the doubled trades).
+ * Drops and refusals move to the next endpoint after a jittered backoff (which starts over once a socket
+ * delivers market data); a stale socket is cut and replaced; before the venue's lifetime cut or on a
+ * shutdown notice a replacement opens first, and once it is live the old socket keeps delivering for
+ * `overlapDrainMs` and is then closed, its frames read until it really closes (overlap: the feed's
+ * sequencer drops the doubled trades and keeps the ones only the old socket still had in flight).
  */
 export class FeedConnection {
   readonly id: string;
@@ -48,12 +50,13 @@ export class FeedConnection {
   #current: SocketSession | null = null;
   /** The replacement opened by a rotation, until it is live. */
   #next: SocketSession | null = null;
+  /** Replaced sockets still delivering until they close (see `overlapDrainMs`). */
+  readonly #draining = new Set<SocketSession>();
   #stopped = false;
   #started = false;
 
   #reconnectTimer: NodeJS.Timeout | null = null;
   #rotateTimer: NodeJS.Timeout | null = null;
-  #healthyTimer: NodeJS.Timeout | null = null;
   #checkTimer: NodeJS.Timeout | null = null;
   readonly #ackTimers = new Map<SocketSession, NodeJS.Timeout>();
 
@@ -94,17 +97,30 @@ export class FeedConnection {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const t of [this.#reconnectTimer, this.#rotateTimer, this.#healthyTimer])
-      if (t !== null) clearTimeout(t);
+    for (const t of [this.#reconnectTimer, this.#rotateTimer]) if (t !== null) clearTimeout(t);
     if (this.#checkTimer !== null) clearInterval(this.#checkTimer);
     for (const t of this.#ackTimers.values()) clearTimeout(t);
     this.#ackTimers.clear();
-    const sessions = [this.#current, this.#next].filter((s): s is SocketSession => s !== null);
+    const sessions = [this.#current, this.#next, ...this.#draining].filter(
+      (s): s is SocketSession => s !== null,
+    );
     for (const s of sessions) s.close(1000, 'client stopping');
     await Promise.all(sessions.map((s) => s.closed()));
     this.#current = null;
     this.#next = null;
+    this.#draining.clear();
     this.#setState('stopped');
+  }
+
+  /** Symbols whose trades this connection carries. */
+  tradeSymbols(): string[] {
+    return [...new Set(this.#subscriptions.filter((s) => s.channel === 'trades').map((s) => s.symbol))];
+  }
+
+  /** A trade-id gap of one of this connection's symbols was reported (counted here, then emitted). */
+  gapReported(gap: TradeGap): void {
+    this.#gaps++;
+    this.#emit({ type: 'gapDetected', connectionId: this.id, gap });
   }
 
   /** Symbols subscribed here that have delivered nothing since the socket went live. */
@@ -210,7 +226,7 @@ export class FeedConnection {
       const old = this.#current;
       this.#current = session;
       this.#next = null;
-      old?.close(1000, 'replaced');
+      if (old !== null) this.#drain(old);
       this.#ctx.logger.info(
         { connectionId: this.id, endpoint: session.endpoint },
         'feed socket replaced (overlap)',
@@ -222,8 +238,6 @@ export class FeedConnection {
     this.#silentChecked = false;
     this.#silent = new Set();
     this.#setState('live');
-    if (this.#healthyTimer !== null) clearTimeout(this.#healthyTimer);
-    this.#healthyTimer = setTimeout(() => this.#backoff.reset(), this.#ctx.options.healthyAfterMs);
     const rotateAfter = this.#ctx.options.rotateAfterMs;
     if (this.#rotateTimer !== null) clearTimeout(this.#rotateTimer);
     this.#rotateTimer = null;
@@ -234,6 +248,16 @@ export class FeedConnection {
         Math.max(0, openedAt + rotateAfter - now),
       );
     }
+  }
+
+  /**
+   * The replaced socket may still hold frames the new one will never send (trades from before the new
+   * subscription, delayed on a lagging server): read it for `overlapDrainMs`, then close it; frames that
+   * arrive until it really closes still count.
+   */
+  #drain(old: SocketSession): void {
+    this.#draining.add(old);
+    old.drainTimer = setTimeout(() => old.close(1000, 'replaced'), this.#ctx.options.overlapDrainMs);
   }
 
   /** Opens a replacement on the next endpoint; the current socket closes once it is live. */
@@ -250,6 +274,8 @@ export class FeedConnection {
     const timer = this.#ackTimers.get(session);
     if (timer !== undefined) clearTimeout(timer);
     this.#ackTimers.delete(session);
+    if (session.drainTimer !== null) clearTimeout(session.drainTimer);
+    if (this.#draining.delete(session)) return;
     if (this.#stopped) return;
     const why =
       session.closedBecause ??
@@ -284,9 +310,7 @@ export class FeedConnection {
   }
 
   #scheduleReconnect(): void {
-    if (this.#healthyTimer !== null) clearTimeout(this.#healthyTimer);
     if (this.#rotateTimer !== null) clearTimeout(this.#rotateTimer);
-    this.#healthyTimer = null;
     this.#rotateTimer = null;
     this.#reconnects++;
     this.#advanceEndpoint();
@@ -339,15 +363,16 @@ export class FeedConnection {
   // ---- frames ------------------------------------------------------------------------------------
 
   #onText(session: SocketSession, text: string): void {
+    if (this.#stopped) return;
     const now = session.lastActivityAt;
     this.#countMessage(now);
     const msg = this.#ctx.adapter.parse(text, now);
     switch (msg.kind) {
       case 'trades':
-        this.#onTrades(msg, now);
+        this.#onTrades(session, msg, now);
         return;
       case 'quote':
-        this.#sawData(msg.quote.symbol, now);
+        this.#sawData(session, msg.quote.symbol, now);
         this.#deliver(() => this.#ctx.onQuote(msg.quote));
         return;
       case 'ack':
@@ -392,16 +417,13 @@ export class FeedConnection {
     }
   }
 
-  #onTrades(msg: Extract<VenueMessage, { kind: 'trades' }>, now: number): void {
+  #onTrades(session: SocketSession, msg: Extract<VenueMessage, { kind: 'trades' }>, now: number): void {
     const { trades } = msg;
     const last = trades[trades.length - 1];
     if (last === undefined) return;
-    const kept = this.#ctx.sequencer.accept(trades, msg.ids, (gap) => {
-      this.#gaps++;
-      this.#emit({ type: 'gapDetected', connectionId: this.id, gap });
-    });
+    const kept = this.#ctx.sequencer.accept(trades, msg.ids, this.#onGap, now, this.#onReset);
     this.#duplicates += trades.length - kept.length;
-    this.#sawData(last.symbol, now);
+    this.#sawData(session, last.symbol, now);
     this.#lagMs = now - last.exchangeTime;
     if (kept.length > 0) this.#deliver(() => this.#ctx.onTrades(kept));
   }
@@ -416,7 +438,23 @@ export class FeedConnection {
     if (session.pendingAcks.size === 0) this.#markLive(session);
   }
 
-  #sawData(symbol: string, now: number): void {
+  readonly #onGap = (gap: TradeGap): void => this.gapReported(gap);
+
+  readonly #onReset = (reset: TradeIdReset): void => {
+    this.#ctx.logger.warn(
+      { connectionId: this.id, symbol: reset.symbol, lastId: reset.lastId, firstId: reset.firstId },
+      'venue restarted its trade ids: sequence re-based on the new ids',
+    );
+    this.#emit({ type: 'tradeIdsReset', connectionId: this.id, reset });
+  };
+
+  #sawData(session: SocketSession, symbol: string, now: number): void {
+    // Market data proves the endpoint works: the next reconnect starts from the shortest delay again.
+    // (Waiting for a long healthy spell instead let delays grow to the cap when a venue cuts every ~10 s.)
+    if (!session.deliveredData) {
+      session.deliveredData = true;
+      if (session === this.#current) this.#backoff.reset();
+    }
     this.#lastDataAt.set(symbol, now);
     if (this.#silent.size > 0 && this.#silent.delete(symbol)) {
       this.#ctx.logger.info({ connectionId: this.id, symbol }, 'silent symbol delivers data again');

@@ -7,10 +7,24 @@ export interface FeedOptions {
   staleAfterMs?: number;
   /** Client heartbeat period (OKX, Bybit). Default: the adapter's (20 s). */
   heartbeatIntervalMs?: number;
-  /** Reconnect delays: equal-jittered, doubling from `initialMs` up to `maxMs`. Default 500 / 30,000. */
+  /**
+   * Reconnect delays: equal-jittered, doubling from `initialMs` up to `maxMs`. Default 500 / 30,000. The
+   * delay starts over once a socket delivers market data.
+   */
   backoff?: { initialMs?: number; maxMs?: number };
-  /** A connection live this long resets the backoff. Default 60,000. */
-  healthyAfterMs?: number;
+  /**
+   * After a planned switch (lifetime or shutdown notice) the old socket keeps delivering for this long
+   * once the replacement is live, so frames it still had in flight go through the de-duplication instead
+   * of being lost; then it is closed (and read until it really closes). Default 2,000.
+   */
+  overlapDrainMs?: number;
+  /**
+   * A trade-id gap is reported only if still open this long after it was seen (late frames of the other
+   * socket during a switch fill it first). Default 2,000.
+   */
+  gapGraceMs?: number;
+  /** Ids remembered per symbol for venues without consecutive ids (Bybit). Default 10,000. */
+  duplicateWindow?: number;
   /** Subscribe requests unanswered after this long are logged and the connection goes live anyway. */
   ackTimeoutMs?: number;
   /** Symbols without a trade or quote this long after going live are reported as silent. Default 60,000. */
@@ -37,7 +51,9 @@ export interface ResolvedFeedOptions {
   readonly heartbeatText: string;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
-  readonly healthyAfterMs: number;
+  readonly overlapDrainMs: number;
+  readonly gapGraceMs: number;
+  readonly duplicateWindow: number;
   readonly ackTimeoutMs: number;
   readonly noDataAfterMs: number;
   /** When to open the replacement, counted from the socket's open; null: never. */
@@ -72,7 +88,9 @@ export function resolveFeedOptions(adapter: VenueAdapter, o: FeedOptions = {}): 
     heartbeatText: rule.kind === 'client-ping' ? rule.text : '',
     backoffInitialMs: o.backoff?.initialMs ?? 500,
     backoffMaxMs: o.backoff?.maxMs ?? 30_000,
-    healthyAfterMs: o.healthyAfterMs ?? 60_000,
+    overlapDrainMs: o.overlapDrainMs ?? 2_000,
+    gapGraceMs: o.gapGraceMs ?? 2_000,
+    duplicateWindow: o.duplicateWindow ?? 10_000,
     ackTimeoutMs: o.ackTimeoutMs ?? 10_000,
     noDataAfterMs,
     rotateAfterMs,

@@ -41,6 +41,10 @@ export class SocketSession {
   lastFailure: string | null = null;
   /** Why we closed it ourselves (stale), reported instead of the close code. */
   closedBecause: string | null = null;
+  /** Whether it delivered market data yet (the reconnect backoff starts over when it does). */
+  deliveredData = false;
+  /** Set while a replaced socket drains before its close (owned by the connection). */
+  drainTimer: NodeJS.Timeout | null = null;
 
   readonly #ws: WebSocket;
   readonly #clock: Clock;
@@ -81,7 +85,8 @@ export class SocketSession {
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       this.lastActivityAt = this.#clock.now();
-      if (this.#closed) return;
+      // Frames that arrive after our close frame went out are still delivered: a replaced socket's late
+      // trades are real (the owner's sequencer drops what the new socket already brought).
       this.#listener.onText(this, isBinary ? '' : rawToString(data));
     });
     ws.on('ping', () => {

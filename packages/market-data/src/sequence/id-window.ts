@@ -8,10 +8,9 @@
  */
 export class IdWindow {
   readonly #capacity: number;
-  /** Ring, in arrival order: the id's high part (-1 for an id kept as a string), low part, and `seq`. */
+  /** Ring, in arrival order: the id's high part (-1 for an id kept as a string) and low part. */
   #ringHi: Float64Array;
   #ringLo: Int32Array;
-  #ringSeq: Float64Array;
   #ringStr: Array<string | undefined> | null = null;
   #count = 0;
   #next = 0;
@@ -21,15 +20,12 @@ export class IdWindow {
   #mask: number;
   #shift: number;
   readonly #strings = new Set<string>();
-  /** The highest `seq` among ids the window forgot. */
-  forgottenSeq = Number.NEGATIVE_INFINITY;
 
   constructor(capacity: number) {
     this.#capacity = Math.max(1, Math.floor(capacity));
     const size = Math.min(64, this.#capacity);
     this.#ringHi = new Float64Array(size);
     this.#ringLo = new Int32Array(size);
-    this.#ringSeq = new Float64Array(size);
     this.#tableHi = new Float64Array(128).fill(EMPTY);
     this.#tableLo = new Int32Array(128);
     this.#mask = 127;
@@ -37,15 +33,15 @@ export class IdWindow {
   }
 
   /**
-   * Whether `id` is new: false when the window holds it or `seq` is at or below `forgottenSeq` (a replay
-   * older than the window); a new id is remembered, forgetting the oldest once the window is full.
+   * Whether `id` is new: false only when the window holds it. A new id is remembered, forgetting the
+   * oldest once the window is full. Nothing else (no `seq`, no order) makes an id a duplicate: Bybit's
+   * `seq` restarts on a new connection, and a never-seen id is never a duplicate.
    */
-  accept(id: string, seq: number): boolean {
+  accept(id: string): boolean {
     const numeric = split(id);
     const hi = HI;
     const lo = LO;
     if (numeric ? this.#find(hi, lo) >= 0 : this.#strings.has(id)) return false;
-    if (seq <= this.forgottenSeq) return false;
     let slot: number;
     if (this.#count < this.#capacity) {
       if (this.#count === this.#ringHi.length) this.#grow();
@@ -61,10 +57,7 @@ export class IdWindow {
       } else {
         this.#remove(oldHi, this.#ringLo[slot] as number);
       }
-      const oldSeq = this.#ringSeq[slot] as number;
-      if (oldSeq > this.forgottenSeq) this.forgottenSeq = oldSeq;
     }
-    this.#ringSeq[slot] = seq;
     if (numeric) {
       this.#ringHi[slot] = hi;
       this.#ringLo[slot] = lo;
@@ -128,11 +121,8 @@ export class IdWindow {
     hi.set(this.#ringHi);
     const lo = new Int32Array(size);
     lo.set(this.#ringLo);
-    const seq = new Float64Array(size);
-    seq.set(this.#ringSeq);
     this.#ringHi = hi;
     this.#ringLo = lo;
-    this.#ringSeq = seq;
     let tableSize = this.#tableHi.length;
     while (tableSize < size * 2) tableSize *= 2;
     if (tableSize === this.#tableHi.length) return;

@@ -57,6 +57,7 @@ describe.each(['binance', 'okx', 'bybit'] as const)('%s connector against @qt/ex
         heartbeatIntervalMs: 100,
         backoff: { initialMs: 20, maxMs: 200 },
         checkIntervalMs: 20,
+        gapGraceMs: 200,
         ackTimeoutMs: 1000,
       },
       onTrades: (batch) => trades.push(...batch),
@@ -105,6 +106,8 @@ describe.each(['binance', 'okx', 'bybit'] as const)('%s connector against @qt/ex
         5000,
         'trades after skip',
       );
+      // A gap is reported once it is still open after the grace period.
+      await waitFor(() => feed.sequenceStats().pending === 0, 5000, 'no gap in its grace period');
       const gaps = events.filter((e) => e.type === 'gapDetected').slice(gapsBefore);
       if (venue === 'bybit') expect(gaps).toEqual([]);
       else expect(gaps).toMatchObject([{ gap: { symbol: 'ETH-USDT', missing: 7 } }]);

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type TradeGap, TradeSequencer } from '../../src/sequence/trade-sequencer.ts';
 
-function trade(symbol: string, tradeId: string | number): Trade {
+const zero = { reordered: 0, pending: 0, idResets: 0 };
+
+function trade(symbol: string, tradeId: string | number, exchangeTime = 0): Trade {
   return {
     venue: 'binance',
     symbol,
@@ -12,7 +14,7 @@ function trade(symbol: string, tradeId: string | number): Trade {
     price: '1',
     quantity: '1',
     takerSide: 'buy',
-    exchangeTime: 0,
+    exchangeTime,
     receiveTime: 0,
   };
 }
@@ -33,7 +35,7 @@ describe('TradeSequencer, consecutive ids', () => {
     const seq = new TradeSequencer({ mode: 'consecutive' });
     const batch = [trade('BTC-USDT', 5), trade('BTC-USDT', 6)];
     expect(seq.accept(batch, [5, 5, 6, 6])).toBe(batch);
-    expect(seq.stats()).toEqual({ gaps: 0, missing: 0, duplicates: 0, recovered: 0 });
+    expect(seq.stats()).toEqual({ gaps: 0, missing: 0, duplicates: 0, recovered: 0, ...zero });
   });
 
   it('drops repeats and reports a jump with the missing id range', () => {
@@ -41,7 +43,7 @@ describe('TradeSequencer, consecutive ids', () => {
     const { kept, gaps } = run(seq, 'BTC-USDT', [10, 11, 11, 10, 15, 16]);
     expect(kept).toEqual([10, 11, 15, 16]);
     expect(gaps).toEqual([{ venue: 'binance', symbol: 'BTC-USDT', fromId: 12, toId: 14, missing: 3 }]);
-    expect(seq.stats()).toEqual({ gaps: 1, missing: 3, duplicates: 2, recovered: 0 });
+    expect(seq.stats()).toEqual({ gaps: 1, missing: 3, duplicates: 2, recovered: 0, ...zero });
   });
 
   it('keeps symbols apart', () => {
@@ -66,7 +68,7 @@ describe('TradeSequencer, consecutive ids', () => {
     const seq = new TradeSequencer({ mode: 'consecutive' });
     const { kept } = run(seq, 'BTC-USDT', [1, 2, 6, 4, 4, 3, 5, 5]);
     expect(kept).toEqual([1, 2, 6, 4, 3, 5]);
-    expect(seq.stats()).toEqual({ gaps: 1, missing: 0, duplicates: 2, recovered: 3 });
+    expect(seq.stats()).toEqual({ gaps: 1, missing: 0, duplicates: 2, recovered: 3, ...zero });
   });
 
   it('drops only the duplicates of a mixed frame, keeping order', () => {
@@ -108,7 +110,7 @@ describe('TradeSequencer, consecutive ids', () => {
           }
           const seq = new TradeSequencer({ mode: 'consecutive' });
           const { kept } = run(seq, 'BTC-USDT', ids);
-          expect(seq.stats()).toEqual({ gaps, missing, duplicates: dups, recovered: 0 });
+          expect(seq.stats()).toEqual({ gaps, missing, duplicates: dups, recovered: 0, ...zero });
           expect(kept).toEqual([...new Set(ids)]);
         },
       ),
@@ -124,12 +126,14 @@ describe('TradeSequencer, unique ids (Bybit)', () => {
     expect(seq.stats()).toMatchObject({ duplicates: 1, gaps: 0 });
   });
 
-  it('treats a trade older (by seq) than everything the window forgot as a replay', () => {
+  it('keeps never-seen ids whose seq restarted below everything the window forgot (new connection)', () => {
     const seq = new TradeSequencer({ mode: 'unique', window: 2 });
     const feed = (id: string, s: number) => seq.accept([trade('BTC-USDT', id)], [s, s]).length;
-    expect([feed('a', 10), feed('b', 11), feed('c', 12), feed('a', 10), feed('x', 9), feed('d', 12)]).toEqual(
-      [1, 1, 1, 0, 0, 1],
-    );
+    // a..c on one connection (seq 10..12, `a` forgotten); then `seq` starts over on the next connection.
+    expect([feed('a', 10), feed('b', 11), feed('c', 12), feed('c', 12), feed('x', 1), feed('y', 2)]).toEqual([
+      1, 1, 1, 0, 1, 1,
+    ]);
+    expect(seq.stats()).toMatchObject({ duplicates: 1 });
   });
 
   it('counts injected duplicates within the window exactly (property)', () => {
@@ -155,5 +159,71 @@ describe('TradeSequencer, unique ids (Bybit)', () => {
         expect(keptCount).toBe(delivered.length);
       }),
     );
+  });
+});
+
+describe('TradeSequencer, gap grace and id restarts', () => {
+  it('does not report a gap that out-of-order frames fill within the grace period', () => {
+    const seq = new TradeSequencer({ mode: 'consecutive', gapGraceMs: 1000 });
+    const gaps: TradeGap[] = [];
+    const onGap = (g: TradeGap) => gaps.push(g);
+    seq.accept([trade('BTC-USDT', 1)], [1, 1], onGap, 0);
+    // The new socket runs ahead (5), the old one's late frames bring 2..4.
+    seq.accept([trade('BTC-USDT', 5)], [5, 5], onGap, 10);
+    expect(seq.stats()).toMatchObject({ gaps: 0, pending: 3 });
+    seq.accept([trade('BTC-USDT', 2), trade('BTC-USDT', 3)], [2, 2, 3, 3], onGap, 200);
+    seq.accept([trade('BTC-USDT', 4)], [4, 4], onGap, 300);
+    seq.reportDueGaps(5_000, onGap);
+    expect(gaps).toEqual([]);
+    expect(seq.stats()).toEqual({
+      gaps: 0,
+      missing: 0,
+      duplicates: 0,
+      recovered: 0,
+      reordered: 3,
+      pending: 0,
+      idResets: 0,
+    });
+  });
+
+  it('reports what is still missing once the grace period ends, and counts later arrivals as recovered', () => {
+    const seq = new TradeSequencer({ mode: 'consecutive', gapGraceMs: 1000 });
+    const gaps: TradeGap[] = [];
+    const onGap = (g: TradeGap) => gaps.push(g);
+    run(seq, 'BTC-USDT', [1]);
+    seq.accept([trade('BTC-USDT', 10)], [10, 10], onGap, 0);
+    seq.accept([trade('BTC-USDT', 5)], [5, 5], onGap, 100);
+    seq.reportDueGaps(999, onGap);
+    expect(gaps).toEqual([]);
+    seq.reportDueGaps(1000, onGap);
+    expect(gaps).toEqual([
+      { venue: 'binance', symbol: 'BTC-USDT', fromId: 2, toId: 4, missing: 3 },
+      { venue: 'binance', symbol: 'BTC-USDT', fromId: 6, toId: 9, missing: 4 },
+    ]);
+    seq.accept([trade('BTC-USDT', 3)], [3, 3], onGap, 2000);
+    expect(seq.stats()).toMatchObject({ gaps: 2, missing: 6, recovered: 1, reordered: 1, pending: 0 });
+  });
+
+  it('re-bases on a large backwards jump (venue id restart) and says so', () => {
+    const seq = new TradeSequencer({ mode: 'consecutive', idResetJump: 100 });
+    const resets: unknown[] = [];
+    const kept: string[] = [];
+    for (const id of [5_000, 5_001, 4_990, 1, 2, 3, 2]) {
+      for (const t of seq.accept([trade('BTC-USDT', id)], [id, id], undefined, 0, (r) => resets.push(r)))
+        kept.push(t.tradeId);
+    }
+    expect(kept).toEqual(['5000', '5001', '1', '2', '3']);
+    expect(resets).toEqual([{ venue: 'binance', symbol: 'BTC-USDT', lastId: 5_001, firstId: 1 }]);
+    expect(seq.stats()).toMatchObject({ duplicates: 2, idResets: 1, gaps: 0 });
+  });
+
+  it('re-bases on a small backwards jump whose trade is newer than every trade seen', () => {
+    const seq = new TradeSequencer({ mode: 'consecutive' });
+    const feed = (id: number, time: number) => seq.accept([trade('BTC-USDT', id, time)], [id, id]).length;
+    // 40 is a repeat (same time as before); 1 at a later time can only be a new series.
+    expect([feed(40, 100), feed(41, 101), feed(40, 100), feed(1, 102), feed(2, 102)]).toEqual([
+      1, 1, 0, 1, 1,
+    ]);
+    expect(seq.stats()).toMatchObject({ duplicates: 1, idResets: 1 });
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createBinanceAdapter } from '../../src/venues/binance/binance-adapter.ts';
 
 // Golden frames copied from binance-spot-api-docs `web-socket-streams.md` (2026 text where it differs
-// from the 2023-12-04 one) and EXCHANGES.md.
+// from the 2023-12-04 one).
 const trade2026 =
   '{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}';
 const trade2023 =

@@ -2,7 +2,7 @@ import { quoteSchema, tradeSchema } from '@qt/shared';
 import { describe, expect, it } from 'vitest';
 import { createOkxAdapter } from '../../src/venues/okx/okx-adapter.ts';
 
-// Golden frames from okx.com/docs-v5 (2025) as quoted in EXCHANGES.md.
+// Golden frames from okx.com/docs-v5 (2025).
 const trades =
   '{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897","count":"3","seqId":1234}]}';
 const tradesAll =

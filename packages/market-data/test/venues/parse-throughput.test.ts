@@ -6,7 +6,7 @@ import type { VenueAdapter } from '../../src/venues/venue-adapter.ts';
 
 /**
  * Parse + normalise throughput beside bare `JSON.parse` of the same frames, in the same run
- * (PERFORMANCE.md). Printed, not asserted: a test never fails because the machine was slow. The
+ * (BENCHMARKS.md). Printed, not asserted: a test never fails because the machine was slow. The
  * benchmark proper (10 s, histogram) belongs in bench/.
  */
 const frameCount = 4096;

@@ -1,4 +1,12 @@
-import { createFeed, type Feed, type FeedEvent, type VenueAdapter } from '@qt/market-data';
+import {
+  createFeed,
+  type Feed,
+  type FeedEvent,
+  type FeedOptions,
+  LogThrottle,
+  type TradeGap,
+  type VenueAdapter,
+} from '@qt/market-data';
 import type { Clock, FeedStatus, Quote } from '@qt/shared';
 import type { Logger } from '../../observability/logger.ts';
 import type { InstrumentCatalog } from '../instruments/instrument-catalog.ts';
@@ -9,12 +17,33 @@ export interface VenueEndpoints {
   /** WebSocket bases, tried in order. */
   wsEndpoints: readonly string[];
   restEndpoints: readonly string[];
+  /** Per-venue feed tuning from the configuration (heartbeat interval). */
+  feedOptions?: FeedOptions;
 }
+
+/** Sequence counters of one venue's feed (see `TradeSequencer`). */
+export interface VenueSequence {
+  venue: string;
+  gaps: number;
+  /** Ids in reported gaps not (yet) recovered. */
+  missing: number;
+  /** Trades that arrived inside a reported gap. */
+  recovered: number;
+  /** Trades that arrived out of order inside a gap before it was reported (no gap counted). */
+  reordered: number;
+  duplicates: number;
+  /** Venue trade-id restarts the feed re-based on. */
+  idResets: number;
+  silentSymbols: string[];
+}
+
+/** Gap warnings: one line per (venue, symbol) per this period, with the count held back. */
+const gapLogEveryMs = 10_000;
 
 export interface FeedSupervisor {
   status(): FeedStatus[];
   /** Gaps, duplicates and symbols that are subscribed but silent, per venue. */
-  sequence(): Array<{ venue: string; gaps: number; duplicates: number; silentSymbols: string[] }>;
+  sequence(): VenueSequence[];
   stop(): Promise<void>;
 }
 
@@ -32,8 +61,11 @@ export function startFeeds(params: {
   publisher: TradePublisher;
   /** Best bid/ask stay in-process (not on the bus): the paper matcher takes them from here. */
   onQuote?: (quote: Quote) => void;
+  /** Every gap the feeds' sequencers report (the gap repairer). */
+  onGap?: (gap: TradeGap) => void;
 }): FeedSupervisor {
   const feeds: Array<{ venue: string; feed: Feed }> = [];
+  const gapLog = new LogThrottle(gapLogEveryMs, () => params.clock.now());
   for (const v of params.venues) {
     const venue = v.adapter.venue;
     const listed = params.symbols.filter((s) => params.catalog.get(venue, s)?.status === 'trading');
@@ -49,9 +81,13 @@ export function startFeeds(params: {
       endpoints: v.wsEndpoints,
       clock: params.clock,
       logger,
+      ...(v.feedOptions ? { options: v.feedOptions } : {}),
       onTrades: (trades) => params.publisher.push(trades),
       ...(params.onQuote ? { onQuote: params.onQuote } : {}),
-      onEvent: (e: FeedEvent) => logFeedEvent(logger, e),
+      onEvent: (e: FeedEvent) => {
+        logFeedEvent(logger, e, gapLog);
+        if (e.type === 'gapDetected') params.onGap?.(e.gap);
+      },
     });
     feed.start();
     feeds.push({ venue, feed });
@@ -62,7 +98,16 @@ export function startFeeds(params: {
     sequence: () =>
       feeds.map(({ venue, feed }) => {
         const s = feed.sequenceStats();
-        return { venue, gaps: s.gaps, duplicates: s.duplicates, silentSymbols: feed.silentSymbols() };
+        return {
+          venue,
+          gaps: s.gaps,
+          missing: s.missing,
+          recovered: s.recovered,
+          reordered: s.reordered,
+          duplicates: s.duplicates,
+          idResets: s.idResets,
+          silentSymbols: feed.silentSymbols(),
+        };
       }),
     stop: async () => {
       await Promise.all(feeds.map((f) => f.feed.stop()));
@@ -70,7 +115,7 @@ export function startFeeds(params: {
   };
 }
 
-function logFeedEvent(logger: Logger, e: FeedEvent): void {
+function logFeedEvent(logger: Logger, e: FeedEvent, gapLog: LogThrottle): void {
   switch (e.type) {
     case 'stateChanged':
       logger.info(
@@ -83,8 +128,18 @@ function logFeedEvent(logger: Logger, e: FeedEvent): void {
         'feed state changed',
       );
       return;
-    case 'gapDetected':
-      logger.warn({ connection: e.connectionId, gap: e.gap }, 'trade id gap detected');
+    case 'gapDetected': {
+      const suppressed = gapLog.take(`${e.gap.venue}:${e.gap.symbol}`);
+      if (suppressed === null) return;
+      logger.warn(
+        { connection: e.connectionId, gap: e.gap, gapsNotLogged: suppressed },
+        'trade id gap detected',
+      );
+      return;
+    }
+    case 'tradeIdsReset':
+      // The feed logs the re-base itself; this line carries the venue for the operator.
+      logger.warn({ connection: e.connectionId, reset: e.reset }, 'venue restarted its trade ids');
       return;
     case 'symbolsSilent':
       logger.warn({ connection: e.connectionId, symbols: e.symbols }, 'subscribed symbols deliver no data');

@@ -25,7 +25,7 @@ export interface TradePublisherStats {
  * burst costs one JetStream round trip instead of one per trade, while a lone trade is sent at once
  * (setImmediate, no timer). `Nats-Msg-Id` is `venue:symbol:firstId-lastId`, so a batch re-published after
  * a failed ack is stored once. When the bus is down, trades wait in a bounded buffer and are retried in
- * order; past the bound the oldest are dropped and counted (RELIABILITY.md line 9).
+ * order; past the bound the oldest are dropped and counted.
  */
 export class TradePublisher {
   readonly #pending = new Map<string, Trade[]>();

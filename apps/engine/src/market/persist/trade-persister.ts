@@ -11,8 +11,8 @@ import {
 /**
  * Stores every trade from the bus. A durable consumer shared by all engine instances (the insert is
  * idempotent, so sharing the work is safe); each batch of bus messages is written in one transaction
- * (COPY into staging, INSERT ... ON CONFLICT DO NOTHING) and acknowledged only after COMMIT
- * (RELIABILITY.md 10-11). While the database is down the handler fails, the messages are redelivered with
+ * (COPY into staging, INSERT ... ON CONFLICT DO NOTHING) and acknowledged only after COMMIT, so a retried
+ * batch adds nothing twice. While the database is down the handler fails, the messages are redelivered with
  * backoff for ever (maxDeliver -1) and the stream holds them: the consumer's pending count is the lag.
  */
 export const tradeWriterConsumer: ConsumerSpec = {
