@@ -169,6 +169,38 @@ describe('webhook delivery', () => {
     await q.idle();
     expect(q.enqueue(job('f3'))).toBe('queued');
   });
+
+  it('gives a job only the attempts left after those already made (stored before a restart)', async () => {
+    const down = await receiver((_req, res) => {
+      res.writeHead(503).end();
+      return undefined;
+    });
+    const { q, outcomes } = queue(down.port, { allow: ['127.0.0.1/32'], maxAttempts: 4 });
+    expect(q.enqueue({ firing, channel: webhook(`${down.url}/hook`) }, 3)).toBe('queued');
+    await q.idle();
+    // 3 made before + 1 now = maxAttempts: one request, not four.
+    expect(down.received).toHaveLength(1);
+    expect(outcomes).toEqual([expect.objectContaining({ result: 'dead', reason: 'exhausted', attempts: 4 })]);
+  });
+
+  it('refuses a key while it is held or after it finished, dead or delivered, and reports how it ended', async () => {
+    const gone = await receiver((_req, res) => {
+      res.writeHead(410).end();
+      return undefined;
+    });
+    const { q } = queue(gone.port, { allow: ['127.0.0.1/32'] });
+    const job = { firing, channel: webhook(`${gone.url}/hook`) };
+    const key = DeliveryQueue.keyOf(job);
+    expect(q.enqueue(job)).toBe('queued');
+    expect(q.has(key)).toBe(true);
+    expect(q.heldJobs()).toEqual([{ firingId: firing.id, channelId: 'ch1' }]);
+    await q.idle();
+    expect(q.heldJobs()).toEqual([]);
+    // A sweep reading the row still pending (its outcome not written yet) must not send it again.
+    expect(q.enqueue(job)).toBe('duplicate');
+    expect(q.finishedOutcome(key)).toEqual(expect.objectContaining({ result: 'dead', reason: 'rejected' }));
+    expect(gone.received).toHaveLength(1);
+  });
 });
 
 describe('chat formats', () => {

@@ -121,3 +121,46 @@ describe('webhook targets', () => {
     expect(await reason('https://nowhere.example/hook', policy(), async () => [])).toBe('unresolved');
   });
 });
+
+describe('operator allow-list entries', () => {
+  const refusedEntry = (entry: string) => {
+    try {
+      parseCidr(entry);
+    } catch (err) {
+      return (err as { code?: string }).code;
+    }
+    return 'accepted';
+  };
+
+  it('refuses a malformed prefix length instead of reading it as /0 (every address allowed)', () => {
+    // Number('') is 0: "127.0.0.1/" used to allow every IPv4 address, the metadata service included.
+    for (const typo of [
+      '127.0.0.1/',
+      '127.0.0.1/ ',
+      '127.0.0.1/+8',
+      '127.0.0.1/0x8',
+      '127.0.0.1/1e1',
+      '::1/',
+    ]) {
+      expect(refusedEntry(typo), typo).toBe('VALIDATION_FAILED');
+    }
+    expect(refusedEntry('127.0.0.1/33')).toBe('VALIDATION_FAILED');
+    expect(refusedEntry('::1/129')).toBe('VALIDATION_FAILED');
+    expect(refusedEntry('127.0.0.1/32/8')).toBe('VALIDATION_FAILED');
+  });
+
+  it('refuses blocks wider than /8 (IPv4) or /32 (IPv6)', () => {
+    expect(refusedEntry('0.0.0.0/0')).toBe('VALIDATION_FAILED');
+    expect(refusedEntry('10.0.0.0/7')).toBe('VALIDATION_FAILED');
+    expect(refusedEntry('::/0')).toBe('VALIDATION_FAILED');
+    expect(refusedEntry('fd00::/31')).toBe('VALIDATION_FAILED');
+    expect(parseCidr('10.0.0.0/8').bits).toBe(8);
+    expect(parseCidr('fd00::/32').bits).toBe(32);
+    expect(parseCidr('127.0.0.1').bits).toBe(32);
+    expect(parseCidr('::1').bits).toBe(128);
+  });
+
+  it('an accepted loopback entry does not open the metadata address', async () => {
+    expect(await reason('http://169.254.169.254/', policy(['127.0.0.1/32']))).toBe('metadata');
+  });
+});

@@ -38,6 +38,19 @@ export const streamSpecs: readonly StreamSpec[] = [
     discard: 'old',
     storage: 'file',
   },
+  {
+    // Alert firings for the in-app live stream (`alerts.fired.<tenantId>`, msgId = firing id). The
+    // database is the record (alert_firings); this only fans them out to connected clients, so it is short.
+    name: 'ALERTS_FIRED',
+    subjects: ['alerts.fired.>'],
+    maxAgeMs: 1 * HOUR,
+    maxBytes: 256 * MiB,
+    maxMsgs: 1_000_000,
+    maxMsgSize: 64 * 1024,
+    duplicateWindowMs: 2 * 60_000,
+    discard: 'old',
+    storage: 'file',
+  },
 ];
 
 /** Defaults for durable consumers; each consumer declares its own spec from these. */

@@ -7,7 +7,10 @@ import type { AlertMailer } from './mailer.ts';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 import { type Resolver, resolveTarget, type TargetPolicy } from './ssrf-guard.ts';
 
-/** Keys of delivered jobs remembered to refuse a second enqueue of the same (firing, channel). */
+/**
+ * Finished jobs (delivered or dead) remembered with their outcome, to refuse a second enqueue of the same
+ * (firing, channel) while the caller's record of the outcome may not be written yet.
+ */
 export const RECENT_DELIVERED = 16_384;
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -83,8 +86,10 @@ export class DeliveryQueue {
   readonly #opts: DeliveryQueueOptions;
   readonly #ready: Entry[] = [];
   #readyHead = 0;
-  readonly #held = new Set<string>();
-  readonly #delivered = new Set<string>();
+  /** Held jobs by key (waiting, backing off or in flight). */
+  readonly #held = new Map<string, Entry>();
+  /** Recently finished keys with their outcome, oldest first (bounded by RECENT_DELIVERED). */
+  readonly #finished = new Map<string, DeliveryOutcome>();
   readonly #timers = new Map<NodeJS.Timeout, Entry>();
   #inFlight = 0;
   #closed = false;
@@ -106,13 +111,33 @@ export class DeliveryQueue {
     return this.#held.size;
   }
 
-  enqueue(job: DeliveryJob): 'queued' | 'duplicate' | 'full' | 'closed' {
+  /** Whether the key is held now or finished recently: a second enqueue would answer 'duplicate'. */
+  has(key: string): boolean {
+    return this.#held.has(key) || this.#finished.has(key);
+  }
+
+  /** How a recently finished key ended (for the caller to write its outcome again if that write was lost). */
+  finishedOutcome(key: string): DeliveryOutcome | undefined {
+    return this.#finished.get(key);
+  }
+
+  /** The (firing, channel) pairs held now, for the caller's sweep to leave out. */
+  heldJobs(): { firingId: string; channelId: string }[] {
+    return [...this.#held.values()].map((e) => ({ firingId: e.job.firing.id, channelId: e.job.channel.id }));
+  }
+
+  /**
+   * Queues one job. `priorAttempts` is how many attempts were already made for this key (stored by the
+   * caller, e.g. before a restart): the job gets only the attempts left of `maxAttempts`.
+   */
+  enqueue(job: DeliveryJob, priorAttempts = 0): 'queued' | 'duplicate' | 'full' | 'closed' {
     if (this.#closed) return 'closed';
     const key = DeliveryQueue.keyOf(job);
-    if (this.#held.has(key) || this.#delivered.has(key)) return 'duplicate';
+    if (this.has(key)) return 'duplicate';
     if (this.#held.size >= this.#config.queueCapacity) return 'full';
-    this.#held.add(key);
-    this.#ready.push({ key, job, attempts: 0 });
+    const entry: Entry = { key, job, attempts: Math.max(0, Math.trunc(priorAttempts)) };
+    this.#held.set(key, entry);
+    this.#ready.push(entry);
     this.#pump();
     return 'queued';
   }
@@ -183,7 +208,6 @@ export class DeliveryQueue {
         result: 'delivered',
         attempts: entry.attempts,
       });
-      this.#remember(entry.key);
     } else if (result.dead || entry.attempts >= this.#config.maxAttempts) {
       this.#finish(entry, {
         key: entry.key,
@@ -261,14 +285,13 @@ export class DeliveryQueue {
 
   #finish(entry: Entry, outcome: DeliveryOutcome): void {
     this.#held.delete(entry.key);
-    this.#opts.onOutcome?.(outcome);
-  }
-
-  #remember(key: string): void {
-    this.#delivered.add(key);
-    if (this.#delivered.size > RECENT_DELIVERED) {
-      this.#delivered.delete(this.#delivered.values().next().value as string);
+    // Remembered before the caller hears of it: until its record is written, an offer of the same key
+    // (a sweep reading the row still pending) must not send it again.
+    this.#finished.set(entry.key, outcome);
+    if (this.#finished.size > RECENT_DELIVERED) {
+      this.#finished.delete(this.#finished.keys().next().value as string);
     }
+    this.#opts.onOutcome?.(outcome);
   }
 
   #checkIdle(): void {

@@ -148,13 +148,40 @@ export interface Cidr {
   bits: number;
 }
 
+/**
+ * The widest allow-list block per family: an allow-list entry opens private and metadata addresses to
+ * every tenant's webhooks, so a block wider than a /8 (IPv4) or /32 (IPv6), let alone a typo read as /0
+ * ("127.0.0.1/" once meant every IPv4 address, 169.254.169.254 included), is refused, never widened.
+ */
+export const WIDEST_ALLOW_BITS = { 4: 8, 6: 32 } as const;
+
+/**
+ * Parses one allow-list entry strictly: the prefix length, when present, is 1 to 3 digits and at most
+ * 32 (IPv4) or 128 (IPv6), and at least WIDEST_ALLOW_BITS. Throws AppError VALIDATION_FAILED naming the
+ * entry (the engine calls this at config load, so a malformed allow-list stops the start).
+ */
 export function parseCidr(entry: string): Cidr {
-  const [addr = '', bitsText] = entry.split('/');
+  const slash = entry.indexOf('/');
+  const addr = slash === -1 ? entry : entry.slice(0, slash);
+  const bitsText = slash === -1 ? undefined : entry.slice(slash + 1);
   const ip = parseAddress(addr);
-  const max = ip?.family === 4 ? 32 : 128;
-  const bits = bitsText === undefined ? max : Number(bitsText);
-  if (!ip || !Number.isInteger(bits) || bits < 0 || bits > max) {
+  if (!ip || (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText))) {
     throw new AppError('VALIDATION_FAILED', `"${entry}" is not an address or CIDR block.`, { entry });
+  }
+  const max = ip.family === 4 ? 32 : 128;
+  const bits = bitsText === undefined ? max : Number(bitsText);
+  if (bits > max) {
+    throw new AppError('VALIDATION_FAILED', `"${entry}": an IPv${ip.family} prefix is at most /${max}.`, {
+      entry,
+    });
+  }
+  const widest = WIDEST_ALLOW_BITS[ip.family];
+  if (bits < widest) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `"${entry}" is wider than /${widest}: list the narrower blocks the receivers are in instead.`,
+      { entry, reason: 'too_wide' },
+    );
   }
   return { ip, bits };
 }

@@ -4,6 +4,7 @@ import { BarChart, CandlestickChart, LineChart } from 'echarts/charts';
 import {
   AxisPointerComponent,
   DataZoomComponent,
+  GraphicComponent,
   GridComponent,
   MarkLineComponent,
   TooltipComponent,
@@ -12,6 +13,12 @@ import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import ReactEChartsCore from 'echarts-for-react/lib/core';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import {
+  type AlertLine,
+  alertLineColor,
+  alertLinesSeries,
+  levelAt,
+} from '@/features/alerts/chart-alert-lines';
 import type { CandleBook } from './candle-book';
 import { baseChartOption, chartData, nextZoom, type ZoomWindow } from './chart-option';
 import { formatCandleTime } from './chart-theme';
@@ -27,6 +34,7 @@ echarts.use([
   TooltipComponent,
   AxisPointerComponent,
   DataZoomComponent,
+  GraphicComponent,
   MarkLineComponent,
   CanvasRenderer,
 ]);
@@ -42,6 +50,12 @@ export interface CandleChartProps {
   /** Indicators drawn over price or in panes below it, computed from the book's candles. */
   overlays?: readonly Overlay[];
   onNearLeftEdge: () => void;
+  /** Price alerts of this market, drawn as horizontal lines with a handle to drag them to a new level. */
+  alertLines?: readonly AlertLine[];
+  /** A click inside the price pane: the level under the pointer, on the tick grid. */
+  onPriceClick?: (level: string) => void;
+  /** An alert line's handle was dropped at a new level. */
+  onAlertMove?: (alertId: string, level: string) => void;
   /** After each draw: what is on screen now (the browser test reads it from the container). */
   onDraw: (drawn: DrawnState) => void;
 }
@@ -50,7 +64,14 @@ export interface DrawnState {
   candles: number;
   lastClose: string;
   updates: number;
+  /** The last close's vertical position in the chart, in CSS pixels (for the browser test's click). */
+  lastCloseY: number | null;
+  alertLines: number;
 }
+
+/** Space for the price axis labels on the right of the grids (see baseChartOption). */
+const AXIS_WIDTH = 72;
+const HANDLE_WIDTH = 84;
 
 type Instance = ReturnType<typeof echarts.init>;
 
@@ -72,6 +93,9 @@ export default function CandleChart({
   priceDecimals,
   overlays = noOverlays,
   onNearLeftEdge,
+  alertLines = noLines,
+  onPriceClick,
+  onAlertMove,
   onDraw,
 }: CandleChartProps) {
   const [chart, setChart] = useState<Instance | null>(null);
@@ -81,6 +105,13 @@ export default function CandleChart({
   edgeHandler.current = onNearLeftEdge;
   const drawHandler = useRef(onDraw);
   drawHandler.current = onDraw;
+  const clickHandler = useRef(onPriceClick);
+  clickHandler.current = onPriceClick;
+  const moveHandler = useRef(onAlertMove);
+  moveHandler.current = onAlertMove;
+  /** The alert whose handle is being dragged: redraws leave its handle where the pointer put it. */
+  const dragging = useRef<string | null>(null);
+  const handles = useRef(new Set<string>());
 
   const option = useMemo(
     () =>
@@ -106,10 +137,53 @@ export default function CandleChart({
     const last = book.last();
     const label = last ? formatDecimal(last.close, priceDecimals) : null;
     const data = chartData(book.candles, label, zoom.current);
-    const series = [...data.series, ...overlayData(overlays, book.candles)];
+    const format = (level: string) => formatDecimal(level, priceDecimals);
+    const series = [
+      ...data.series,
+      ...overlayData(overlays, book.candles),
+      alertLinesSeries(alertLines, format),
+    ];
     chart.setOption({ ...data, series, xAxis: option.xAxis.map(() => data.xAxis[0]) }, { silent: true });
-    drawHandler.current({ candles: book.length, lastClose: last?.close ?? '', updates: book.liveUpdates });
-  }, [chart, book, revision, priceDecimals, option, overlays]);
+    chart.setOption(
+      {
+        graphic: alertHandles(
+          chart,
+          alertLines,
+          handles.current,
+          dragging,
+          moveHandler,
+          priceDecimals,
+          format,
+        ),
+      },
+      { silent: true },
+    );
+    const y = last ? chart.convertToPixel({ yAxisIndex: 0 }, Number(last.close)) : Number.NaN;
+    drawHandler.current({
+      candles: book.length,
+      lastClose: last?.close ?? '',
+      updates: book.liveUpdates,
+      lastCloseY: Number.isFinite(y) ? Math.round(y) : null,
+      alertLines: alertLines.length,
+    });
+  }, [chart, book, revision, priceDecimals, option, overlays, alertLines]);
+
+  // A click in the price pane (not a drag: zrender reports a click only when the pointer did not move).
+  useEffect(() => {
+    if (!chart) return;
+    const zr = chart.getZr();
+    const click = (e: { offsetX: number; offsetY: number; target?: { draggable?: unknown } | null }) => {
+      if (!clickHandler.current || dragging.current || e.target?.draggable) return;
+      if (!chart.containPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY])) return;
+      const value = chart.convertFromPixel({ yAxisIndex: 0 }, e.offsetY);
+      const level = levelAt(Number(value), priceDecimals);
+      if (level) clickHandler.current(level);
+    };
+    zr.on('click', click);
+    return () => {
+      zr.off('click', click);
+    };
+  }, [chart, priceDecimals]);
 
   const events = useMemo(
     () => ({
@@ -140,6 +214,70 @@ export default function CandleChart({
 }
 
 const noOverlays: readonly Overlay[] = [];
+const noLines: readonly AlertLine[] = [];
+
+/**
+ * One draggable handle per alert line, at the right end of the price pane. ECharts's markLine cannot be
+ * dragged, and a graphic element marked draggable is left alone by the chart's own pan (dataZoom), so
+ * the handle is what moves; on drop its position becomes a level on the tick grid. Handles of lines that
+ * went away are removed by id (graphic elements merge by id).
+ */
+function alertHandles(
+  chart: Instance,
+  lines: readonly AlertLine[],
+  drawn: Set<string>,
+  dragging: { current: string | null },
+  onMove: { current: ((alertId: string, level: string) => void) | undefined },
+  decimals: number,
+  format: (level: string) => string,
+) {
+  const x = chart.getWidth() - AXIS_WIDTH - HANDLE_WIDTH - 4;
+  const out: Record<string, unknown>[] = [];
+  const now = new Set<string>();
+  for (const line of lines) {
+    const id = `alert-handle-${line.alertId}`;
+    now.add(id);
+    if (dragging.current === line.alertId) continue;
+    const y = chart.convertToPixel({ yAxisIndex: 0 }, Number(line.level));
+    const visible = Number.isFinite(y) && chart.containPixel({ gridIndex: 0 }, [x, y]);
+    out.push({
+      id,
+      type: 'group',
+      x,
+      y: visible ? y : -1_000,
+      z: 100,
+      invisible: !visible,
+      draggable: onMove.current ? 'vertical' : false,
+      cursor: 'ns-resize',
+      children: [
+        {
+          type: 'rect',
+          shape: { x: 0, y: -9, width: HANDLE_WIDTH, height: 18, r: 3 },
+          style: { fill: alertLineColor, opacity: 0.9 },
+        },
+        {
+          type: 'text',
+          x: 6,
+          y: -6,
+          style: { text: `⇕ ${format(line.level)}`, fill: '#09090b', fontSize: 11, fontWeight: 600 },
+        },
+      ],
+      ondragstart: () => {
+        dragging.current = line.alertId;
+      },
+      ondragend: function (this: { y: number }) {
+        dragging.current = null;
+        const value = chart.convertFromPixel({ yAxisIndex: 0 }, this.y);
+        const level = levelAt(Number(value), decimals);
+        if (level && level !== line.level) onMove.current?.(line.alertId, level);
+      },
+    });
+  }
+  for (const id of drawn) if (!now.has(id)) out.push({ id, $action: 'remove' });
+  drawn.clear();
+  for (const id of now) drawn.add(id);
+  return out;
+}
 
 function candleTooltip(book: CandleBook, index: number, decimals: number): string {
   const k = book.candles[index];

@@ -3,6 +3,8 @@
 import type { Kline } from '@qt/shared';
 import dynamic from 'next/dynamic';
 import { type ReactNode, useState } from 'react';
+import { ChartAlertDialog } from '@/features/alerts/chart-alert-dialog';
+import { useChartAlerts } from '@/features/alerts/use-alerts';
 import type { DrawnState } from './candle-chart';
 import { compareDecimal, formatDecimal } from './decimal-text';
 import { IndicatorOverlayPicker } from './indicator-overlay-picker';
@@ -27,7 +29,15 @@ export interface CandlePanelProps {
 /** Chart card for one selection (mount it keyed by the selection): legend with the last price, then the chart. */
 export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
   const candles = useCandles(selection);
-  const [drawn, setDrawn] = useState<DrawnState>({ candles: 0, lastClose: '', updates: 0 });
+  const [drawn, setDrawn] = useState<DrawnState>({
+    candles: 0,
+    lastClose: '',
+    updates: 0,
+    lastCloseY: null,
+    alertLines: 0,
+  });
+  const chartAlerts = useChartAlerts(selection.venue, selection.symbol);
+  const [proposedLevel, setProposedLevel] = useState<string | null>(null);
   const [overlays, setOverlays] = useIndicatorOverlays();
   const { book } = candles;
   const last = book.last();
@@ -52,6 +62,9 @@ export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
         priceDecimals={priceDecimals}
         overlays={overlays}
         onNearLeftEdge={candles.loadOlder}
+        alertLines={chartAlerts.lines}
+        onPriceClick={setProposedLevel}
+        onAlertMove={chartAlerts.move}
         onDraw={setDrawn}
       />
     );
@@ -80,11 +93,20 @@ export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
         data-candles={drawn.candles}
         data-last-close={drawn.lastClose}
         data-updates={drawn.updates}
+        data-last-close-y={drawn.lastCloseY ?? ''}
+        data-alert-lines={drawn.alertLines}
         data-overlays={overlays.map((o) => o.kind).join(' ')}
         className="relative min-h-[420px] flex-1"
       >
         {body}
       </div>
+      <ChartAlertDialog
+        level={proposedLevel}
+        symbol={selection.symbol}
+        decimals={priceDecimals}
+        onCreate={chartAlerts.create}
+        onClose={() => setProposedLevel(null)}
+      />
     </section>
   );
 }

@@ -3,6 +3,7 @@
 import { Brand } from '@/components/brand';
 import { TierBadge } from '@/components/tier-badge';
 import { useMe } from '@/features/accounts/use-me';
+import { NotificationCentre } from '@/features/alerts/notification-centre';
 import { SignOutButton } from './sign-out-button';
 
 /** The session's tenant name shows at once; the engine's (current, with the tier) replaces it when loaded. */
@@ -21,6 +22,7 @@ export function TopBar({ email, sessionTenantName }: { email: string; sessionTen
         {tenant && <TierBadge tier={tenant.tier} data-testid="tenant-tier" />}
       </div>
       <div className="ml-auto flex items-center gap-3">
+        <NotificationCentre />
         <span className="hidden truncate text-sm text-zinc-400 sm:inline" data-testid="user-email">
           {email}
         </span>

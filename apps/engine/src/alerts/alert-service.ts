@@ -1,0 +1,859 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AlertChannel,
+  AlertEvaluator,
+  type AlertMailer,
+  type AlertRule,
+  alertChannelSchema,
+  type DeliveryConfig,
+  type DeliveryOutcome,
+  DeliveryQueue,
+  type Firing,
+  parseAlertRule,
+} from '@qt/alerts';
+import { type AlertScope, type AlertsPort, withinTierCap } from '@qt/api';
+import type { Db } from '@qt/db';
+import {
+  type AlertFiringView,
+  type AlertHistoryInput,
+  type AlertStateView,
+  type AlertView,
+  AppError,
+  type BusMessage,
+  type Clock,
+  type ConsumerSpec,
+  type CreateAlertInput,
+  type Kline,
+  type MarkReadInput,
+  type MessageBus,
+  type Subscription,
+  streamNames,
+  TIER_CAPS,
+  type Tier,
+  type TradeBatch,
+  topics,
+  type UpdateAlertInput,
+} from '@qt/shared';
+import type { Logger } from '../observability/logger.ts';
+import { UpdateHub } from '../trading/update-hub.ts';
+import { type AlertPositions, AlertStore, type FiringToStore, firingView } from './alert-store.ts';
+import { alertsFiredSubject, alertsFiredTopic } from './fired-topic.ts';
+
+/** Bus messages handed over at once; also the consumers' unacknowledged bound. */
+export const ALERT_BATCH_MESSAGES = 1_000;
+/** Firings a live (in-app) subscriber may have unread; past it the stream ends (re-subscribe, re-read). */
+export const LIVE_QUEUE_PER_SUBSCRIBER = 256;
+/** Pending delivery rows offered again per sweep (and never beyond the delivery queue's free room). */
+export const SWEEP_BATCH = 500;
+/**
+ * Alerts one tenant may hold in any state (paused, expired and fired-out ones are not counted by the tier's
+ * active cap): keeps `list` and the table bounded per tenant.
+ */
+export const MAX_ALERTS_PER_TENANT = 1_000;
+/**
+ * Delivery bookkeeping writes (attempt counts, outcomes) in flight. At the bound no NEW delivery is
+ * started: the row stays pending, leased to this engine, and the next sweep offers it again. Jobs already
+ * in the queue still write (at most one write per attempt and one per outcome each), so the set stays
+ * below MAX_OUTCOME_WRITES + 2 x the delivery queue's capacity.
+ */
+export const MAX_OUTCOME_WRITES = 256;
+/** A failed evaluation commit is retried in place after this, doubling up to COMMIT_RETRY_MAX_MS. */
+export const COMMIT_RETRY_BASE_MS = 100;
+export const COMMIT_RETRY_MAX_MS = 5_000;
+/** A delivery row's lease lasts at least this long (renewed every sweep while the queue holds it). */
+export const MIN_DELIVERY_LEASE_MS = 60_000;
+
+export interface AlertServiceOptions {
+  db: Db;
+  bus: MessageBus;
+  clock: Clock;
+  logger: Logger;
+  /** One snapshot row per evaluator: the engine instance. */
+  evaluatorId: string;
+  delivery: DeliveryConfig;
+  mailer?: AlertMailer;
+  /** Usage metering: each stored firing counts once towards the tenant's `alertsFired`. */
+  usage?: { add(tenantId: string, kind: 'alertsFired', amount: number): void };
+  /** How often pending deliveries are offered again and expired alerts retired. */
+  sweepEveryMs?: number;
+}
+
+interface Registered {
+  rule: AlertRule;
+  channels: AlertChannel[];
+  tenantId: string;
+  tier: Tier;
+}
+
+type Row = {
+  id: string;
+  tenantId: string;
+  name: string;
+  rule: unknown;
+  channels: unknown;
+  state: AlertStateView;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/**
+ * The alert engine in the engine: evaluates the active alerts on every trade (`market.trades.*`) and every
+ * closed candle (`market.klines.*`), stores each firing with its pending deliveries and the evaluator
+ * snapshot in one transaction, then publishes `alerts.fired.<tenantId>` and delivers (in-app live stream,
+ * email, webhooks and chat formats through @qt/alerts' DeliveryQueue). Also the API's `AlertsPort`.
+ *
+ * Restart guarantee. The bus is read through two durable consumers (trades, candles); a batch is
+ * acknowledged only after the transaction holding its firings AND the snapshot covering it committed, and
+ * that snapshot records the last stream sequence it evaluated. On NATS, a restart restores the snapshot
+ * and the consumers redeliver exactly what was not acknowledged: messages at or before the recorded
+ * sequence are skipped, later ones are evaluated from the restored state, so each firing is produced once
+ * (a replay would produce the same deterministic id, stored ON CONFLICT DO NOTHING) and none is missed
+ * while the stream still holds the messages (24 h of trades, 6 h of candles). On the in-process bus
+ * nothing survives the process: the snapshot is restored (no duplicate firing, `once`/per-bar/cooldown
+ * state kept, a price that crossed a level while the engine was down fires on the first trade after),
+ * but intrabar conditions that held only while the engine was down are not seen.
+ * A failed commit (database down) is retried in place with backoff (100 ms doubling to 5 s) and no later
+ * batch of either stream is evaluated meanwhile (the batches wait on one lock; the bus holds the rest,
+ * at most ALERT_BATCH_MESSAGES unacknowledged per consumer), so the stored position never moves past an
+ * uncommitted batch. Only stop() ends the retries: the batch is then not acknowledged and the evaluator is
+ * rebuilt from the last committed snapshot, so its redelivery is evaluated again, not taken as duplicates.
+ * API calls that change alerts wait behind a retrying commit too (they need the database anyway).
+ *
+ * Several engines. Each evaluates every alert; firing ids are deterministic (a `once` firing's id is
+ * `<alertId>:once`) and a firing is stored only while its alert is active, so the first engine to commit
+ * stores it and only that engine delivers it. Delivery rows are leased (claimed_by / claimed_until, taken
+ * with FOR UPDATE SKIP LOCKED, renewed every sweep while the queue holds them, released at stop), so one
+ * engine sends a row at a time; another takes it over only after the lease lapsed (the engine died).
+ */
+export class AlertService implements AlertsPort {
+  readonly #o: AlertServiceOptions;
+  readonly #store: AlertStore;
+  readonly #log: Logger;
+  readonly #alerts = new Map<string, Registered>();
+  #evaluator = new AlertEvaluator();
+  /** The snapshot last committed (the evaluator is rebuilt from it when a commit fails). */
+  #committedState: unknown = null;
+  readonly #positions: Record<string, number> = {};
+  #lock: Promise<unknown> = Promise.resolve();
+  readonly #queue: DeliveryQueue;
+  readonly #hub = new UpdateHub<AlertFiringView>(LIVE_QUEUE_PER_SUBSCRIBER);
+  readonly #subs: Subscription[] = [];
+  #sweepTimer: NodeJS.Timeout | null = null;
+  #sweeping: Promise<void> | null = null;
+  /** Deliveries started per tenant in the current UTC minute (cleared every minute). */
+  #minute = -1;
+  readonly #deliveriesThisMinute = new Map<string, number>();
+  readonly #writes = new Set<Promise<unknown>>();
+  #stopped = false;
+  /** Aborted by stop(): ends a commit retry's wait at once. */
+  readonly #stopping = new AbortController();
+  readonly #leaseMs: number;
+  readonly stats = {
+    firings: 0,
+    committed: 0,
+    commitFailures: 0,
+    skippedReplays: 0,
+    tierLimited: 0,
+    full: 0,
+  };
+
+  constructor(o: AlertServiceOptions) {
+    this.#o = o;
+    this.#store = new AlertStore(o.db);
+    this.#log = o.logger.child({ component: 'alerts' });
+    // Six sweeps' worth: a lease outlives a few failed renewals (a slow database), not an engine's death.
+    this.#leaseMs = Math.max(MIN_DELIVERY_LEASE_MS, 6 * (o.sweepEveryMs ?? 5_000));
+    this.#queue = new DeliveryQueue({
+      config: o.delivery,
+      clock: o.clock,
+      ...(o.mailer ? { mailer: o.mailer } : {}),
+      onAttempt: (a) => this.#write(this.#store.recordAttempt(a.firingId, a.channelId, a.error)),
+      onOutcome: (out) => this.#onOutcome(out),
+    });
+  }
+
+  /** Loads the active alerts and the snapshot, then starts reading the bus and the delivery sweep. */
+  async start(): Promise<void> {
+    await this.#store.expire(this.#o.clock.now());
+    for (const row of await this.#store.activeAlerts()) {
+      try {
+        this.#register(row.id, row.tenantId, row.tier, row.name, row.rule, row.channels);
+      } catch (err) {
+        this.#log.error({ alertId: row.id, err: errText(err) }, 'stored alert not loaded: invalid');
+      }
+    }
+    const snap = await this.#store.loadSnapshot(this.#o.evaluatorId);
+    if (snap) {
+      try {
+        this.#evaluator.restore(snap.state);
+        this.#committedState = snap.state;
+        // Sequences mean something only on the same durable stream: the in-process bus starts afresh.
+        if (snap.positions.bus === 'nats' && this.#o.bus.kind === 'nats')
+          Object.assign(this.#positions, snap.positions.streams);
+      } catch (err) {
+        this.#log.error({ err: errText(err) }, 'alert evaluator snapshot not restored: starting fresh');
+      }
+    }
+    this.#committedState ??= this.#evaluator.snapshot();
+    this.#log.info(
+      { alerts: this.#alerts.size, restored: snap !== null, positions: this.#positions },
+      'alert engine loaded',
+    );
+
+    this.#subs.push(
+      await this.#o.bus.subscribe(alertsFiredTopic, 'alerts.fired.>', (m) => {
+        const tenantId = m.subject.slice('alerts.fired.'.length);
+        this.#hub.publish(tenantId, m.data);
+      }),
+    );
+    const name = this.#o.evaluatorId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 48) || 'default';
+    const consumer = (stream: string, filter: string, durable: string): ConsumerSpec => ({
+      durable,
+      stream,
+      filterSubject: filter,
+      // A new evaluator starts at the live edge, not at a day of stored trades.
+      deliver: 'new',
+      ackWaitMs: 30_000,
+      // Redelivered for ever while the database is down: the stream is the buffer.
+      maxDeliver: -1,
+      maxAckPending: ALERT_BATCH_MESSAGES,
+    });
+    this.#subs.push(
+      await this.#o.bus.consumeBatch(
+        topics.marketTrades,
+        consumer(streamNames.marketTrades, 'market.trades.>', `alerts-trades-${name}`),
+        { maxMessages: ALERT_BATCH_MESSAGES, maxWaitMs: 20 },
+        (msgs) => this.#serial(() => this.#onTrades(msgs)),
+      ),
+      await this.#o.bus.consumeBatch(
+        topics.marketKlines,
+        consumer(streamNames.marketKlines, 'market.klines.>', `alerts-klines-${name}`),
+        { maxMessages: ALERT_BATCH_MESSAGES, maxWaitMs: 20 },
+        (msgs) => this.#serial(() => this.#onKlines(msgs)),
+      ),
+    );
+    const every = this.#o.sweepEveryMs ?? 5_000;
+    this.#sweepTimer = setInterval(() => this.#sweepSoon(), every);
+    this.#sweepTimer.unref();
+    this.#sweepSoon();
+  }
+
+  /**
+   * Stops reading (in-flight batches finish and commit), stores a last snapshot, stops delivering
+   * (pending rows are offered again at the next start) and waits for the outcome writes, within `budgetMs`.
+   */
+  async stop(budgetMs = 3_000): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#stopping.abort();
+    const deadline = performance.now() + budgetMs;
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    for (const s of this.#subs.splice(0)) await s.unsubscribe().catch(() => undefined);
+    await this.#sweeping;
+    await this.#lock.catch(() => undefined);
+    this.#queue.close();
+    const left = Math.max(0, deadline - performance.now());
+    await Promise.race([
+      Promise.allSettled([...this.#writes]),
+      new Promise((r) => setTimeout(r, left).unref()),
+    ]);
+    // Another engine (or this one restarted) may send what is still pending without waiting for leases.
+    const rest = Math.max(0, deadline - performance.now());
+    await Promise.race([
+      this.#store
+        .releaseClaims(this.#o.evaluatorId)
+        .catch((err: unknown) => this.#log.warn({ err: errText(err) }, 'delivery leases not released')),
+      new Promise((r) => setTimeout(r, rest).unref()),
+    ]);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Evaluation
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  async #onTrades(msgs: BusMessage<TradeBatch>[]): Promise<void> {
+    const stream = streamNames.marketTrades;
+    const firings: Firing[] = [];
+    let last = this.#positions[stream] ?? 0;
+    for (const m of msgs) {
+      // Sequences are positions on this run's stream on both buses (restored from the snapshot on NATS
+      // only): a message at or before the last committed one was evaluated already (a redelivery).
+      if (m.seq <= last) {
+        this.stats.skippedReplays++;
+        continue;
+      }
+      last = Math.max(last, m.seq);
+      if (this.#alerts.size === 0) continue;
+      for (const t of m.data.trades) {
+        const out = this.#evaluator.onTrade({
+          venue: t.venue,
+          symbol: t.symbol,
+          tradeId: t.tradeId,
+          price: t.price,
+          qty: t.quantity,
+          ts: t.exchangeTime,
+        });
+        for (const f of out) firings.push(this.#stableId(f));
+      }
+    }
+    // Nothing to evaluate: no row to write (the stored positions stay behind, which only skips less).
+    if (this.#alerts.size === 0 && firings.length === 0) return;
+    await this.#commit(stream, last, firings);
+  }
+
+  async #onKlines(msgs: BusMessage<Kline>[]): Promise<void> {
+    const stream = streamNames.marketKlines;
+    const firings: Firing[] = [];
+    let last = this.#positions[stream] ?? 0;
+    for (const m of msgs) {
+      // Sequences are positions on this run's stream on both buses (restored from the snapshot on NATS
+      // only): a message at or before the last committed one was evaluated already (a redelivery).
+      if (m.seq <= last) {
+        this.stats.skippedReplays++;
+        continue;
+      }
+      last = Math.max(last, m.seq);
+      const k = m.data;
+      if (!k.closed || this.#alerts.size === 0) continue;
+      for (const f of this.#evaluator.onCandle({
+        venue: k.venue,
+        symbol: k.symbol,
+        interval: k.interval,
+        openTime: k.openTime,
+        closeTime: k.closeTime,
+        open: k.open,
+        high: k.high,
+        low: k.low,
+        close: k.close,
+        baseVolume: k.baseVolume,
+      }))
+        firings.push(this.#stableId(f));
+    }
+    if (this.#alerts.size === 0 && firings.length === 0) return;
+    await this.#commit(stream, last, firings);
+  }
+
+  /**
+   * A `once` alert fires once whatever trade fired it: its firing id is the alert's, so two engines (or
+   * an engine that started later and measures crossings from another previous price) store one firing.
+   */
+  #stableId(f: Firing): Firing {
+    if (!f.final || this.#alerts.get(f.alertId)?.rule.trigger.mode !== 'once') return f;
+    return { ...f, id: `${f.alertId}:once` };
+  }
+
+  /**
+   * Stores firings + snapshot + position in one transaction; then publishes and delivers the new ones.
+   * A failed commit is retried IN PLACE with backoff (the evaluation is deterministic, its result is
+   * kept) and the handler does not return meanwhile, so no later batch is evaluated or committed past
+   * it: a crossing that only happened inside this batch is stored when the database is back, never
+   * skipped. Only stop() ends the retries: the batch is then not acknowledged and the evaluator goes
+   * back to the last committed snapshot, so the redelivery after the restart is evaluated afresh.
+   */
+  async #commit(stream: string, last: number, firings: Firing[]): Promise<void> {
+    const positions: AlertPositions = {
+      bus: this.#o.bus.kind,
+      streams: { ...this.#positions, [stream]: last },
+    };
+    const state = this.#evaluator.snapshot();
+    const toStore: FiringToStore[] = firings.map((f) => ({
+      firing: f,
+      channelIds: this.#alerts.get(f.alertId)?.channels.map((c) => c.id) ?? [],
+    }));
+    let created: Set<string> | null = null;
+    for (let attempt = 0; created === null; attempt++) {
+      try {
+        created = await this.#store.commitEvaluation(
+          this.#o.evaluatorId,
+          toStore,
+          { state, positions },
+          this.#leaseMs,
+        );
+      } catch (err) {
+        this.stats.commitFailures++;
+        if (this.#stopped) {
+          this.#rebuild();
+          throw err;
+        }
+        const delay = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_BASE_MS * 2 ** Math.min(attempt, 16));
+        this.#log.warn(
+          { err: errText(err), firings: firings.length, attempt: attempt + 1, retryInMs: delay },
+          'alert commit failed: retrying the same batch',
+        );
+        await sleep(delay, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
+      }
+    }
+    this.#committedState = state;
+    this.#positions[stream] = last;
+    this.stats.committed++;
+    for (const f of firings) {
+      if (f.final) this.#unregister(f.alertId);
+      if (!created.has(f.id)) continue;
+      this.stats.firings++;
+      this.#o.usage?.add(f.tenantId, 'alertsFired', 1);
+      const view = firingView(f, null);
+      // The row is stored: publishing is best effort (the notification centre reads the table).
+      this.#o.bus
+        .publish(alertsFiredTopic, alertsFiredSubject(f.tenantId), view, { msgId: f.id })
+        .catch((err: unknown) =>
+          this.#log.warn({ err: errText(err), firingId: f.id }, 'alerts.fired not published'),
+        );
+      const reg = this.#alerts.get(f.alertId);
+      for (const channel of reg?.channels ?? []) this.#offer(f, channel, reg?.tier ?? 'FREE', 0);
+    }
+  }
+
+  /** A fresh evaluator with the registered alerts and the last committed state (after a failed commit). */
+  #rebuild(): void {
+    const ev = new AlertEvaluator();
+    for (const reg of this.#alerts.values()) ev.add(reg.rule);
+    if (this.#committedState !== null) ev.restore(this.#committedState);
+    this.#evaluator = ev;
+  }
+
+  #register(
+    id: string,
+    tenantId: string,
+    tier: Tier,
+    name: string,
+    stored: unknown,
+    channels: unknown,
+  ): void {
+    const rule = parseAlertRule({ ...(stored as object), id, tenantId, name });
+    const parsed = parseChannels(channels);
+    if (this.#evaluator.has(id)) this.#evaluator.remove(id);
+    this.#evaluator.add(rule);
+    this.#alerts.set(id, { rule, channels: parsed, tenantId, tier });
+  }
+
+  #unregister(id: string): void {
+    this.#evaluator.remove(id);
+    this.#alerts.delete(id);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Delivery
+
+  /**
+   * Hands one (firing, channel) to the delivery queue, within the tenant's deliveries per minute.
+   * `attempts`: those already made (the stored count), so a restart does not grant maxAttempts afresh.
+   * Order matters: a job the queue holds or finished recently is left alone BEFORE any check that could
+   * mark the row dead (a sweep reading a row whose retry is waiting, or whose outcome is being written).
+   */
+  #offer(f: Firing, channel: AlertChannel, tier: Tier, attempts: number): void {
+    if (this.#stopped) return;
+    const key = DeliveryQueue.keyOf({ firing: f, channel });
+    if (this.#queue.has(key)) {
+      // Finished here but still pending in the table: that outcome write was lost; write it again.
+      const done = this.#queue.finishedOutcome(key);
+      if (done) this.#onOutcome(done);
+      return;
+    }
+    if (attempts >= this.#o.delivery.maxAttempts) {
+      this.#write(
+        this.#store.recordOutcome(f.id, channel.id, {
+          status: 'dead',
+          reason: 'exhausted',
+          error: `${attempts} attempts`,
+        }),
+      );
+      return;
+    }
+    // Bookkeeping is backing up (a slow database): start nothing new; the row stays pending, leased to
+    // this engine, and the next sweep offers it again.
+    if (this.#writes.size >= MAX_OUTCOME_WRITES) {
+      this.stats.full++;
+      return;
+    }
+    const minute = Math.floor(this.#o.clock.now() / 60_000);
+    if (minute !== this.#minute) {
+      this.#minute = minute;
+      this.#deliveriesThisMinute.clear();
+    }
+    const used = this.#deliveriesThisMinute.get(f.tenantId) ?? 0;
+    const limit = TIER_CAPS[tier].alertDeliveriesPerMinute;
+    if (used >= limit) {
+      // Dead, not deferred: a tenant firing faster than its plan must not build an unbounded backlog.
+      this.stats.tierLimited++;
+      this.#write(
+        this.#store.recordOutcome(f.id, channel.id, {
+          status: 'dead',
+          reason: 'tierLimit',
+          error: `the ${tier} plan delivers at most ${limit} alerts per minute`,
+        }),
+      );
+      return;
+    }
+    const r = this.#queue.enqueue({ firing: f, channel }, attempts);
+    if (r === 'queued') this.#deliveriesThisMinute.set(f.tenantId, used + 1);
+    // 'full': the row stays pending (leased to this engine) and the sweep offers it again.
+    else if (r === 'full') this.stats.full++;
+  }
+
+  #onOutcome(out: DeliveryOutcome): void {
+    this.#write(
+      this.#store.recordOutcome(
+        out.firingId,
+        out.channelId,
+        out.result === 'delivered'
+          ? { status: 'sent' }
+          : { status: 'dead', reason: out.reason, error: out.error },
+      ),
+    );
+  }
+
+  /** Delivery bookkeeping writes; failures are logged (the row stays pending: offered again later). */
+  #write(p: Promise<unknown>): void {
+    const tracked = p
+      .catch((err: unknown) => this.#log.warn({ err: errText(err) }, 'alert delivery state not written'))
+      .finally(() => this.#writes.delete(tracked));
+    this.#writes.add(tracked);
+  }
+
+  #sweepSoon(): void {
+    if (this.#sweeping || this.#stopped) return;
+    this.#sweeping = this.#sweep()
+      .catch((err: unknown) => this.#log.warn({ err: errText(err) }, 'alert sweep failed'))
+      .finally(() => {
+        this.#sweeping = null;
+      });
+  }
+
+  /**
+   * Retires expired alerts; renews this engine's leases on the deliveries its queue holds; claims and
+   * offers pending deliveries again (after a restart, a full queue, a lost write, another engine's
+   * death), leaving out those the queue holds and those another live engine leased.
+   */
+  async #sweep(): Promise<void> {
+    const expired = await this.#store.expire(this.#o.clock.now());
+    if (expired.length > 0) {
+      await this.#serial(async () => {
+        for (const id of expired) this.#unregister(id);
+      });
+    }
+    const held = this.#queue.heldJobs();
+    await this.#store.renewClaims(this.#o.evaluatorId, held, this.#leaseMs);
+    const room = Math.min(SWEEP_BATCH, this.#o.delivery.queueCapacity - this.#queue.size);
+    const rows = await this.#store.claimPendingDeliveries(this.#o.evaluatorId, room, held, this.#leaseMs);
+    for (const row of rows) {
+      const channel = parseChannels(row.channels).find((c) => c.id === row.channelId);
+      if (!channel) {
+        this.#write(
+          this.#store.recordOutcome(row.firingId, row.channelId, {
+            status: 'dead',
+            reason: 'refused',
+            error: 'the channel was removed from the alert',
+          }),
+        );
+        continue;
+      }
+      this.#offer(row.payload, channel, row.tier, row.attempts);
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // API (AlertsPort)
+
+  async create(scope: AlertScope, input: CreateAlertInput): Promise<AlertView> {
+    const id = randomUUID();
+    const rule = validRule({ ...input, id, tenantId: scope.tenantId });
+    const channels = parseChannels(input.channels);
+    await this.#checkEmails(scope.tenantId, channels);
+    const row = await withinTierCap(this.#o.db, {
+      tenantId: scope.tenantId,
+      kind: 'activeAlerts',
+      count: (tx) => tx.alert.count({ where: { tenantId: scope.tenantId, state: 'active' } }),
+      create: async (tx) => {
+        if ((await tx.alert.count({ where: { tenantId: scope.tenantId } })) >= MAX_ALERTS_PER_TENANT) {
+          throw new AppError(
+            'TIER_LIMIT_REACHED',
+            `A workspace holds at most ${MAX_ALERTS_PER_TENANT} alerts in all. Delete old ones first.`,
+            { limit: MAX_ALERTS_PER_TENANT, kind: 'alerts' },
+          );
+        }
+        return tx.alert.create({
+          data: {
+            id,
+            tenantId: scope.tenantId,
+            name: rule.name,
+            rule: storedRule(rule),
+            channels: channels as unknown as object[],
+          },
+        });
+      },
+      committed: (r) =>
+        this.#serial(async () => this.#register(r.id, r.tenantId, scope.tier, r.name, r.rule, r.channels)),
+    });
+    return alertView(row as Row, this.#o.delivery);
+  }
+
+  async list(scope: AlertScope, input: { state?: AlertStateView | undefined }): Promise<AlertView[]> {
+    const rows = await this.#o.db.alert.findMany({
+      where: { tenantId: scope.tenantId, ...(input.state ? { state: input.state } : {}) },
+      orderBy: { createdAt: 'desc' },
+      take: 1_000,
+    });
+    return rows.map((r) => alertView(r as Row, this.#o.delivery));
+  }
+
+  async get(scope: AlertScope, alertId: string): Promise<AlertView> {
+    return alertView(await this.#own(scope, alertId), this.#o.delivery);
+  }
+
+  async update(scope: AlertScope, input: UpdateAlertInput): Promise<AlertView> {
+    const row = await this.#own(scope, input.alertId);
+    const before = row.rule as Record<string, unknown>;
+    const merged: Record<string, unknown> = { ...before, name: input.name ?? row.name };
+    for (const k of ['venue', 'symbol', 'condition', 'trigger', 'expiresAt', 'message'] as const) {
+      if (input[k] !== undefined) merged[k] = input[k];
+    }
+    const rule = validRule({ ...merged, id: row.id, tenantId: scope.tenantId });
+    const channels = input.channels ? parseChannels(input.channels) : parseChannels(row.channels);
+    if (input.channels) await this.#checkEmails(scope.tenantId, channels);
+    return this.#serial(async () => {
+      const updated = await this.#o.db.alert.update({
+        where: { id: row.id },
+        data: { name: rule.name, rule: storedRule(rule), channels: channels as unknown as object[] },
+      });
+      // A changed rule starts afresh (its crossings are measured from the market's last price).
+      if (updated.state === 'active')
+        this.#register(
+          updated.id,
+          updated.tenantId,
+          scope.tier,
+          updated.name,
+          updated.rule,
+          updated.channels,
+        );
+      return alertView(updated as Row, this.#o.delivery);
+    });
+  }
+
+  async pause(scope: AlertScope, alertId: string): Promise<AlertView> {
+    const row = await this.#own(scope, alertId);
+    if (row.state !== 'active' && row.state !== 'paused') throw stateConflict(row.state, 'paused');
+    return this.#serial(async () => {
+      const updated = await this.#o.db.alert.update({ where: { id: row.id }, data: { state: 'paused' } });
+      this.#unregister(row.id);
+      return alertView(updated as Row, this.#o.delivery);
+    });
+  }
+
+  async resume(scope: AlertScope, alertId: string): Promise<AlertView> {
+    const row = await this.#own(scope, alertId);
+    if (row.state === 'active') return alertView(row, this.#o.delivery);
+    if (row.state !== 'paused') throw stateConflict(row.state, 'active');
+    const rule = validRule({ ...(row.rule as object), id: row.id, tenantId: scope.tenantId, name: row.name });
+    if (rule.expiresAt !== null && rule.expiresAt <= this.#o.clock.now())
+      throw new AppError('VALIDATION_FAILED', 'This alert has expired: set a later expiresAt first.');
+    const updated = await withinTierCap(this.#o.db, {
+      tenantId: scope.tenantId,
+      kind: 'activeAlerts',
+      count: (tx) => tx.alert.count({ where: { tenantId: scope.tenantId, state: 'active' } }),
+      create: (tx) => tx.alert.update({ where: { id: row.id }, data: { state: 'active' } }),
+      committed: (r) =>
+        this.#serial(async () => this.#register(r.id, r.tenantId, scope.tier, r.name, r.rule, r.channels)),
+    });
+    return alertView(updated as Row, this.#o.delivery);
+  }
+
+  async delete(scope: AlertScope, alertId: string): Promise<{ deleted: true }> {
+    const row = await this.#own(scope, alertId);
+    await this.#serial(async () => {
+      await this.#o.db.alert.deleteMany({ where: { id: row.id, tenantId: scope.tenantId } });
+      this.#unregister(row.id);
+    });
+    return { deleted: true };
+  }
+
+  async history(
+    scope: AlertScope,
+    input: AlertHistoryInput,
+  ): Promise<{ items: AlertFiringView[]; next: string | null }> {
+    let before: { at: Date; id: string } | null = null;
+    if (input.before !== undefined) {
+      const m = /^(\d{1,16}):(.{1,180})$/.exec(input.before);
+      if (!m || Number(m[1]) > 8_640_000_000_000_000)
+        throw new AppError('INVALID_CURSOR', 'That page cursor is not one this API returned. Omit `before`.');
+      before = { at: new Date(Number(m[1])), id: m[2] as string };
+    }
+    const rows = await this.#o.db.alertFiring.findMany({
+      where: {
+        tenantId: scope.tenantId,
+        ...(input.alertId ? { alertId: input.alertId } : {}),
+        ...(input.unreadOnly ? { readAt: null } : {}),
+        ...(before
+          ? { OR: [{ firedAt: { lt: before.at } }, { firedAt: before.at, id: { lt: before.id } }] }
+          : {}),
+      },
+      orderBy: [{ firedAt: 'desc' }, { id: 'desc' }],
+      take: input.limit + 1,
+      include: { deliveries: { orderBy: { channelId: 'asc' } } },
+    });
+    const page = rows.slice(0, input.limit);
+    const lastRow = page[page.length - 1];
+    return {
+      items: page.map((r) => firingView(r.payload as unknown as Firing, r.readAt, r.deliveries)),
+      next: rows.length > input.limit && lastRow ? `${lastRow.firedAt.getTime()}:${lastRow.id}` : null,
+    };
+  }
+
+  async markRead(scope: AlertScope, input: MarkReadInput): Promise<{ updated: number }> {
+    const r = await this.#o.db.alertFiring.updateMany({
+      where: {
+        tenantId: scope.tenantId,
+        readAt: null,
+        ...('firingIds' in input ? { id: { in: input.firingIds } } : {}),
+      },
+      data: { readAt: new Date(this.#o.clock.now()) },
+    });
+    return { updated: r.count };
+  }
+
+  firings(scope: AlertScope, signal: AbortSignal): AsyncIterable<AlertFiringView> {
+    return this.#hub.subscribe(scope.tenantId, signal);
+  }
+
+  async #own(scope: AlertScope, alertId: string): Promise<Row> {
+    const row = await this.#o.db.alert.findFirst({ where: { id: alertId, tenantId: scope.tenantId } });
+    if (!row) throw new AppError('NOT_FOUND', 'No such alert.', { alertId });
+    return row as Row;
+  }
+
+  /**
+   * Alert emails go only to verified members of the tenant: an alert must not become a way to send mail
+   * from our servers to anyone.
+   */
+  async #checkEmails(tenantId: string, channels: AlertChannel[]): Promise<void> {
+    for (const c of channels) {
+      if (c.kind !== 'email') continue;
+      const member = await this.#o.db.membership.findFirst({
+        where: { tenantId, user: { email: c.to.toLowerCase(), emailVerifiedAt: { not: null } } },
+        select: { id: true },
+      });
+      if (!member) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'An alert email goes to a verified member of this workspace only.',
+          { channelId: c.id, reason: 'email_not_member' },
+        );
+      }
+    }
+  }
+}
+
+function validRule(input: Record<string, unknown>): AlertRule {
+  const clean = Object.fromEntries(
+    Object.entries(input).filter(([k, v]) => v !== undefined && k !== 'channels'),
+  );
+  const rule = parseAlertRule(clean);
+  // The rules package knows them, but the feed supervisor does not report its events to the alert
+  // engine yet: refused rather than accepted and never fired.
+  if (rule.condition.kind === 'dataQuality') {
+    throw new AppError('VALIDATION_FAILED', 'Data-quality alerts are not evaluated by this engine yet.', {
+      reason: 'DATA_QUALITY_NOT_AVAILABLE',
+    });
+  }
+  return rule;
+}
+
+function storedRule(rule: AlertRule): object {
+  const { id: _id, tenantId: _t, name: _n, ...rest } = rule;
+  return JSON.parse(JSON.stringify(rest)) as object;
+}
+
+export function parseChannels(input: unknown): AlertChannel[] {
+  const list = Array.isArray(input) ? input : [];
+  const out: AlertChannel[] = [];
+  const ids = new Set<string>();
+  list.forEach((c, i) => {
+    const r = alertChannelSchema.safeParse(c);
+    if (!r.success) {
+      const first = r.error.issues[0];
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Invalid alert channel ${i}: ${first ? `${first.path.join('.')} ${first.message}` : 'refused'}.`,
+        {
+          issues: r.error.issues.map((x) => ({
+            path: `channels.${i}.${x.path.join('.')}`,
+            message: x.message,
+          })),
+        },
+      );
+    }
+    if (ids.has(r.data.id))
+      throw new AppError('VALIDATION_FAILED', `Two channels have the id "${r.data.id}".`, {
+        channelId: r.data.id,
+      });
+    ids.add(r.data.id);
+    out.push(r.data);
+  });
+  return out;
+}
+
+/**
+ * A Discord or Slack webhook URL is its own posting credential (the path after the service's base holds
+ * the token): shown as the base and the last 4 characters, enough to tell two channels apart.
+ */
+export function redactChatUrl(url: string, base: string): string {
+  const rest = url.startsWith(base) ? url.slice(base.length) : url;
+  const shownBase = url.startsWith(base) ? base : '';
+  return `${shownBase}…${rest.length > 8 ? rest.slice(-4) : ''}`;
+}
+
+function channelView(
+  c: AlertChannel,
+  config: DeliveryConfig,
+): { kind: string; id: string; target: string | null } {
+  switch (c.kind) {
+    case 'webhook':
+      // A generic webhook's URL is the user's own endpoint; its secret (never shown) signs the body.
+      return { kind: c.kind, id: c.id, target: c.url };
+    case 'discord':
+      return { kind: c.kind, id: c.id, target: redactChatUrl(c.url, config.discordBaseUrl) };
+    case 'slack':
+      return { kind: c.kind, id: c.id, target: redactChatUrl(c.url, config.slackBaseUrl) };
+    case 'email':
+      return { kind: c.kind, id: c.id, target: c.to };
+    case 'telegram':
+      return { kind: c.kind, id: c.id, target: c.chatId };
+  }
+}
+
+function alertView(row: Row, config: DeliveryConfig): AlertView {
+  const rule = row.rule as Record<string, unknown>;
+  let channels: AlertView['channels'] = [];
+  try {
+    channels = parseChannels(row.channels).map((c) => channelView(c, config));
+  } catch {
+    channels = [];
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    venue: typeof rule.venue === 'string' ? rule.venue : null,
+    symbol: typeof rule.symbol === 'string' ? rule.symbol : null,
+    condition: (rule.condition ?? {}) as Record<string, unknown>,
+    trigger: (rule.trigger ?? {}) as Record<string, unknown>,
+    expiresAt: typeof rule.expiresAt === 'number' ? rule.expiresAt : null,
+    message: typeof rule.message === 'string' ? rule.message : '',
+    channels,
+    state: row.state,
+    createdAt: row.createdAt.getTime(),
+    updatedAt: row.updatedAt.getTime(),
+  };
+}
+
+function stateConflict(state: string, to: string): AppError {
+  return new AppError('VALIDATION_FAILED', `An alert that is ${state} cannot become ${to}.`, { state });
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

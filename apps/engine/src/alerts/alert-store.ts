@@ -1,0 +1,319 @@
+import type { Firing } from '@qt/alerts';
+import type { Db, Prisma } from '@qt/db';
+import type { AlertFiringView, Tier } from '@qt/shared';
+
+/** The stream positions a stored snapshot covers (last sequence evaluated per stream). */
+export interface AlertPositions {
+  bus: 'in-process' | 'nats';
+  streams: Record<string, number>;
+}
+
+export interface StoredSnapshot {
+  state: unknown;
+  positions: AlertPositions;
+}
+
+export interface ActiveAlertRow {
+  id: string;
+  tenantId: string;
+  tier: Tier;
+  name: string;
+  rule: Record<string, unknown>;
+  channels: unknown;
+}
+
+export interface PendingDeliveryRow {
+  firingId: string;
+  channelId: string;
+  attempts: number;
+  payload: Firing;
+  alertId: string;
+  tenantId: string;
+  tier: Tier;
+  channels: unknown;
+}
+
+/** One firing to store, with the channels it goes to. */
+export interface FiringToStore {
+  firing: Firing;
+  channelIds: readonly string[];
+}
+
+/** Firings per INSERT: keeps one statement's parameters small whatever a batch of trades fired. */
+const INSERT_CHUNK = 500;
+
+/**
+ * The alert engine's SQL. Firings, their pending deliveries, the alerts a `once` firing finished and the
+ * evaluator snapshot with its positions are written in ONE transaction (`commitEvaluation`): the snapshot
+ * never covers an event whose firings are not stored, and a firing is never stored without the snapshot
+ * that moved past it being at most one commit behind (a replay from that snapshot finds the same ids).
+ */
+export class AlertStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  get db(): Db {
+    return this.#db;
+  }
+
+  async loadSnapshot(evaluator: string): Promise<StoredSnapshot | null> {
+    const row = await this.#db.alertEvaluatorSnapshot.findUnique({ where: { evaluator } });
+    if (!row) return null;
+    return { state: row.state, positions: row.positions as unknown as AlertPositions };
+  }
+
+  async activeAlerts(): Promise<ActiveAlertRow[]> {
+    const rows = await this.#db.alert.findMany({
+      where: { state: 'active' },
+      select: {
+        id: true,
+        tenantId: true,
+        name: true,
+        rule: true,
+        channels: true,
+        tenant: { select: { tier: true } },
+      },
+      orderBy: { createdAt: 'asc' },
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenantId,
+      tier: r.tenant.tier,
+      name: r.name,
+      rule: r.rule as Record<string, unknown>,
+      channels: r.channels,
+    }));
+  }
+
+  /**
+   * Stores the firings (ON CONFLICT DO NOTHING: a replayed event finds its firing stored), a pending
+   * delivery per channel of each NEW firing, marks the alerts of final firings fired out, and upserts the
+   * snapshot. Firings of alerts deleted meanwhile are dropped (joined on alerts). Returns the new firings'
+   * ids: only those are published and delivered by the caller.
+   */
+  async commitEvaluation(
+    evaluator: string,
+    firings: readonly FiringToStore[],
+    snapshot: { state: unknown; positions: AlertPositions },
+    leaseMs: number,
+  ): Promise<Set<string>> {
+    return this.#db.$transaction(
+      async (tx) => {
+        const created = new Set<string>();
+        for (let i = 0; i < firings.length; i += INSERT_CHUNK) {
+          const chunk = firings.slice(i, i + INSERT_CHUNK);
+          const rows = chunk.map(({ firing }) => ({
+            id: firing.id,
+            alert_id: firing.alertId,
+            payload: firing,
+            fired_at: firing.at,
+          }));
+          const inserted = await tx.$queryRaw<{ id: string }[]>`
+            INSERT INTO alert_firings (id, alert_id, tenant_id, payload, fired_at)
+            SELECT f.id, a.id, a.tenant_id, f.payload, to_timestamp(f.fired_at / 1000.0)
+            FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+              AS f(id text, alert_id uuid, payload jsonb, fired_at bigint)
+            -- Only an alert still active fires: another engine may have fired a 'once' alert out, or the
+            -- owner paused it, since this engine evaluated the trade.
+            JOIN alerts a ON a.id = f.alert_id AND a.state = 'active'
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id`;
+          for (const r of inserted) created.add(r.id);
+          const deliveries = chunk.flatMap(({ firing, channelIds }) =>
+            created.has(firing.id)
+              ? channelIds.map((c) => ({ firing_id: firing.id, channel_id: c, tenant_id: firing.tenantId }))
+              : [],
+          );
+          if (deliveries.length > 0) {
+            // Leased to this engine at once: it offers them to its queue right after the commit, and
+            // another engine's sweep must not send them meanwhile.
+            await tx.$executeRaw`
+              INSERT INTO alert_deliveries (firing_id, channel_id, tenant_id, claimed_by, claimed_until)
+              SELECT d.firing_id, d.channel_id, d.tenant_id, ${evaluator},
+                     now() + ${leaseMs}::int * interval '1 millisecond'
+              FROM jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb)
+                AS d(firing_id text, channel_id text, tenant_id uuid)
+              ON CONFLICT DO NOTHING`;
+          }
+        }
+        const finished = [...new Set(firings.filter((f) => f.firing.final).map((f) => f.firing.alertId))];
+        if (finished.length > 0) {
+          await tx.alert.updateMany({
+            where: { id: { in: finished }, state: 'active' },
+            data: { state: 'fired_out' },
+          });
+        }
+        const positions = snapshot.positions as unknown as Prisma.InputJsonValue;
+        const state = snapshot.state as Prisma.InputJsonValue;
+        await tx.alertEvaluatorSnapshot.upsert({
+          where: { evaluator },
+          create: { evaluator, state, positions },
+          update: { state, positions },
+        });
+        return created;
+      },
+      { timeout: 15_000, maxWait: 10_000 },
+    );
+  }
+
+  /**
+   * Claims up to `limit` pending deliveries for `evaluator` (a lease of `leaseMs`) and returns them with
+   * what is needed to send them, oldest first. Claimable: rows nobody holds (no lease, or an expired one)
+   * and this engine's own rows that its queue does not hold (`held`: refused as full, or left by a
+   * restart). Rows another engine holds are skipped, and so are rows being claimed concurrently
+   * (FOR UPDATE SKIP LOCKED): one engine sends a row at a time. Leaving out the held rows in the query,
+   * not after it, keeps the oldest rows that sit in the queue from filling every sweep (starvation).
+   */
+  async claimPendingDeliveries(
+    evaluator: string,
+    limit: number,
+    held: readonly { firingId: string; channelId: string }[],
+    leaseMs: number,
+  ): Promise<PendingDeliveryRow[]> {
+    if (limit <= 0) return [];
+    const heldFirings = held.map((h) => h.firingId);
+    const heldChannels = held.map((h) => h.channelId);
+    const rows = await this.#db.$queryRaw<
+      {
+        firing_id: string;
+        channel_id: string;
+        attempts: number;
+        payload: Firing;
+        alert_id: string;
+        tenant_id: string;
+        tier: Tier;
+        channels: unknown;
+        created_at: Date;
+      }[]
+    >`
+      WITH held AS (
+        SELECT * FROM unnest(${heldFirings}::text[], ${heldChannels}::text[]) AS h(firing_id, channel_id)
+      ), c AS (
+        SELECT d.firing_id, d.channel_id, d.created_at
+        FROM alert_deliveries d
+        WHERE d.status = 'pending'
+          AND (d.claimed_until IS NULL OR d.claimed_until < now() OR d.claimed_by = ${evaluator})
+          AND NOT EXISTS (
+            SELECT 1 FROM held h WHERE h.firing_id = d.firing_id AND h.channel_id = d.channel_id)
+        ORDER BY d.created_at, d.firing_id, d.channel_id
+        LIMIT ${limit}
+        FOR UPDATE OF d SKIP LOCKED
+      )
+      UPDATE alert_deliveries d
+      SET claimed_by = ${evaluator}, claimed_until = now() + ${leaseMs}::int * interval '1 millisecond'
+      FROM c, alert_firings f, alerts a, tenants t
+      WHERE d.firing_id = c.firing_id AND d.channel_id = c.channel_id
+        AND f.id = d.firing_id AND a.id = f.alert_id AND t.id = f.tenant_id
+      RETURNING d.firing_id, d.channel_id, d.attempts, f.payload, f.alert_id::text AS alert_id,
+                f.tenant_id::text AS tenant_id, t.tier::text AS tier, a.channels, c.created_at`;
+    // UPDATE ... RETURNING has no order: oldest first again.
+    rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+    return rows.map((r) => ({
+      firingId: r.firing_id,
+      channelId: r.channel_id,
+      attempts: r.attempts,
+      payload: r.payload,
+      alertId: r.alert_id,
+      tenantId: r.tenant_id,
+      tier: r.tier,
+      channels: r.channels,
+    }));
+  }
+
+  /** Extends this engine's lease on the rows its queue holds (each sweep), so no other engine takes them. */
+  async renewClaims(
+    evaluator: string,
+    held: readonly { firingId: string; channelId: string }[],
+    leaseMs: number,
+  ): Promise<void> {
+    if (held.length === 0) return;
+    await this.#db.$executeRaw`
+      UPDATE alert_deliveries d
+      SET claimed_until = now() + ${leaseMs}::int * interval '1 millisecond'
+      FROM unnest(${held.map((h) => h.firingId)}::text[], ${held.map((h) => h.channelId)}::text[])
+        AS h(firing_id, channel_id)
+      WHERE d.firing_id = h.firing_id AND d.channel_id = h.channel_id
+        AND d.status = 'pending' AND d.claimed_by = ${evaluator}`;
+  }
+
+  /** Gives up this engine's leases on rows still pending (at stop): another engine may take them at once. */
+  async releaseClaims(evaluator: string): Promise<void> {
+    await this.#db.$executeRaw`
+      UPDATE alert_deliveries SET claimed_by = NULL, claimed_until = NULL
+      WHERE claimed_by = ${evaluator} AND status = 'pending'`;
+  }
+
+  async recordAttempt(firingId: string, channelId: string, error: string | null): Promise<void> {
+    await this.#db.alertDelivery.updateMany({
+      where: { firingId, channelId, status: 'pending' },
+      data: { attempts: { increment: 1 }, lastError: error },
+    });
+  }
+
+  async recordOutcome(
+    firingId: string,
+    channelId: string,
+    outcome: { status: 'sent' } | { status: 'dead'; reason: string; error: string },
+  ): Promise<void> {
+    await this.#db.alertDelivery.updateMany({
+      where: { firingId, channelId, status: 'pending' },
+      data:
+        outcome.status === 'sent'
+          ? { status: 'sent', lastError: null }
+          : { status: 'dead', reason: outcome.reason, lastError: outcome.error.slice(0, 500) },
+    });
+  }
+
+  /** Active alerts whose `expiresAt` passed become expired; returns their ids. */
+  async expire(nowMs: number): Promise<string[]> {
+    const rows = await this.#db.$queryRaw<{ id: string }[]>`
+      UPDATE alerts SET state = 'expired', updated_at = now()
+      WHERE state = 'active' AND jsonb_typeof(rule->'expiresAt') = 'number'
+        AND (rule->>'expiresAt')::numeric <= ${nowMs}
+      RETURNING id::text AS id`;
+    return rows.map((r) => r.id);
+  }
+}
+
+/** A stored firing as the API shows it. */
+export function firingView(
+  payload: Firing,
+  readAt: Date | null,
+  deliveries?: {
+    channelId: string;
+    status: string;
+    attempts: number;
+    lastError: string | null;
+    reason: string | null;
+  }[],
+): AlertFiringView {
+  return {
+    id: payload.id,
+    alertId: payload.alertId,
+    alertName: payload.alertName,
+    venue: payload.venue,
+    symbol: payload.symbol,
+    source: payload.source,
+    at: payload.at,
+    price: payload.price,
+    interval: payload.interval,
+    values: payload.values,
+    event: payload.event,
+    message: payload.message,
+    readAt: readAt ? readAt.getTime() : null,
+    ...(deliveries
+      ? {
+          deliveries: deliveries.map((d) => ({
+            channelId: d.channelId,
+            status: d.status as 'pending' | 'sent' | 'dead',
+            attempts: d.attempts,
+            lastError: d.lastError,
+            reason: d.reason,
+          })),
+        }
+      : {}),
+  };
+}

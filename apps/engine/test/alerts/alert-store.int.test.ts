@@ -1,0 +1,165 @@
+import type { Firing } from '@qt/alerts';
+import { createTestDatabase, type TestDatabase } from '@qt/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertStore } from '../../src/alerts/alert-store.ts';
+
+// Two engines on one database, as the store sees them: engine A and engine B share the tables.
+const LEASE_MS = 60_000;
+const snapshot = { state: {}, positions: { bus: 'nats' as const, streams: {} } };
+
+let db: TestDatabase;
+let store: AlertStore;
+let tenantId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  store = new AlertStore(db.prisma);
+  tenantId = (await db.prisma.tenant.create({ data: { name: 'store test' } })).id;
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+async function newAlert(state: 'active' | 'fired_out' | 'paused' = 'active') {
+  return db.prisma.alert.create({
+    data: {
+      tenantId,
+      name: 'a',
+      rule: {},
+      channels: [{ kind: 'email', id: 'm', to: 'x@example.test' }],
+      state,
+    },
+  });
+}
+
+function firing(alertId: string, id: string, final = false): Firing {
+  return {
+    id,
+    alertId,
+    tenantId,
+    alertName: 'a',
+    venue: 'binance',
+    symbol: 'BTC-USDT',
+    source: 'trade',
+    at: Date.now(),
+    price: '100',
+    interval: null,
+    values: {},
+    event: null,
+    pauseDeployment: false,
+    message: 'm',
+    final,
+  };
+}
+
+describe('alert store with two engines on one database', () => {
+  it('stores a firing only for an active alert: a once alert fired out by one engine does not fire again', async () => {
+    const alert = await newAlert();
+    const once = `${alert.id}:once`;
+    // Engine A fires it out...
+    const a = await store.commitEvaluation(
+      'A',
+      [{ firing: firing(alert.id, once, true), channelIds: ['m'] }],
+      snapshot,
+      LEASE_MS,
+    );
+    expect([...a]).toEqual([once]);
+    expect((await db.prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).state).toBe('fired_out');
+    // ...engine B, which measured the crossing at another trade, fires it under another id: not stored.
+    const b = await store.commitEvaluation(
+      'B',
+      [{ firing: firing(alert.id, `${alert.id}:t:other`, true), channelIds: ['m'] }],
+      snapshot,
+      LEASE_MS,
+    );
+    expect([...b]).toEqual([]);
+    const paused = await newAlert('paused');
+    const c = await store.commitEvaluation(
+      'B',
+      [{ firing: firing(paused.id, `${paused.id}:t:1`), channelIds: ['m'] }],
+      snapshot,
+      LEASE_MS,
+    );
+    expect([...c]).toEqual([]);
+    expect(await db.prisma.alertFiring.count({ where: { alertId: { in: [alert.id, paused.id] } } })).toBe(1);
+  });
+
+  it('a delivery row is sent by one engine at a time: leased at commit, claimed once, renewed, released', async () => {
+    const alert = await newAlert();
+    const ids = Array.from({ length: 6 }, (_, i) => `${alert.id}:t:${i}`);
+    await store.commitEvaluation(
+      'A',
+      ids.map((id) => ({ firing: firing(alert.id, id), channelIds: ['m'] })),
+      snapshot,
+      LEASE_MS,
+    );
+    const mine = (rows: { firingId: string }[]) =>
+      rows
+        .map((r) => r.firingId)
+        .filter((id) => ids.includes(id))
+        .sort();
+    // A holds them (leased at commit): B's sweep gets none of them.
+    expect(mine(await store.claimPendingDeliveries('B', 100, [], LEASE_MS))).toEqual([]);
+    // A's own sweep leaves out what A's queue holds, and takes its other rows (refused as full, say).
+    const held = ids.slice(0, 4).map((firingId) => ({ firingId, channelId: 'm' }));
+    expect(mine(await store.claimPendingDeliveries('A', 100, held, LEASE_MS))).toEqual(ids.slice(4).sort());
+
+    // A lapsed lease (A died): two engines sweeping at once split the rows, none is claimed twice.
+    await db.prisma.alertDelivery.updateMany({
+      where: { firingId: { in: ids } },
+      data: { claimedUntil: new Date(Date.now() - 1) },
+    });
+    const [x, y] = await Promise.all([
+      store.claimPendingDeliveries('B', 100, [], LEASE_MS),
+      store.claimPendingDeliveries('C', 100, [], LEASE_MS),
+    ]);
+    const bx = mine(x);
+    const cy = mine(y);
+    expect([...bx, ...cy].sort()).toEqual([...ids].sort());
+    expect(bx.filter((id) => cy.includes(id))).toEqual([]);
+
+    // Renewal keeps a lease alive; release hands the rows over at once.
+    const bHeld = bx.map((firingId) => ({ firingId, channelId: 'm' }));
+    await db.prisma.alertDelivery.updateMany({
+      where: { firingId: { in: bx } },
+      data: { claimedUntil: new Date(Date.now() - 1) },
+    });
+    await store.renewClaims('B', bHeld, LEASE_MS);
+    expect(
+      mine(
+        await store.claimPendingDeliveries(
+          'C',
+          100,
+          cy.map((firingId) => ({ firingId, channelId: 'm' })),
+          LEASE_MS,
+        ),
+      ),
+    ).toEqual([]);
+    await store.releaseClaims('B');
+    expect(
+      mine(
+        await store.claimPendingDeliveries(
+          'C',
+          100,
+          cy.map((firingId) => ({ firingId, channelId: 'm' })),
+          LEASE_MS,
+        ),
+      ),
+    ).toEqual(bx);
+  });
+
+  it('the sweep is not starved by rows the queue holds: it pages past them', async () => {
+    const alert = await newAlert();
+    const ids = Array.from({ length: 5 }, (_, i) => `${alert.id}:s:${i}`);
+    await store.commitEvaluation(
+      'D',
+      ids.map((id) => ({ firing: firing(alert.id, id), channelIds: ['m'] })),
+      snapshot,
+      LEASE_MS,
+    );
+    // The oldest 3 are in D's queue; a sweep of room 2 must return the 2 others, not the held ones.
+    const held = ids.slice(0, 3).map((firingId) => ({ firingId, channelId: 'm' }));
+    const rows = await store.claimPendingDeliveries('D', 2, held, LEASE_MS);
+    expect(rows.map((r) => r.firingId).sort()).toEqual(ids.slice(3).sort());
+  });
+});
