@@ -15,7 +15,7 @@
  * sign-up, before the trading service first reads (and caches) it. `risk.updateLimits` cannot do this: the
  * order rate is a platform limit an override may lower but never raise above its tier (FREE: 2/s, 30/min).
  * Even ENTERPRISE allows 50/s and 1 500/min per account, so the load is spread round-robin over
- * ACCOUNTS (128) paper accounts; a RISK_ORDER_RATE answer fails the bench
+ * ACCOUNTS (100, the ENTERPRISE cap) paper accounts; a RISK_ORDER_RATE answer fails the bench
  * rather than silently measuring the rejection path.
  */
 import { randomBytes } from 'node:crypto';
@@ -47,7 +47,8 @@ import {
 const CONCURRENCY = 16;
 const SECONDS = benchSeconds(10);
 const ROUNDS = benchRounds(2);
-const ACCOUNTS = 128;
+// The ENTERPRISE plan holds at most 100 paper accounts (TIER_CAPS); the bench used 128 before caps existed.
+const ACCOUNTS = 100;
 /** The seed's floor: 1,000 orders/s at p99 < 10 ms. Offered at that rate, open loop. */
 const FLOOR_RATE = 1_000;
 

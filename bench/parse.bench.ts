@@ -1,6 +1,6 @@
 /**
  * Connector parse + normalise throughput, one venue at a time on one core, against bare `JSON.parse` of
- * the same frames (PERFORMANCE.md: goal >= 1,000,000 trades/s per venue).
+ * the same frames (goal: >= 1,000,000 trades/s per venue, BENCHMARKS.md).
  *
  *   npx tsx bench/parse.bench.ts          (BENCH_SECONDS=10 per case by default, BENCH_ROUNDS=2)
  *

@@ -5,19 +5,30 @@ import {
   createAttemptLimiter,
   createCredentialCache,
   type HealthReport,
+  startRequestLimits,
 } from '@qt/api';
-import { createPgPool, createPrisma, detectTimescale, migrate, startEmbeddedPostgres } from '@qt/db';
+import {
+  createPgPool,
+  createPrisma,
+  describeTimeSeriesStorage,
+  migrate,
+  startEmbeddedPostgres,
+} from '@qt/db';
 import { createMailer } from '@qt/notify';
 import { type Clock, liveClock, type MessageBus, type Quote } from '@qt/shared';
 import { Redis } from 'ioredis';
 import { DEMO_EMAIL, ensureDemoUser } from './accounts/demo-user.ts';
+import { startTenantChangeFeed } from './accounts/tenant-changes.ts';
+import { type Alerts, startAlerts } from './alerts/start-alerts.ts';
 import { createBus } from './bus/create-bus.ts';
 import { InProcessBus } from './bus/in-process-bus.ts';
 import type { EngineConfig } from './config/config-schema.ts';
 import { loadOrCreateLocalSecrets } from './lifecycle/local-secrets.ts';
 import { ShutdownStack } from './lifecycle/shutdown-stack.ts';
 import { marketDisabled } from './market/market-disabled.ts';
+import { registerGapRepairMetrics } from './market/repair/repair-metrics.ts';
 import { type MarketData, startMarketData } from './market/start-market-data.ts';
+import { registerLimitMetrics } from './observability/limit-metrics.ts';
 import type { Logger } from './observability/logger.ts';
 import { registerMarketMetrics } from './observability/market-metrics.ts';
 import { EngineMetrics } from './observability/metrics.ts';
@@ -26,6 +37,13 @@ import { type Strategies, startStrategies } from './strategies/start-strategies.
 import { startTrading, type Trading } from './trading/start-trading.ts';
 
 export const ENGINE_VERSION = '0.1.0';
+
+/**
+ * Shares of SHUTDOWN_TIMEOUT_MS kept for each shutdown step (see ShutdownStack): what drains money or
+ * data (market intake, trading, persisters) gets the most; a step that finishes early leaves its time to
+ * the next. They add up to 0.6; the API, stopped first, can use the rest.
+ */
+const SHARE = { flush: 0.1, strategies: 0.06, embeddedPostgres: 0.08, bus: 0.04, small: 0.02 } as const;
 
 export interface Engine {
   config: EngineConfig;
@@ -38,6 +56,7 @@ export interface Engine {
   market: MarketData | null;
   trading: Trading;
   strategies: Strategies;
+  alerts: Alerts;
   /** Set when the demo login exists (embedded default). */
   demo: { email: string; password: string } | null;
   stop(): Promise<void>;
@@ -69,7 +88,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
         dataDir: `${config.dataDir}/postgres`,
         port: config.embeddedPostgresPort,
       });
-      stack.push('embedded-postgres', () => pg.stop());
+      stack.push('embedded-postgres', () => pg.stop(), SHARE.embeddedPostgres);
       databaseUrl = pg.url;
       logger.info({ port: new URL(pg.url).port }, 'embedded postgres started');
     }
@@ -77,12 +96,11 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
     logger.info({ applied }, 'database migrated');
 
     const db = createPrisma(databaseUrl);
-    stack.push('prisma', () => db.$disconnect());
-    const timescale = await detectTimescale(db);
-    logger.info(
-      { timescale },
-      timescale.available ? 'timescaledb available' : 'timescaledb absent: plain postgres partitioning',
-    );
+    stack.push('prisma', () => db.$disconnect(), SHARE.small);
+    // The mode the tables are actually in (hypertables or native partitions), not whether the extension
+    // could be installed: a server with TimescaleDB outside shared_preload_libraries runs partitions.
+    const storage = await describeTimeSeriesStorage(db);
+    logger.info({ storage }, `time-series storage: ${storage.layout}`);
 
     const bus = await createBus({
       natsUrl: config.natsUrl,
@@ -93,7 +111,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       streamReplicas: config.streamReplicas,
       streamMaxBytes: config.streamMaxBytes,
     });
-    stack.push('bus', () => bus.close());
+    stack.push('bus', () => bus.close(), SHARE.bus);
 
     let redis: Redis | undefined;
     if (config.redisUrl) {
@@ -101,11 +119,14 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
         lazyConnect: true,
+        // A Redis that stops answering (blackholed, paused) must look like one that is down: without a
+        // timeout every authenticated call would hang on it instead of taking the limiter's fallback.
+        commandTimeout: config.redisCommandTimeoutMs,
       });
       redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
       await redis.connect();
       const r = redis;
-      stack.push('redis', async () => void (await r.quit()));
+      stack.push('redis', async () => void (await r.quit()), SHARE.small);
     }
 
     let market: MarketData | null = null;
@@ -116,7 +137,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       const pool = createPgPool(databaseUrl, { max: 6 });
       // An idle connection that dies (database restart) must not become an uncaught error.
       pool.on('error', (err) => logger.warn({ err: err.message }, 'idle time-series connection failed'));
-      stack.push('pg-pool', () => pool.end());
+      stack.push('pg-pool', () => pool.end(), SHARE.small);
       market = await startMarketData({
         config,
         db,
@@ -127,21 +148,25 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
         onQuote: (q) => quoteSink?.(q),
       });
       const m = market;
-      stack.push('market-data', async () => {
-        await m.stop();
-        // What a restart will find stored, against what was taken in: the numbers to check after a stop.
-        logger.info(
-          {
-            trades: { ...m.publisher.stats, ...prefixed('stored', m.persisters.trades) },
-            klines: {
-              publishFailures: m.klines.publisher.failures,
-              dropped: m.klines.publisher.dropped,
-              ...prefixed('stored', m.persisters.klines),
+      stack.push(
+        'market-data',
+        async () => {
+          await m.stop();
+          // What a restart will find stored, against what was taken in: the numbers to check after a stop.
+          logger.info(
+            {
+              trades: { ...m.publisher.stats, ...prefixed('stored', m.persisters.trades) },
+              klines: {
+                publishFailures: m.klines.publisher.failures,
+                dropped: m.klines.publisher.dropped,
+                ...prefixed('stored', m.persisters.klines),
+              },
             },
-          },
-          'market data flushed',
-        );
-      });
+            'market data flushed',
+          );
+        },
+        SHARE.flush,
+      );
     }
 
     const trading = await startTrading({
@@ -153,8 +178,23 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       instruments: market?.catalog.list() ?? [],
     });
     quoteSink = trading.onQuote;
-    stack.push('trading', () => trading.stop());
+    stack.push('trading', () => trading.stop(), SHARE.flush);
 
+    // Tier budgets on every authenticated call, and usage metering. Pushed before the strategies and the
+    // alerts: the stack stops in reverse, so the meter's last flush comes after they stopped and carries
+    // their last CPU time and alerts fired (and after the API stopped taking calls).
+    const limits = startRequestLimits({
+      db,
+      redis,
+      keyPrefix: config.redisKeyPrefix,
+      clock,
+      logger,
+      enabled: config.rateLimits,
+      // Per instance: the instances' fallbacks together stay within the tier's budget.
+      fallbackFraction: config.rateLimitFallbackFraction / config.engineInstances,
+      usageFlushMs: config.usageFlushMs,
+    });
+    stack.push('usage-meter', () => limits.stop(), SHARE.small);
     const strategies = await startStrategies({
       db,
       databaseUrl,
@@ -163,18 +203,37 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       logger,
       trading: trading.service,
       instrument: (venue, symbol) => market?.catalog.get(venue, symbol),
+      instanceId: config.instanceId,
     });
-    stack.push('strategies', () => strategies.stop());
+    stack.push('strategies', () => strategies.stop(), SHARE.strategies);
+    limits.usage.trackCumulative('strategyCpuMs', () => strategies.service.callTime());
+    // Crash probation: before any slower step, so running out of time later is not taken for a crash.
+    stack.first('strategies-release', () => strategies.release(), SHARE.small);
+    // Alerts: before market intake's stop step, so it stops after intake and sees every trade received.
+    const alerts = await startAlerts({
+      config,
+      db,
+      bus,
+      clock,
+      logger,
+      mailer: mailerFor(config, logger),
+      usage: limits.usage,
+    });
+    stack.push('alerts', (budget) => alerts.stop(budget), SHARE.small);
     if (market) {
       // Stopped first after the API (the stack runs in reverse): intake ends before anything downstream
       // stops, so the strategies, trading and the persisters still see every trade already received.
       const m = market;
-      stack.push('market-intake', () => stopMarketIntake(m, bus, logger, config.shutdownTimeoutMs / 2));
+      stack.push('market-intake', (budget) => stopMarketIntake(m, bus, logger, budget), SHARE.flush);
     }
 
     const metrics = new EngineMetrics({ service: 'engine' });
+    registerLimitMetrics(metrics.registry, limits.limiter, limits.usage);
     metrics.trackBus(() => bus.health());
-    if (market) registerMarketMetrics(metrics.registry, market, () => clock.now());
+    if (market) {
+      registerMarketMetrics(metrics.registry, market, () => clock.now());
+      registerGapRepairMetrics(metrics.registry, market.repairer);
+    }
     const health = async (): Promise<HealthReport> => {
       const components: HealthReport['components'] = {};
       components.database = await probe(() => db.$queryRaw`SELECT 1`);
@@ -186,7 +245,8 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       return { status: ok ? 'ok' : components.database?.ok ? 'degraded' : 'down', components };
     };
 
-    // Account emails: SMTP when configured, else `${dataDir}/outbox` with the link in this log.
+    // Account emails: SMTP when configured, else `${dataDir}/outbox` (links in this log only when embedded
+    // or MAIL_LOG_LINKS=true: they carry single-use tokens).
     const accounts = createAccountMail({
       mailer: createMailer(
         {
@@ -198,6 +258,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
           smtpSecure: config.smtpSecure,
           from: config.mailFrom,
           outboxDir: join(config.dataDir, 'outbox'),
+          outboxLogLinks: config.mailLogLinks ?? embedded,
         },
         logger,
       ),
@@ -207,7 +268,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       keyPrefix: config.redisKeyPrefix,
       signUp: { perIpPer10Min: config.signUpLimitPerIp, globalPerMinute: config.signUpLimitGlobal },
     });
-    stack.push('account-mail', () => accounts.close());
+    stack.push('account-mail', () => accounts.close(), SHARE.small);
 
     const api: ApiDeps = {
       db,
@@ -255,8 +316,27 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       market: market?.port ?? marketDisabled,
       trading: trading.service,
       strategies: strategies.service,
+      alerts: alerts.service,
       observe: (call) => metrics.observeCall(call),
+      ...(limits.limiter ? { requestLimiter: limits.limiter } : {}),
+      usage: limits.usage,
     };
+
+    // Tier changes (from any engine, through the credential cache's change feed) reach the caches outside
+    // the API: the risk engine's tenant tiers and the strategies' tiers, within a second.
+    if (api.credentialCache) {
+      const tenantChanges = startTenantChangeFeed({
+        cache: api.credentialCache,
+        onTenants: async (tenantIds) => {
+          if (tenantIds === null) strategies.forgetTier(null);
+          else for (const id of tenantIds) strategies.forgetTier(id);
+          await trading.service.refreshTenantTiers(tenantIds);
+        },
+        onError: (err) =>
+          logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'tenant change feed'),
+      });
+      stack.push('tenant-changes', () => tenantChanges.stop());
+    }
 
     let demo: Engine['demo'] = null;
     if ((config.demoUser ?? embedded) && local) {
@@ -275,7 +355,8 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       logger,
       readiness: health,
     });
-    stack.push('api-server', () => server.close(Math.min(5_000, config.shutdownTimeoutMs / 2)));
+    // The API takes what the shares of the later steps leave (0.4 of the deadline at most), up to 5 s.
+    stack.push('api-server', (budget) => server.close(Math.min(5_000, budget * 0.9)));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -288,6 +369,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       market,
       trading,
       strategies,
+      alerts,
       demo,
       stop: () => {
         stopping ??= stack.run(logger, config.shutdownTimeoutMs);
@@ -343,4 +425,23 @@ async function probe(check: () => Promise<unknown>): Promise<{ ok: boolean; deta
   } catch (err) {
     return { ok: false, detail: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** The engine's mailer for alert emails (SMTP when configured, else `${dataDir}/outbox`). */
+function mailerFor(config: EngineConfig, logger: Logger) {
+  return createMailer(
+    {
+      smtpUrl: config.smtpUrl,
+      smtpHost: config.smtpHost,
+      smtpPort: config.smtpPort,
+      smtpUser: config.smtpUser,
+      smtpPass: config.smtpPass,
+      smtpSecure: config.smtpSecure,
+      from: config.mailFrom,
+      outboxDir: join(config.dataDir, 'outbox'),
+      // Alert emails carry no secrets, but nothing in them is worth a log line either.
+      outboxLogLinks: false,
+    },
+    logger,
+  );
 }

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config/load-config.ts';
-import { startEngine } from './engine.ts';
+import { type Engine, startEngine } from './engine.ts';
 import { createLogger } from './observability/logger.ts';
 
 /**
@@ -18,7 +18,49 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel, config.instanceId);
-  const engine = await startEngine({ config, logger });
+
+  // Signals are ours from before the start: a Ctrl-C while the embedded database starts or migrations
+  // run must not kill the process outright (the detached database would be left running). A signal
+  // during the start stops the engine as soon as it is up (or lets the failed start clean up).
+  let engine: Engine | null = null;
+  let firstSignalAt = 0;
+  const stop = (e: Engine) =>
+    e.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstSignalAt > 0) {
+      // One Ctrl-C reaches us several times within milliseconds (the terminal's process group, the
+      // tsx wrapper, npm start's supervisor): only a signal sent later, on purpose, cuts shutdown short.
+      if (Date.now() - firstSignalAt < 2_000) return;
+      // The operator's choice, not a crash: the deployments were released when the shutdown began (no
+      // crash strike at the next start); what was still draining is left as after a deadline. The exit
+      // status says "ended by this signal" (128 + its number), not a failure. The embedded database
+      // gets a fast shutdown from its exit handler.
+      logger.warn({ signal }, 'second signal: exiting now, shutdown cut short');
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    }
+    firstSignalAt = Date.now();
+    logger.info({ signal, starting: engine === null }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown deadline passed: exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 1_000);
+    hardStop.unref();
+    if (engine) void stop(engine);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  engine = await startEngine({ config, logger });
+  if (firstSignalAt > 0) {
+    void stop(engine);
+    return;
+  }
 
   const webUrl = process.env.QT_WEB_URL;
   logger.info(
@@ -30,33 +72,6 @@ async function main(): Promise<void> {
     },
     'engine ready',
   );
-
-  let firstSignalAt = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (firstSignalAt > 0) {
-      // One Ctrl-C reaches us several times within milliseconds (the terminal's process group, the
-      // tsx wrapper, npm start's supervisor): only a signal sent later, on purpose, cuts shutdown short.
-      if (Date.now() - firstSignalAt < 2_000) return;
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    firstSignalAt = Date.now();
-    logger.info({ signal }, 'shutting down');
-    const hardStop = setTimeout(() => {
-      logger.error('shutdown deadline passed: exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 1_000);
-    hardStop.unref();
-    engine.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
 }
 
 main().catch((err: unknown) => {

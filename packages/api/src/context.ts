@@ -3,9 +3,12 @@ import type { Clock } from '@qt/shared';
 import type { AttemptLimiter } from './auth/attempt-limiter.ts';
 import type { CredentialCache } from './auth/credential-cache.ts';
 import type { AccountMail } from './domains/accounts/account-mail.ts';
+import type { AlertsPort } from './domains/alerts/alerts-port.ts';
 import type { MarketPort } from './domains/market/market-port.ts';
 import type { StrategiesPort } from './domains/strategies/strategies-port.ts';
 import type { TradingPort } from './domains/trading/trading-port.ts';
+import type { PolicyState, RequestLimiter } from './limits/request-limiter.ts';
+import type { UsageMeter } from './limits/usage-meter.ts';
 
 export interface ApiLogger {
   debug(obj: object, msg?: string): void;
@@ -50,11 +53,20 @@ export interface ApiDeps {
    * change that can take access away (revoke, remove or demote a member) must call `invalidate()`.
    */
   credentialCache?: CredentialCache;
+  /**
+   * Per-tier request budgets (per key, per tenant, orders), WebSocket caps; absent: no request limits
+   * (tests and tools that build the API by hand).
+   */
+  requestLimiter?: RequestLimiter;
+  /** Usage per tenant per day, counted in memory and flushed in batches; read by the usage router. */
+  usage?: UsageMeter;
   market: MarketPort;
   /** Absent on an engine that runs no paper trading (e.g. a market-data-only node). */
   trading?: TradingPort;
   /** Absent on an engine that runs no strategies. */
   strategies?: StrategiesPort;
+  /** Absent on an engine that runs no alert engine. */
+  alerts?: AlertsPort;
   version: string;
   health(): Promise<HealthReport>;
   observe?(call: CallObservation): void;
@@ -69,6 +81,11 @@ export interface RequestContext {
   transport: 'http' | 'ws';
   /** WebSocket only: the connection's running subscriptions, so one socket cannot hold unbounded streams. */
   connection?: LiveConnection;
+  /**
+   * Filled by the request limiter with the budgets' states of the request's calls, read by the HTTP
+   * server for the `RateLimit` / `RateLimit-Policy` headers (one holder per request, shared by a batch).
+   */
+  rateLimit?: { policies: PolicyState[] | null };
 }
 
 /** State of one WebSocket connection shared by all its calls. */
@@ -77,6 +94,15 @@ export interface LiveConnection {
   subscriptions: number;
   /** More than this many at once is refused with SUBSCRIPTION_LIMIT. */
   readonly maxSubscriptions: number;
+  /** Runs `fn` when the connection closes (the tenant's connection slot is given back then). */
+  onClose?(fn: () => void): void;
+  /** The connection's slot in its tenant's connection cap, taken at its first authenticated call. */
+  tenantSlot?: Promise<void>;
+  /**
+   * The connection's queries and mutations running at once: `enter` takes a place (throws a typed error
+   * past the bound) and returns the function that gives it back. Absent: unbounded.
+   */
+  calls?: { enter(): () => void };
 }
 
 export function bearerFrom(header: string | string[] | undefined): string | null {

@@ -1,4 +1,5 @@
 import { accountsRouter } from './routers/accounts.ts';
+import { alertsRouter } from './routers/alerts.ts';
 import { apiKeysRouter } from './routers/api-keys.ts';
 import { authRouter } from './routers/auth.ts';
 import { backtestsRouter } from './routers/backtests.ts';
@@ -9,6 +10,7 @@ import { paperAccountsRouter } from './routers/paper-accounts.ts';
 import { riskRouter } from './routers/risk.ts';
 import { strategiesRouter } from './routers/strategies.ts';
 import { systemRouter } from './routers/system.ts';
+import { usageRouter } from './routers/usage.ts';
 import { router } from './trpc.ts';
 
 /** One router per domain. Later issues add alerts, marketplace, billing. */
@@ -24,6 +26,8 @@ export const appRouter = router({
   risk: riskRouter,
   strategies: strategiesRouter,
   backtests: backtestsRouter,
+  alerts: alertsRouter,
+  usage: usageRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,7 +5,8 @@ import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
 import { authenticate } from './auth/authenticate.ts';
 import { type Principal, requireScope } from './auth/principal.ts';
-import type { LiveConnection, RequestContext } from './context.ts';
+import type { ApiDeps, LiveConnection, RequestContext } from './context.ts';
+import { type PolicyState, policiesOf, type RequestLimiter } from './limits/request-limiter.ts';
 
 /**
  * The API's one tRPC instance: context, error formatter and the named procedure kinds every router uses.
@@ -20,6 +21,9 @@ import type { LiveConnection, RequestContext } from './context.ts';
 const t = initTRPC.context<RequestContext>().create({
   // Stack traces never go to callers, whatever NODE_ENV says; they are in the engine log.
   isDev: false,
+  // Subscriptions run over the WebSocket only, where the connection is counted (subscription cap) and
+  // closed when its access is taken away; an HTTP (SSE) stream would escape both.
+  sse: { enabled: false },
   errorFormatter({ shape, error }) {
     const app = error.cause instanceof AppError ? error.cause : null;
     const zod = error.cause instanceof ZodError ? error.cause : null;
@@ -166,14 +170,19 @@ const mapAppErrors = t.middleware(async ({ ctx, path, type, signal, next }) => {
   const started = performance.now();
   let release: (() => void) | null = null;
   let result: Awaited<ReturnType<typeof next>>;
+  // A connection's queries and mutations running at once are bounded too (a message may carry many).
+  let leave: (() => void) | null = null;
   try {
     if (type === 'subscription' && ctx.connection) release = takeSubscriptionSlot(ctx.connection, signal);
+    else leave = ctx.connection?.calls?.enter() ?? null;
     result = await next();
   } catch (err) {
-    // Only the slot check throws here (next() reports failures in its result).
+    // Only the slot checks throw here (next() reports failures in its result).
     release?.();
     if (isAppError(err)) throw toTRPCError(err);
     throw err;
+  } finally {
+    leave?.();
   }
   const durationMs = performance.now() - started;
   let code: string | null = null;
@@ -197,19 +206,49 @@ const mapAppErrors = t.middleware(async ({ ctx, path, type, signal, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapAppErrors);
+/** Error mapping only: the base of every procedure kind below. */
+const baseProcedure = t.procedure.use(mapAppErrors);
+
+/**
+ * Calls without a credential are charged per client address (`ipBucket`: IPv4, or IPv6 /64) against
+ * `PUBLIC_RATE`, through the same one-store-call limiter as authenticated calls, with the same headers.
+ * `auth.*` is not charged here: sign-up, sign-in and the email links have attempt limiters of their own
+ * (per address and per account, tuned to their risk), and a second, lower budget would lock people out.
+ */
+const limitPublic = t.middleware(async ({ ctx, path, type, next }) => {
+  const limiter = ctx.deps.requestLimiter;
+  if (!limiter || path.startsWith('auth.')) return next();
+  try {
+    recordPolicies(ctx, await limiter.checkPublic(ctx.ip, path, type));
+  } catch (err) {
+    recordPolicies(ctx, policiesOf(err));
+    throw err;
+  }
+  return next();
+});
+
+/** A call anyone may make, signed in or not (limited per client address). */
+export const publicProcedure = baseProcedure.use(limitPublic);
 
 /**
  * The credential check fails closed when the rate-limit store (Redis) is down; the limiter's own message
  * speaks of sign-in, which is wrong for a script reading its orders. Say what is unavailable, for what.
  */
-async function authenticateOrExplain(ctx: RequestContext): Promise<Principal> {
+async function authenticateOrExplain(ctx: RequestContext, read: boolean): Promise<Principal> {
   try {
     return await authenticate(ctx);
   } catch (err) {
     // Database errors reach this point raw (they are mapped in `mapAppErrors`), so an AppError with this
     // code comes from the attempt limiter's store.
     if (isAppError(err) && err.code === 'SERVICE_UNAVAILABLE') {
+      // Reads go on while Redis is down, for credentials this instance verified lately only: they are
+      // checked again against the database (no cache, so a revocation holds), failures counted by a
+      // stricter limiter in this process. A credential never seen here fails closed (guesses must stay
+      // limited by the shared store), and so do writes.
+      const known = read && ctx.credential !== null && ctx.deps.requestLimiter?.wasVerified(ctx.credential);
+      const fallback = known ? readFallbackDeps(ctx.deps) : null;
+      if (fallback) return authenticate({ ...ctx, deps: fallback });
+      ctx.deps.requestLimiter?.noteFailedClosed();
       throw new AppError(
         'SERVICE_UNAVAILABLE',
         'Calls that need a credential (API key or session) are briefly refused: the engine cannot reach ' +
@@ -223,12 +262,158 @@ async function authenticateOrExplain(ctx: RequestContext): Promise<Principal> {
   }
 }
 
+const fallbackDepsCache = new WeakMap<ApiDeps, ApiDeps>();
+/** The API's dependencies for reads while Redis is down: local credential limiter, no credential cache. */
+function readFallbackDeps(deps: ApiDeps): ApiDeps | null {
+  const limiter = deps.requestLimiter;
+  if (!limiter) return null;
+  let fallback = fallbackDepsCache.get(deps);
+  if (!fallback) {
+    const { credentialCache: _, ...rest } = deps;
+    fallback = { ...rest, limiters: { ...deps.limiters, credential: limiter.localCredentialLimiter } };
+    fallbackDepsCache.set(deps, fallback);
+  }
+  return fallback;
+}
+
+/** Keeps, per budget, the tightest state seen in this request (a batch has several calls). */
+function recordPolicies(ctx: RequestContext, states: readonly PolicyState[] | null): void {
+  const holder = ctx.rateLimit;
+  if (!holder || !states) return;
+  const merged = [...(holder.policies ?? [])];
+  for (const s of states) {
+    const i = merged.findIndex((m) => m.scope === s.scope);
+    if (i < 0) merged.push(s);
+    else if (s.remaining < (merged[i] as PolicyState).remaining) merged[i] = s;
+  }
+  holder.policies = merged;
+}
+
+/** Releases `release` when the stream ends or is stopped, like the connection's own slot. */
+async function* releasingAtEnd(
+  source: AsyncIterable<unknown>,
+  release: () => void,
+): AsyncGenerator<unknown, void, undefined> {
+  try {
+    for await (const value of source) yield value;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * The request limiter (per tier: budgets per key, per tenant and for orders; running calls; WebSocket
+ * connection and subscription caps), after authentication and the scope check. Returns what to give back
+ * when the call or the subscription ends.
+ */
+async function limitCall(
+  limiter: RequestLimiter,
+  ctx: RequestContext,
+  principal: Principal,
+  path: string,
+  type: 'query' | 'mutation' | 'subscription',
+  getRawInput: () => Promise<unknown>,
+  earlyCheck: Promise<PolicyState[]> | null,
+): Promise<() => void> {
+  const limits = await limiter.limitsOf(principal);
+  const connection = ctx.connection;
+  if (connection?.onClose) {
+    if (!connection.tenantSlot) {
+      const onClose = connection.onClose.bind(connection);
+      connection.tenantSlot = Promise.resolve().then(() =>
+        onClose(limiter.takeConnection(principal, limits)),
+      );
+    }
+    await connection.tenantSlot;
+  }
+  // A call holds a running-call slot until it returns (taken before the budget check, so a call refused
+  // for it spends no budget, unless its check started early); a subscription holds a subscription slot.
+  let callSlot: (() => void) | null = null;
+  try {
+    callSlot = type === 'subscription' ? null : limiter.takeCall(principal, limits);
+    recordPolicies(ctx, await (earlyCheck ?? limiter.check(principal, path, type, limits)));
+    if (path === 'market.candles') limiter.checkHistoryDepth(limits, await getRawInput());
+  } catch (err) {
+    callSlot?.();
+    recordPolicies(ctx, policiesOf(err));
+    throw err;
+  }
+  return callSlot ?? limiter.takeSubscription(principal, limits);
+}
+
+/** A limiter check started before authentication finished, for the principal it was started for. */
+interface EarlyCheck {
+  principal: Principal;
+  states: Promise<PolicyState[]>;
+}
+
+/**
+ * Starts the limiter's Redis call while the credential is still being checked (its own Redis read), when
+ * the credential was verified a moment ago: the two round trips overlap instead of adding up. Started
+ * only when the principal last verified has the scope the procedure needs (a call its scope refuses is
+ * never charged), and its result is used whenever authentication yields the same key (or person) of the
+ * same tenant: the buckets are the same, so the call is charged once, also right after a tier change
+ * (then under the previous tier's budget, for this one call). A credential always names the same key or
+ * person and tenant, so a second charge cannot happen for a credential that stays valid; one that turns
+ * out revoked was refused anyway (its bucket paid for the try).
+ */
+function startEarlyCheck(
+  ctx: RequestContext,
+  path: string,
+  type: 'query' | 'mutation' | 'subscription',
+  scope: ApiKeyScope,
+): EarlyCheck | null {
+  const limiter = ctx.deps.requestLimiter;
+  const cache = ctx.deps.credentialCache;
+  if (!limiter || !cache || !ctx.credential || type === 'subscription') return null;
+  const principal = cache.peek(ctx.credential, ctx.deps.clock.now());
+  if (!principal?.scopes.includes(scope)) return null;
+  const states = limiter.limitsOf(principal).then((limits) => limiter.check(principal, path, type, limits));
+  // Awaited later, or dropped when authentication fails: never an unhandled rejection.
+  states.catch(() => undefined);
+  return { principal, states };
+}
+
+/** Same buckets: the bucket keys name the key (or person) and the tenant, not the tier. */
+function sameCaller(a: Principal, b: Principal): boolean {
+  return a.tenant.id === b.tenant.id && a.apiKeyId === b.apiKeyId && a.userId === b.userId;
+}
+
 function withScope(scope: ApiKeyScope) {
-  return publicProcedure.use(async ({ ctx, next }) => {
-    const principal: Principal = await authenticateOrExplain(ctx);
-    requireScope(principal, scope);
-    return next({ ctx: { ...ctx, principal } });
-  });
+  return baseProcedure
+    .use(async ({ ctx, next, type, path }) => {
+      const early = startEarlyCheck(ctx, path, type, scope);
+      const principal: Principal = await authenticateOrExplain(ctx, type !== 'mutation');
+      if (ctx.credential) ctx.deps.requestLimiter?.noteVerified(ctx.credential);
+      requireScope(principal, scope);
+      const earlyCheck = early && sameCaller(early.principal, principal) ? early.states : null;
+      return next({ ctx: { ...ctx, principal, earlyCheck } });
+    })
+    .use(async ({ ctx, next, path, type, signal, getRawInput }) => {
+      const limiter = ctx.deps.requestLimiter;
+      if (!limiter) return next();
+      const release = await limitCall(limiter, ctx, ctx.principal, path, type, getRawInput, ctx.earlyCheck);
+      if (type !== 'subscription') {
+        try {
+          return await next();
+        } finally {
+          release();
+        }
+      }
+      signal?.addEventListener('abort', release, { once: true });
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next();
+      } catch (err) {
+        release();
+        throw err;
+      }
+      if (!result.ok || !isAsyncIterable(result.data)) {
+        release();
+        return result;
+      }
+      return { ...result, data: releasingAtEnd(result.data, release) };
+    });
 }
 
 /** Any signed-in person or API key with the `read` scope. */

@@ -54,3 +54,38 @@ describe('attempt limiter reservations (memory)', () => {
     await expect(limiter.reserve('a')).rejects.toMatchObject({ code: 'AUTH_TOO_MANY_ATTEMPTS' });
   });
 });
+
+describe('attempt limiter: blocking only on completed failures (memory)', () => {
+  const make = (points: number) =>
+    createAttemptLimiter({ keyPrefix: `t${Math.random()}`, points, windowSeconds: 60, blockSeconds: 60 });
+
+  it('a refused non-blocking reservation does not block the key: points given back can be used again', async () => {
+    const limiter = make(3);
+    const held = await Promise.all([
+      limiter.reserve('a', { block: false }),
+      limiter.reserve('a', { block: false }),
+    ]);
+    const third = await limiter.reserve('a', { block: false });
+    await expect(limiter.reserve('a', { block: false })).rejects.toMatchObject({
+      code: 'AUTH_TOO_MANY_ATTEMPTS',
+    });
+    // Not blocked: the attempts in flight were good, and once they give their points back the key is usable.
+    await limiter.check('a');
+    await Promise.all([...held, third].map((r) => r.release()));
+    await limiter.check('a');
+    await expect(limiter.reserve('a', { block: false })).resolves.toBeDefined();
+  });
+
+  it('blocks the key when a failure used the last point', async () => {
+    const limiter = make(2);
+    const first = await limiter.reserve('a', { block: false });
+    await first.failed();
+    await limiter.check('a');
+    const second = await limiter.reserve('a', { block: false });
+    await second.failed();
+    await expect(limiter.check('a')).rejects.toMatchObject({ code: 'AUTH_TOO_MANY_ATTEMPTS' });
+    // Settled once: a release after failed() gives nothing back.
+    await second.release();
+    await expect(limiter.check('a')).rejects.toMatchObject({ code: 'AUTH_TOO_MANY_ATTEMPTS' });
+  });
+});

@@ -15,6 +15,20 @@ describe('session tokens', () => {
       ...claims,
       expiresAt: t0 + 15 * 60_000,
       issuedAt: t0,
+      sessionStartedAt: t0,
+    });
+  });
+
+  it('carries when the web session began, which a later-minted token keeps; a start after the issue time is not believed', async () => {
+    const signedInAt = t0 - 3_600_000;
+    const token = await signSessionToken({ ...claims, sessionStartedAt: signedInAt }, secret, t0);
+    await expect(verifySessionToken(token, secret, t0 + 1_000)).resolves.toMatchObject({
+      issuedAt: t0,
+      sessionStartedAt: signedInAt,
+    });
+    const future = await signSessionToken({ ...claims, sessionStartedAt: t0 + 60_000 }, secret, t0);
+    await expect(verifySessionToken(future, secret, t0 + 1_000)).resolves.toMatchObject({
+      sessionStartedAt: t0,
     });
   });
 

@@ -1,4 +1,12 @@
-export { createPgPool, createPrisma, type Db, withClient, withDatabase } from './client.ts';
+export {
+  createPgPool,
+  createPrisma,
+  type Db,
+  type PgPoolOptions,
+  PRISMA_CONNECT_TIMEOUT_MS,
+  withClient,
+  withDatabase,
+} from './client.ts';
 export {
   type EmbeddedPostgresOptions,
   type RunningPostgres,

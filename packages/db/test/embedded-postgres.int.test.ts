@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,5 +220,91 @@ describe('startEmbeddedPostgres', () => {
     const again = await start('start after adopted stop', port);
     expect(await query(again.url, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 1 }]);
     await stop(again);
+  });
+
+  // Review finding 6: a start that never finishes, or a process that ends while the server starts, must
+  // not leave a detached server running that nobody will stop.
+  describe('a server that does not become ready', () => {
+    /** A copy of the cluster that starts as a standby with hot_standby off: it never accepts connections. */
+    function stuckCluster(): string {
+      const dir = `${dataDir}-stuck-${Math.random().toString(36).slice(2, 8)}`;
+      cpSync(dataDir, dir, { recursive: true, preserveTimestamps: true });
+      rmSync(join(dir, 'postmaster.pid'), { force: true });
+      writeFileSync(join(dir, 'standby.signal'), '');
+      appendFileSync(join(dir, 'postgresql.auto.conf'), "\nhot_standby = 'off'\n");
+      if (process.getuid?.() === 0) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+      return dir;
+    }
+    const serverOf = (dir: string) => {
+      const file = join(dir, 'postmaster.pid');
+      return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : null;
+    };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return !/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const dirs: string[] = [];
+    afterAll(() => {
+      for (const dir of dirs) {
+        const pid = serverOf(dir);
+        if (pid !== null && alive(pid)) process.kill(pid, 'SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('gives the start up after startTimeoutMs, with the server stopped', async () => {
+      const dir = stuckCluster();
+      dirs.push(dir);
+      const t0 = performance.now();
+      const err = await startEmbeddedPostgres({
+        dataDir: dir,
+        port: await anyFreePort(),
+        startTimeoutMs: 3_000,
+      }).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      const tookMs = performance.now() - t0;
+      expect(err?.message).toMatch(/not ready within 3000 ms/);
+      // The timeout, plus at most the 5 s kill grace, plus slack for a loaded machine.
+      expect(tookMs).toBeLessThan(20_000);
+      const pid = serverOf(dir);
+      expect(pid === null || !alive(pid), `postgres ${pid} left running`).toBe(true);
+    }, 60_000);
+
+    it('stops the server when the process exits while the server is still starting', async () => {
+      const dir = stuckCluster();
+      dirs.push(dir);
+      const module = fileURLToPath(new URL('../src/embedded/embedded-postgres.ts', import.meta.url));
+      // Exits (as after a Ctrl-C handled by the engine) once the server is running but not yet ready.
+      const code = `
+        const { existsSync } = await import('node:fs');
+        const { startEmbeddedPostgres } = await import(${JSON.stringify(module)});
+        startEmbeddedPostgres({ dataDir: ${JSON.stringify(dir)}, port: ${await anyFreePort()} }).catch(() => {});
+        setInterval(() => {
+          if (existsSync(${JSON.stringify(join(dir, 'postmaster.pid'))})) process.exit(0);
+        }, 20);`;
+      const starter = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.add(starter);
+      const exit = await new Promise<number | null>((r) => starter.once('exit', r));
+      expect(exit).toBe(0);
+      // The starter exited on seeing this file: it names the server it started.
+      const pid = serverOf(dir) as number;
+      expect(pid).toBeGreaterThan(0);
+      await until(() => !alive(pid), 30_000, `postgres ${pid} to stop after its starter exited`);
+    }, 90_000);
   });
 });

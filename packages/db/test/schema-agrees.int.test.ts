@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type AlertDeliveryStatus,
+  type AlertState,
   type BacktestStatus,
   type Db,
   type DeploymentState,
@@ -201,9 +203,39 @@ const accountFactories = {
       tradingHaltedAt: i === 0 ? at('2026-02-10T10:00:00.123Z') : null,
       tradingHaltedReason: i === 0 ? 'kill switch — desk review' : null,
       tradingHaltedBy: i === 0 ? 'user:ops' : null,
+      limitOverrides:
+        i === 2 ? { perKey: { limit: 120_000, windowSeconds: 60, burst: 5_000 }, apiKeys: 500 } : null,
       createdAt: at(`2026-02-0${i + 1}T10:00:00.001Z`),
     }));
-    for (const data of rows) await prisma.tenant.create({ data });
+    // A nullable JSON column is written as SQL NULL with Prisma.DbNull (plain null is refused).
+    for (const row of rows) {
+      await prisma.tenant.create({ data: { ...row, limitOverrides: row.limitOverrides ?? Prisma.DbNull } });
+    }
+    return rows;
+  },
+  async UsageDaily(prisma: Db) {
+    const tenant = await someTenant(prisma);
+    const rows = [0, 1].map((i) => ({
+      tenantId: tenant.id,
+      day: at(`2026-12-0${i + 6}T00:00:00.000Z`),
+      requests: 9_007_199_254_740_993n + BigInt(i),
+      orders: BigInt(i),
+      backtestCandles: 525_600n,
+      strategyCpuMs: 12_345n,
+      alertsFired: 0n,
+      storageRows: 42n,
+      storageSampledAt: i === 0 ? null : at(`2026-12-0${i + 6}T12:10:00.001Z`),
+      updatedAt: at(`2026-12-0${i + 6}T23:59:59.999Z`),
+    }));
+    for (const data of rows) await prisma.usageDaily.create({ data });
+    return rows;
+  },
+  async UsageFlush(prisma: Db) {
+    const rows = [0, 1].map((i) => ({
+      id: `0b4f6c1e-2d7a-4c55-9e3b-8a1f0d2c3b4${i}:${9_007_199_254_740_991 - i}`,
+      flushedAt: at(`2026-12-07T10:00:0${i}.001Z`),
+    }));
+    for (const data of rows) await prisma.usageFlush.create({ data });
     return rows;
   },
   async Membership(prisma: Db) {
@@ -482,7 +514,7 @@ const factories: Record<Prisma.ModelName, Factory> = {
       params: { fast: i, slow: 30 },
       state,
       reason: state === 'failed' ? 'TIME_BUDGET_EXCEEDED: qt_on_candle ran past 50 ms' : null,
-      engineHeld: i % 2 === 0,
+      heldBy: i % 2 === 0 ? `engine-${i}.example:${randomUUID()}` : null,
       crashStrikes: i,
       createdAt: at(`2026-11-2${i}T00:00:00.000Z`),
       updatedAt: at(`2026-11-2${i}T00:00:01.000Z`),
@@ -514,7 +546,101 @@ const factories: Record<Prisma.ModelName, Factory> = {
     }
     return rows;
   },
+  async Alert(prisma: Db) {
+    const tenant = await someTenant(prisma);
+    const states = enumValues('AlertState') as AlertState[];
+    const rows = states.map((state, i) => ({
+      id: randomUUID(),
+      tenantId: tenant.id,
+      name: `BTC breakout ${i} — ≥ 100k`,
+      rule: {
+        condition: { kind: 'price', op: 'crossesUp', value: '100000.000000000000000001' },
+        n: [i, 'x'],
+      },
+      channels:
+        i === 0
+          ? []
+          : [{ kind: 'webhook', id: 'hook', url: 'https://example.test/h', secret: 's'.repeat(16) }],
+      state,
+      createdAt: at(`2026-12-0${i + 1}T00:00:00.001Z`),
+      updatedAt: at(`2026-12-0${i + 1}T00:00:01.999Z`),
+    }));
+    for (const data of rows) await prisma.alert.create({ data });
+    return rows;
+  },
+  async AlertFiring(prisma: Db) {
+    const alert = await someAlert(prisma);
+    const rows = [
+      {
+        id: `${alert.id}:t:123456789`,
+        alertId: alert.id,
+        tenantId: alert.tenantId,
+        payload: { message: 'BTC at 100000.5', price: '100000.5', values: {} },
+        firedAt: at('2026-12-07T09:00:00.123Z'),
+        readAt: at('2026-12-07T09:01:00.000Z'),
+        createdAt: at('2026-12-07T09:00:00.200Z'),
+      },
+      {
+        id: `${alert.id}:b:1m:1733562000000`,
+        alertId: alert.id,
+        tenantId: alert.tenantId,
+        payload: {},
+        firedAt: at('2026-12-07T09:01:00.000Z'),
+        readAt: null,
+        createdAt: at('2026-12-07T09:01:00.001Z'),
+      },
+    ];
+    for (const data of rows) await prisma.alertFiring.create({ data });
+    return rows;
+  },
+  async AlertDelivery(prisma: Db) {
+    const alert = await someAlert(prisma);
+    const firing = await prisma.alertFiring.create({
+      data: {
+        id: `${alert.id}:e:gap-1`,
+        alertId: alert.id,
+        tenantId: alert.tenantId,
+        payload: {},
+        firedAt: new Date(),
+      },
+    });
+    const statuses = enumValues('AlertDeliveryStatus') as AlertDeliveryStatus[];
+    const rows = statuses.map((status, i) => ({
+      firingId: firing.id,
+      channelId: `ch-${i}`,
+      tenantId: alert.tenantId,
+      status,
+      attempts: i * 3,
+      lastError: status === 'dead' ? 'receiver answered 410' : null,
+      reason: status === 'dead' ? 'rejected' : null,
+      claimedBy: status === 'pending' ? 'engine-a' : null,
+      claimedUntil: status === 'pending' ? at('2026-12-07T09:05:00.000Z') : null,
+      createdAt: at(`2026-12-07T09:0${i}:00.000Z`),
+      updatedAt: at(`2026-12-07T09:0${i}:30.000Z`),
+    }));
+    for (const data of rows) await prisma.alertDelivery.create({ data });
+    return rows;
+  },
+  async AlertEvaluatorSnapshot(prisma: Db) {
+    const rows = [
+      {
+        evaluator: `engine-${randomUUID()}`,
+        state: { version: 1, markets: [['binance', 'BTC-USDT', '100000.5']] },
+        positions: { bus: 'nats', epoch: null, streams: { MARKET_TRADES: 9_007_199_254_740_991 } },
+        updatedAt: at('2026-12-07T09:00:00.000Z'),
+      },
+    ];
+    for (const data of rows) await prisma.alertEvaluatorSnapshot.create({ data });
+    return rows;
+  },
 };
+
+async function someAlert(prisma: Db) {
+  const tenant = await someTenant(prisma);
+  return prisma.alert.create({
+    data: { tenantId: tenant.id, name: 'parent', rule: {}, channels: [] },
+  });
+}
 
 function deploymentStateValues(): DeploymentState[] {
   return enumValues('DeploymentState') as DeploymentState[];

@@ -58,6 +58,7 @@ function expectedType(f: DmmfField, enums: Set<string>): { udt: string; precisio
     case 'Decimal':
       return { udt: 'numeric', precision: args[0] ?? 65, scale: args[1] ?? 30 };
     case 'DateTime':
+      if (native === 'Date') return { udt: 'date', precision: 0 };
       return { udt: native === 'Timestamptz' ? 'timestamptz' : 'timestamp', precision: args[0] ?? 3 };
     default:
       return { udt: `unknown:${f.type}` };

@@ -12,6 +12,8 @@ export interface MailerConfig {
   from: string;
   /** Used when neither smtpUrl nor smtpHost is set. */
   outboxDir: string;
+  /** The outbox prints links (with their tokens) in the log: only on a local, single-person setup. */
+  outboxLogLinks?: boolean | undefined;
 }
 
 /** SMTP when a server is configured (SMTP_URL, or SMTP_HOST and friends); the local outbox otherwise. */
@@ -27,5 +29,10 @@ export function createMailer(config: MailerConfig, logger: MailLogger): Mailer {
       from: config.from,
     });
   }
-  return new OutboxMailer({ dir: config.outboxDir, from: config.from, logger });
+  return new OutboxMailer({
+    dir: config.outboxDir,
+    from: config.from,
+    logger,
+    logLinks: config.outboxLogLinks ?? false,
+  });
 }

@@ -12,13 +12,20 @@ export interface OutboxSettings {
   logger: MailLogger;
   /** Oldest messages are deleted beyond this many, so a long-running local engine does not fill the disk. */
   maxMessages?: number;
+  /**
+   * Print each message's link (`actionUrl`) in the log. Off unless asked for: a link carries a
+   * single-use token (a password reset's is as good as the password), and logs travel further than the
+   * outbox (collectors, support). The engine turns it on for its embedded, single-machine default.
+   */
+  logLinks?: boolean;
 }
 
 export const DEFAULT_OUTBOX_MAX_MESSAGES = 500;
 
 /**
  * For running without a mail server (the embedded default): each message becomes a standard `.eml` file
- * (open it with any mail client) and its link is printed in the log. Built by nodemailer's own composer,
+ * (open it with any mail client, readable by the engine's user only) and, with `logLinks`, its link is
+ * printed in the log. Built by nodemailer's own composer,
  * so what lands here is byte for byte what SMTP would have sent.
  */
 export class OutboxMailer implements Mailer {
@@ -60,15 +67,11 @@ export class OutboxMailer implements Mailer {
     const file = join(this.settings.dir, name);
     await writeFile(`${file}.tmp`, raw, { mode: 0o600 });
     await rename(`${file}.tmp`, file);
+    const link = this.settings.logLinks ? message.actionUrl : undefined;
     this.settings.logger.info(
-      {
-        to: message.to,
-        subject: message.subject,
-        file,
-        ...(message.actionUrl ? { link: message.actionUrl } : {}),
-      },
-      message.actionUrl
-        ? `email not sent (no SMTP configured), saved to the outbox; its link: ${message.actionUrl}`
+      { to: message.to, subject: message.subject, file, ...(link ? { link } : {}) },
+      link
+        ? `email not sent (no SMTP configured), saved to the outbox; its link: ${link}`
         : 'email not sent (no SMTP configured), saved to the outbox',
     );
     await this.prune();

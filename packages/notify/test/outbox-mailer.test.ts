@@ -27,7 +27,7 @@ function recordingLogger() {
 }
 
 describe('OutboxMailer (no SMTP configured)', () => {
-  it('is what createMailer picks without SMTP settings; writes one .eml per message and logs the link', async () => {
+  it('is what createMailer picks without SMTP settings; writes one .eml per message, and does not log its link unless asked', async () => {
     const dir = join(tempDir(), 'outbox');
     const logger = recordingLogger();
     const mailer = createMailer({ from: 'Quant-Trader <no-reply@localhost>', outboxDir: dir }, logger);
@@ -43,6 +43,24 @@ describe('OutboxMailer (no SMTP configured)', () => {
     const first = await simpleParser(readFileSync(join(dir, files[0] as string)));
     expect(first.subject).toBe('Confirm your email for Quant-Trader');
     expect(first.text).toContain(link);
+    // The link's token opens the account (a reset link): logs travel further than the outbox.
+    expect(logger.lines).toHaveLength(2);
+    for (const line of logger.lines) {
+      expect(JSON.stringify(line)).not.toContain('token=');
+      expect(line.obj.file).toMatch(/\.eml$/);
+    }
+  });
+
+  it('logs the link when asked to (the embedded, single-machine default)', async () => {
+    const dir = tempDir();
+    const logger = recordingLogger();
+    const mailer = createMailer(
+      { from: 'Quant-Trader <no-reply@localhost>', outboxDir: dir, outboxLogLinks: true },
+      logger,
+    );
+    const link = 'http://localhost:3000/reset-password?token=tok2';
+    await mailer.send(verifyEmailMail({ to: 'dana@example.test', link, expiresInHours: 24 }));
+    await mailer.close();
     expect(logger.lines[0]?.obj.link).toBe(link);
     expect(logger.lines[0]?.msg).toContain(link);
   });

@@ -1,4 +1,5 @@
 export * from './accounts/index.ts';
+export * from './alerts/index.ts';
 export * from './bus/index.ts';
 export * from './decimal/index.ts';
 export * from './errors/index.ts';

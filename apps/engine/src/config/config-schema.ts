@@ -1,3 +1,4 @@
+import { parseCidr } from '@qt/alerts';
 import { z } from 'zod';
 
 const csv = z.preprocess(
@@ -75,6 +76,13 @@ export const configSchema = z.strictObject({
   binanceRestUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
   okxRestUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
   bybitRestUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
+  /**
+   * Client heartbeat per venue (Binance pings the client itself): OKX sends `ping` after this much
+   * silence (it cuts after 30 s), Bybit `{"op":"ping"}` this often (its docs ask for 20 s). Kept below
+   * the feed's stale limit (OKX 25 s, Bybit 30 s), since the pong is what keeps a quiet socket fresh.
+   */
+  okxHeartbeatIntervalMs: z.coerce.number().int().min(1_000).max(20_000).default(20_000),
+  bybitHeartbeatIntervalMs: z.coerce.number().int().min(1_000).max(25_000).default(20_000),
   /** Trades per second per symbol per venue of the in-process simulator (`marketSource: simulator`). */
   simulatorTradesPerSecond: z.coerce.number().min(0.1).max(1_000_000).default(4),
   /** How late (exchange time) a trade may arrive and still correct its candle. */
@@ -100,10 +108,62 @@ export const configSchema = z.strictObject({
   /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
   smtpSecure: bool.optional(),
   mailFrom: z.string().min(3).default('Quant-Trader <no-reply@localhost>'),
+  /**
+   * Print account-email links (their single-use tokens) in the log when there is no SMTP server. Unset:
+   * only with the embedded database (one person on their own machine); elsewhere the outbox file alone.
+   */
+  mailLogLinks: z.preprocess(emptyAsUndefined, bool.optional()),
   /** Sign-ups allowed per client address per 10 minutes. */
   signUpLimitPerIp: z.coerce.number().int().min(1).default(5),
   /** Sign-ups allowed per minute across all addresses (per deployment when Redis is shared). */
   signUpLimitGlobal: z.coerce.number().int().min(1).default(100),
+  /** Per-tier request budgets on every authenticated call (off only for tools and benchmarks' baselines). */
+  rateLimits: bool.default(true),
+  /** While Redis is unreachable, reads run at this fraction of the tier's budgets, per instance. */
+  rateLimitFallbackFraction: z.coerce.number().gt(0).max(1).default(0.25),
+  /**
+   * Engine instances expected to share one Redis. While Redis is unreachable each instance serves reads
+   * at `rateLimitFallbackFraction / engineInstances` of a tier's budget, so the sum over all instances
+   * stays within the budget (it never multiplies by the number of instances).
+   */
+  engineInstances: z.coerce.number().int().min(1).max(1_000).default(1),
+  /**
+   * Redis commands that get no answer within this time fail (ioredis `commandTimeout`): a stalled Redis
+   * then takes the same path as a down one (reads under the local fallback, auth and orders fail closed).
+   */
+  redisCommandTimeoutMs: z.coerce.number().int().min(50).max(10_000).default(300),
+  /** How often metered usage is written to `usage_daily`. */
+  usageFlushMs: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /**
+   * Alert webhooks: addresses or CIDRs the operator lets webhooks reach although the SSRF guard refuses
+   * them (loopback, private, link-local, metadata...), e.g. "10.1.2.0/24". Empty: none.
+   */
+  alertWebhookAllow: csv
+    .superRefine((entries, ctx) => {
+      // Checked here, not at the first webhook: a typo ("127.0.0.1/" read as /0) must stop the start,
+      // not silently open private and metadata addresses to every tenant's webhooks.
+      for (const entry of entries) {
+        try {
+          parseCidr(entry);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    })
+    .default([]),
+  /** Ports an alert webhook may target. */
+  alertWebhookPorts: z
+    .preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((p) => p.trim())
+              .filter(Boolean)
+          : v,
+      z.array(z.coerce.number().int().min(1).max(65_535)).min(1),
+    )
+    .default([80, 443]),
 });
 
 export type EngineConfig = z.infer<typeof configSchema>;
@@ -137,6 +197,8 @@ export const envNames: Record<keyof EngineConfig, string> = {
   binanceRestUrl: 'BINANCE_REST_URL',
   okxRestUrl: 'OKX_REST_URL',
   bybitRestUrl: 'BYBIT_REST_URL',
+  okxHeartbeatIntervalMs: 'OKX_HEARTBEAT_INTERVAL_MS',
+  bybitHeartbeatIntervalMs: 'BYBIT_HEARTBEAT_INTERVAL_MS',
   simulatorTradesPerSecond: 'SIMULATOR_TRADES_PER_SECOND',
   klineLatenessMs: 'KLINE_LATENESS_MS',
   klineSubSecond: 'KLINE_SUB_SECOND',
@@ -150,6 +212,14 @@ export const envNames: Record<keyof EngineConfig, string> = {
   smtpPass: 'SMTP_PASS',
   smtpSecure: 'SMTP_SECURE',
   mailFrom: 'MAIL_FROM',
+  mailLogLinks: 'MAIL_LOG_LINKS',
   signUpLimitPerIp: 'SIGNUP_LIMIT_PER_IP',
   signUpLimitGlobal: 'SIGNUP_LIMIT_GLOBAL',
+  rateLimits: 'RATE_LIMITS',
+  rateLimitFallbackFraction: 'RATE_LIMIT_FALLBACK_FRACTION',
+  engineInstances: 'ENGINE_INSTANCES',
+  redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
+  usageFlushMs: 'USAGE_FLUSH_MS',
+  alertWebhookAllow: 'ALERT_WEBHOOK_ALLOW',
+  alertWebhookPorts: 'ALERT_WEBHOOK_PORTS',
 };

@@ -3,12 +3,15 @@ import type { AddressInfo } from 'node:net';
 import {
   type ApiDeps,
   appRouter,
+  authenticate,
   bearerFrom,
   type HealthReport,
   type RequestContext,
+  rateLimitHeaders,
   revalidateCredential,
 } from '@qt/api';
 import { isAppError } from '@qt/shared';
+import { TIER_LIMITS } from '@qt/strategy-runtime';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
@@ -24,10 +27,13 @@ import {
 } from './live-connections.ts';
 import {
   admitTrpcRequest,
+  BodyBudget,
   DEFAULT_REQUEST_LIMITS,
   parseTrpcCall,
   type RequestLimits,
+  uploadBodyBytes,
 } from './request-limits.ts';
+import { callsInFlight } from './ws-calls.ts';
 
 export interface ApiServerOptions {
   host: string;
@@ -47,6 +53,8 @@ export interface ApiServer {
   url: string;
   wsUrl: string;
   port: number;
+  /** WebSocket connections carrying a credential, and how many credential re-checks they have cost. */
+  readonly live: { readonly size: number; readonly checks: number };
   /** Stops intake (new connections and calls), tells WebSocket clients to reconnect, waits for in-flight calls. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -65,21 +73,38 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     basePath: `${TRPC_PATH}/`,
     // A typed error that says when to come back (database or rate-limit store unreachable, too many
     // attempts) says it in the standard header too, so generic HTTP clients back off.
-    responseMeta({ errors }) {
+    // Every answer to an authenticated call also carries its tier budgets' state (RateLimit headers).
+    responseMeta({ ctx, errors }) {
       let retryAfter = 0;
       for (const e of errors) {
         const seconds = isAppError(e.cause) ? e.cause.details?.retryAfterSeconds : undefined;
         if (typeof seconds === 'number' && seconds > retryAfter) retryAfter = seconds;
       }
-      return retryAfter > 0 ? { headers: { 'retry-after': String(Math.ceil(retryAfter)) } } : {};
+      const headers = rateLimitHeaders(ctx?.rateLimit?.policies);
+      if (retryAfter > 0) headers['retry-after'] = String(Math.ceil(retryAfter));
+      return { headers };
     },
     createContext: ({ req }): RequestContext => ({
       deps: opts.api,
       credential: bearerFrom(req.headers.authorization),
       ip: clientIp(req, opts.trustedProxies),
       transport: 'http',
+      rateLimit: { policies: null },
     }),
   });
+
+  const bodyBudget = new BodyBudget(limits.maxBodyBytesInFlight);
+  // An upload's credential is verified (attempt-limited, then cached for the call itself) before its
+  // body is read, and the body is bounded by the caller's tier's module cap.
+  const uploadLimit = async (req: IncomingMessage): Promise<number> => {
+    const principal = await authenticate({
+      deps: opts.api,
+      credential: bearerFrom(req.headers.authorization),
+      ip: clientIp(req, opts.trustedProxies),
+      transport: 'http',
+    });
+    return uploadBodyBytes(TIER_LIMITS[principal.tenant.tier].moduleBytes);
+  };
 
   const server: Server = createServer((req, res) => {
     if (applyCors(req, res, opts.webOrigins)) return;
@@ -89,7 +114,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/metrics') return void metrics(res);
     if (path === TRPC_PATH || path.startsWith(`${TRPC_PATH}/`)) {
       if (draining) return json(res, 503, { error: 'shutting down' });
-      return void admitTrpcRequest(req, res, parseTrpcCall(req.url ?? '/', `${TRPC_PATH}/`), limits).then(
+      const call = parseTrpcCall(req.url ?? '/', `${TRPC_PATH}/`);
+      return void admitTrpcRequest(req, res, call, limits, { budget: bodyBudget, uploadLimit }).then(
         (admitted) => (admitted ? trpcHttp(req, res) : undefined),
         (err: unknown) => {
           opts.logger.error({ err }, 'could not admit a request');
@@ -119,6 +145,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const live = new LiveConnections({
     // Without a credential cache there is no change marker: re-check on the blind schedule only.
     generation: cache ? () => cache.generation() : async () => null,
+    ...(cache ? { changes: (from: string, to: string) => cache.changesBetween(from, to) } : {}),
     revalidate: (credential) => revalidateCredential(opts.api, credential),
     onError: (err) => opts.logger.warn({ err }, 'could not re-check live connections'),
   });
@@ -137,7 +164,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         credential,
         ip: clientIp(req, opts.trustedProxies),
         transport: 'ws',
-        connection: { subscriptions: 0, maxSubscriptions: WS_MAX_SUBSCRIPTIONS },
+        connection: {
+          subscriptions: 0,
+          maxSubscriptions: WS_MAX_SUBSCRIPTIONS,
+          calls: callsInFlight(),
+          onClose: (fn) => void res.once('close', fn),
+        },
       };
     },
   });
@@ -165,6 +197,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     url,
     wsUrl: `ws://${hostForUrl}:${port}${TRPC_PATH}`,
     port,
+    live,
     async close(timeoutMs) {
       draining = true;
       await live.stop();

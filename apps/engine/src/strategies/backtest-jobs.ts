@@ -201,6 +201,12 @@ export class BacktestJobs {
       return (await this.#finish(row.view.id, 'cancelled', 'cancelled before it started')).view;
     }
     const job = this.#running.get(row.view.id);
+    if (job && !job.worker) {
+      // Taken from the queue, its worker still booting (reading the module, starting the thread): the
+      // cancel is honoured the moment the worker exists (see where `job.worker` is set), not refused.
+      job.cancelled = true;
+      return row.view;
+    }
     if (!job?.worker) {
       throw new AppError(
         'BACKTEST_NOT_CANCELLABLE',
@@ -387,6 +393,10 @@ export class BacktestJobs {
       resourceLimits: { maxOldGenerationSizeMb: 512, stackSizeMb: 4 },
     });
     job.worker = worker;
+    if (job.cancelled) {
+      worker.postMessage({ t: 'cancel' });
+      setTimeout(() => void worker.terminate(), CANCEL_GRACE_MS).unref();
+    }
     const budgetMs = TIER_LIMITS[job.tier].callBudgetMs;
     const runMs = this.#o.limits?.runMs?.[job.tier] ?? TIER_CAPS[job.tier].backtestRunMs;
     const outcome = await new Promise<

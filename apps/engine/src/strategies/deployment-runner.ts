@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TenantScope } from '@qt/api';
 import type { Clock } from '@qt/shared';
 import {
@@ -25,6 +27,7 @@ import {
   WindowCounter,
 } from '@qt/strategy-runtime';
 import type { Logger } from '../observability/logger.ts';
+import { HOLD_LIMITS } from '../trading/persistence-hold.ts';
 import type { TradingService } from '../trading/trading-service.ts';
 import type { HostSnapshot, RunningStrategy, StartStrategy } from './running-strategy.ts';
 import type { DeploymentRow } from './strategy-store.ts';
@@ -45,6 +48,15 @@ const LOG_RING = 500;
  * long-lived strategy's memory does not grow with every order it ever placed.
  */
 const ENDED_HANDLES_KEPT = 4_096;
+/** How often a deployment waiting for its held account looks again (the hold retries at 200 ms to 5 s). */
+const HELD_POLL_MS = 200;
+/**
+ * Account events (fills, order outcomes of this run's orders) that arrive while the account is held are
+ * the hold's drain: they come in one burst when the database is back, and a strategy must not fail with
+ * EVENT_QUEUE_FULL for the engine's outage. They are counted apart, bounded by what a hold can release:
+ * each held change (HOLD_LIMITS.perAccount at most) pushes at most a fill and an order outcome.
+ */
+const MAX_ABSORBED_EVENTS = 2 * HOLD_LIMITS.perAccount;
 
 export interface DeploymentCounters {
   orders: number;
@@ -89,10 +101,24 @@ export class DeploymentRunner {
   #queuedCandles = 0;
   /** Events in #chain not yet run (bounded by the tier's maxQueuedEvents). */
   #queuedEvents = 0;
+  /** Account events in #chain that arrived while the account was held (MAX_ABSORBED_EVENTS). */
+  #absorbedEvents = 0;
+  /** Set while the chain waits for the account (held, or refused for the engine's outage). */
+  #waitingForAccount = false;
+  /** performance.now() before which the chain does not call the strategy (an outage's retry-after hint). */
+  #outageUntil = 0;
+  /**
+   * Orders refused for the engine's outage, credited back to the order bucket (at most its burst): a
+   * strategy that places them again once the account is back is not charged twice.
+   */
+  #outageCredit = 0;
+  /** placeOrder calls in flight (0 or 1: #apply runs in the chain); their fills may precede the id. */
+  #placing = 0;
+  /** False once retired (redeploy): the row belongs to the next run, this one stores no more state. */
+  #persist = true;
   /** The tier's bounds and their counters (deployment-limits.ts in the runtime); set again at start. */
   #bounds: Bounds;
   readonly #lastCandle = new Map<number, number>();
-  /** Strategy handle <-> order id, for this run of the sandbox. */
   /** This run's orders still open, by handle (what cancel and cancelAll act on). */
   readonly #open = new Map<number, { orderId: string; instrument: number }>();
   /** Order id -> handle, until the order ends (later look-ups go through its client order id). */
@@ -182,13 +208,29 @@ export class DeploymentRunner {
     await this.#setState('paused', null);
   }
 
-  async resume(): Promise<void> {
-    if (this.#state !== 'paused') throw stateError(this.#state, 'resumed');
-    await this.#setState('running', null);
+  /**
+   * Resume, after the caller stored `running` in the transaction that reserved the tier-cap place (so
+   * memory never runs ahead of the row). False when the deployment left `paused` meanwhile (it failed or
+   * was stopped; that write landed after the commit, so the row agrees).
+   */
+  resumed(): boolean {
+    if (this.#state !== 'paused') return false;
+    this.#state = 'running';
+    this.#reason = null;
+    return true;
   }
 
-  /** Unsubscribes and terminates the sandbox; open orders stay (they are the account's, like a person's). */
-  async stop(reason: string | null = null, state: DeploymentState = 'stopped'): Promise<void> {
+  /**
+   * Unsubscribes and terminates the sandbox; open orders stay (they are the account's, like a person's).
+   * `persist: false` (redeploy) retires the run: the row already belongs to the next one, so neither this
+   * stop nor a failure racing it may write the row's state.
+   */
+  async stop(
+    reason: string | null = null,
+    state: DeploymentState = 'stopped',
+    persist = true,
+  ): Promise<void> {
+    if (!persist) this.#persist = false;
     this.#abort.abort();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
@@ -235,10 +277,14 @@ export class DeploymentRunner {
   }
 
   #onFill(f: FillView): void {
-    // Resolved when the chain reaches it: a market order's fills are pushed while placeOrder is still
-    // running, before #apply has learnt the order's id.
+    // The account's other fills (other deployments', a person's) are none of this strategy's business:
+    // dropped here, without a look-up, unless one of its placements is in flight (a market order's fills
+    // are pushed while placeOrder still runs, before #apply has learnt the order's id: the chain, which
+    // runs after #apply, tells).
+    const known = this.#handleOf.get(f.orderId);
+    if (known === undefined && this.#placing === 0) return;
     this.#enqueue(async (s) => {
-      const handle = this.#handleOf.get(f.orderId) ?? (await this.#handleFromStore(f.orderId));
+      const handle = known ?? this.#handleOf.get(f.orderId);
       if (handle === undefined) return null;
       this.counters.fills++;
       return s.onFill(
@@ -253,7 +299,7 @@ export class DeploymentRunner {
         },
         await this.#snapshot(),
       );
-    });
+    }, true);
   }
 
   #onOrderView(o: OrderView): void {
@@ -263,20 +309,23 @@ export class DeploymentRunner {
       // The same status twice (the push and placeOrder's own answer) is told once.
       if (this.#ended.has(handle) || this.#told.get(handle) === o.status) return null;
       if (o.status === 'partially_filled') this.#told.set(handle, o.status);
-      else {
-        this.#told.delete(handle);
-        this.#open.delete(handle);
-        this.#handleOf.delete(o.id);
-        this.#ended.add(handle);
-        if (this.#ended.size > ENDED_HANDLES_KEPT) {
-          for (const oldest of this.#ended) {
-            this.#ended.delete(oldest);
-            break;
-          }
-        }
-      }
+      else this.#end(handle, o.id);
       return s.onOrder({ handle, status: o.status, reason: o.reason }, await this.#snapshot());
-    });
+    }, true);
+  }
+
+  /** An order of this run ended: later reports of it are not told again. */
+  #end(handle: number, orderId: string | null): void {
+    this.#told.delete(handle);
+    this.#open.delete(handle);
+    if (orderId !== null) this.#handleOf.delete(orderId);
+    this.#ended.add(handle);
+    if (this.#ended.size > ENDED_HANDLES_KEPT) {
+      for (const oldest of this.#ended) {
+        this.#ended.delete(oldest);
+        break;
+      }
+    }
   }
 
   #handleOfClientId(clientOrderId: string | null): number | undefined {
@@ -285,17 +334,24 @@ export class DeploymentRunner {
     return Number.isSafeInteger(handle) && handle > 0 ? handle : undefined;
   }
 
-  async #handleFromStore(orderId: string): Promise<number | undefined> {
-    const order = await this.#deps.trading
-      .getOrder(this.#scope, { accountId: this.row.accountId, orderId })
-      .catch(() => null);
-    const handle = this.#handleOfClientId(order?.clientOrderId ?? null);
-    return handle;
-  }
-
-  #enqueue(call: (s: RunningStrategy) => Promise<CallOutcome | null>): void {
+  /**
+   * Queues a call to the strategy. `fromAccount`: a fill or order outcome pushed by the account; one that
+   * arrives while the account is held is part of the hold's drain burst and counted apart (see
+   * MAX_ABSORBED_EVENTS), not against the tier's event bound.
+   */
+  #enqueue(call: (s: RunningStrategy) => Promise<CallOutcome | null>, fromAccount = false): void {
     if (this.#state === 'failed' || this.#state === 'stopped') return;
-    if (this.#queuedEvents >= this.#bounds.limits.maxQueuedEvents) {
+    const absorbed = fromAccount && (this.#waitingForAccount || this.#accountHeld());
+    if (absorbed) {
+      if (this.#absorbedEvents >= MAX_ABSORBED_EVENTS) {
+        this.#stopOver(
+          'EVENT_QUEUE_FULL',
+          `${this.#absorbedEvents} fills and order outcomes released by the database's return were waiting ` +
+            'for the strategy, more than a held account can release.',
+        );
+        return;
+      }
+    } else if (this.#queuedEvents >= this.#bounds.limits.maxQueuedEvents) {
       this.#stopOver(
         'EVENT_QUEUE_FULL',
         `${this.#queuedEvents} events (candles, fills, order outcomes, timers) were waiting for the strategy, ` +
@@ -303,9 +359,18 @@ export class DeploymentRunner {
       );
       return;
     }
-    this.#queuedEvents++;
+    if (absorbed) this.#absorbedEvents++;
+    else this.#queuedEvents++;
     this.#chain = this.#chain.then(async () => {
-      this.#queuedEvents--;
+      try {
+        // Not while the engine cannot take the account's orders: whatever the strategy did now would be
+        // refused for the engine's outage (SERVICE_UNAVAILABLE), and a strategy that retries on refusal
+        // would loop at worker speed into ORDER_STORM. Its events wait here, in order, instead.
+        await this.#waitForAccount();
+      } finally {
+        if (absorbed) this.#absorbedEvents--;
+        else this.#queuedEvents--;
+      }
       const s = this.#strategy;
       if (!s || this.#state === 'failed' || this.#state === 'stopped') return;
       try {
@@ -328,6 +393,32 @@ export class DeploymentRunner {
         this.#deps.logger.error({ err, deployment: this.row.id }, 'strategy event failed');
       }
     });
+  }
+
+  #accountHeld(): boolean {
+    return this.#deps.trading.isAccountHeld(this.row.accountId);
+  }
+
+  /**
+   * Waits while the account is held (its changes wait for the database) or an outage refusal's retry-after
+   * has not passed. Events arriving meanwhile are queued behind; ends early when the deployment stops.
+   */
+  async #waitForAccount(): Promise<void> {
+    const signal = this.#abort.signal;
+    try {
+      for (;;) {
+        if (signal.aborted) return;
+        const left = this.#outageUntil - performance.now();
+        if (left <= 0 && !this.#accountHeld()) return;
+        this.#waitingForAccount = true;
+        await sleep(Math.max(1, Math.min(HELD_POLL_MS, left > 0 ? left : HELD_POLL_MS)), undefined, {
+          signal,
+          ref: false,
+        }).catch(() => undefined);
+      }
+    } finally {
+      this.#waitingForAccount = false;
+    }
   }
 
   /** Whether a call's timers and orders keep the deployment within its bounds (they are taken if so). */
@@ -357,7 +448,11 @@ export class DeploymentRunner {
     }
     let places = 0;
     for (const a of outcome.actions) if (a.kind === 'place') places++;
-    if (places > 0 && !this.#bounds.orderRate.take(places, now)) {
+    // Orders refused for the engine's outage were not the strategy's doing: placing them again is free.
+    const credited = Math.min(places, this.#outageCredit);
+    this.#outageCredit -= credited;
+    const charged = places - credited;
+    if (charged > 0 && !this.#bounds.orderRate.take(charged, now)) {
       return {
         code: 'ORDER_STORM',
         message:
@@ -390,6 +485,7 @@ export class DeploymentRunner {
         const inst = this.#instruments[a.instrument];
         if (!inst) continue;
         this.counters.orders++;
+        this.#placing++;
         try {
           const order = await this.#deps.trading.placeOrder(this.#scope, {
             accountId: this.row.accountId,
@@ -416,13 +512,23 @@ export class DeploymentRunner {
           const code = err instanceof AppError ? err.code : 'INTERNAL';
           const message = err instanceof Error ? err.message : String(err);
           this.#log('warn', `order ${a.handle} refused: ${code}: ${message}`);
-          // The engine's own outage (its account held while the database is away) is not the strategy's
-          // fault and does not count towards ORDER_STORM; a strategy that answers each refusal with more
-          // orders is still stopped by the orders-per-second bound.
-          if (code !== 'SERVICE_UNAVAILABLE' && (await this.#refusedOverLimit())) return;
-          this.#enqueue(async (s) =>
-            s.onOrder({ handle: a.handle, status: 'rejected', reason: code }, await this.#snapshot()),
-          );
+          if (code === 'SERVICE_UNAVAILABLE') {
+            // The engine's own outage (the account held while the database is away) is not the
+            // strategy's fault: not counted towards ORDER_STORM, the order's place in the bucket given
+            // back, and the refusal told only once the account takes orders again (the chain waits,
+            // #waitForAccount), so a strategy that retries on refusal does not spin meanwhile.
+            this.#outageCredit = Math.min(this.#bounds.limits.orderBurst, this.#outageCredit + 1);
+            this.#outageUntil = Math.max(this.#outageUntil, performance.now() + retryAfterMs(err));
+          } else if (await this.#refusedOverLimit()) return;
+          this.#enqueue(async (s) => {
+            // An order whose outcome the outage left unknown may be reported again (canceled) when the
+            // hold drains: the strategy hears of its end once.
+            if (this.#ended.has(a.handle)) return null;
+            this.#end(a.handle, null);
+            return s.onOrder({ handle: a.handle, status: 'rejected', reason: code }, await this.#snapshot());
+          });
+        } finally {
+          this.#placing--;
         }
       } else if (a.kind === 'cancel') {
         const open = this.#open.get(a.handle);
@@ -522,6 +628,7 @@ export class DeploymentRunner {
     if (this.#state === state && this.#reason === reason) return;
     this.#state = state;
     this.#reason = reason;
+    if (!this.#persist) return;
     // Stored in the order they happened: a strategy that fails right after it starts must not have its
     // `failed` overwritten by the `running` write still in flight.
     const write = this.#stateWrites.then(() => this.#deps.onState(this.row.id, state, reason));
@@ -544,6 +651,12 @@ function bounds(limits: DeploymentLimits, now: number): Bounds {
     timerRate: new TokenBucket(limits.timersPerSecond, limits.timerBurst, now),
     refused: new WindowCounter(limits.maxRefusedOrders, limits.refusedWindowMs),
   };
+}
+
+/** An outage refusal's retry-after hint (`details.retryAfterSeconds`), in ms; at least 1 s. */
+function retryAfterMs(err: unknown): number {
+  const seconds = err instanceof AppError ? Number(err.details?.retryAfterSeconds) : Number.NaN;
+  return Number.isFinite(seconds) && seconds >= 1 ? seconds * 1_000 : 1_000;
 }
 
 function stateError(state: DeploymentState, action: string): AppError {

@@ -1,5 +1,6 @@
 import { createPgPool, type Db, MarketDataQueries } from '@qt/db';
 import type { Clock, Instrument, MessageBus, Tier } from '@qt/shared';
+import { type EngineHolder, startEngineHolder } from '../lifecycle/engine-holder.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { TradingService } from '../trading/trading-service.ts';
 import { BacktestJobs } from './backtest-jobs.ts';
@@ -9,6 +10,18 @@ import { StrategyStore } from './strategy-store.ts';
 
 export interface Strategies {
   service: StrategiesService;
+  /** This engine process's holder id on the deployments it runs (`<INSTANCE_ID>/<boot id>`). */
+  holder: string;
+  /**
+   * First step of a graceful shutdown: this engine lets its deployments go (crash probation), so a
+   * shutdown that later runs out of time, or is cut short by a second signal, is not taken for a crash.
+   */
+  release(): Promise<void>;
+  /**
+   * Forgets the cached tier of `tenantId` (all tenants when null), so the next deployment started reads
+   * the tenant's current plan: called on a tier change, from any engine (see tenant-changes.ts).
+   */
+  forgetTier(tenantId: string | null): void;
   stop(): Promise<void>;
 }
 
@@ -19,7 +32,9 @@ const METRICS_PUSH_MS = 2_000;
  * Crash probation. A deployment held by an engine that died (no graceful shutdown released it) gets a
  * strike and is restored on probation; if the engine dies again while it is on probation (the second
  * strike in a row), it is failed with ENGINE_CRASH_SUSPECT instead of being restored: a module that
- * found a way to kill the engine must not kill every engine that restores it. Probation ends after
+ * found a way to kill the engine must not kill every engine that restores it. Only deployments held by
+ * an engine process that is gone count: one still alive (stopping while this one starts) is no crash, see
+ * `engine-holder.ts`. Probation ends after
  * PROBATION_MS of this engine running (the timer bomb of issue 9 killed the engine within 26 s; a leak
  * that takes longer than this is not told apart from an unrelated crash). A graceful shutdown, a stop or
  * a failure clear the strikes.
@@ -42,9 +57,29 @@ export async function startStrategies(params: {
   instrument(venue: string, symbol: string): Instrument | undefined;
   /** How long restored deployments stay on probation (default PROBATION_MS). */
   probationMs?: number;
+  /** INSTANCE_ID: the first part of this engine's holder id. */
+  instanceId?: string;
 }): Promise<Strategies> {
   const logger = params.logger.child({ component: 'strategies' });
-  const store = new StrategyStore(params.db);
+  const holder = await startEngineHolder({
+    databaseUrl: params.databaseUrl,
+    instanceId: params.instanceId ?? '',
+    logger: params.logger,
+  });
+  try {
+    return await startWithHolder(params, logger, holder);
+  } catch (err) {
+    await holder.stop();
+    throw err;
+  }
+}
+
+async function startWithHolder(
+  params: Parameters<typeof startStrategies>[0],
+  logger: Logger,
+  holder: EngineHolder,
+): Promise<Strategies> {
+  const store = new StrategyStore(params.db, holder.id);
   // Backtests read candles through pg (the time-series queries), on a small pool of their own.
   const pool = createPgPool(params.databaseUrl, { max: 2 });
   pool.on('error', (err) => logger.warn({ err: err.message }, 'idle backtest connection failed'));
@@ -60,6 +95,8 @@ export async function startStrategies(params: {
   if (abandoned > 0)
     logger.warn({ abandoned }, 'backtests left unfinished by the previous run marked failed');
 
+  // Tiers by tenant, for the sandbox limits of deployments started here; emptied per tenant by
+  // `forgetTier` on a tier change. Bounded: one entry per tenant with deployments on this engine.
   const tiers = new Map<string, Tier>();
   const service = new StrategiesService({
     store,
@@ -107,18 +144,31 @@ export async function startStrategies(params: {
   probationTimer?.unref();
   const timer = setInterval(() => service.publishMetrics(), METRICS_PUSH_MS);
   timer.unref();
+  let released: Promise<void> | undefined;
+  const release = () => {
+    released ??= store.releaseDeployments().then(
+      (count) => logger.info({ released: count, holder: holder.id }, 'deployments released for shutdown'),
+      (err: unknown) =>
+        logger.warn({ err }, 'deployments not released: the next start counts this stop as a crash'),
+    );
+    return released;
+  };
   return {
     service,
+    holder: holder.id,
+    release,
+    forgetTier(tenantId) {
+      if (tenantId === null) tiers.clear();
+      else tiers.delete(tenantId);
+    },
     async stop() {
       clearInterval(timer);
       clearTimeout(probationTimer);
+      await release();
       await service.close();
-      // Only now, with every sandbox ended: a shutdown that dies before this counts as a crash.
-      await store
-        .releaseDeployments()
-        .catch((err: unknown) =>
-          logger.warn({ err }, 'deployments not released: the next start counts this stop as a crash'),
-        );
+      // Again, with every sandbox ended: rows the first release could not reach (the database was away).
+      await store.releaseDeployments().catch(() => undefined);
+      await holder.stop();
       await pool.end();
     },
   };

@@ -65,6 +65,19 @@ export class StrategiesService implements StrategiesPort {
     this.#o = options;
   }
 
+  /**
+   * Time spent inside strategy calls so far, per running deployment of this engine (the sandbox's own
+   * per-call durations, summed), for usage metering: the meter adds the growth since its last reading.
+   */
+  callTime(): { id: string; tenantId: string; totalMs: number }[] {
+    const out: { id: string; tenantId: string; totalMs: number }[] = [];
+    for (const [id, runner] of this.#runners) {
+      const m = runner.metrics();
+      if (m) out.push({ id, tenantId: runner.row.tenantId, totalMs: m.totalCallMicros / 1000 });
+    }
+    return out;
+  }
+
   /** Brings back the deployments that were running or paused when the engine stopped. */
   async restore(): Promise<number> {
     const rows = await this.#o.store.activeDeployments();
@@ -215,16 +228,25 @@ export class StrategiesService implements StrategiesPort {
 
   async resume(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
     const runner = await this.#runner(scope, deploymentId);
+    const id = runner.row.id;
     await this.#o.store.withinTierCap({
       tenantId: scope.tenantId,
       kind: 'deployments',
       count: async (tx) => {
         // Not paused (a concurrent resume won): STATE_CONFLICT, not the cap, is what the caller must hear.
+        // Memory and the row (locked: a failure racing this lands before the read or after the commit).
         if (runner.state !== 'paused') throw stateConflict(runner.state, 'resumed');
-        return this.#o.store.countDeployments(scope.tenantId, RUNNING, runner.row.id, tx);
+        const stored = await this.#o.store.lockDeploymentState(id, tx);
+        if (stored !== 'paused') throw stateConflict(stored ?? 'stopped', 'resumed');
+        return this.#o.store.countDeployments(scope.tenantId, RUNNING, id, tx);
       },
-      // Its state is stored (on another connection) before this transaction ends and the lock is released.
-      create: () => runner.resume(),
+      // Stored on the transaction's own connection: another pooled connection taken while this one is
+      // held can stall the pool when many tenants resume at once.
+      create: (tx) => this.#o.store.updateDeployment(id, { state: 'running', reason: null }, tx),
+      // Memory follows the committed row, before the next caller in line counts.
+      committed: (row) => {
+        if (runner.resumed()) this.#deploymentHub.publish(row.tenantId, this.#view(row, runner));
+      },
     });
     return this.getDeployment(scope, deploymentId);
   }
@@ -248,19 +270,19 @@ export class StrategiesService implements StrategiesPort {
   ): Promise<DeploymentView> {
     const row = await this.#o.store.deployment(scope.tenantId, input.deploymentId);
     const version = await this.#o.store.version(scope.tenantId, row.strategyId, input.version);
-    // A stopped or failed deployment starts a sandbox again: the cap counts the others, under the lock,
-    // and the old sandbox is stopped inside it so no other call sees the slot free meanwhile.
-    const { updated, tier } = await this.#o.store.withinTierCap({
+    // A stopped or failed deployment starts a sandbox again: the cap counts the others, under the lock.
+    // The row (now `starting`, so it holds its place) is written on the transaction's own connection;
+    // the old sandbox is stopped and the new one registered after the commit, still first in line, so a
+    // second redeploy of the same deployment finds the new runner (never two), and a refused redeploy
+    // leaves the running one alone.
+    let started: Promise<void> = Promise.resolve();
+    await this.#o.store.withinTierCap({
       tenantId: scope.tenantId,
       kind: 'deployments',
       count: (tx) => this.#o.store.countDeployments(scope.tenantId, HOLDING, row.id, tx),
-      create: async (tx, cap) => {
-        const old = this.#runners.get(row.id);
-        if (old) {
-          this.#runners.delete(row.id);
-          await old.stop(`redeployed as version ${version.version}`);
-        }
-        const next = await this.#o.store.updateDeployment(
+      create: async (tx, cap) => ({
+        tier: cap.tier,
+        updated: await this.#o.store.updateDeployment(
           row.id,
           {
             versionId: version.id,
@@ -269,11 +291,19 @@ export class StrategiesService implements StrategiesPort {
             ...(input.params ? { params: input.params } : {}),
           },
           tx,
-        );
-        return { updated: next, tier: cap.tier };
+        ),
+      }),
+      committed: async ({ updated, tier }) => {
+        const old = this.#runners.get(row.id);
+        if (old) {
+          this.#runners.delete(row.id);
+          // Retired: the row is the new run's, so the old run's stop (or a failure racing it) is not stored.
+          await old.stop(`redeployed as version ${version.version}`, 'stopped', false);
+        }
+        started = this.#launch(updated, tier, false, version.wasm);
       },
     });
-    await this.#launch(updated, tier, false, version.wasm);
+    await started;
     return this.getDeployment(scope, row.id);
   }
 
@@ -353,8 +383,11 @@ export class StrategiesService implements StrategiesPort {
 
   readonly #lastLogs = new Map<string, StrategyLogLineView[]>();
 
+  /**
+   * Registers the deployment's runner (synchronously, before the first await: redeploy relies on it to
+   * claim the map entry while it is first in the tier-cap line) and starts it.
+   */
   async #launch(row: DeploymentRow, tier: Tier, paused: boolean, wasm?: Uint8Array): Promise<void> {
-    const bytes = wasm ?? (await this.#o.store.versionById(row.versionId)).wasm;
     const runner = new DeploymentRunner(row, {
       trading: this.#o.trading,
       bus: this.#o.bus,
@@ -367,6 +400,7 @@ export class StrategiesService implements StrategiesPort {
     });
     this.#runners.set(row.id, runner);
     try {
+      const bytes = wasm ?? (await this.#o.store.versionById(row.versionId)).wasm;
       await runner.start(bytes, tier, paused);
     } catch (err) {
       // A start that throws (a worker that could not boot, the bus refusing a subscription) must not

@@ -14,6 +14,7 @@ import {
   type StrategyView,
 } from '@qt/shared';
 import { z } from 'zod';
+import { holderAlive } from '../lifecycle/engine-holder.ts';
 
 /**
  * Strategies, their immutable versions, deployments and backtests in PostgreSQL (through Prisma). Every
@@ -68,9 +69,14 @@ const versionSelect = {
 
 export class StrategyStore {
   readonly #db: Db;
+  /** This engine process's holder id (`EngineHolder`); null: a store that takes nothing up (tools, tests). */
+  readonly #holder: string | null;
+  /** Set by `releaseDeployments`: from then on this engine is stopping and takes no row up again. */
+  #released = false;
 
-  constructor(db: Db) {
+  constructor(db: Db, holder: string | null = null) {
     this.#db = db;
+    this.#holder = holder;
   }
 
   /** A new strategy, or a new version of the tenant's strategy with this name (versions count up). */
@@ -184,7 +190,7 @@ export class StrategyStore {
         state: 'starting',
         // Taken up by this engine from the first moment: a module that kills the engine while it
         // starts counts toward the crash probation too.
-        engineHeld: true,
+        ...this.#heldFor('starting'),
       },
       include: deploymentInclude,
     });
@@ -203,29 +209,44 @@ export class StrategyStore {
   ): Promise<DeploymentRow> {
     const row = await client.strategyDeployment.update({
       where: { id },
-      data: { ...patch, ...(patch.state ? heldFor(patch.state) : {}) },
+      data: { ...patch, ...(patch.state ? this.#heldFor(patch.state) : {}) },
       include: deploymentInclude,
     });
     return deploymentRow(row);
   }
 
   /**
-   * At engine start, before deployments are restored: those still held by an engine (so it died while
-   * running them, no graceful shutdown released them) get a strike; those at `maxStrikes` are failed with
-   * `reason` instead of being restored, and every other active one is held by this engine. Returns the
-   * suspects, and how many deployments to restore are on probation (a strike against them).
+   * At engine start, before deployments are restored. A deployment that was running (or starting) held by
+   * an engine process that is gone (no graceful shutdown released it) gets a strike; those at
+   * `maxStrikes` are failed with `reason` instead of being restored. Every other active deployment is
+   * taken up by this engine: also those of a holder still alive (an engine still stopping while this one
+   * starts), without a strike, since that engine did not die. Returns the suspects, and how many
+   * deployments to restore are on probation (a strike against them).
    */
   async takeUpDeployments(
     maxStrikes: number,
     reason: string,
   ): Promise<{ suspects: { id: string; tenantId: string }[]; onProbation: number }> {
+    const holder = this.#holder;
+    if (!holder) throw new Error('takeUpDeployments needs the engine holder');
     return this.#db.$transaction(async (tx) => {
       const active = { state: { in: ACTIVE_STATES } };
       // A paused deployment's module is not called: it cannot have brought the engine down.
-      await tx.strategyDeployment.updateMany({
-        where: { state: { in: ['starting', 'running'] }, engineHeld: true },
-        data: { crashStrikes: { increment: 1 } },
+      const held = await tx.strategyDeployment.findMany({
+        where: { state: { in: ['starting', 'running'] }, heldBy: { not: null } },
+        distinct: ['heldBy'],
+        select: { heldBy: true },
       });
+      const dead: string[] = [];
+      for (const { heldBy } of held) {
+        if (heldBy && heldBy !== holder && !(await holderAlive(tx, heldBy))) dead.push(heldBy);
+      }
+      if (dead.length > 0) {
+        await tx.strategyDeployment.updateMany({
+          where: { state: { in: ['starting', 'running'] }, heldBy: { in: dead } },
+          data: { crashStrikes: { increment: 1 } },
+        });
+      }
       const suspects = await tx.strategyDeployment.findMany({
         where: { ...active, crashStrikes: { gte: maxStrikes } },
         select: { id: true, tenantId: true },
@@ -233,10 +254,10 @@ export class StrategyStore {
       if (suspects.length > 0) {
         await tx.strategyDeployment.updateMany({
           where: { id: { in: suspects.map((d) => d.id) } },
-          data: { state: 'failed', reason, ...heldFor('failed') },
+          data: { state: 'failed', reason, ...this.#heldFor('failed') },
         });
       }
-      await tx.strategyDeployment.updateMany({ where: active, data: { engineHeld: true } });
+      await tx.strategyDeployment.updateMany({ where: active, data: { heldBy: holder } });
       const onProbation = await tx.strategyDeployment.count({
         where: { ...active, crashStrikes: { gt: 0 } },
       });
@@ -244,25 +265,41 @@ export class StrategyStore {
     });
   }
 
-  /** Restored deployments that outlived their probation: the earlier engine death is forgiven. */
+  /** This engine's deployments that outlived their probation: the earlier engine death is forgiven. */
   async endProbation(): Promise<number> {
+    if (!this.#holder) return 0;
     const { count } = await this.#db.strategyDeployment.updateMany({
-      where: { engineHeld: true, crashStrikes: { gt: 0 } },
+      where: { heldBy: this.#holder, crashStrikes: { gt: 0 } },
       data: { crashStrikes: 0 },
     });
     return count;
   }
 
   /**
-   * Graceful shutdown, after the deployments' sandboxes ended: the engine lets them go, so the next start
-   * does not count this stop as a crash (and an earlier crash is no longer "in a row").
+   * Graceful shutdown, first thing (before slower steps, so a shutdown that then runs out of time or is
+   * cut short by a second signal is still not a crash): this engine lets its deployments go, and takes
+   * none up again (its runners' last state writes leave the holder alone). Only its own rows: another
+   * engine may already have taken some over. An earlier crash is then no longer "in a row". Safe to call
+   * again (at the end of the strategies' stop, for rows a failed first call left held).
    */
   async releaseDeployments(): Promise<number> {
+    this.#released = true;
+    if (!this.#holder) return 0;
     const { count } = await this.#db.strategyDeployment.updateMany({
-      where: { engineHeld: true },
-      data: { engineHeld: false, crashStrikes: 0 },
+      where: { heldBy: this.#holder },
+      data: { heldBy: null, crashStrikes: 0 },
     });
     return count;
+  }
+
+  /**
+   * Crash-probation columns that follow a state change: an active deployment is held by the engine that
+   * runs it (unless that engine is stopping); one that ended is held by none and starts afresh if it is
+   * ever redeployed.
+   */
+  #heldFor(state: DeploymentState): { heldBy?: string | null; crashStrikes?: number } {
+    if (!ACTIVE_STATES.includes(state)) return { heldBy: null, crashStrikes: 0 };
+    return this.#holder && !this.#released ? { heldBy: this.#holder } : {};
   }
 
   async deployment(tenantId: string, id: string): Promise<DeploymentRow> {
@@ -371,6 +408,17 @@ export class StrategyStore {
     });
   }
 
+  /**
+   * The deployment's stored state, its row locked until the transaction ends: a state write racing a
+   * resume (the runner failing meanwhile) lands either before this read or after the commit, never in
+   * between. Null when the row is gone.
+   */
+  async lockDeploymentState(id: string, tx: Prisma.TransactionClient): Promise<DeploymentState | null> {
+    const rows = await tx.$queryRaw<{ state: DeploymentState }[]>`
+      SELECT state::text AS state FROM strategy_deployments WHERE id = ${id}::uuid FOR UPDATE`;
+    return rows[0]?.state ?? null;
+  }
+
   /** Count and create under the tenant's cap lock (see `withinTierCap` in @qt/api). */
   withinTierCap<T>(check: TierCapCheck<T>): Promise<T> {
     return withinTierCap(this.#db, check);
@@ -384,14 +432,6 @@ const versionInclude = { strategy: { select: { name: true } } } as const;
 
 /** States in which an engine runs the deployment (and restores it after a restart). */
 const ACTIVE_STATES: DeploymentState[] = ['starting', 'running', 'paused'];
-
-/**
- * Crash-probation columns that follow a state change: an active deployment is held by the engine that
- * runs it; one that ended is held by none and starts afresh if it is ever redeployed.
- */
-function heldFor(state: DeploymentState): { engineHeld: boolean; crashStrikes?: number } {
-  return ACTIVE_STATES.includes(state) ? { engineHeld: true } : { engineHeld: false, crashStrikes: 0 };
-}
 
 function storedVersion(
   r: Prisma.StrategyVersionGetPayload<{ include: typeof versionInclude }>,

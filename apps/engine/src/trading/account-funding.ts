@@ -4,10 +4,11 @@ import { Prisma } from '@qt/db';
 import { AMOUNT_SCALE, AppError, type BalanceView, type PaperAccountView, parseScaled } from '@qt/shared';
 import { depositPosting, type Posting, withdrawalPosting } from '@qt/trading';
 import { accountView, balanceViews, ownAccount, tenantOf } from './account-access.ts';
+import { isTransientDbError } from './db-errors.ts';
 import { applied, writeChange } from './event-application.ts';
 import { postingStored } from './journal-writes.ts';
 import { asAppError, assertApplies, assertFits, assertStorable } from './ledger-guard.ts';
-import { hold, isTransientDbError, refuseIfHeld, unavailable } from './persistence-hold.ts';
+import { hold, refuseIfHeld, unavailable } from './persistence-hold.ts';
 import { accountMetaOf } from './risk-inputs.ts';
 import type { TradingState } from './trading-state.ts';
 

@@ -11,6 +11,7 @@ import {
 } from '@qt/trading';
 import { balanceViews } from './account-access.ts';
 import { fmt } from './amounts.ts';
+import { isDbTimeout, isTransientDbError } from './db-errors.ts';
 import type { JournalChange } from './group-commit.ts';
 import { insertFill, postingStored } from './journal-writes.ts';
 import { assertApplies } from './ledger-guard.ts';
@@ -54,10 +55,10 @@ export function routeEvent(s: TradingState, e: MatchingEvent): void {
 }
 
 /**
- * Stores and applies an account's events in order. When one cannot be stored (or the account is held
- * already), it and every later one wait in the account's hold and are retried until they commit: the
- * matcher has moved on, so they must not be lost. Returns how many were applied now. Runs on the
- * account's queue.
+ * Stores and applies an account's events in order. When one cannot be stored because the database is
+ * unreachable or timed out (or the account is held already), it and every later one wait in the
+ * account's hold and are retried until they commit: the matcher has moved on, so they must not be lost.
+ * Returns how many were dealt with now (the rest are held). Runs on the account's queue.
  */
 export async function applyOrHold(
   s: TradingState,
@@ -78,6 +79,20 @@ export async function applyOrHold(
     try {
       await applyEvent(s, e);
     } catch (err) {
+      if (!isTransientDbError(err)) {
+        // Not an outage (a bug, or a statement refused for its content): a retry would fail the same
+        // way and hold the account for ever. Logged loudly; a restart rebuilds the account as stored.
+        s.logger.error(
+          {
+            accountId,
+            orderId: e.order.id,
+            event: e.type,
+            err: err instanceof Error ? err.message : String(err),
+          },
+          'could not store a matcher event (not a database outage): given up',
+        );
+        continue;
+      }
       hold(
         s,
         accountId,
@@ -103,7 +118,9 @@ export async function writeChange(s: TradingState, change: JournalChange): Promi
     await s.journal.write(change);
   } catch (err) {
     const id = change.posting?.id;
-    if (id !== undefined && (await postingStored(s.pool, id).catch(() => false))) return;
+    // After a timeout the look-up would wait out another one: the caller holds the change instead,
+    // and the hold's retry finds out whether it was stored.
+    if (id !== undefined && !isDbTimeout(err) && (await postingStored(s.pool, id).catch(() => false))) return;
     throw err;
   }
 }

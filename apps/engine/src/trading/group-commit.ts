@@ -1,6 +1,7 @@
 import type { Posting } from '@qt/trading';
 import type pg from 'pg';
 import { fmt } from './amounts.ts';
+import { isTransientDbError } from './db-errors.ts';
 import { balanceDeltas, type OrderRowInsert, type OrderRowUpdate } from './journal-writes.ts';
 import { postingDetail } from './posting-store.ts';
 
@@ -136,8 +137,9 @@ interface Pending {
  * committed wait and go together in the next one: one statement and one WAL flush for many orders,
  * where one statement per order is bounded by the commit (fsync) rate. Alone, a change commits at once.
  * Every caller is answered only after its batch committed ("persisted before the answer").
- * A batch that fails is retried change by change, so only the offending change fails (nothing of a
- * failed statement was written).
+ * A batch refused for its content is retried change by change, so only the offending change fails
+ * (nothing of a failed statement was written); one that fails because the database is unreachable or
+ * timed out fails whole, with every change waiting behind it (see `#commit`).
  */
 export class GroupCommit {
   readonly #pool: pg.Pool;
@@ -177,6 +179,15 @@ export class GroupCommit {
       await this.#run(batch.map((p) => p.change));
       for (const p of batch) p.resolve();
     } catch (err) {
+      if (isTransientDbError(err)) {
+        // The database is unreachable, hung or says "not now": retrying change by change would make
+        // every change wait out its own timeout (minutes for a full batch, with every account's
+        // queue blocked behind it). The batch and the changes waiting now fail at once with the same
+        // error (those were never sent: not stored); their callers hold them and retry with backoff.
+        const waiting = this.#waiting.splice(0, this.#waiting.length);
+        for (const p of [...batch, ...waiting]) p.reject(err);
+        return;
+      }
       if (batch.length === 1) {
         batch[0]?.reject(err);
         return;

@@ -21,11 +21,12 @@ import {
   toOrderView,
 } from '@qt/trading';
 import { ownAccount, tenantOf } from './account-access.ts';
+import { isTransientDbError } from './db-errors.ts';
 import { applied, applyOrHold, captured, closeOrder, writeChange } from './event-application.ts';
 import { postingStored } from './journal-writes.ts';
 import { asAppError, assertApplies, assertFits, assertStorable } from './ledger-guard.ts';
 import { orderRowToView } from './order-rows.ts';
-import { type HeldChange, hold, isTransientDbError, refuseIfHeld, unavailable } from './persistence-hold.ts';
+import { type HeldChange, hold, refuseIfHeld, unavailable } from './persistence-hold.ts';
 import { rejectionMessage } from './rejection-messages.ts';
 import { riskContext } from './risk-admin.ts';
 import type { AccountMeta, TenantMeta } from './risk-inputs.ts';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { AppError } from '@qt/shared';
 import type { RestoreOrderInput } from '@qt/trading';
-import pg from 'pg';
+import { isTransientDbError } from './db-errors.ts';
 import type { TradingState } from './trading-state.ts';
 
 /**
@@ -59,7 +59,7 @@ export class PersistenceHolds {
   /** Buffered changes over all accounts. */
   buffered = 0;
   /** Counters since start (metrics, tests). */
-  readonly stats = { held: 0, released: 0, detached: 0, retries: 0 };
+  readonly stats = { held: 0, released: 0, detached: 0, retries: 0, failed: 0 };
   /** Set at shutdown: no more retries are scheduled. */
   closed = false;
 
@@ -78,6 +78,8 @@ export interface HoldStatus {
   released: number;
   detached: number;
   retries: number;
+  /** Held changes given up because their failure was not transient (a bug, a refused statement). */
+  failed: number;
 }
 
 export function holdStatus(s: TradingState): HoldStatus {
@@ -86,24 +88,6 @@ export function holdStatus(s: TradingState): HoldStatus {
 
 export function isHeld(s: TradingState, accountId: string): boolean {
   return s.holds.accounts.has(accountId);
-}
-
-/**
- * Whether an error leaves a write's outcome unknown or the database unreachable: anything that is not
- * an error the server reported for the statement, and the server errors that mean "not now" (connection
- * exceptions, shutdown, out of resources, serialization). A statement the server refused for its content
- * (a CHECK, a constraint) failed whole and for good.
- */
-export function isTransientDbError(err: unknown): boolean {
-  if (!(err instanceof pg.DatabaseError)) return !(err instanceof AppError);
-  const code = err.code ?? '';
-  return (
-    code.startsWith('08') ||
-    code.startsWith('53') ||
-    code.startsWith('57P') ||
-    code === '40001' ||
-    code === '40P01'
-  );
 }
 
 /** SERVICE_UNAVAILABLE with a retry-after hint (seconds) in `details.retryAfterSeconds`. */
@@ -154,16 +138,19 @@ export function hold(s: TradingState, accountId: string, changes: HeldChange[], 
   }
   h.changes.push(...changes);
   s.holds.buffered += changes.length;
-  if (
-    h.detached === null &&
-    (h.changes.length - h.head >= s.holds.limits.perAccount || s.holds.buffered >= s.holds.limits.total)
-  ) {
-    h.detached = s.matcher.detachAccount(accountId);
-    s.holds.stats.detached++;
-    s.logger.warn(
-      { accountId, orders: h.detached.length, buffered: h.changes.length - h.head },
-      'retry buffer full: the account’s resting orders are off the book until its changes are stored',
-    );
+  const waiting = h.changes.length - h.head;
+  if (waiting >= s.holds.limits.perAccount || s.holds.buffered >= s.holds.limits.total) {
+    // Again at every change past the bound, not only the first time: orders that were in flight
+    // (simulated latency) reach the book after a detach and would add events without limit.
+    const off = s.matcher.detachAccount(accountId);
+    if (h.detached === null || off.length > 0) {
+      if (h.detached === null) s.holds.stats.detached++;
+      h.detached = [...(h.detached ?? []), ...off];
+      s.logger.warn(
+        { accountId, orders: off.length, buffered: waiting },
+        'retry buffer full: the account’s resting orders are off the book until its changes are stored',
+      );
+    }
   }
 }
 
@@ -181,30 +168,44 @@ function schedule(s: TradingState, accountId: string, h: AccountHold): void {
   }, delay);
 }
 
-/** Stores the held changes in order; on a failure, waits (backoff) and goes on from there. */
-async function drain(s: TradingState, accountId: string, h: AccountHold): Promise<void> {
+/**
+ * Stores the held changes in order; on a transient failure, waits (backoff) and goes on from there.
+ * A change whose failure is not transient (a programming error, a statement the database refused for
+ * its content) is given up, logged as an error and counted (`failed`): retrying it cannot succeed,
+ * and holding the account on it would hold it for ever. Returns whether the account was released.
+ */
+async function drain(s: TradingState, accountId: string, h: AccountHold): Promise<boolean> {
+  // A drain queued behind another one (a timer's and shutdown's last attempt) finds it done.
+  if (s.holds.accounts.get(accountId) !== h) return true;
   while (h.head < h.changes.length) {
     const change = h.changes[h.head] as HeldChange;
     try {
       await change.run();
     } catch (err) {
-      h.attempts++;
-      s.holds.stats.retries++;
-      // Every attempt of a long outage would flood the log: the first few, then every 20th.
-      if (h.attempts <= 3 || h.attempts % 20 === 0) {
-        s.logger.warn(
-          {
-            accountId,
-            attempts: h.attempts,
-            what: change.what,
-            orderId: change.orderId,
-            err: errorText(err),
-          },
-          'held change still cannot be stored; retrying',
-        );
+      if (isTransientDbError(err)) {
+        h.attempts++;
+        s.holds.stats.retries++;
+        // Every attempt of a long outage would flood the log: the first few, then every 20th.
+        if (h.attempts <= 3 || h.attempts % 20 === 0) {
+          s.logger.warn(
+            {
+              accountId,
+              attempts: h.attempts,
+              what: change.what,
+              orderId: change.orderId,
+              err: errorText(err),
+            },
+            'held change still cannot be stored; retrying',
+          );
+        }
+        schedule(s, accountId, h);
+        return false;
       }
-      schedule(s, accountId, h);
-      return;
+      s.holds.stats.failed++;
+      s.logger.error(
+        { accountId, what: change.what, orderId: change.orderId, err: errorText(err) },
+        'held change failed for good (not a database outage): given up; a restart rebuilds the account from the database',
+      );
     }
     h.head++;
     h.attempts = 0;
@@ -223,17 +224,33 @@ async function drain(s: TradingState, accountId: string, h: AccountHold): Promis
     }
   }
   s.logger.info({ accountId, detached: h.detached?.length ?? 0 }, 'held changes stored: account released');
+  return true;
 }
 
 /**
- * Shutdown: stops the retries and reports what was still waiting. Those changes are not stored; a
- * restart rebuilds the accounts from what the database holds (their orders as last stored).
+ * Shutdown: stops the retry timers, then makes one last attempt to store every held account's changes
+ * within `budgetMs` (the database may have come back since the last retry: its changes would otherwise
+ * be thrown away for nothing), and reports what was still waiting. Those changes are not stored; a
+ * restart rebuilds the accounts from what the database holds (their orders as last stored). Attempts
+ * still running at the deadline are left to finish or time out on their own (the pool's timeouts).
  */
-export function stopRetries(s: TradingState): HoldStatus {
+export async function stopRetries(s: TradingState, budgetMs: number): Promise<HoldStatus> {
   s.holds.closed = true;
-  for (const h of s.holds.accounts.values()) {
+  const attempts: Promise<unknown>[] = [];
+  for (const [accountId, h] of s.holds.accounts) {
     if (h.timer) clearTimeout(h.timer);
     h.timer = null;
+    attempts.push(s.queue.run(accountId, () => drain(s, accountId, h)).catch(() => false));
+  }
+  if (attempts.length > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(attempts),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, budgetMs));
+      }),
+    ]);
+    clearTimeout(timer);
   }
   const status = holdStatus(s);
   if (status.accounts > 0) {

@@ -1,4 +1,5 @@
-import { createPgPool, type Db } from '@qt/db';
+import { performance } from 'node:perf_hooks';
+import type { Db } from '@qt/db';
 import {
   type Clock,
   type Instrument,
@@ -10,13 +11,25 @@ import {
 import type { FeeSchedule, SlippageModel } from '@qt/trading';
 import type { Logger } from '../observability/logger.ts';
 import { readJournal } from './posting-store.ts';
+import { createTradingPool, type TradingDbTimeouts } from './trading-pool.ts';
 import { TradingService } from './trading-service.ts';
+
+/**
+ * How long `stop()` may take by default. Within it: queued changes are stored, held ones get one last
+ * attempt, the pool closes. A hung database cannot stretch it: what is still waiting at the deadline is
+ * reported and left to the restart (which rebuilds those accounts from the database).
+ */
+export const TRADING_STOP_TIMEOUT_MS = 3_000;
 
 export interface Trading {
   service: TradingService;
   /** Feed the matcher a venue's best bid/ask (quotes stay in-process). */
   onQuote(quote: Quote): void;
-  stop(): Promise<void>;
+  /**
+   * Bounded by `timeoutMs` (default `TRADING_STOP_TIMEOUT_MS`), also when the database hangs; what was
+   * left unstored is logged and in `service.persistenceHolds()`.
+   */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -35,10 +48,12 @@ export async function startTrading(params: {
   fees?: FeeSchedule;
   slippage?: Partial<SlippageModel>;
   latencyMs?: number;
+  /** Overrides of `TRADING_DB_TIMEOUTS` (tests). */
+  dbTimeouts?: Partial<TradingDbTimeouts>;
 }): Promise<Trading> {
-  const pool = createPgPool(params.databaseUrl, { max: 8 });
-  // An idle connection that dies (database restart) must not become an uncaught error.
-  pool.on('error', (err) => params.logger.warn({ err: err.message }, 'idle trading connection failed'));
+  const pool = createTradingPool(params.databaseUrl, params.logger, {
+    ...(params.dbTimeouts ? { timeouts: params.dbTimeouts } : {}),
+  });
   const service = new TradingService({
     db: params.db,
     pool,
@@ -70,13 +85,32 @@ export async function startTrading(params: {
     onQuote: (q) => {
       if (!stopped) service.onQuote(q);
     },
-    stop: async () => {
+    stop: async (timeoutMs = TRADING_STOP_TIMEOUT_MS) => {
+      const deadline = performance.now() + timeoutMs;
+      const left = (share: number) => Math.max(0, deadline - performance.now() - timeoutMs * share);
       stopped = true;
       if (timer) clearInterval(timer);
       await sub.unsubscribe();
-      await service.idle();
-      service.stopRetries();
-      await pool.end();
+      // Half the budget for what is queued; with a hung database the queue would wait out every
+      // write's timeout, so the wait is bounded rather than complete.
+      await within(service.idle(), left(0.5));
+      // Held changes get one last attempt (the database may be back), until 80 % of the budget.
+      await service.stopRetries(left(0.2));
+      // Ends idle connections at once; a connection still in a hung query is dropped by its query
+      // timeout, which is not waited for past the deadline.
+      await within(pool.end(), left(0));
     },
   };
+}
+
+/** Waits for `p`, at most `ms`; a rejection counts as done (shutdown reports, it does not throw). */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p.catch(() => {}),
+    new Promise<void>((resolve) => {
+      t = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(t);
 }

@@ -16,13 +16,13 @@ import type {
 } from '@qt/shared';
 import type { MatchingEvent, Posting, RiskLimitsInput, RiskView } from '@qt/trading';
 import type { z } from 'zod';
-import { balanceViews, ownAccount } from './account-access.ts';
+import { balanceViews, ownAccount, refreshTenantTiers } from './account-access.ts';
 import * as funding from './account-funding.ts';
 import * as reads from './account-reads.ts';
 import { applyEvent, routeEvent } from './event-application.ts';
 import * as cancellation from './order-cancellation.ts';
 import * as placement from './order-placement.ts';
-import { type HoldStatus, holdStatus, stopRetries } from './persistence-hold.ts';
+import { type HoldStatus, holdStatus, isHeld, stopRetries } from './persistence-hold.ts';
 import { recover } from './recovery.ts';
 import * as riskAdmin from './risk-admin.ts';
 import { createTradingState, type TradingServiceOptions, type TradingState } from './trading-state.ts';
@@ -101,14 +101,25 @@ export class TradingService implements TradingPort {
     return this.#s.queue.idle();
   }
 
+  /**
+   * Whether the account's changes wait for the database (new calls on it get SERVICE_UNAVAILABLE): a
+   * deployment on it holds its calls back until this is false (deployment-runner.ts).
+   */
+  isAccountHeld(accountId: string): boolean {
+    return isHeld(this.#s, accountId);
+  }
+
   /** Accounts whose changes wait for the database, and the buffer's size (metrics, tests). */
   persistenceHolds(): HoldStatus {
     return holdStatus(this.#s);
   }
 
-  /** Shutdown: stops retrying held changes (see persistence-hold.ts) and reports what was left. */
-  stopRetries(): HoldStatus {
-    return stopRetries(this.#s);
+  /**
+   * Shutdown: stops retrying held changes after one last attempt within `budgetMs` (see
+   * persistence-hold.ts) and reports what was left.
+   */
+  stopRetries(budgetMs = 0): Promise<HoldStatus> {
+    return stopRetries(this.#s, budgetMs);
   }
 
   /**
@@ -242,6 +253,11 @@ export class TradingService implements TradingPort {
   }
 
   // ---- risk ----------------------------------------------------------------------------------------
+
+  /** A tier change (any engine): re-reads the cached tiers of `tenantIds` (all when null). */
+  refreshTenantTiers(tenantIds: readonly string[] | null): Promise<number> {
+    return refreshTenantTiers(this.#s, tenantIds);
+  }
 
   riskView(scope: TenantScope, accountId: string): Promise<RiskView> {
     return riskAdmin.riskView(this.#s, scope, accountId);

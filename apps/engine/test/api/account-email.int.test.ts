@@ -108,6 +108,7 @@ describe('sign-up and email verification', () => {
     expect(taken).toEqual(fresh);
     expect(taken).toEqual({ ok: { status: 'verification_sent' } });
 
+    await t.engine.api.accounts.idle();
     const notice = await mailTo(owner.email, /sign-up attempt/i, before);
     expect(notice.parsed.text).toContain(`${WEB}/signin`);
     expect(notice.parsed.text).toContain(`${WEB}/reset-password`);
@@ -262,6 +263,8 @@ describe('sign-up throttles', () => {
       expect(ok).toHaveLength(5);
       const refused = results.filter((r) => 'error' in r) as { error: { data: { appCode: string } } }[];
       expect(refused.every((r) => r.error.data.appCode === 'RATE_LIMITED')).toBe(true);
+      // Accounts are created by the mail queue's jobs, off the request path.
+      await e.engine.api.accounts.idle();
       expect(await e.engine.api.db.user.count({ where: { email: { in: emails } } })).toBe(5);
       // No SMTP configured: the links are in the outbox folder, one file each.
       const created = await e.engine.api.db.user.findFirstOrThrow({ where: { email: { in: emails } } });
@@ -285,11 +288,116 @@ describe('sign-up throttles', () => {
         ),
       );
       expect(results.filter((r) => 'ok' in r)).toHaveLength(8);
+      await e.engine.api.accounts.idle();
       expect(await e.engine.api.db.user.count({ where: { email: { in: emails } } })).toBe(8);
     } finally {
       await e.stop();
     }
   });
+});
+
+describe('no per-address work on the request path (enumeration by timing)', () => {
+  it('answers sign-up, resend and reset requests while the link table is locked: lookups and link writes wait in the mail queue', async () => {
+    const known = await signUpVerified('timing-known');
+    const pending = freshEmail('timing-pending');
+    await t.client().auth.signUp.mutate({ email: pending, password: 'pending-password' });
+    await mailTo(pending, /confirm your email/i);
+    await t.engine.api.accounts.idle();
+    const before = smtp.received.length;
+
+    // Hold an exclusive lock on account_tokens: any request that writes (or reads) a link now waits.
+    let unlock = () => {};
+    const release = new Promise<void>((resolve) => {
+      unlock = resolve;
+    });
+    let locked = () => {};
+    const holding = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const lock = t.engine.api.db.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe('LOCK TABLE account_tokens IN ACCESS EXCLUSIVE MODE');
+        locked();
+        await release;
+      },
+      { timeout: 120_000, maxWait: 30_000 },
+    );
+    await holding;
+    const newcomer = freshEmail('timing-new');
+    const client = t.client(null, { 'x-forwarded-for': '198.51.100.120' });
+    try {
+      const requests = Promise.all([
+        client.auth.requestPasswordReset.mutate({ email: known.email }),
+        client.auth.requestPasswordReset.mutate({ email: freshEmail('timing-nobody') }),
+        client.auth.resendVerification.mutate({ email: pending }),
+        client.auth.signUp.mutate({ email: newcomer, password: 'newcomer-password' }),
+        client.auth.signUp.mutate({ email: known.email, password: 'attacker-password' }),
+      ]);
+      // A generous bound: before, the known and new addresses' requests waited for the lock itself.
+      const answered = await Promise.race([
+        requests.then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 15_000)),
+      ]);
+      expect(answered).toBe(true);
+    } finally {
+      unlock();
+      await lock;
+    }
+    // The work happens once the table is free: the person with an account gets the reset link and the
+    // sign-up notice, the pending one a fresh link, the newcomer an account and a link.
+    await mailTo(known.email, /reset your/i, before);
+    await mailTo(pending, /confirm your email/i, before);
+    await mailTo(newcomer, /confirm your email/i, before);
+    await t.engine.api.accounts.idle();
+    expect(await t.engine.api.db.user.count({ where: { email: newcomer } })).toBe(1);
+  }, 60_000);
+});
+
+describe('per-recipient mail budget', () => {
+  it('one address cannot use up the emails of someone else: the budget is per (recipient, address), under a ceiling', async () => {
+    const victim = await signUpVerified('victim-mail');
+    await t.engine.api.accounts.idle();
+    const before = smtp.received.length;
+    const attacker = t.client(null, { 'x-forwarded-for': '198.51.100.130' });
+    for (let i = 0; i < 6; i++) await attacker.auth.requestPasswordReset.mutate({ email: victim.email });
+    await t.engine.api.accounts.idle();
+    const sent = () => smtp.received.slice(before).filter((m) => m.rcptTo[0] === victim.email).length;
+    // Five from the attacker's address, then nothing more for it.
+    expect(sent()).toBe(5);
+
+    // The victim, from their own address, still gets a working link.
+    const own = t.client(null, { 'x-forwarded-for': '198.51.100.131' });
+    await own.auth.requestPasswordReset.mutate({ email: victim.email });
+    await t.engine.api.accounts.idle();
+    expect(sent()).toBe(6);
+    const link = linkIn((await mailTo(victim.email, /reset your/i, smtp.received.length - 1)).parsed);
+    await t.client().auth.resetPassword.mutate({ token: tokenOf(link), password: 'victim new password' });
+    await t.client().auth.signIn.mutate({ email: victim.email, password: 'victim new password' });
+  }, 60_000);
+});
+
+describe('sign-up throttle order', () => {
+  it('a request refused for its address spends nothing of the global budget: one address cannot block all sign-ups', async () => {
+    const e = await startTestEngine({ signUpLimitPerIp: 5, signUpLimitGlobal: 8 });
+    try {
+      const signUp = (address: string, i: number) =>
+        errorShapeOrResult(
+          e.client(null, { 'x-forwarded-for': address }).auth.signUp.mutate({
+            email: `order-${address}-${i}-${Date.now().toString(36)}@example.test`,
+            password: 'order-password',
+          }),
+        );
+      const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => signUp('198.51.100.140', i)));
+      expect(flood.filter((r) => 'ok' in r)).toHaveLength(5);
+      // The global budget (8) still has 3 for everyone else.
+      const others = [];
+      for (let i = 0; i < 4; i++) others.push(await signUp(`198.51.100.${150 + i}`, i));
+      expect(others.slice(0, 3).every((r) => 'ok' in r)).toBe(true);
+      expect(others[3]).toMatchObject({ error: { data: { appCode: 'RATE_LIMITED' } } });
+    } finally {
+      await e.stop();
+    }
+  }, 60_000);
 });
 
 /** A call's outcome as the caller sees it, success or error, for comparing shapes. */

@@ -1,3 +1,4 @@
+import { signSessionToken } from '@qt/api/session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appCodeOf, startTestEngine, type TestEngine } from '../support/test-engine.ts';
 
@@ -78,5 +79,31 @@ describe('sign up and sign in', () => {
     expect(await appCodeOf(t.client(`${erin.token}x`).accounts.me.query())).toBe('AUTH_REQUIRED');
     await t.engine.api.db.membership.deleteMany({ where: { userId: erin.user.id } });
     expect(await appCodeOf(t.client(erin.token).accounts.me.query())).toBe('AUTH_REQUIRED');
+  });
+});
+
+describe('sign-out ends the web session, not only its tokens so far', () => {
+  it('refuses a token minted after a sign-out for a web session that began before it; a new sign-in works', async () => {
+    const frank = await t.signUp('frank');
+    const mint = (signedInAt: number) =>
+      signSessionToken(
+        { userId: frank.user.id, tenantId: frank.tenant.id, sessionStartedAt: signedInAt },
+        t.sessionSecret,
+        Date.now(),
+      );
+    const signedInAt = Date.now();
+    const before = await mint(signedInAt);
+    expect((await t.client(before).accounts.me.query()).user?.id).toBe(frank.user.id);
+
+    const { revokedAt } = await t.client(before).auth.signOut.mutate();
+    // What a stolen session cookie does next: ask the web server for a fresh token. Its issue time is
+    // after the sign-out, but its session began before it.
+    const fresh = await mint(signedInAt);
+    expect(await appCodeOf(t.client(fresh).accounts.me.query())).toBe('AUTH_SESSION_REVOKED');
+
+    // A session that began after the sign-out is a new sign-in.
+    while (Date.now() <= revokedAt) await new Promise((r) => setImmediate(r));
+    const again = await mint(Date.now());
+    expect((await t.client(again).accounts.me.query()).user?.id).toBe(frank.user.id);
   });
 });

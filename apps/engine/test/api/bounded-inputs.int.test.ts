@@ -24,7 +24,11 @@ interface Answer {
  * POSTs a body of `totalBytes` (JSON-ish filler) in 64 KiB chunks, with or without Content-Length
  * (chunked), and resolves with the answer as soon as it arrives; stops sending at once then.
  */
-function postBig(path: string, totalBytes: number, opts: { contentLength: boolean }): Promise<Answer> {
+function postBig(
+  path: string,
+  totalBytes: number,
+  opts: { contentLength: boolean; headers?: Record<string, string> },
+): Promise<Answer> {
   const started = performance.now();
   const chunk = Buffer.alloc(64 * 1024, 0x61);
   return new Promise((resolve, reject) => {
@@ -34,6 +38,7 @@ function postBig(path: string, totalBytes: number, opts: { contentLength: boolea
       method: 'POST',
       headers: {
         'content-type': 'application/json',
+        ...opts.headers,
         ...(opts.contentLength ? { 'content-length': String(totalBytes) } : {}),
       },
     });
@@ -119,8 +124,9 @@ describe('HTTP request bodies are bounded', () => {
 
   it('accepts a body over 1 MiB only on the upload path, where the module size decides', async () => {
     const owner = await member();
-    // 2 MiB of module bytes: over the FREE tier's 1 MiB module cap, within the upload body bound.
-    const wasmBase64 = Buffer.alloc(2 * MIB, 1).toString('base64');
+    // Just over the FREE tier's 1 MiB module cap, within its upload body bound (the module's base64
+    // plus 64 KiB): the validator decides.
+    const wasmBase64 = Buffer.alloc(MIB + 16 * 1024, 1).toString('base64');
     const upload = await post('strategies.upload', JSON.stringify({ name: 'big', wasmBase64 }), {
       authorization: `Bearer ${owner.token}`,
     });
@@ -133,6 +139,110 @@ describe('HTTP request bodies are bounded', () => {
     expect(elsewhere.status).toBe(413);
     expect(appCodeOfBody(elsewhere.body)).toBe('REQUEST_TOO_LARGE');
   });
+});
+
+describe('uploads and bodies in flight are bounded', () => {
+  it('bounds an upload by the caller’s tier: 413 at once for a FREE tenant’s 3 MiB body', async () => {
+    const owner = await member();
+    const answer = await postBig('strategies.upload', 3 * MIB, {
+      contentLength: true,
+      headers: { authorization: `Bearer ${owner.token}` },
+    });
+    expect(answer.status).toBe(413);
+    expect(appCodeOfBody(answer.body)).toBe('REQUEST_TOO_LARGE');
+    // FREE: base64 of 1 MiB plus 64 KiB.
+    expect(
+      (answer.body as { error: { data: { details: { maxBytes: number } } } }).error.data.details.maxBytes,
+    ).toBe(Math.ceil(MIB / 3) * 4 + 64 * 1024);
+  });
+
+  it('verifies an upload’s credential before reading its body: "Bearer x" gets 401 without sending 20 MiB', async () => {
+    const answer = await postBig('strategies.upload', 20 * MIB, {
+      contentLength: true,
+      headers: { authorization: 'Bearer x' },
+    });
+    expect(answer.status).toBe(401);
+    // Only what socket buffers took before the answer; the engine read none of it.
+    expect(answer.sent).toBeLessThan(16 * MIB);
+  });
+
+  it('answers 503 REQUEST_BODIES_BUSY once the bodies in flight hold 64 MiB, and serves again when they end', async () => {
+    const held: ReturnType<typeof request>[] = [];
+    const answers: number[] = [];
+    const body = Buffer.alloc(1_000_000, 0x61);
+    let busy = null as { status: number; code: string; reason: string; retryAfter: string | null } | null;
+    try {
+      // Each sends 1,000,000 of its 1,000,001 announced bytes and waits: held, under the 1 MiB bound.
+      for (let i = 0; i < 80 && !busy; i++) {
+        const req = request(`${t.engine.server.url}/trpc/paperAccounts.create`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(body.length + 1) },
+        });
+        req.on('error', () => {});
+        req.on('response', (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => {
+            answers.push(res.statusCode ?? 0);
+            if (res.statusCode !== 503) return;
+            const err = (
+              JSON.parse(Buffer.concat(parts).toString()) as {
+                error: { data: { appCode: string; details: { reason: string } } };
+              }
+            ).error.data;
+            busy = {
+              status: 503,
+              code: err.appCode,
+              reason: err.details.reason,
+              retryAfter: res.headers['retry-after'] ?? null,
+            };
+          });
+        });
+        held.push(req);
+        // Handed to the socket before the next starts, so they add up in the engine as they arrive.
+        await new Promise<void>((resolve) => req.write(body, () => resolve()));
+      }
+      await waitFor('a refusal', () => busy !== null, 30_000);
+    } finally {
+      for (const req of held) req.destroy();
+    }
+    expect(busy).toEqual({
+      status: 503,
+      code: 'SERVICE_UNAVAILABLE',
+      reason: 'REQUEST_BODIES_BUSY',
+      retryAfter: '1',
+    });
+    // Nothing else was answered: the held bodies were within every other bound.
+    expect(answers.filter((s) => s !== 503)).toEqual([]);
+    // Once the held requests are gone, their bytes are free again.
+    await waitFor('bodies served again', async () => {
+      const res = await post('system.version', '{}');
+      return res.status !== 503;
+    });
+  });
+
+  it('answers 408 REQUEST_TIMEOUT when a body stalls', async () => {
+    const started = performance.now();
+    const answer = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const req = request(`${t.engine.server.url}/trpc/paperAccounts.create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '1000' },
+      });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString()) }),
+        );
+      });
+      req.write('{"name":');
+    });
+    expect(answer.status).toBe(408);
+    expect(appCodeOfBody(answer.body)).toBe('REQUEST_TIMEOUT');
+    // The bound is 10 s; well before Node's own 300 s request timeout.
+    expect(performance.now() - started).toBeLessThan(60_000);
+  }, 90_000);
 });
 
 describe('JSON and batches are bounded', () => {
@@ -210,6 +320,14 @@ describe('WebSocket messages are bounded', () => {
     await expect(closed).resolves.toEqual({ code: 1007, reason: 'REQUEST_MALFORMED' });
   });
 });
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 function deepArray(depth: number): unknown {
   let v: unknown = [];

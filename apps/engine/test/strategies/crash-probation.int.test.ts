@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,8 +9,10 @@ import type { AppRouter } from '@qt/api';
 import { createPrisma } from '@qt/db';
 import { createTestDatabase, type TestDatabase } from '@qt/db/testing';
 import { createTRPCClient, httpLink } from '@trpc/client';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strategyWat, wat } from '../../../../packages/strategy-runtime/test/fixtures/wat.ts';
+import { type EngineHolder, startEngineHolder } from '../../src/lifecycle/engine-holder.ts';
 import { CRASH_STRIKES_TO_FAIL } from '../../src/strategies/start-strategies.ts';
 import { StrategyStore } from '../../src/strategies/strategy-store.ts';
 import { waitFor } from '../bus/bus-contract.ts';
@@ -35,6 +38,8 @@ describe('crash probation of restored deployments', () => {
   let db: TestDatabase;
   let dataDir: string;
   let running: EngineProcess | undefined;
+  /** Every engine process started, so none outlives a failed test. */
+  const spawned = new Set<ChildProcess>();
   let sessionSecret: string;
   let token: string;
   let accountId: string;
@@ -43,7 +48,7 @@ describe('crash probation of restored deployments', () => {
   /** Deployed by the in-process engine of beforeAll, which then stops gracefully. */
   let deploymentA = '';
 
-  async function startEngineProcess(): Promise<EngineProcess> {
+  async function startEngineProcess(extraEnv: Record<string, string> = {}): Promise<EngineProcess> {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
       cwd: REPO,
       env: {
@@ -59,6 +64,7 @@ describe('crash probation of restored deployments', () => {
         SIMULATOR_TRADES_PER_SECOND: '20',
         LOG_LEVEL: 'info',
         SHUTDOWN_TIMEOUT_MS: '5000',
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -83,6 +89,7 @@ describe('crash probation of restored deployments', () => {
       });
     });
     running = { child, api, exited };
+    spawned.add(child);
     return running;
   }
 
@@ -141,6 +148,8 @@ describe('crash probation of restored deployments', () => {
 
   afterAll(async () => {
     if (running) await kill(running, 'SIGKILL');
+    for (const child of spawned)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await db?.drop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -155,9 +164,15 @@ describe('crash probation of restored deployments', () => {
   const view = (engine: EngineProcess, deploymentId: string) =>
     client(engine).strategies.deployment.query({ deploymentId });
   /** Running in this engine and given a candle: the engine really ran it before it died. */
+  // Asked every 250 ms, not at waitFor's pace: the FREE plan's request budget (600 per minute) counts
+  // these calls too.
+  let lastAsked = 0;
   const runs = (engine: EngineProcess, deploymentId: string) =>
     waitFor(
       async () => {
+        const wait = lastAsked + 250 - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        lastAsked = Date.now();
         const d = await view(engine, deploymentId);
         return d.state === 'running' && d.metrics.calls >= 2;
       },
@@ -195,13 +210,105 @@ describe('crash probation of restored deployments', () => {
     expect((await kill(engine, 'SIGTERM')).code).toBe(0);
   }, 300_000);
 
-  it('counts strikes in a row: a graceful stop or a passed probation clears them, a paused one gets none', async () => {
+  /** The crash-probation columns of one deployment, as stored. */
+  async function probationOf(id: string) {
     const prisma = createPrisma(db.url);
     try {
-      const store = new StrategyStore(prisma);
-      const version = await store.version(tenantId, strategyId);
+      return await prisma.strategyDeployment.findUniqueOrThrow({
+        where: { id },
+        select: { heldBy: true, crashStrikes: true, state: true },
+      });
+    } finally {
+      await prisma.$disconnect();
+    }
+  }
+
+  it('a new engine taking over from one still running gives no strike, and the old one lets go of nothing it took', async () => {
+    // Engine 1 runs A (released by the graceful stop ending the test above).
+    const first = await startEngineProcess();
+    await runs(first, deploymentA);
+    const heldByFirst = (await probationOf(deploymentA)).heldBy;
+    expect(heldByFirst).not.toBeNull();
+    expect((await probationOf(deploymentA)).crashStrikes).toBe(0);
+
+    // Engine 2 starts while engine 1 still runs (a rolling restart): A is taken over, without a strike
+    // (engine 1 did not die). Before holders, this was a strike.
+    const secondEnv = { SHUTDOWN_TIMEOUT_MS: '20000' };
+    const second = await startEngineProcess(secondEnv);
+    await runs(second, deploymentA);
+    const taken = await probationOf(deploymentA);
+    expect(taken.heldBy).not.toBeNull();
+    expect(taken.heldBy).not.toBe(heldByFirst);
+    expect(taken.crashStrikes).toBe(0);
+
+    // Engine 1 stops gracefully: it releases only its own rows, so A stays held by engine 2 (before, its
+    // release cleared A and a crash of engine 2 would have gone unnoticed).
+    running = second;
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+    expect(await probationOf(deploymentA)).toMatchObject({ heldBy: taken.heldBy, crashStrikes: 0 });
+  }, 300_000);
+
+  it('a second signal cuts a slow shutdown short without counting as a crash', async () => {
+    const engine = running as EngineProcess;
+    expect(engine).toBeDefined();
+    // A call whose body never finishes arriving: the API waits for it (up to 5 s here), so the
+    // shutdown is still under way when the second signal comes.
+    const url = new URL(engine.api);
+    const stuck: Socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve, reject) => stuck.once('connect', resolve).once('error', reject));
+    stuck.write(
+      'POST /trpc/strategies.deploy HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        `Authorization: Bearer ${token}\r\nContent-Length: 1000\r\n\r\n{`,
+    );
+    try {
+      engine.child.kill('SIGTERM');
+      // The engine takes signals within 2 s of the first as the same Ctrl-C: this one must come later.
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(engine.child.exitCode, 'the shutdown finished before the second signal').toBeNull();
+      engine.child.kill('SIGTERM');
+      const end = await engine.exited;
+      running = undefined;
+      // 128 + 15: ended by the operator's signal, not a failure.
+      expect(end.code).toBe(143);
+    } finally {
+      stuck.destroy();
+    }
+    // Released when the shutdown began: the next start gives no strike.
+    expect(await probationOf(deploymentA)).toMatchObject({ heldBy: null, crashStrikes: 0 });
+    const next = await startEngineProcess();
+    await runs(next, deploymentA);
+    expect((await probationOf(deploymentA)).crashStrikes).toBe(0);
+    expect((await kill(next, 'SIGTERM')).code).toBe(0);
+  }, 300_000);
+
+  it('counts strikes in a row against engines that are gone: a graceful stop or a passed probation clears them, a paused one gets none', async () => {
+    const prisma = createPrisma(db.url);
+    const holders: EngineHolder[] = [];
+    const logger = pino({ level: 'silent' });
+    /** An engine process as the store sees it: its holder lock (alive until it dies) and its store. */
+    const engine = async () => {
+      const holder = await startEngineHolder({ databaseUrl: db.url, instanceId: 'probation', logger });
+      holders.push(holder);
+      const store = new StrategyStore(prisma, holder.id);
+      return {
+        store,
+        takeUp: () => store.takeUpDeployments(CRASH_STRIKES_TO_FAIL, REASON),
+        /** Dies: the lock goes with the process, nothing is released. */
+        die: () => holder.stop(),
+        async stopGracefully() {
+          await store.releaseDeployments();
+          await holder.stop();
+        },
+      };
+    };
+    const REASON = 'ENGINE_CRASH_SUSPECT: test';
+    try {
+      let e = await engine();
+      await e.takeUp();
+      const version = await e.store.version(tenantId, strategyId);
       const make = () =>
-        store.createDeployment({
+        e.store.createDeployment({
           tenantId,
           version,
           accountId,
@@ -210,8 +317,8 @@ describe('crash probation of restored deployments', () => {
           params: {},
         });
       const [x, y, paused] = [await make(), await make(), await make()];
-      for (const d of [x, y]) await store.updateDeployment(d.id, { state: 'running' });
-      await store.updateDeployment(paused.id, { state: 'paused' });
+      for (const d of [x, y]) await e.store.updateDeployment(d.id, { state: 'running' });
+      await e.store.updateDeployment(paused.id, { state: 'paused' });
       const ours = [x.id, y.id, paused.id];
       const strikes = async () =>
         Object.fromEntries(
@@ -222,31 +329,63 @@ describe('crash probation of restored deployments', () => {
             })
           ).map((r) => [r.id, r.state === 'failed' ? 'failed' : r.crashStrikes]),
         );
-      const REASON = 'ENGINE_CRASH_SUSPECT: test';
-      // Other deployments of the database (the test above) take strikes too; only ours are looked at.
-      await store.releaseDeployments();
-      const crash = () => store.takeUpDeployments(CRASH_STRIKES_TO_FAIL, REASON);
+      // Other deployments of the database (the tests above) take strikes too; only ours are looked at.
+      const next = async (end: 'dies' | 'graceful') => {
+        await (end === 'dies' ? e.die() : e.stopGracefully());
+        e = await engine();
+        return e.takeUp();
+      };
 
-      await crash(); // taken up after a graceful stop: no strike
+      await next('graceful'); // taken up after a graceful stop: no strike
       expect(await strikes()).toEqual({ [x.id]: 0, [y.id]: 0, [paused.id]: 0 });
-      await crash(); // the engine died
+      await next('dies');
       expect(await strikes()).toEqual({ [x.id]: 1, [y.id]: 1, [paused.id]: 0 });
-      await store.releaseDeployments(); // graceful stop: the streak is broken
-      await crash();
-      await crash(); // died once since
+      await next('graceful'); // the streak is broken
+      await next('dies'); // died once since
       expect(await strikes()).toEqual({ [x.id]: 1, [y.id]: 1, [paused.id]: 0 });
-      await store.endProbation(); // this engine outlived the probation
-      await store.updateDeployment(y.id, { state: 'stopped' });
-      await store.updateDeployment(y.id, { state: 'running' }); // redeployed: held again, clean record
-      const second = await crash();
+      await e.store.endProbation(); // this engine outlived the probation
+      await e.store.updateDeployment(y.id, { state: 'stopped' });
+      await e.store.updateDeployment(y.id, { state: 'running' }); // redeployed: held again, clean record
+      const second = await next('dies');
       expect(await strikes()).toEqual({ [x.id]: 1, [y.id]: 1, [paused.id]: 0 });
       const mine = (r: { suspects: { id: string }[] }) =>
         r.suspects.map((s) => s.id).filter((id) => ours.includes(id));
       expect(mine(second)).toEqual([]);
-      expect(mine(await crash()).sort()).toEqual([x.id, y.id].sort());
+      expect(mine(await next('dies')).sort()).toEqual([x.id, y.id].sort());
       expect(await strikes()).toEqual({ [x.id]: 'failed', [y.id]: 'failed', [paused.id]: 0 });
-      expect((await store.deployment(tenantId, x.id)).reason).toBe(REASON);
+      expect((await e.store.deployment(tenantId, x.id)).reason).toBe(REASON);
+
+      // An engine still alive (stopping while this one starts) is no crash: its rows are taken over
+      // without a strike, and its release and last state writes leave them with the new holder.
+      const z = await e.store.createDeployment({
+        tenantId,
+        version,
+        accountId,
+        instruments: [{ venue: 'binance', symbol: 'BTC-USDT' }],
+        interval: '1s',
+        params: {},
+      });
+      await e.store.updateDeployment(z.id, { state: 'running' });
+      const old = e;
+      const fresh = await engine();
+      await fresh.takeUp();
+      const zRow = () =>
+        prisma.strategyDeployment.findUniqueOrThrow({
+          where: { id: z.id },
+          select: { heldBy: true, crashStrikes: true },
+        });
+      const takenBy = (await zRow()).heldBy;
+      expect(await zRow()).toEqual({ heldBy: takenBy, crashStrikes: 0 });
+      await old.store.releaseDeployments();
+      await old.store.updateDeployment(z.id, { state: 'running' }); // its runner's last write
+      await old.die();
+      expect(await zRow()).toEqual({ heldBy: takenBy, crashStrikes: 0 });
+      // The new engine then dies: that one is a crash.
+      e = fresh;
+      await next('dies');
+      expect((await zRow()).crashStrikes).toBe(1);
     } finally {
+      for (const h of holders) await h.stop();
       await prisma.$disconnect();
     }
   });

@@ -4,16 +4,23 @@ import net from 'node:net';
  * A TCP proxy on loopback, in process, that a test can cut and restore: the way to make one engine's
  * database (or any TCP service) unavailable without stopping the server other tests share.
  * `cut()` destroys every open connection and refuses new ones (accepted, then closed at once, like a
- * server that is going down); `restore()` lets connections through again. Point the component under
- * test at `url(realUrl)`.
+ * server that is going down); `stall()` is the network that drops packets or the server that hangs:
+ * open connections stay open but nothing more is forwarded either way, and new ones are accepted and
+ * then held, never answered and never reset. `restore()` ends either: connections are let through again,
+ * and a stalled one goes on with what was sent meanwhile (as TCP does once its retransmissions get
+ * through). Point the component under test at `url(realUrl)`.
  */
 export interface TcpProxy {
   readonly port: number;
   /** `target` (a URL such as postgresql://user@host:port/db) with its host and port replaced by the proxy's. */
   url(target: string): string;
   cut(): void;
+  stall(): void;
   restore(): void;
   readonly isCut: boolean;
+  readonly isStalled: boolean;
+  /** Connections accepted while stalled (to check the component really tried). */
+  readonly heldWhileStalled: number;
   /** Connections currently relayed. */
   readonly open: number;
   /** Connections refused while cut (to check the component really tried). */
@@ -22,9 +29,29 @@ export interface TcpProxy {
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
-  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  type Pair = { client: net.Socket; upstream: net.Socket; flowing: boolean };
+  const pairs = new Set<Pair>();
   let isCut = false;
+  let isStalled = false;
   let refused = 0;
+  let heldWhileStalled = 0;
+
+  const flow = (pair: Pair) => {
+    if (pair.flowing) return;
+    pair.flowing = true;
+    pair.client.pipe(pair.upstream);
+    pair.upstream.pipe(pair.client);
+  };
+  // Nothing more is read from either side (the kernel's buffers fill, then the sender's window closes):
+  // no data, no FIN, no RST reaches the other side until `restore()`.
+  const hold = (pair: Pair) => {
+    if (!pair.flowing) return;
+    pair.flowing = false;
+    pair.client.unpipe(pair.upstream);
+    pair.upstream.unpipe(pair.client);
+    pair.client.pause();
+    pair.upstream.pause();
+  };
 
   const server = net.createServer((client) => {
     if (isCut) {
@@ -33,7 +60,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return;
     }
     const upstream = net.connect(target.port, target.host);
-    const pair = { client, upstream };
+    const pair: Pair = { client, upstream, flowing: false };
     pairs.add(pair);
     const end = () => {
       pairs.delete(pair);
@@ -45,8 +72,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on('error', end);
     client.on('close', end);
     upstream.on('close', end);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (isStalled) {
+      heldWhileStalled++;
+      client.pause();
+      upstream.pause();
+    } else flow(pair);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -67,17 +97,30 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut(): void {
       isCut = true;
+      isStalled = false;
       for (const { client, upstream } of [...pairs]) {
         client.destroy();
         upstream.destroy();
       }
       pairs.clear();
     },
+    stall(): void {
+      isStalled = true;
+      for (const pair of pairs) hold(pair);
+    },
     restore(): void {
       isCut = false;
+      isStalled = false;
+      for (const pair of pairs) flow(pair);
     },
     get isCut() {
       return isCut;
+    },
+    get isStalled() {
+      return isStalled;
+    },
+    get heldWhileStalled() {
+      return heldWhileStalled;
     },
     get open() {
       return pairs.size;

@@ -70,6 +70,9 @@ export async function startTestEngine(
       marketSource: 'off',
       logLevel: 'silent',
       shutdownTimeoutMs: 5_000,
+      // Tests of other features fire bursts (40 concurrent deploys) that a FREE tier's request budget
+      // would refuse; the limiter's own tests (test/limits/) turn it on.
+      rateLimits: false,
       ...overrides,
     },
   });

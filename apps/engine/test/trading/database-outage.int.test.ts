@@ -247,6 +247,8 @@ describe('the retry buffer at its bound', () => {
     // Off the book, a trade through every level fills nothing more.
     clock.advance(1_000);
     service.onTrade(trade('49900', '1', 'sell', clock.now()));
+    // Matcher events reach the account's queue asynchronously: let them be routed before counting.
+    await service.idle();
     expect(service.persistenceHolds().buffered).toBe(2);
 
     proxy.restore();

@@ -58,6 +58,8 @@ export function authOptions(): AuthOptions {
           token.tenantId = user.tenantId;
           token.tenantName = user.tenantName;
           token.role = user.role;
+          // Only at sign-in: later refreshes of the cookie keep it, so it dates the session itself.
+          token.signedInAt = Date.now();
         }
         return token;
       },
@@ -67,6 +69,7 @@ export function authOptions(): AuthOptions {
           user: { id: token.userId, email: token.email ?? '', name: token.name ?? null },
           tenant: { id: token.tenantId, name: token.tenantName },
           role: token.role,
+          signedInAt: token.signedInAt ?? null,
         };
       },
     },

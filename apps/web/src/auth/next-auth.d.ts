@@ -15,6 +15,8 @@ declare module 'next-auth' {
     user: { id: string; email: string; name: string | null };
     tenant: { id: string; name: string };
     role: Role;
+    /** When the person signed in (ms); null for a cookie from before this was recorded. */
+    signedInAt: number | null;
   }
 }
 
@@ -24,5 +26,11 @@ declare module 'next-auth/jwt' {
     tenantId: string;
     tenantName: string;
     role: Role;
+    /**
+     * When the person signed in (ms since the epoch), set once at sign-in and never refreshed: engine
+     * tokens carry it, and the engine refuses them once the person signed out or reset the password
+     * after it. Absent in cookies issued before it was recorded.
+     */
+    signedInAt?: number;
   }
 }

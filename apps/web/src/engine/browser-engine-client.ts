@@ -19,13 +19,20 @@ export interface BrowserEngineClientOptions {
   /** The engine's WebSocket endpoint (`ws://host:port/trpc`). */
   engineWsUrl: string;
   tokens: EngineTokenSource;
+  /**
+   * The engine says this web session was ended (a sign-out elsewhere, a password reset): no token the
+   * web server mints for it will work again, so the browser must sign out (clear the session cookie)
+   * and go to the sign-in page. Called once per client.
+   */
+  onSessionRevoked: () => void;
 }
 
 /**
- * The engine refused the token itself (expired, signed with a secret since rotated, or revoked by a
- * sign-out on another device while this one's web session lives on): get a new one and retry once. Safe for mutations too: the engine authenticates before it does anything.
+ * The engine refused the token itself (expired, or signed with a secret since rotated): get a new one and
+ * retry once. Safe for mutations too: the engine authenticates before it does anything.
+ * AUTH_SESSION_REVOKED is not among them: a fresh token of the same session is refused too.
  */
-const STALE_TOKEN_CODES = new Set(['AUTH_SESSION_EXPIRED', 'AUTH_REQUIRED', 'AUTH_SESSION_REVOKED']);
+const STALE_TOKEN_CODES = new Set(['AUTH_SESSION_EXPIRED', 'AUTH_REQUIRED']);
 
 /**
  * The dashboard's client: queries and mutations over batched HTTP, subscriptions over one WebSocket.
@@ -34,11 +41,20 @@ const STALE_TOKEN_CODES = new Set(['AUTH_SESSION_EXPIRED', 'AUTH_REQUIRED', 'AUT
  */
 export function createBrowserEngineClient(opts: BrowserEngineClientOptions): TRPCClient<AppRouter> {
   const { tokens } = opts;
+  let revoked = false;
   return createTRPCClient<AppRouter>({
     links: [
       retryLink({
         retry({ error, attempts }) {
           const code = engineErrorCode(error);
+          if (code === 'AUTH_SESSION_REVOKED') {
+            tokens.invalidate();
+            if (!revoked) {
+              revoked = true;
+              opts.onSessionRevoked();
+            }
+            return false;
+          }
           if (attempts > 1 || !code || !STALE_TOKEN_CODES.has(code)) return false;
           tokens.invalidate();
           return true;

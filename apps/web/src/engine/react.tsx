@@ -3,6 +3,7 @@
 import type { AppRouter } from '@qt/api';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
+import { signOut } from 'next-auth/react';
 import { type ReactNode, useState } from 'react';
 import { createBrowserEngineClient } from './browser-engine-client';
 import { isEngineError } from './engine-error';
@@ -44,6 +45,12 @@ export function EngineProvider({ engineUrl, engineWsUrl, children }: EngineProvi
       tokens: createEngineTokenSource(() => {
         window.location.assign(`/signin?callbackUrl=${encodeURIComponent(window.location.pathname)}`);
       }),
+      // The session was ended elsewhere (sign-out, password reset): clear this browser's cookie too.
+      onSessionRevoked: () => {
+        void signOut({
+          callbackUrl: `/signin?callbackUrl=${encodeURIComponent(window.location.pathname)}`,
+        });
+      },
     }),
   );
   return (

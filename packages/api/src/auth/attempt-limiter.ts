@@ -18,10 +18,14 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
  */
 export interface AttemptLimiter {
   /**
-   * Takes one attempt from `key`'s budget; throws AUTH_TOO_MANY_ATTEMPTS (and blocks the key for
-   * `blockSeconds`) when none is left. The point stays taken (a failure) unless released.
+   * Takes one attempt from `key`'s budget; throws AUTH_TOO_MANY_ATTEMPTS when none is left. The point
+   * stays taken (a failure) unless released. By default a refused reservation also blocks the key for
+   * `blockSeconds`; with `{ block: false }` it does not (the refusal lasts only while the budget is
+   * spent), and the key is blocked only by `Reservation.failed()`: for checks where good attempts are
+   * common and in flight together (credentials), so points merely held by attempts that will succeed
+   * never lock an address out.
    */
-  reserve(key: string): Promise<Reservation>;
+  reserve(key: string, opts?: ReserveOptions): Promise<Reservation>;
   /** Throws AUTH_TOO_MANY_ATTEMPTS while `key` is blocked. Consumes nothing: for already verified callers. */
   check(key: string): Promise<void>;
   /**
@@ -33,6 +37,11 @@ export interface AttemptLimiter {
   reset(key: string): Promise<void>;
 }
 
+export interface ReserveOptions {
+  /** Block the key when this reservation is refused. Default true. */
+  block?: boolean;
+}
+
 /** One reserved attempt. */
 export interface Reservation {
   /**
@@ -41,6 +50,11 @@ export interface Reservation {
    * merely counts as a failure until its window ends.
    */
   release(): Promise<void>;
+  /**
+   * The attempt was a failure: the point stays taken, and if it was the last of the budget the key is
+   * blocked for `blockSeconds`. Never throws (a block that cannot be stored still leaves the point).
+   */
+  failed(): Promise<void>;
 }
 
 export interface AttemptLimitOptions {
@@ -79,42 +93,72 @@ function storeDown(cause: unknown): AppError {
 }
 
 export function createAttemptLimiter(opts: AttemptLimitOptions, redis?: Redis): AttemptLimiter {
+  // The library never blocks by itself (blockDuration 0): whether a refusal blocks depends on the call
+  // (see `reserve`), so blocks are set here with `block()`. No in-memory block either: a point given
+  // back must be usable again at once, which a local copy of the refusal would not know.
   const base = {
     keyPrefix: opts.keyPrefix,
     points: opts.points,
     duration: opts.windowSeconds,
-    blockDuration: opts.blockSeconds,
+    blockDuration: 0,
   };
   // RateLimiterRedis.consume is one Lua script (INCRBY + expiry + compare), so concurrent reservations on
-  // every engine instance see distinct counts; the in-memory block spares Redis while a key is blocked.
+  // every engine instance see distinct counts.
   const limiter: Limiter = redis
-    ? new RateLimiterRedis({ ...base, storeClient: redis, inMemoryBlockOnConsumed: opts.points + 1 })
+    ? new RateLimiterRedis({ ...base, storeClient: redis })
     : new RateLimiterMemory(base);
 
-  async function consume(key: string): Promise<RateLimiterRes> {
+  async function block(key: string): Promise<void> {
     try {
-      return await limiter.consume(key, 1);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) throw tooMany(err);
-      throw storeDown(err);
+      await limiter.block(key, opts.blockSeconds);
+    } catch {
+      // Store unreachable: the spent budget still refuses until its window ends (fail closed).
     }
   }
 
+  async function consume(key: string, blockOnRefusal: boolean): Promise<RateLimiterRes> {
+    let refused: RateLimiterRes;
+    try {
+      return await limiter.consume(key, 1);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw storeDown(err);
+      refused = err;
+    }
+    if (!blockOnRefusal) {
+      // The refused attempt is not judged, so it must not count either: the count stays "failures plus
+      // attempts in flight", which the in-flight ones bring back down when they succeed.
+      try {
+        await limiter.reward(key, 1);
+      } catch {
+        // Store unreachable: the point counts until its window ends (fail closed).
+      }
+      throw tooMany(refused);
+    }
+    await block(key);
+    throw tooMany(new RateLimiterRes(0, opts.blockSeconds * 1000));
+  }
+
   return {
-    async reserve(key) {
-      const res = await consume(key);
+    async reserve(key, reserveOpts = {}) {
+      const res = await consume(key, reserveOpts.block ?? true);
       const windowEndsAt = Date.now() + res.msBeforeNext;
-      let released = false;
+      let settled = false;
       return {
         async release() {
-          if (released) return;
-          released = true;
+          if (settled) return;
+          settled = true;
           if (res.msBeforeNext >= 0 && Date.now() > windowEndsAt - RELEASE_MARGIN_MS) return;
           try {
             await limiter.reward(key, 1);
           } catch {
             // Store unreachable: the point stays counted until its window ends (fail closed).
           }
+        },
+        async failed() {
+          if (settled) return;
+          settled = true;
+          // consumedPoints counted this attempt: it used the last point, so the next would be refused.
+          if (res.consumedPoints >= opts.points) await block(key);
         },
       };
     },
@@ -128,7 +172,7 @@ export function createAttemptLimiter(opts: AttemptLimitOptions, redis?: Redis): 
       if (res && res.consumedPoints > opts.points) throw tooMany(res);
     },
     async recordFailure(key) {
-      await consume(key);
+      await consume(key, true);
     },
     async reset(key) {
       try {

@@ -2,6 +2,7 @@ import { AppError, isAppError } from '@qt/shared';
 import type { RequestContext } from '../context.ts';
 import { authenticateApiKey } from '../domains/api-keys/authenticate-api-key.ts';
 import { looksLikeApiKey } from './api-key-token.ts';
+import { ipBucket } from './ip-bucket.ts';
 import { resolveLiveSession } from './live-session.ts';
 import type { Principal } from './principal.ts';
 import { verifySessionToken } from './session-token.ts';
@@ -19,7 +20,7 @@ export async function authenticate(ctx: RequestContext): Promise<Principal> {
     throw new AppError('AUTH_REQUIRED', 'Sign in, or send an API key as "Authorization: Bearer <key>".');
   }
   const limiter = deps.limiters.credential;
-  const key = `ip:${ip}`;
+  const key = `ip:${ipBucket(ip)}`;
   const cache = deps.credentialCache;
   const [, generation] = await Promise.all([limiter.check(key), cache ? cache.generation() : null]);
   const now = deps.clock.now();
@@ -65,29 +66,97 @@ function inFlight(deps: RequestContext['deps']): Map<string, Promise<Verified>> 
   return map;
 }
 
+/** Credential checks one address may have running at once in this process; the rest wait their turn. */
+export const MAX_CONCURRENT_CHECKS_PER_IP = 4;
+/** Checks one address may have waiting for a turn; more are refused with RATE_LIMITED. */
+export const MAX_WAITING_CHECKS_PER_IP = 256;
+
+interface Gate {
+  running: number;
+  waiting: (() => void)[];
+}
+const gates = new WeakMap<RequestContext['deps'], Map<string, Gate>>();
+
+/**
+ * A turn to check a credential for `key`: at most MAX_CONCURRENT_CHECKS_PER_IP at once per address, so
+ * the points held by checks in flight (which a good credential gives back) stay few and can never use up
+ * the address's failure budget by themselves. The map holds only addresses with checks running.
+ */
+async function turn(deps: RequestContext['deps'], key: string): Promise<() => void> {
+  let perKey = gates.get(deps);
+  if (!perKey) {
+    perKey = new Map();
+    gates.set(deps, perKey);
+  }
+  let gate = perKey.get(key);
+  if (!gate) {
+    gate = { running: 0, waiting: [] };
+    perKey.set(key, gate);
+  }
+  const g = gate;
+  const map = perKey;
+  if (g.running < MAX_CONCURRENT_CHECKS_PER_IP) {
+    g.running += 1;
+  } else {
+    if (g.waiting.length >= MAX_WAITING_CHECKS_PER_IP) {
+      throw new AppError('RATE_LIMITED', 'Too many credential checks from this address at once.', {
+        retryAfterSeconds: 1,
+      });
+    }
+    // The finishing check hands its turn over directly (running stays the same).
+    await new Promise<void>((resolve) => g.waiting.push(resolve));
+  }
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    const next = g.waiting.shift();
+    if (next) {
+      next();
+      return;
+    }
+    g.running -= 1;
+    if (g.running === 0) map.delete(key);
+  };
+}
+
 /**
  * The attempt is reserved before the credential is looked at (one atomic step), so concurrent guesses
- * cannot all pass the limit before any failure is counted. Only a bad credential keeps the point.
+ * cannot all pass the limit before any failure is counted: at most the limit are ever judged. Good
+ * credentials are common and arrive together (every sign-out anywhere empties every cache), so:
+ * - checks from one address take turns (MAX_CONCURRENT_CHECKS_PER_IP), and a point held by a check in
+ *   flight is given back when the credential is good;
+ * - a refused reservation does not block the address; only a completed failure that used the last
+ *   point does (`failed()`). So good credentials in flight can delay nobody for long, and lock out no one.
  */
 async function verify(ctx: RequestContext, credential: string, key: string, now: number): Promise<Verified> {
   const { deps } = ctx;
-  const attempt = await deps.limiters.credential.reserve(key);
+  const done = await turn(deps, key);
   try {
-    if (looksLikeApiKey(credential)) {
-      const verified = await authenticateApiKey(deps, credential);
+    // Re-checked after the wait: failures judged meanwhile may have blocked the address.
+    await deps.limiters.credential.check(key);
+    const attempt = await deps.limiters.credential.reserve(key, { block: false });
+    try {
+      if (looksLikeApiKey(credential)) {
+        const verified = await authenticateApiKey(deps, credential);
+        await attempt.release();
+        return { principal: verified.principal, validUntil: verified.expiresAt };
+      }
+      const claims = await verifySessionToken(credential, deps.sessionSecret, now);
+      const principal = await resolveLiveSession(deps, claims);
       await attempt.release();
-      return { principal: verified.principal, validUntil: verified.expiresAt };
+      return { principal, validUntil: claims.expiresAt };
+    } catch (err) {
+      // An expired session is normal life, not an attack, and an error that is not about the credential
+      // (database down) judged nothing: neither counts as a failure.
+      if (isAppError(err) && err.code !== 'AUTH_SESSION_EXPIRED' && err.code.startsWith('AUTH_')) {
+        await attempt.failed();
+      } else {
+        await attempt.release();
+      }
+      throw err;
     }
-    const claims = await verifySessionToken(credential, deps.sessionSecret, now);
-    const principal = await resolveLiveSession(deps, claims);
-    await attempt.release();
-    return { principal, validUntil: claims.expiresAt };
-  } catch (err) {
-    // An expired session is normal life, not an attack, and an error that is not about the credential
-    // (database down) judged nothing: neither counts as a failure.
-    if (!(isAppError(err) && err.code !== 'AUTH_SESSION_EXPIRED' && err.code.startsWith('AUTH_'))) {
-      await attempt.release();
-    }
-    throw err;
+  } finally {
+    done();
   }
 }

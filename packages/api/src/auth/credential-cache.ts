@@ -30,10 +30,53 @@ export interface CredentialCache {
     validUntil: number | null,
     now: number,
   ): void;
-  /** Call after committing a change that can take access away. */
-  invalidate(): Promise<void>;
+  /**
+   * Call after committing a change that can take access away. `change` says whose access (so live
+   * connections of other keys, people and tenants need no re-check); without it, anyone's may have.
+   */
+  invalidate(change?: CredentialChange): Promise<void>;
+  /**
+   * The changes published after generation `from` up to `to` (both from `generation()`), or null when
+   * they are not all known (too old, Redis unreadable, another engine's format): then assume anything.
+   */
+  changesBetween(from: string, to: string): Promise<CredentialChange[] | null>;
+  /**
+   * The principal last verified for `credential`, whatever its generation (null when none or expired).
+   * NOT an authorisation: only a hint (the request limiter starts its Redis call with it while the
+   * credential is being checked); the caller must still authenticate.
+   */
+  peek(credential: string, now: number): Principal | null;
   readonly size: number;
 }
+
+/**
+ * Whose access a change may have taken away: every field given must match (an empty change matches
+ * everyone). A key revoked: `{ apiKeyId, tenantId }`; a person signed out or reset: `{ userId }` (their
+ * sessions and the keys they created); a tenant changed: `{ tenantId }`.
+ */
+export interface CredentialChange {
+  apiKeyId?: string;
+  userId?: string;
+  tenantId?: string;
+}
+
+/** Who a live credential is, for matching against changes (from its last verification). */
+export interface CredentialIdentity {
+  apiKeyId: string | null;
+  userId: string | null;
+  tenantId: string;
+}
+
+export function changeConcerns(change: CredentialChange, who: CredentialIdentity): boolean {
+  return (
+    (change.apiKeyId === undefined || change.apiKeyId === who.apiKeyId) &&
+    (change.userId === undefined || change.userId === who.userId) &&
+    (change.tenantId === undefined || change.tenantId === who.tenantId)
+  );
+}
+
+/** Changes remembered (in process and in Redis) for `changesBetween`; older ones mean "re-check all". */
+export const CREDENTIAL_CHANGES_KEPT = 1024;
 
 export interface CredentialCacheOptions {
   /** How long a verification is reused at most. Default 5 s. */
@@ -60,8 +103,11 @@ export function createCredentialCache(opts: CredentialCacheOptions = {}): Creden
   const maxEntries = opts.maxEntries ?? 10_000;
   const redis = opts.redis;
   const redisKey = `${opts.keyPrefix ?? 'qt'}:auth:generation`;
+  const changesKey = `${redisKey}:changes`;
   const entries = new Map<string, Entry>();
   let epoch = 0;
+  /** This process's changes, by epoch (the newest `CREDENTIAL_CHANGES_KEPT`). */
+  const localChanges: { epoch: number; change: CredentialChange }[] = [];
 
   return {
     get size() {
@@ -87,6 +133,10 @@ export function createCredentialCache(opts: CredentialCacheOptions = {}): Creden
       }
       return e.principal;
     },
+    peek(credential, now) {
+      const e = entries.get(digest(credential));
+      return e && e.expiresAt > now ? e.principal : null;
+    },
     put(credential, principal, generation, validUntil, now) {
       const expiresAt = Math.min(now + ttlMs, validUntil ?? Number.POSITIVE_INFINITY);
       if (expiresAt <= now) return;
@@ -100,16 +150,74 @@ export function createCredentialCache(opts: CredentialCacheOptions = {}): Creden
         entries.delete(oldest);
       }
     },
-    async invalidate() {
+    async invalidate(change = {}) {
       epoch++;
       entries.clear();
+      localChanges.push({ epoch, change });
+      if (localChanges.length > CREDENTIAL_CHANGES_KEPT) localChanges.shift();
       if (!redis) return;
       try {
-        await redis.incr(redisKey);
+        // One atomic step: a reader that sees generation n also finds change n in the list.
+        await redis.eval(
+          PUBLISH_CHANGE,
+          2,
+          redisKey,
+          changesKey,
+          JSON.stringify(change),
+          CREDENTIAL_CHANGES_KEPT,
+        );
       } catch (err) {
         // Other instances keep their entries until `ttlMs` ends: say so loudly, the change itself stands.
         opts.onError?.(err, 'publish a credential invalidation');
       }
     },
+    async changesBetween(from, to) {
+      const a = parseGeneration(from);
+      const b = parseGeneration(to);
+      if (!a || !b || (a.remote === null) !== (b.remote === null)) return null;
+      const changes: CredentialChange[] = [];
+      if (b.local > a.local) {
+        const local = localChanges.filter((c) => c.epoch > a.local && c.epoch <= b.local);
+        if (local.length !== b.local - a.local) return null;
+        for (const c of local) changes.push(c.change);
+      }
+      if (a.remote === null || b.remote === null || b.remote <= a.remote) return changes;
+      if (!redis) return null;
+      let raw: string[];
+      try {
+        raw = await redis.lrange(changesKey, 0, -1);
+      } catch (err) {
+        opts.onError?.(err, 'read the credential changes');
+        return null;
+      }
+      let found = 0;
+      for (const line of raw) {
+        const space = line.indexOf(' ');
+        const n = Number(line.slice(0, space));
+        if (!(n > a.remote && n <= b.remote)) continue;
+        try {
+          changes.push(JSON.parse(line.slice(space + 1)) as CredentialChange);
+          found++;
+        } catch {
+          return null;
+        }
+      }
+      return found === b.remote - a.remote ? changes : null;
+    },
   };
+}
+
+/** INCR the generation and append `<n> <change>` to the list, kept to its newest ARGV[2] entries. */
+const PUBLISH_CHANGE = `
+local n = redis.call('INCR', KEYS[1])
+redis.call('RPUSH', KEYS[2], n .. ' ' .. ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+return n`;
+
+function parseGeneration(g: string): { local: number; remote: number | null } | null {
+  const [local, remote, ...rest] = g.split(':');
+  const l = Number(local);
+  const r = remote === undefined ? null : Number(remote);
+  if (rest.length > 0 || !Number.isInteger(l) || (r !== null && !Number.isInteger(r))) return null;
+  return { local: l, remote: r };
 }

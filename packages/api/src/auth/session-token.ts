@@ -13,6 +13,13 @@ export const SESSION_TTL_SECONDS = 15 * 60;
 export interface SessionClaims {
   userId: string;
   tenantId: string;
+  /**
+   * When the person signed in to the web app (ms since the epoch; the next-auth session's start), as
+   * the `sat_ms` claim. A sign-out or password reset refuses every token of a web session that began
+   * before it, however freshly the token was minted: a stolen session cookie cannot mint its way past
+   * a revocation. Absent (scripts, tests): the token's issue time stands in.
+   */
+  sessionStartedAt?: number;
 }
 
 /** Verified claims, with when the token stops being valid and when it was issued (ms since the epoch). */
@@ -24,6 +31,8 @@ export interface VerifiedSession extends SessionClaims {
    * which errs towards refusing them after a sign-out.
    */
   issuedAt: number;
+  /** `sat_ms` when present and not after `issuedAt`, else `issuedAt`. Compared with sign-outs. */
+  sessionStartedAt: number;
 }
 
 export interface VerifyOptions {
@@ -47,7 +56,8 @@ export async function signSessionToken(
   ttlSeconds = SESSION_TTL_SECONDS,
 ): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
-  return new SignJWT({ tid: claims.tenantId, iat_ms: nowMs })
+  const sat = claims.sessionStartedAt;
+  return new SignJWT({ tid: claims.tenantId, iat_ms: nowMs, ...(sat !== undefined ? { sat_ms: sat } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.userId)
     .setIssuer(SESSION_ISSUER)
@@ -86,11 +96,17 @@ export async function verifySessionToken(
       typeof payload.iat_ms === 'number' && payload.iat_ms >= iat && payload.iat_ms < iat + 1000
         ? payload.iat_ms
         : iat;
+    // A session cannot have begun after its token was issued; a claim that says so is not believed.
+    const started =
+      typeof payload.sat_ms === 'number' && Number.isFinite(payload.sat_ms) && payload.sat_ms <= precise
+        ? payload.sat_ms
+        : precise;
     return {
       userId: payload.sub,
       tenantId: payload.tid,
       expiresAt: payload.exp * 1000,
       issuedAt: precise,
+      sessionStartedAt: started,
     };
   } catch (err) {
     if (err instanceof AppError) throw err;

@@ -14,6 +14,11 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   database?: string;
   log?: (message: string) => void;
+  /**
+   * How long the server may take to accept connections (crash recovery after a kill included) before the
+   * start is given up and the server stopped. Default 120 s.
+   */
+  startTimeoutMs?: number;
 }
 
 export interface RunningPostgres {
@@ -59,29 +64,45 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
   });
+  // Last resort when the process exits without stop() (a second Ctrl-C, the shutdown deadline, a signal
+  // while the server starts): the server is in its own session and would outlive us, so ask it for a
+  // fast shutdown (synchronous, as an 'exit' listener must be). Registered before the server is spawned,
+  // so no moment of the start is uncovered. A SIGKILLed process runs no listener: the next start adopts
+  // the server.
   let child: ChildProcess | null = null;
+  const onExit = () => {
+    if (child) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return;
+    }
+    const pid = adopted === null ? null : pidOf(dataDir);
+    if (pid !== null && isOurServer(pid, dataDir)) {
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        // exited meanwhile
+      }
+    }
+  };
+  process.on('exit', onExit);
   if (adopted === null) {
     try {
       if (!existsSync(`${dataDir}/PG_VERSION`)) {
         await server.initialise();
         log(`initialised embedded postgres in ${dataDir}`);
       }
-      child = await startDetached(dataDir, port, isRoot, log);
+      await startDetached(dataDir, port, isRoot, log, opts.startTimeoutMs ?? 120_000, (c) => {
+        child = c;
+      });
     } catch (err) {
+      process.removeListener('exit', onExit);
       const detail = err instanceof Error ? err.message : String(err);
       throw new Error(`embedded postgres did not start in ${dataDir} (port ${port}):\n${detail}`, {
         cause: err,
       });
     }
   }
-  const started = child;
-  // Last resort when the process exits without stop() (a second Ctrl-C, the shutdown deadline): the
-  // server is in its own session and would outlive us, so ask it for a fast shutdown (synchronous, as
-  // an 'exit' listener must be). A SIGKILLed process runs no listener: the next start adopts the server.
-  const onExit = () => {
-    if (started?.exitCode === null && started.signalCode === null) started.kill('SIGINT');
-  };
-  if (started) process.on('exit', onExit);
+  const started: ChildProcess | null = child;
 
   const admin = `postgresql://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`;
   try {
@@ -102,6 +123,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       }
       // Fast shutdown of the server we adopted; like server.stop(), resolve only once it is gone, so the
       // folder can be started again at once.
+      process.removeListener('exit', onExit);
       const pid = pidOf(dataDir);
       if (pid === null || !isOurServer(pid, dataDir)) return;
       try {
@@ -188,15 +210,19 @@ const READY = 'database system is ready to accept connections';
 
 /**
  * Starts `postgres -D dataDir` as the package's start() does (same binary, flags and user), but detached:
- * in a new session, so no terminal signal meant for the engine reaches it. Resolves once the server
- * says it accepts connections; rejects with its last words when it exits first.
+ * in a new session, so no terminal signal meant for the engine reaches it. `spawned` gets the child at
+ * once (the caller's exit handler covers it from then on). Resolves once the server says it accepts
+ * connections; rejects with its last words when it exits first, or when it is not ready within
+ * `timeoutMs` (then it is stopped: fast shutdown, killed if it does not go within 5 s).
  */
 async function startDetached(
   dataDir: string,
   port: number,
   isRoot: boolean,
   note: (message: string) => void,
-): Promise<ChildProcess> {
+  timeoutMs: number,
+  spawned: (child: ChildProcess) => void,
+): Promise<void> {
   const binary = await postgresBinary();
   // PostgreSQL refuses to run as root: as the package does, run it as the `postgres` user (which
   // initialise() created when needed).
@@ -208,35 +234,57 @@ async function startDetached(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
+  spawned(child);
   // The server's last words say why it did not start.
   const recent: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      for (const line of text.split('\n')) {
-        if (!line.trim()) continue;
-        recent.push(line.trim());
-        if (recent.length > 20) recent.shift();
-        note(line.trim());
-      }
-      if (text.includes(READY)) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`postgres exited (${signal ?? code}) during start:\n${recent.join('\n')}`)),
-    );
-  });
-  return child;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        for (const line of text.split('\n')) {
+          if (!line.trim()) continue;
+          recent.push(line.trim());
+          if (recent.length > 20) recent.shift();
+          note(line.trim());
+        }
+        if (text.includes(READY)) resolve();
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('error', reject);
+      child.once('exit', (code, signal) =>
+        reject(new Error(`postgres exited (${signal ?? code}) during start:\n${recent.join('\n')}`)),
+      );
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `postgres was not ready within ${timeoutMs} ms; stopped it. Its last words:\n${recent.join('\n')}`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+  } catch (err) {
+    await stopChild(child, 5_000);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** Fast shutdown (SIGINT: open transactions roll back, committed data is kept), resolved once it exited. */
-async function stopChild(child: ChildProcess): Promise<void> {
+/**
+ * Fast shutdown (SIGINT: open transactions roll back, committed data is kept), resolved once it exited;
+ * with `killAfterMs`, killed when it has not exited by then (a server stuck in its start).
+ */
+async function stopChild(child: ChildProcess, killAfterMs?: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGINT');
+  const kill = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   await exited;
+  clearTimeout(kill);
 }
 
 let binaryPath: Promise<string> | undefined;

@@ -20,10 +20,14 @@ export interface TierCaps {
   backtestRunMs: number;
   /** Candles one backtest may replay (estimated up front from range, interval and instruments). */
   backtestCandles: number;
+  /** Alerts in state active (paused, expired and fired-out ones do not count). */
+  activeAlerts: number;
+  /** Alert deliveries (email, webhook, chat) per tenant per minute; past it a delivery is dead (`tierLimit`). */
+  alertDeliveriesPerMinute: number;
 }
 
 /** The caps counted per tenant under the cap lock. */
-export type TierCapKind = 'deployments' | 'backtests' | 'apiKeys' | 'paperAccounts';
+export type TierCapKind = 'deployments' | 'backtests' | 'apiKeys' | 'paperAccounts' | 'activeAlerts';
 
 const MINUTE_MS = 60_000;
 
@@ -36,6 +40,8 @@ export const TIER_CAPS: Readonly<Record<Tier, Readonly<TierCaps>>> = {
     paperAccounts: 3,
     backtestRunMs: 2 * MINUTE_MS,
     backtestCandles: 250_000,
+    activeAlerts: 5,
+    alertDeliveriesPerMinute: 10,
   },
   PRO: {
     deployments: 20,
@@ -44,6 +50,8 @@ export const TIER_CAPS: Readonly<Record<Tier, Readonly<TierCaps>>> = {
     paperAccounts: 20,
     backtestRunMs: 15 * MINUTE_MS,
     backtestCandles: 2_500_000,
+    activeAlerts: 100,
+    alertDeliveriesPerMinute: 120,
   },
   ENTERPRISE: {
     deployments: 100,
@@ -52,6 +60,8 @@ export const TIER_CAPS: Readonly<Record<Tier, Readonly<TierCaps>>> = {
     paperAccounts: 100,
     backtestRunMs: 60 * MINUTE_MS,
     backtestCandles: 25_000_000,
+    activeAlerts: 400,
+    alertDeliveriesPerMinute: 600,
   },
 };
 
@@ -77,6 +87,11 @@ export interface TierRates {
   perTenant: RateBudget;
   /** Orders placed (and cancelled) per tenant, on top of the request budget: a separate budget. */
   orders: RateBudget;
+  /**
+   * Calls one tenant may have running at once on one engine (subscriptions aside): what keeps a tenant's
+   * heavy reads from filling the engine while its budget lasts. Past it: RATE_LIMITED, scope `concurrency`.
+   */
+  concurrentCalls: number;
   /** WebSocket connections one tenant may hold open at once (per engine instance). */
   wsConnections: number;
   /** Subscriptions one tenant may run at once over all its WebSocket connections (per engine instance). */
@@ -85,8 +100,6 @@ export interface TierRates {
   backtestsPerDay: number;
   /** How far back a history query may reach, in days before now. */
   historyDays: number;
-  /** Active price alerts (for the alerts feature: documented now, enforced when alerts exist). */
-  alerts: number;
 }
 
 export const TIER_RATES: Readonly<Record<Tier, Readonly<TierRates>>> = {
@@ -96,40 +109,56 @@ export const TIER_RATES: Readonly<Record<Tier, Readonly<TierRates>>> = {
     perKey: { limit: 600, windowSeconds: 60, burst: 120 },
     perTenant: { limit: 1_200, windowSeconds: 60, burst: 240 },
     orders: { limit: 60, windowSeconds: 60, burst: 10 },
+    concurrentCalls: 4,
     wsConnections: 5,
     wsSubscriptions: 50,
     backtestsPerDay: 20,
     historyDays: 90,
-    alerts: 10,
   },
   PRO: {
     perKey: { limit: 6_000, windowSeconds: 60, burst: 600 },
     perTenant: { limit: 12_000, windowSeconds: 60, burst: 1_200 },
     orders: { limit: 1_200, windowSeconds: 60, burst: 100 },
+    concurrentCalls: 16,
     wsConnections: 25,
     wsSubscriptions: 250,
     backtestsPerDay: 200,
     historyDays: 730,
-    alerts: 100,
   },
   // ENTERPRISE: 10,000 requests and orders/s per key, the order-placement goal of one engine.
   ENTERPRISE: {
     perKey: { limit: 600_000, windowSeconds: 60, burst: 20_000 },
     perTenant: { limit: 1_200_000, windowSeconds: 60, burst: 40_000 },
     orders: { limit: 600_000, windowSeconds: 60, burst: 20_000 },
+    concurrentCalls: 256,
     wsConnections: 200,
     wsSubscriptions: 2_000,
     backtestsPerDay: 2_000,
     historyDays: 3_650,
-    alerts: 1_000,
   },
 };
 
+/**
+ * Calls without a credential (system.health, system.version, strategies.examples; not auth.*, which have
+ * their own attempt limiters), per client address: an IPv4 address or an IPv6 /64. Conservative: a
+ * dashboard tab polls health every 15 s and reads the examples once, far below it; shared by every engine
+ * through Redis like the tier budgets.
+ */
+export const PUBLIC_RATE: Readonly<RateBudget> = { limit: 300, windowSeconds: 60, burst: 60 };
+
 /** The tier to suggest when a limit is hit (null: there is none above). */
-export const NEXT_TIER: Readonly<Record<Tier, Tier | null>> = { FREE: 'PRO', PRO: 'ENTERPRISE', ENTERPRISE: null };
+export const NEXT_TIER: Readonly<Record<Tier, Tier | null>> = {
+  FREE: 'PRO',
+  PRO: 'ENTERPRISE',
+  ENTERPRISE: null,
+};
 
 /** Monthly list price in US cents, for the pricing page (ENTERPRISE: by contract). */
-export const TIER_PRICE_CENTS: Readonly<Record<Tier, number | null>> = { FREE: 0, PRO: 4_900, ENTERPRISE: null };
+export const TIER_PRICE_CENTS: Readonly<Record<Tier, number | null>> = {
+  FREE: 0,
+  PRO: 4_900,
+  ENTERPRISE: null,
+};
 
 /**
  * Request weights: what one call costs from the request budgets. A cheap read is 1; calls that scan
@@ -137,7 +166,7 @@ export const TIER_PRICE_CENTS: Readonly<Record<Tier, number | null>> = { FREE: 0
  * subscription is charged once when it starts.
  */
 export const PROCEDURE_WEIGHTS: Readonly<Record<string, number>> = {
-  'market.candles': 5,
+  'market.candles': 10,
   'market.trades': 2,
   'orders.list': 2,
   'orders.cancelAll': 5,
@@ -151,10 +180,20 @@ export const PROCEDURE_WEIGHTS: Readonly<Record<string, number>> = {
   'strategies.logs': 2,
   'backtests.run': 20,
   'apiKeys.create': 5,
+  // Several per-tenant counts (backtests, rows) behind one call: a heavy read, whatever its size.
+  'usage.today': 20,
+  'usage.history': 5,
 };
 
+/** The heaviest weight of any procedure: a request budget's burst must hold at least one such call. */
+export const MAX_PROCEDURE_WEIGHT = Math.max(1, ...Object.values(PROCEDURE_WEIGHTS));
+
 /** Procedures that also spend the order budget. */
-export const ORDER_PROCEDURES: ReadonlySet<string> = new Set(['orders.place', 'orders.cancel', 'orders.cancelAll']);
+export const ORDER_PROCEDURES: ReadonlySet<string> = new Set([
+  'orders.place',
+  'orders.cancel',
+  'orders.cancelAll',
+]);
 
 export function procedureWeight(path: string): number {
   return PROCEDURE_WEIGHTS[path] ?? 1;
@@ -165,6 +204,12 @@ const budgetOverride = z.strictObject({
   limit: z.number().int().min(1).max(1_000_000_000),
   windowSeconds: z.number().int().min(1).max(86_400),
   burst: z.number().int().min(1).max(1_000_000_000),
+});
+// A request budget whose burst is below a procedure's weight would refuse that procedure for ever
+// (with a Retry-After that never comes true): the burst must hold the heaviest call.
+const requestBudgetOverride = budgetOverride.refine((b) => b.burst >= MAX_PROCEDURE_WEIGHT, {
+  message: `burst must be at least ${MAX_PROCEDURE_WEIGHT}, the weight of the heaviest call`,
+  path: ['burst'],
 });
 
 /**
@@ -178,14 +223,15 @@ export const tierLimitOverridesSchema = z.strictObject({
   paperAccounts: count.optional(),
   backtestRunMs: count.optional(),
   backtestCandles: count.optional(),
-  perKey: budgetOverride.optional(),
-  perTenant: budgetOverride.optional(),
+  perKey: requestBudgetOverride.optional(),
+  perTenant: requestBudgetOverride.optional(),
   orders: budgetOverride.optional(),
+  concurrentCalls: count.optional(),
   wsConnections: count.optional(),
   wsSubscriptions: count.optional(),
   backtestsPerDay: count.optional(),
   historyDays: count.optional(),
-  alerts: count.optional(),
+  activeAlerts: count.optional(),
 });
 export type TierLimitOverrides = z.infer<typeof tierLimitOverridesSchema>;
 

@@ -73,6 +73,12 @@ export const errorCodes = {
   SUBSCRIPTION_LIMIT: 'TOO_MANY_REQUESTS',
   INVALID_CURSOR: 'BAD_REQUEST',
   VALUE_OUT_OF_RANGE: 'BAD_REQUEST',
+  /** A subscription asked for over plain HTTP (SSE): subscriptions run over the WebSocket only. */
+  SUBSCRIPTION_NEEDS_WEBSOCKET: 'METHOD_NOT_SUPPORTED',
+  /** Too many calls running at once on one WebSocket connection: wait for answers before sending more. */
+  CALLS_IN_FLIGHT_LIMIT: 'TOO_MANY_REQUESTS',
+  /** A request body did not arrive within the time allowed for it. */
+  REQUEST_TIMEOUT: 'TIMEOUT',
   // Generic
   NOT_FOUND: 'NOT_FOUND',
   VALIDATION_FAILED: 'BAD_REQUEST',

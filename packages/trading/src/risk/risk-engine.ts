@@ -19,7 +19,7 @@ import type { RiskView } from './view.ts';
 
 /**
  * Pre-trade risk. Every order, from a person, a script or a strategy, goes through `check` before it
- * reaches the matcher (RELIABILITY.md 16). The checks run in `riskCheckOrder`; the first failure rejects:
+ * reaches the matcher. The checks run in `riskCheckOrder`; the first failure rejects:
  *
  * 1. RISK_KILL_SWITCH        tenant, then account
  * 2. RISK_ORDER_RATE         per second, then per minute (an admitted order uses its slot even if a later

@@ -13,7 +13,7 @@ import {
 import { ALICE, BOB, snapshot, T0, u } from './fixtures.ts';
 
 /*
- * Model-based test of the ledger (RELIABILITY.md line 14): random deposit / place / partial fill /
+ * Model-based test of the ledger: random deposit / place / partial fill /
  * full fill / cancel / withdraw / redelivery sequences run against the Ledger and against a plain
  * reference model written straight from the documented rules; after every step the invariants hold and
  * the two agree on every balance and on every accept/refuse decision.

@@ -44,6 +44,18 @@ const items: readonly NavItem[] = [
     icon: <path d="M3 3v18h18M7 14l3-3 3 3 5-6M12 3a9 9 0 0 1 0 0" />,
   },
   {
+    href: '/alerts',
+    label: 'Alerts',
+    testId: 'nav-alerts',
+    icon: <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0" />,
+  },
+  {
+    href: '/usage',
+    label: 'Usage',
+    testId: 'nav-usage',
+    icon: <path d="M4 20V10M10 20V4M16 20v-7M22 20H2" />,
+  },
+  {
     href: '/settings',
     label: 'Settings',
     testId: 'nav-settings',

@@ -1,5 +1,6 @@
 import { resetPasswordMail } from '@qt/notify';
 import type { AccountMailSent, ResetPasswordInput } from '@qt/shared';
+import { ipBucket } from '../../auth/ip-bucket.ts';
 import { revokeSessions } from '../../auth/live-session.ts';
 import { hashPassword } from '../../auth/passwords.ts';
 import type { ApiDeps } from '../../context.ts';
@@ -9,31 +10,34 @@ import { invalidToken } from './verify-email.ts';
 export const RESET_PASSWORD_TTL_MINUTES = 60;
 
 /**
- * Emails a password-reset link (single use, 1 h) when the address has an account. The same answer, in
- * the same time, whether or not it has one (mail leaves off the request path). Throttled per client
- * address and per recipient.
+ * Emails a password-reset link (single use, 1 h) when the address has an account. The same answer,
+ * after the same work, whether or not it has one: the lookup and the link's token are written by a
+ * queued job, off the request path. Throttled per client address, then per recipient (see
+ * `AccountMail.mayMail`); a request over the recipient's budget creates no link, so the newest link the
+ * person was sent keeps working.
  */
 export async function requestPasswordReset(
   deps: ApiDeps,
   email: string,
   ip: string,
 ): Promise<AccountMailSent> {
-  await deps.accounts.throttles.mailRequestByIp.take(ip);
-  const mailAllowed = await deps.accounts.throttles.mailPerAddress.tryTake(email);
-  const user = await deps.db.user.findUnique({ where: { email } });
-  if (user && mailAllowed) {
-    const link = newAccountToken();
-    const expiresAt = new Date(deps.clock.now() + RESET_PASSWORD_TTL_MINUTES * 60_000);
-    await deps.db.$transaction([
-      deps.db.accountToken.deleteMany({ where: { userId: user.id, purpose: 'RESET_PASSWORD' } }),
-      deps.db.accountToken.create({
-        data: { userId: user.id, purpose: 'RESET_PASSWORD', hash: link.hash, expiresAt },
-      }),
-    ]);
-    const url = `${deps.accounts.webPublicUrl}/reset-password?token=${link.token}`;
-    deps.accounts.enqueue(
-      resetPasswordMail({ to: email, link: url, expiresInMinutes: RESET_PASSWORD_TTL_MINUTES }),
-    );
+  const bucket = ipBucket(ip);
+  await deps.accounts.throttles.mailRequestByIp.take(bucket);
+  if (await deps.accounts.mayMail(email, bucket)) {
+    deps.accounts.enqueueJob('password reset', async () => {
+      const user = await deps.db.user.findUnique({ where: { email } });
+      if (!user) return null;
+      const link = newAccountToken();
+      const expiresAt = new Date(deps.clock.now() + RESET_PASSWORD_TTL_MINUTES * 60_000);
+      await deps.db.$transaction([
+        deps.db.accountToken.deleteMany({ where: { userId: user.id, purpose: 'RESET_PASSWORD' } }),
+        deps.db.accountToken.create({
+          data: { userId: user.id, purpose: 'RESET_PASSWORD', hash: link.hash, expiresAt },
+        }),
+      ]);
+      const url = `${deps.accounts.webPublicUrl}/reset-password?token=${link.token}`;
+      return resetPasswordMail({ to: email, link: url, expiresInMinutes: RESET_PASSWORD_TTL_MINUTES });
+    });
   }
   return { status: 'email_sent' };
 }

@@ -1,6 +1,7 @@
 import { Prisma } from '@qt/db';
-import { signUpAttemptMail, verifyEmailMail } from '@qt/notify';
+import { type MailMessage, signUpAttemptMail, verifyEmailMail } from '@qt/notify';
 import type { SignedIn, SignUpInput, SignUpResult } from '@qt/shared';
+import { ipBucket } from '../../auth/ip-bucket.ts';
 import { hashPassword } from '../../auth/passwords.ts';
 import type { ApiDeps } from '../../context.ts';
 import { newAccountToken } from './account-mail.ts';
@@ -10,41 +11,51 @@ export const VERIFY_EMAIL_TTL_HOURS = 24;
 
 /**
  * Sign-up that cannot be used to learn who has an account: every branch hashes the password, queues
- * exactly one email and gives the same answer, in about the same time (mail leaves off the request path).
+ * one job and gives the same answer after the same work. What differs by address (the lookup, the
+ * account's creation, the link's token, which email) happens in the job, off the request path:
  *  - new address: an unverified person, their tenant and membership, and a verification link (24 h);
  *  - address of a verified account: an email to its owner ("someone tried to sign up; sign in or reset
  *    your password"), and nothing changes;
  *  - address of an unverified account (an earlier sign-up never confirmed): that sign-up is replaced by
  *    this one (new password, earlier links void) and a fresh link goes out. Until the link is opened the
  *    account cannot sign in, so the one who controls the mailbox decides which sign-up becomes the account.
- * Throttled per client address and globally, spent before any work.
+ * Throttled per client address first, then globally (a request refused for its address spends nothing of
+ * the global budget, so one address cannot use it up), spent before any work.
  */
 export async function signUp(deps: ApiDeps, input: SignUpInput, ip: string): Promise<SignUpResult> {
   const { throttles } = deps.accounts;
+  const bucket = ipBucket(ip);
+  await throttles.signUpByIp.take(bucket);
   await throttles.signUpGlobal.take('all');
-  await throttles.signUpByIp.take(ip);
   const passwordHash = await hashPassword(input.password);
-  // Spent in every branch (the first email to an address is always under it): the flow stays uniform.
-  const mailAllowed = await throttles.mailPerAddress.tryTake(input.email);
+  // Spent in every branch, so the request's work does not depend on the address.
+  const mailAllowed = await deps.accounts.mayMail(input.email, bucket);
+  deps.accounts.enqueueJob('sign-up', () => signUpJob(deps, input, passwordHash, mailAllowed));
+  return sent;
+}
 
+async function signUpJob(
+  deps: ApiDeps,
+  input: SignUpInput,
+  passwordHash: string,
+  mailAllowed: boolean,
+): Promise<MailMessage | null> {
   const existing = await deps.db.user.findUnique({ where: { email: input.email } });
-  if (existing?.emailVerifiedAt) {
-    if (mailAllowed) deps.accounts.enqueue(attemptMail(deps, input.email));
-    return sent;
-  }
+  if (existing?.emailVerifiedAt) return mailAllowed ? attemptMail(deps, input.email) : null;
   // An unverified address that had its share of email this hour is left as it is: a new password with
   // no link to confirm it would only lock its owner out.
-  if (existing && !mailAllowed) return sent;
+  if (existing && !mailAllowed) return null;
   try {
+    // A new address gets its first link even over the mail budget: nothing was sent to it as an account.
     const token = existing
       ? await restartSignUp(deps, existing.id, passwordHash, input.name)
       : (await createAccount(deps, input, { passwordHash })).verifyToken;
-    if (token) deps.accounts.enqueue(verificationMail(deps, input.email, token));
+    return token ? verificationMail(deps, input.email, token) : null;
   } catch (err) {
-    // Two sign-ups for one new address at once: the other created it. Same answer; its link is on the way.
-    if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
+    // Two sign-ups for one new address at once: the other created it, and its link is on the way.
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return null;
+    throw err;
   }
-  return sent;
 }
 
 const sent: SignUpResult = { status: 'verification_sent' };

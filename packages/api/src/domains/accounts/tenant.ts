@@ -13,7 +13,7 @@ export async function getTenant(deps: ApiDeps, principal: Principal): Promise<Te
 export async function renameTenant(deps: ApiDeps, principal: Principal, name: string): Promise<TenantView> {
   const tenant = await deps.db.tenant.update({ where: { id: principal.tenant.id }, data: { name } });
   // Principals carry the tenant's view: cached ones must not show the old name.
-  await deps.credentialCache?.invalidate();
+  await deps.credentialCache?.invalidate({ tenantId: tenant.id });
   deps.logger.info({ tenantId: tenant.id, by: principal.userId ?? principal.apiKeyId }, 'tenant renamed');
   return toTenantView(tenant);
 }

@@ -1,4 +1,5 @@
 import { type AccountMailSent, AppError, type VerifyEmailInput } from '@qt/shared';
+import { ipBucket } from '../../auth/ip-bucket.ts';
 import type { ApiDeps } from '../../context.ts';
 import { hashAccountToken, newAccountToken } from './account-mail.ts';
 import { verificationMail, verifyExpiry } from './sign-up.ts';
@@ -45,23 +46,27 @@ export async function verifyEmail(
 
 /**
  * Sends a fresh verification link to an unverified account. The same answer whether the address is
- * unknown, unverified or verified; only the unverified one gets mail, off the request path, so the
- * answer's timing does not tell them apart either. Throttled per client address and per recipient.
+ * unknown, unverified or verified, after the same work: the lookup and the new link's token are written
+ * by a queued job, off the request path, so the answer's timing does not tell them apart either.
+ * Throttled per client address, then per recipient (see `AccountMail.mayMail`).
  */
 export async function resendVerification(deps: ApiDeps, email: string, ip: string): Promise<AccountMailSent> {
-  await deps.accounts.throttles.mailRequestByIp.take(ip);
-  const mailAllowed = await deps.accounts.throttles.mailPerAddress.tryTake(email);
-  const user = await deps.db.user.findUnique({ where: { email } });
-  if (user && !user.emailVerifiedAt && mailAllowed) {
-    const link = newAccountToken();
-    await deps.db.$transaction([
-      // Only the newest link works: a person who asked twice cannot be confused by an older one later.
-      deps.db.accountToken.deleteMany({ where: { userId: user.id, purpose: 'VERIFY_EMAIL' } }),
-      deps.db.accountToken.create({
-        data: { userId: user.id, purpose: 'VERIFY_EMAIL', hash: link.hash, expiresAt: verifyExpiry(deps) },
-      }),
-    ]);
-    deps.accounts.enqueue(verificationMail(deps, email, link.token));
+  const bucket = ipBucket(ip);
+  await deps.accounts.throttles.mailRequestByIp.take(bucket);
+  if (await deps.accounts.mayMail(email, bucket)) {
+    deps.accounts.enqueueJob('verification resend', async () => {
+      const user = await deps.db.user.findUnique({ where: { email } });
+      if (!user || user.emailVerifiedAt) return null;
+      const link = newAccountToken();
+      await deps.db.$transaction([
+        // Only the newest link works: a person who asked twice cannot be confused by an older one later.
+        deps.db.accountToken.deleteMany({ where: { userId: user.id, purpose: 'VERIFY_EMAIL' } }),
+        deps.db.accountToken.create({
+          data: { userId: user.id, purpose: 'VERIFY_EMAIL', hash: link.hash, expiresAt: verifyExpiry(deps) },
+        }),
+      ]);
+      return verificationMail(deps, email, link.token);
+    });
   }
   return { status: 'email_sent' };
 }

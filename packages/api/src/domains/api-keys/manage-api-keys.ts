@@ -77,7 +77,7 @@ export async function revokeApiKey(deps: ApiDeps, principal: Principal, id: stri
     where: { id: existing.id },
     data: { revokedAt: new Date(deps.clock.now()) },
   });
-  await deps.credentialCache?.invalidate();
+  await deps.credentialCache?.invalidate({ apiKeyId: row.id, tenantId: row.tenantId });
   deps.logger.info({ tenantId: row.tenantId, apiKeyId: row.id, prefix: row.prefix }, 'api key revoked');
   return toApiKeyView(row);
 }

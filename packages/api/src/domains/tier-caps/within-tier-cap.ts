@@ -1,5 +1,6 @@
 import type { Db, Prisma } from '@qt/db';
-import { AppError, type ErrorCode, TIER_CAPS, type Tier, type TierCapKind } from '@qt/shared';
+import { AppError, type ErrorCode, limitsFor, type Tier, type TierCapKind } from '@qt/shared';
+import { parseOverrides } from '../../limits/tenant-limits.ts';
 
 /** The one code per cap a caller sees (deployments and backtests keep the strategies' code). */
 const CODE: Record<TierCapKind, ErrorCode> = {
@@ -7,6 +8,7 @@ const CODE: Record<TierCapKind, ErrorCode> = {
   backtests: 'STRATEGY_LIMIT_REACHED',
   apiKeys: 'TIER_LIMIT_REACHED',
   paperAccounts: 'TIER_LIMIT_REACHED',
+  activeAlerts: 'TIER_LIMIT_REACHED',
 };
 
 const WHAT: Record<TierCapKind, string> = {
@@ -14,6 +16,7 @@ const WHAT: Record<TierCapKind, string> = {
   backtests: 'queues at most %d backtests at once. Wait for one to finish.',
   apiKeys: 'allows at most %d API keys. Revoke one first.',
   paperAccounts: 'allows at most %d paper accounts.',
+  activeAlerts: 'allows at most %d active alerts. Pause or delete one first.',
 };
 
 /**
@@ -38,14 +41,24 @@ export interface TierCapCheck<T> {
   kind: TierCapKind;
   /** How many the tenant holds now, read inside the locked transaction. */
   count(tx: Prisma.TransactionClient): Promise<number>;
-  /** What the call starts, inside the same transaction (its row is visible to the next count). */
+  /**
+   * What the call starts, inside the same transaction (its row is visible to the next count). Every
+   * write goes through `tx`: a write on another pooled connection while this transaction holds one can
+   * stall the pool (ten tenants at once each holding one connection and waiting for a second).
+   */
   create(tx: Prisma.TransactionClient, cap: { tier: Tier; limit: number }): Promise<T>;
+  /**
+   * After the commit, still first in this engine's line for (tenant, kind): changes in memory that must
+   * follow the stored row (never precede it: a rolled-back transaction would leave memory ahead of the
+   * database) and that the next caller in line must already see. No database connection is held here.
+   */
+  committed?(value: T): Promise<void> | void;
 }
 
 /**
  * Count and create under one lock, so N concurrent calls can never all pass the check before any is
  * recorded: a transaction-scoped advisory lock keyed on (cap kind, tenant) serialises them across
- * engines (released at commit or rollback); the tier is read inside it. Refusals are typed, with
+ * engines (released at commit or rollback); the tier and the tenant's contract overrides are read inside it. Refusals are typed, with
  * `details: { tier, limit, kind }`.
  */
 export async function withinTierCap<T>(db: Db, check: TierCapCheck<T>): Promise<T> {
@@ -63,7 +76,11 @@ export async function withinTierCap<T>(db: Db, check: TierCapCheck<T>): Promise<
   }
   lane.waiting++;
   byKey.set(key, lane);
-  const run = lane.tail.then(() => locked(db, check));
+  const run = lane.tail.then(async () => {
+    const value = await locked(db, check);
+    await check.committed?.(value);
+    return value;
+  });
   const settled = run.catch(() => undefined);
   lane.tail = settled;
   try {
@@ -78,11 +95,13 @@ async function locked<T>(db: Db, check: TierCapCheck<T>): Promise<T> {
   return db.$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`qt-cap:${check.kind}`}::text), hashtext(${check.tenantId}::text))`;
+      // The tier and the contract overrides (an Enterprise contract's own numbers), read under the lock:
+      // the cap is the one the usage page shows.
       const tenant = await tx.tenant.findUniqueOrThrow({
         where: { id: check.tenantId },
-        select: { tier: true },
+        select: { tier: true, limitOverrides: true },
       });
-      const limit = TIER_CAPS[tenant.tier][check.kind];
+      const limit = limitsFor(tenant.tier, parseOverrides(tenant.limitOverrides))[check.kind];
       const held = await check.count(tx);
       if (held >= limit) throw tierCapReached(check.kind, tenant.tier, limit);
       return check.create(tx, { tier: tenant.tier, limit });
