@@ -218,6 +218,7 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       logger,
       mailer: mailerFor(config, logger),
       usage: limits.usage,
+      deployments: strategies.service,
     });
     stack.push('alerts', (budget) => alerts.stop(budget), SHARE.small);
     if (market) {

@@ -6,7 +6,7 @@ import { ZodError } from 'zod';
 import { authenticate } from './auth/authenticate.ts';
 import { type Principal, requireScope } from './auth/principal.ts';
 import type { ApiDeps, LiveConnection, RequestContext } from './context.ts';
-import { type PolicyState, policiesOf, type RequestLimiter } from './limits/request-limiter.ts';
+import { type PolicyState, policiesOf, type RequestLimiter, readAlong } from './limits/request-limiter.ts';
 
 /**
  * The API's one tRPC instance: context, error formatter and the named procedure kinds every router uses.
@@ -368,7 +368,17 @@ function startEarlyCheck(
   if (!limiter || !cache || !ctx.credential || type === 'subscription') return null;
   const principal = cache.peek(ctx.credential, ctx.deps.clock.now());
   if (!principal?.scopes.includes(scope)) return null;
-  const states = limiter.limitsOf(principal).then((limits) => limiter.check(principal, path, type, limits));
+  // The credential cache's generation is read inside the limiter's script (one round trip instead of
+  // two); `authenticate`, called right after this in the same synchronous run, adopts that read.
+  const along = cache.generationKey && cache.adoptGeneration ? readAlong(cache.generationKey) : undefined;
+  if (along) cache.adoptGeneration?.(along.value);
+  const states = limiter.limitsOf(principal).then(
+    (limits) => limiter.check(principal, path, type, limits, along),
+    (err: unknown) => {
+      along?.settle(null, err);
+      throw err;
+    },
+  );
   // Awaited later, or dropped when authentication fails: never an unhandled rejection.
   states.catch(() => undefined);
   return { principal, states };

@@ -24,6 +24,7 @@ import {
   type Clock,
   type ConsumerSpec,
   type CreateAlertInput,
+  type DataQualityMessage,
   type Kline,
   type MarkReadInput,
   type MessageBus,
@@ -61,6 +62,11 @@ export const MAX_OUTCOME_WRITES = 256;
 /** A failed evaluation commit is retried in place after this, doubling up to COMMIT_RETRY_MAX_MS. */
 export const COMMIT_RETRY_BASE_MS = 100;
 export const COMMIT_RETRY_MAX_MS = 5_000;
+/**
+ * The evaluator state (about 9 MB of JSON at 100,000 alerts) is written at most this often, not with every
+ * batch: each batch's transaction holds only its firings, deliveries and the committed positions.
+ */
+export const SNAPSHOT_EVERY_MS = 5_000;
 /** A delivery row's lease lasts at least this long (renewed every sweep while the queue holds it). */
 export const MIN_DELIVERY_LEASE_MS = 60_000;
 
@@ -77,6 +83,20 @@ export interface AlertServiceOptions {
   usage?: { add(tenantId: string, kind: 'alertsFired', amount: number): void };
   /** How often pending deliveries are offered again and expired alerts retired. */
   sweepEveryMs?: number;
+  /** This engine's deployments, for "feed degraded" events and `pauseDeployment` (none: not reported). */
+  deployments?: FeedDeploymentHooks;
+  /** How often the evaluator state is stored with a batch's commit (default SNAPSHOT_EVERY_MS). */
+  snapshotEveryMs?: number;
+}
+
+/** What the alert engine needs from the deployments this engine runs (the strategies service). */
+export interface FeedDeploymentHooks {
+  /** Deployments on this engine (running or paused) that trade venue/symbol. */
+  tradingOn(venue: string, symbol: string): Array<{ deploymentId: string; tenantId: string }>;
+  /** Pauses the tenant's running deployments on venue/symbol, with reason `FEED_STALE: ...`; their ids. */
+  pauseForStaleFeed(tenantId: string, venue: string, symbol: string, detail: string): Promise<string[]>;
+  /** Resumes the deployments paused by pauseForStaleFeed for venue/symbol (and only those); their ids. */
+  resumeAfterStaleFeed(venue: string, symbol: string): Promise<string[]>;
 }
 
 interface Registered {
@@ -104,15 +124,21 @@ type Row = {
  * email, webhooks and chat formats through @qt/alerts' DeliveryQueue). Also the API's `AlertsPort`.
  *
  * Restart guarantee. The bus is read through two durable consumers (trades, candles); a batch is
- * acknowledged only after the transaction holding its firings AND the snapshot covering it committed, and
- * that snapshot records the last stream sequence it evaluated. On NATS, a restart restores the snapshot
- * and the consumers redeliver exactly what was not acknowledged: messages at or before the recorded
- * sequence are skipped, later ones are evaluated from the restored state, so each firing is produced once
- * (a replay would produce the same deterministic id, stored ON CONFLICT DO NOTHING) and none is missed
- * while the stream still holds the messages (24 h of trades, 6 h of candles). On the in-process bus
- * nothing survives the process: the snapshot is restored (no duplicate firing, `once`/per-bar/cooldown
- * state kept, a price that crossed a level while the engine was down fires on the first trade after),
- * but intrabar conditions that held only while the engine was down are not seen.
+ * acknowledged only after the transaction holding its firings, deliveries and the committed stream
+ * positions committed. The evaluator state (9 MB of JSON at 100,000 alerts) joins that transaction only
+ * every SNAPSHOT_EVERY_MS (5 s) and at stop, with the positions it covers. After a clean stop the state
+ * covers every acknowledged batch: on NATS the consumers redeliver exactly what was not acknowledged,
+ * messages at or before the committed sequence are skipped, later ones are evaluated from the restored
+ * state, so each firing is produced once (a replay produces the same deterministic id, stored ON
+ * CONFLICT DO NOTHING) and none is missed while the stream still holds the messages (24 h of trades,
+ * 6 h of candles). After a crash the state may be up to 5 s older than the acknowledged positions; the
+ * bus does not redeliver acknowledged messages, so that gap is not replayed (a warning is logged): the
+ * firings of the gap are stored, `once` alerts fired in it stay fired out, but the crossing, cooldown and
+ * per-bar state of the gap is lost, so an `every`/per-bar alert that fired in it may fire once more and a
+ * crossing is measured from the older price. On the in-process bus nothing survives the process: the
+ * snapshot is restored (after a clean stop: no duplicate firing, `once`/per-bar/cooldown state kept, a
+ * price that crossed a level while the engine was down fires on the first trade after; after a crash,
+ * as on NATS), but intrabar conditions that held only while the engine was down are not seen.
  * A failed commit (database down) is retried in place with backoff (100 ms doubling to 5 s) and no later
  * batch of either stream is evaluated meanwhile (the batches wait on one lock; the bus holds the rest,
  * at most ALERT_BATCH_MESSAGES unacknowledged per consumer), so the stored position never moves past an
@@ -135,6 +161,11 @@ export class AlertService implements AlertsPort {
   /** The snapshot last committed (the evaluator is rebuilt from it when a commit fails). */
   #committedState: unknown = null;
   readonly #positions: Record<string, number> = {};
+  /** The positions the stored state covers, and when it was written (performance.now()). */
+  #snapshotStreams: Record<string, number> = {};
+  #snapshotAt = Number.NEGATIVE_INFINITY;
+  /** Batches committed since the state was last stored (a final snapshot at stop when > 0). */
+  #sinceSnapshot = 0;
   #lock: Promise<unknown> = Promise.resolve();
   readonly #queue: DeliveryQueue;
   readonly #hub = new UpdateHub<AlertFiringView>(LIVE_QUEUE_PER_SUBSCRIBER);
@@ -152,6 +183,7 @@ export class AlertService implements AlertsPort {
   readonly stats = {
     firings: 0,
     committed: 0,
+    snapshots: 0,
     commitFailures: 0,
     skippedReplays: 0,
     tierLimited: 0,
@@ -189,8 +221,21 @@ export class AlertService implements AlertsPort {
         this.#evaluator.restore(snap.state);
         this.#committedState = snap.state;
         // Sequences mean something only on the same durable stream: the in-process bus starts afresh.
-        if (snap.positions.bus === 'nats' && this.#o.bus.kind === 'nats')
-          Object.assign(this.#positions, snap.positions.streams);
+        if (snap.positions.bus === 'nats' && this.#o.bus.kind === 'nats') {
+          this.#snapshotStreams = { ...snap.positions.streams };
+          // The bus redelivers only what was not acknowledged, i.e. after the committed positions.
+          Object.assign(this.#positions, snap.positions.streams, snap.positions.committed ?? {});
+          const behind = Object.entries(this.#positions).filter(
+            ([k, v]) => v > (snap.positions.streams[k] ?? 0),
+          );
+          // A crash (no final snapshot at stop): the messages between the two positions were acknowledged
+          // and their firings stored, but the restored state has not seen them (see the class comment).
+          if (behind.length > 0)
+            this.#log.warn(
+              { snapshot: snap.positions.streams, committed: this.#positions },
+              'alert state restored from before the last committed batch: evaluation resumes after it',
+            );
+        }
       } catch (err) {
         this.#log.error({ err: errText(err) }, 'alert evaluator snapshot not restored: starting fresh');
       }
@@ -232,6 +277,12 @@ export class AlertService implements AlertsPort {
         { maxMessages: ALERT_BATCH_MESSAGES, maxWaitMs: 20 },
         (msgs) => this.#serial(() => this.#onKlines(msgs)),
       ),
+      await this.#o.bus.consumeBatch(
+        topics.marketQuality,
+        consumer(streamNames.marketQuality, 'market.quality.>', `alerts-quality-${name}`),
+        { maxMessages: ALERT_BATCH_MESSAGES, maxWaitMs: 20 },
+        (msgs) => this.#serial(() => this.#onQuality(msgs)),
+      ),
     );
     const every = this.#o.sweepEveryMs ?? 5_000;
     this.#sweepTimer = setInterval(() => this.#sweepSoon(), every);
@@ -252,6 +303,7 @@ export class AlertService implements AlertsPort {
     for (const s of this.#subs.splice(0)) await s.unsubscribe().catch(() => undefined);
     await this.#sweeping;
     await this.#lock.catch(() => undefined);
+    await this.#finalSnapshot(deadline);
     this.#queue.close();
     const left = Math.max(0, deadline - performance.now());
     await Promise.race([
@@ -340,6 +392,60 @@ export class AlertService implements AlertsPort {
   }
 
   /**
+   * Data-quality events (`market.quality.*`, from every engine's feeds): evaluated like trades, with the
+   * same commit and position. A stale feed also becomes a "feed degraded" event for each deployment this
+   * engine runs on it (id `degraded:<deploymentId>:<staleEventId>`: the same on a redelivery). After the
+   * commit, on every engine (each pauses only the runners it holds): a `pauseDeployment` firing of a
+   * stale feed pauses the tenant's deployments on it; `feedLive` resumes those it paused.
+   */
+  async #onQuality(msgs: BusMessage<DataQualityMessage>[]): Promise<void> {
+    const stream = streamNames.marketQuality;
+    const firings: Firing[] = [];
+    const live: DataQualityMessage[] = [];
+    let last = this.#positions[stream] ?? 0;
+    for (const m of msgs) {
+      if (m.seq <= last) {
+        this.stats.skippedReplays++;
+        continue;
+      }
+      last = Math.max(last, m.seq);
+      const q = m.data;
+      if (q.kind === 'feedLive') {
+        live.push(q);
+        continue;
+      }
+      if (this.#alerts.size === 0) continue;
+      const base = { venue: q.venue, symbol: q.symbol, at: q.at, ...(q.detail ? { detail: q.detail } : {}) };
+      for (const f of this.#evaluator.onDataQuality({ ...base, kind: q.kind, id: q.id }))
+        firings.push(this.#stableId(f));
+      if (q.kind !== 'feedStale') continue;
+      for (const d of this.#o.deployments?.tradingOn(q.venue, q.symbol) ?? []) {
+        const event = {
+          ...base,
+          kind: 'deploymentFeedDegraded' as const,
+          id: `degraded:${d.deploymentId}:${q.id}`,
+          deploymentId: d.deploymentId,
+        };
+        for (const f of this.#evaluator.onDataQuality(event)) firings.push(this.#stableId(f));
+      }
+    }
+    if (this.#alerts.size > 0 || firings.length > 0) await this.#commit(stream, last, firings);
+    const hooks = this.#o.deployments;
+    if (!hooks) return;
+    for (const f of firings) {
+      if (!f.pauseDeployment || f.event !== 'feedStale' || !f.venue || !f.symbol) continue;
+      await hooks
+        .pauseForStaleFeed(f.tenantId, f.venue, f.symbol, `${f.venue} ${f.symbol} (alert ${f.alertName})`)
+        .catch((err: unknown) => this.#log.warn({ err: errText(err), firingId: f.id }, 'feed pause failed'));
+    }
+    for (const q of live) {
+      await hooks
+        .resumeAfterStaleFeed(q.venue, q.symbol)
+        .catch((err: unknown) => this.#log.warn({ err: errText(err), event: q.id }, 'feed resume failed'));
+    }
+  }
+
+  /**
    * A `once` alert fires once whatever trade fired it: its firing id is the alert's, so two engines (or
    * an engine that started later and measures crossings from another previous price) store one firing.
    */
@@ -357,11 +463,17 @@ export class AlertService implements AlertsPort {
    * back to the last committed snapshot, so the redelivery after the restart is evaluated afresh.
    */
   async #commit(stream: string, last: number, firings: Firing[]): Promise<void> {
+    const committed = { ...this.#positions, [stream]: last };
+    // Serialising the whole state per batch was the cost at scale (9 MB of JSON at 100,000 alerts):
+    // only every snapshotEveryMs, and at stop.
+    const every = this.#o.snapshotEveryMs ?? SNAPSHOT_EVERY_MS;
+    const due = this.#stopped || performance.now() - this.#snapshotAt >= every;
+    const state = due ? this.#evaluator.snapshot() : null;
     const positions: AlertPositions = {
       bus: this.#o.bus.kind,
-      streams: { ...this.#positions, [stream]: last },
+      streams: due ? committed : this.#snapshotStreams,
+      committed,
     };
-    const state = this.#evaluator.snapshot();
     const toStore: FiringToStore[] = firings.map((f) => ({
       firing: f,
       channelIds: this.#alerts.get(f.alertId)?.channels.map((c) => c.id) ?? [],
@@ -379,6 +491,8 @@ export class AlertService implements AlertsPort {
         this.stats.commitFailures++;
         if (this.#stopped) {
           this.#rebuild();
+          // The rebuilt state IS the stored snapshot: no final snapshot over positions it has not seen.
+          this.#sinceSnapshot = 0;
           throw err;
         }
         const delay = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_BASE_MS * 2 ** Math.min(attempt, 16));
@@ -389,7 +503,13 @@ export class AlertService implements AlertsPort {
         await sleep(delay, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
       }
     }
-    this.#committedState = state;
+    if (state !== null) {
+      this.#committedState = state;
+      this.#snapshotStreams = committed;
+      this.#snapshotAt = performance.now();
+      this.#sinceSnapshot = 0;
+      this.stats.snapshots++;
+    } else this.#sinceSnapshot++;
     this.#positions[stream] = last;
     this.stats.committed++;
     for (const f of firings) {
@@ -407,6 +527,34 @@ export class AlertService implements AlertsPort {
       const reg = this.#alerts.get(f.alertId);
       for (const channel of reg?.channels ?? []) this.#offer(f, channel, reg?.tier ?? 'FREE', 0);
     }
+  }
+
+  /**
+   * After the last batch: stores the state covering every committed batch, so a clean restart resumes
+   * exactly where this run stopped (no gap between the state and the acknowledged positions). Within
+   * the stop budget; a failure only leaves the previous snapshot (what a crash would leave).
+   */
+  async #finalSnapshot(deadline: number): Promise<void> {
+    if (this.#sinceSnapshot === 0) return;
+    const positions: AlertPositions = {
+      bus: this.#o.bus.kind,
+      streams: { ...this.#positions },
+      committed: { ...this.#positions },
+    };
+    const write = this.#store
+      .commitEvaluation(
+        this.#o.evaluatorId,
+        [],
+        { state: this.#evaluator.snapshot(), positions },
+        this.#leaseMs,
+      )
+      .then(() => {
+        this.#sinceSnapshot = 0;
+        this.stats.snapshots++;
+      })
+      .catch((err: unknown) => this.#log.warn({ err: errText(err) }, 'final alert snapshot not stored'));
+    const left = Math.max(0, deadline - performance.now());
+    await Promise.race([write, new Promise((r) => setTimeout(r, left).unref())]);
   }
 
   /** A fresh evaluator with the registered alerts and the last committed state (after a failed commit). */
@@ -563,6 +711,7 @@ export class AlertService implements AlertsPort {
   async create(scope: AlertScope, input: CreateAlertInput): Promise<AlertView> {
     const id = randomUUID();
     const rule = validRule({ ...input, id, tenantId: scope.tenantId });
+    await this.#checkDeployment(scope.tenantId, rule);
     const channels = parseChannels(input.channels);
     await this.#checkEmails(scope.tenantId, channels);
     const row = await withinTierCap(this.#o.db, {
@@ -614,6 +763,7 @@ export class AlertService implements AlertsPort {
       if (input[k] !== undefined) merged[k] = input[k];
     }
     const rule = validRule({ ...merged, id: row.id, tenantId: scope.tenantId });
+    await this.#checkDeployment(scope.tenantId, rule);
     const channels = input.channels ? parseChannels(input.channels) : parseChannels(row.channels);
     if (input.channels) await this.#checkEmails(scope.tenantId, channels);
     return this.#serial(async () => {
@@ -727,6 +877,22 @@ export class AlertService implements AlertsPort {
   }
 
   /**
+   * A data-quality rule naming a deployment names one of this tenant's: the evaluator matches the
+   * deployment id alone, so another tenant's id would leak its feed incidents.
+   */
+  async #checkDeployment(tenantId: string, rule: AlertRule): Promise<void> {
+    const id = rule.condition.kind === 'dataQuality' ? rule.condition.deploymentId : undefined;
+    if (id === undefined) return;
+    // Deployment ids are UUIDs (a uuid column): anything else names no deployment, not a database error.
+    const own = UUID.test(id)
+      ? await this.#o.db.strategyDeployment.findFirst({ where: { id, tenantId }, select: { id: true } })
+      : null;
+    if (!own) {
+      throw new AppError('NOT_FOUND', 'No such deployment in this workspace.', { deploymentId: id });
+    }
+  }
+
+  /**
    * Alert emails go only to verified members of the tenant: an alert must not become a way to send mail
    * from our servers to anyone.
    */
@@ -748,16 +914,23 @@ export class AlertService implements AlertsPort {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function validRule(input: Record<string, unknown>): AlertRule {
   const clean = Object.fromEntries(
     Object.entries(input).filter(([k, v]) => v !== undefined && k !== 'channels'),
   );
   const rule = parseAlertRule(clean);
-  // The rules package knows them, but the feed supervisor does not report its events to the alert
-  // engine yet: refused rather than accepted and never fired.
-  if (rule.condition.kind === 'dataQuality') {
-    throw new AppError('VALIDATION_FAILED', 'Data-quality alerts are not evaluated by this engine yet.', {
-      reason: 'DATA_QUALITY_NOT_AVAILABLE',
+  // "Feed degraded" events carry a deployment id and no tenant: a rule on them names its deployment
+  // (checked to be the tenant's own), so it can never fire on another tenant's deployments.
+  const c = rule.condition;
+  if (
+    c.kind === 'dataQuality' &&
+    c.events.includes('deploymentFeedDegraded') &&
+    c.deploymentId === undefined
+  ) {
+    throw new AppError('VALIDATION_FAILED', 'A "feed degraded" alert names its deployment (deploymentId).', {
+      issues: [{ path: 'condition.deploymentId', message: 'required with deploymentFeedDegraded' }],
     });
   }
   return rule;

@@ -5,7 +5,14 @@ import type { AlertFiringView, Tier } from '@qt/shared';
 /** The stream positions a stored snapshot covers (last sequence evaluated per stream). */
 export interface AlertPositions {
   bus: 'in-process' | 'nats';
+  /** What the stored evaluator state covers. */
   streams: Record<string, number>;
+  /**
+   * What the per-batch commits stored firings for (and the bus then acknowledged): at or after `streams`.
+   * Written every batch without rewriting the state (only every few seconds), so after a crash the
+   * state is up to one snapshot interval behind it. Absent in rows written before the cadence existed.
+   */
+  committed?: Record<string, number>;
 }
 
 export interface StoredSnapshot {
@@ -44,9 +51,10 @@ const INSERT_CHUNK = 500;
 
 /**
  * The alert engine's SQL. Firings, their pending deliveries, the alerts a `once` firing finished and the
- * evaluator snapshot with its positions are written in ONE transaction (`commitEvaluation`): the snapshot
- * never covers an event whose firings are not stored, and a firing is never stored without the snapshot
- * that moved past it being at most one commit behind (a replay from that snapshot finds the same ids).
+ * committed stream positions are written in ONE transaction per batch (`commitEvaluation`); the evaluator
+ * state (about 9 MB of JSON at 100,000 alerts) joins that transaction only when the caller asks (every
+ * few seconds), so the snapshot never covers an event whose firings are not stored, and a replay from it
+ * finds the same deterministic firing ids (stored ON CONFLICT DO NOTHING).
  */
 export class AlertStore {
   readonly #db: Db;
@@ -97,6 +105,7 @@ export class AlertStore {
   async commitEvaluation(
     evaluator: string,
     firings: readonly FiringToStore[],
+    /** `state` null: keep the stored state and its positions, record only `positions.committed`. */
     snapshot: { state: unknown; positions: AlertPositions },
     leaseMs: number,
   ): Promise<Set<string>> {
@@ -145,6 +154,16 @@ export class AlertStore {
             where: { id: { in: finished }, state: 'active' },
             data: { state: 'fired_out' },
           });
+        }
+        if (snapshot.state === null) {
+          // The large state column is not rewritten (PostgreSQL keeps its TOAST value as it is): one
+          // small JSON field changes. No row yet: nothing to record (the first commit writes the state).
+          const committed = JSON.stringify(snapshot.positions.committed ?? snapshot.positions.streams);
+          await tx.$executeRaw`
+            UPDATE alert_evaluator_snapshots
+            SET positions = jsonb_set(positions::jsonb, '{committed}', ${committed}::jsonb), updated_at = now()
+            WHERE evaluator = ${evaluator}`;
+          return created;
         }
         const positions = snapshot.positions as unknown as Prisma.InputJsonValue;
         const state = snapshot.state as Prisma.InputJsonValue;

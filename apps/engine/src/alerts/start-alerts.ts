@@ -3,7 +3,7 @@ import type { Db } from '@qt/db';
 import type { Clock, MessageBus } from '@qt/shared';
 import type { EngineConfig } from '../config/config-schema.ts';
 import type { Logger } from '../observability/logger.ts';
-import { AlertService } from './alert-service.ts';
+import { AlertService, type FeedDeploymentHooks } from './alert-service.ts';
 
 export interface Alerts {
   service: AlertService;
@@ -24,6 +24,8 @@ export async function startAlerts(params: {
   /** Closed by `stop`. */
   mailer: AlertMailer & { close(): Promise<void> };
   usage?: { add(tenantId: string, kind: 'alertsFired', amount: number): void };
+  /** This engine's deployments ("feed degraded" events, `pauseDeployment`). */
+  deployments?: FeedDeploymentHooks;
 }): Promise<Alerts> {
   const delivery = parseDeliveryConfig({
     allow: params.config.alertWebhookAllow,
@@ -38,6 +40,7 @@ export async function startAlerts(params: {
     delivery,
     mailer: params.mailer,
     ...(params.usage ? { usage: params.usage } : {}),
+    ...(params.deployments ? { deployments: params.deployments } : {}),
   });
   await service.start();
   return {

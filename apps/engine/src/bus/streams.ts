@@ -39,6 +39,19 @@ export const streamSpecs: readonly StreamSpec[] = [
     storage: 'file',
   },
   {
+    // Data-quality events (feed stale/live, gaps, failovers): a few per feed incident, read by every
+    // engine's alert evaluator through its durable consumer (a restart resumes from its stored position).
+    name: streamNames.marketQuality,
+    subjects: ['market.quality.>'],
+    maxAgeMs: 24 * HOUR,
+    maxBytes: 64 * MiB,
+    maxMsgs: 1_000_000,
+    maxMsgSize: 4 * 1024,
+    duplicateWindowMs: 2 * 60_000,
+    discard: 'old',
+    storage: 'file',
+  },
+  {
     // Alert firings for the in-app live stream (`alerts.fired.<tenantId>`, msgId = firing id). The
     // database is the record (alert_firings); this only fans them out to connected clients, so it is short.
     name: 'ALERTS_FIRED',

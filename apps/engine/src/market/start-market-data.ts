@@ -164,6 +164,7 @@ export async function startMarketData(params: {
           }
         : (q) => quotes.onQuote(q),
       onGap: (gap) => repairer.onGap(gap),
+      bus,
     });
     stops.push(() => feeds.stop());
 

@@ -203,9 +203,10 @@ export class DeploymentRunner {
     await this.#setState(paused ? 'paused' : 'running', null);
   }
 
-  async pause(): Promise<void> {
+  /** `reason`: why it was paused when not by its owner (e.g. `FEED_STALE: ...`), shown and stored. */
+  async pause(reason: string | null = null): Promise<void> {
     if (this.#state !== 'running') throw stateError(this.#state, 'paused');
-    await this.#setState('paused', null);
+    await this.#setState('paused', reason);
   }
 
   /**

@@ -33,6 +33,9 @@ import { type DeploymentRow, type StrategyStore, stateConflict } from './strateg
  * redeploy start one, so they count all three; resume starts no thread but makes one run, so it counts
  * the running ones (this matters after a downgrade left more paused deployments than the tier runs).
  */
+/** The reason a deployment paused by a data-quality alert carries while its feed is stale. */
+export const FEED_STALE_PREFIX = 'FEED_STALE: ';
+
 const HOLDING: readonly DeploymentState[] = ['starting', 'running', 'paused'];
 const RUNNING: readonly DeploymentState[] = ['starting', 'running'];
 
@@ -224,6 +227,63 @@ export class StrategiesService implements StrategiesPort {
   async pause(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
     await this.#runner(scope, deploymentId).then((r) => r.pause());
     return this.getDeployment(scope, deploymentId);
+  }
+
+  // ---- data-quality hooks (the alert engine's `pauseDeployment`, "feed degraded" events) ----------
+
+  /** This engine's running or paused deployments that trade venue/symbol. */
+  tradingOn(venue: string, symbol: string): Array<{ deploymentId: string; tenantId: string }> {
+    const out: Array<{ deploymentId: string; tenantId: string }> = [];
+    for (const [id, r] of this.#runners) {
+      if (r.state !== 'running' && r.state !== 'paused') continue;
+      if (r.row.instruments.some((i) => i.venue === venue && i.symbol === symbol))
+        out.push({ deploymentId: id, tenantId: r.row.tenantId });
+    }
+    return out;
+  }
+
+  /**
+   * Pauses the tenant's running deployments (on this engine) that trade venue/symbol, with the reason
+   * `FEED_STALE: <venue> <symbol> ...`: the stored reason is the record of who paused it, so only these
+   * are resumed when the feed is live again (a deployment its owner paused stays paused), also after a
+   * restart. Returns the ids paused.
+   */
+  async pauseForStaleFeed(
+    tenantId: string,
+    venue: string,
+    symbol: string,
+    detail: string,
+  ): Promise<string[]> {
+    const paused: string[] = [];
+    for (const { deploymentId, tenantId: owner } of this.tradingOn(venue, symbol)) {
+      const runner = this.#runners.get(deploymentId);
+      if (owner !== tenantId || runner?.state !== 'running') continue;
+      await runner.pause(`${FEED_STALE_PREFIX}${detail}`);
+      paused.push(deploymentId);
+    }
+    return paused;
+  }
+
+  /** Resumes the deployments on venue/symbol paused by pauseForStaleFeed (through the tier cap, as any resume). */
+  async resumeAfterStaleFeed(venue: string, symbol: string): Promise<string[]> {
+    const resumed: string[] = [];
+    for (const { deploymentId, tenantId } of this.tradingOn(venue, symbol)) {
+      const runner = this.#runners.get(deploymentId);
+      const reason = runner?.reason ?? '';
+      if (runner?.state !== 'paused' || !reason.startsWith(`${FEED_STALE_PREFIX}${venue} ${symbol}`))
+        continue;
+      const scope = { tenantId, actor: 'system:feed-stale', tier: await this.#o.tierOf(tenantId) };
+      try {
+        await this.resume(scope, deploymentId);
+        resumed.push(deploymentId);
+      } catch (err) {
+        this.#o.logger.warn(
+          { err, deployment: deploymentId },
+          'deployment not resumed after its feed came back',
+        );
+      }
+    }
+    return resumed;
   }
 
   async resume(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {

@@ -419,8 +419,9 @@ describe('alerts: refusals, isolation and limits', () => {
     expect(
       await appCode(
         c.alerts.create.mutate({
-          name: 'stale feed',
-          condition: { kind: 'dataQuality', events: ['feedStale'] },
+          // A "feed degraded" alert must name the tenant's deployment (data-quality alerts are accepted).
+          name: 'degraded feed',
+          condition: { kind: 'dataQuality', events: ['deploymentFeedDegraded'] },
           trigger: { mode: 'once' },
         }),
       ),

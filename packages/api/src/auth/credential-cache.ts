@@ -46,6 +46,19 @@ export interface CredentialCache {
    * credential is being checked); the caller must still authenticate.
    */
   peek(credential: string, now: number): Principal | null;
+  /**
+   * The Redis key of the shared generation (null: no Redis). A caller that reads it itself, inside a
+   * round trip it makes anyway, hands that read over with `adoptGeneration`.
+   */
+  readonly generationKey?: string | null;
+  /**
+   * The next `generation()` call in this synchronous run (only that one: the slot is cleared at the next
+   * microtask) uses `remote`, a read of `generationKey` sent NOW or later, instead of sending a GET of its
+   * own: the request limiter reads it inside its script, so a call makes one round trip, not two. A read
+   * sent after the request arrived sees every change committed before, as the GET would. `remote`
+   * rejecting means Redis could not be read: the cache is bypassed, as with a failed GET.
+   */
+  adoptGeneration?(remote: Promise<string | null>): void;
   readonly size: number;
 }
 
@@ -108,16 +121,29 @@ export function createCredentialCache(opts: CredentialCacheOptions = {}): Creden
   let epoch = 0;
   /** This process's changes, by epoch (the newest `CREDENTIAL_CHANGES_KEPT`). */
   const localChanges: { epoch: number; change: CredentialChange }[] = [];
+  let adopted: Promise<string | null> | null = null;
 
   return {
     get size() {
       return entries.size;
     },
+    generationKey: redis ? redisKey : null,
+    adoptGeneration(remote) {
+      if (!redis) return;
+      const mine = remote;
+      adopted = mine;
+      // Never served to a later request: only to the generation() call made in the same synchronous run.
+      queueMicrotask(() => {
+        if (adopted === mine) adopted = null;
+      });
+    },
     async generation() {
       if (!redis) return String(epoch);
       const local = epoch;
+      const remote = adopted;
+      adopted = null;
       try {
-        return `${local}:${(await redis.get(redisKey)) ?? '0'}`;
+        return `${local}:${(await (remote ?? redis.get(redisKey))) ?? '0'}`;
       } catch (err) {
         opts.onError?.(err, 'read the credential generation');
         return null;

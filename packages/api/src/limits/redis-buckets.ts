@@ -14,6 +14,11 @@ import type { BucketOutcome, BucketSpec, BucketStore, TakeResult } from './gcra.
  *
  * Arithmetic in integer microseconds (exact in a double up to 2^53 us, ~285 years since 1970), the same
  * as `takeAll` in gcra.ts. A bucket's key expires when it would be full again, so idle callers cost nothing.
+ *
+ * The script can also read one more key in the same round trip (`alsoGet`): the credential cache's
+ * generation, which every authenticated call reads anyway. The limiter's call then replaces that GET
+ * instead of adding a command: on a loaded host each command's socket write costs more CPU than the
+ * script itself (see the rate-limit benchmark notes).
  */
 const SCRIPT = `
 -- Redis < 7: replicate the writes, not the script (it reads TIME).
@@ -23,7 +28,9 @@ if now < 0 then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-local n = #KEYS
+-- Three ARGV per bucket after the clock; a key beyond the buckets is only read (the credential
+-- generation, see RedisBuckets.take) and its value returned last ('' when absent).
+local n = (#ARGV - 1) / 3
 local tats = {}
 local refused = false
 for i = 1, n do
@@ -47,6 +54,7 @@ for i = 1, n do
   end
   out[#out + 1] = string.format('%.0f', tat)
 end
+if #KEYS > n then out[#out + 1] = redis.call('GET', KEYS[n + 1]) or '' end
 return out
 `;
 
@@ -74,12 +82,18 @@ export class RedisBuckets implements BucketStore {
     this.#nowMs = opts.nowMs;
   }
 
-  async take(keys: readonly string[], specs: readonly BucketSpec[]): Promise<TakeResult> {
+  /** `alsoGet`: a key read in the same script; its value (null when absent) is in `also`. */
+  async take(
+    keys: readonly string[],
+    specs: readonly BucketSpec[],
+    alsoGet?: string,
+  ): Promise<TakeResult & { also?: string | null }> {
     const args: (string | number)[] = [...keys];
+    if (alsoGet !== undefined) args.push(alsoGet);
     args.push(this.#nowMs ? Math.round(this.#nowMs() * 1000) : -1);
     for (const s of specs) args.push(s.emissionUs, s.toleranceUs, s.cost);
     this.calls++;
-    const reply = await this.#redis.qtGcra(keys.length, ...args);
+    const reply = await this.#redis.qtGcra(keys.length + (alsoGet === undefined ? 0 : 1), ...args);
     const allowed = reply[0] === 1 || reply[0] === '1';
     const now = Number(reply[1]);
     const buckets: BucketOutcome[] = specs.map((spec, i) => {
@@ -95,6 +109,12 @@ export class RedisBuckets implements BucketStore {
         newTat: charged,
       };
     });
-    return { allowed, buckets };
+    if (alsoGet === undefined) return { allowed, buckets };
+    const also = reply[specs.length + 2];
+    return {
+      allowed,
+      buckets,
+      also: also === '' || also === undefined || also === null ? null : String(also),
+    };
   }
 }

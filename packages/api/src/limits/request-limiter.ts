@@ -70,6 +70,45 @@ export interface RequestLimiterOptions {
   redisNowMs?: () => number;
 }
 
+/**
+ * A Redis key read inside the limiter's script, in the same round trip as the charge (the credential
+ * cache's generation). `value` settles exactly once: with the key's value, or rejected when the script
+ * failed or was not sent (a call refused before the store, memory buckets): its reader then does without.
+ */
+export interface ReadAlong {
+  readonly key: string;
+  readonly value: Promise<string | null>;
+  readonly settled: boolean;
+  settle(value: string | null, err?: unknown): void;
+}
+
+export function readAlong(key: string): ReadAlong {
+  let resolve!: (v: string | null) => void;
+  let reject!: (err: unknown) => void;
+  const value = new Promise<string | null>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Its reader may be gone (authentication failed first): never an unhandled rejection.
+  value.catch(() => undefined);
+  let settled = false;
+  return {
+    key,
+    value,
+    get settled() {
+      return settled;
+    },
+    settle(v, err) {
+      if (settled) return;
+      settled = true;
+      if (err === undefined) resolve(v);
+      else reject(err);
+    },
+  };
+}
+
+const NOT_READ = new Error('the rate-limit script did not run');
+
 const zeroByTier = (): Record<Tier, number> => ({ FREE: 0, PRO: 0, ENTERPRISE: 0 });
 
 /**
@@ -206,6 +245,31 @@ export class RequestLimiter {
     path: string,
     type: 'query' | 'mutation' | 'subscription',
     known?: TenantLimits,
+    along?: ReadAlong,
+  ): Promise<PolicyState[]> {
+    try {
+      return await this.#check(principal, path, type, known, along);
+    } finally {
+      // Refused before the store was asked (or no Redis buckets): the reader still gets its value, by a
+      // plain GET, as it would have without the limiter.
+      if (along && !along.settled) {
+        const redis = this.#opts.redis;
+        if (!redis) along.settle(null, NOT_READ);
+        else
+          redis.get(along.key).then(
+            (v) => along.settle(v),
+            (err: unknown) => along.settle(null, err),
+          );
+      }
+    }
+  }
+
+  async #check(
+    principal: Principal,
+    path: string,
+    type: 'query' | 'mutation' | 'subscription',
+    known: TenantLimits | undefined,
+    along: ReadAlong | undefined,
   ): Promise<PolicyState[]> {
     const limits = known ?? (await this.limitsOf(principal));
     const weight = procedureWeight(path);
@@ -233,7 +297,7 @@ export class RequestLimiter {
         throw callTooHeavy(limits.tier, scopes[i] as LimitScope, path, costs[i] as number, burst);
     }
 
-    const { result, fraction } = await this.#take(keys, budgets, costs, read);
+    const { result, fraction } = await this.#take(keys, budgets, costs, read, along);
 
     const states: PolicyState[] = result.buckets.map((b, i) => {
       const budget = budgets[i] as RateBudget;
@@ -323,18 +387,25 @@ export class RequestLimiter {
     budgets: readonly RateBudget[],
     costs: readonly number[],
     read: boolean,
+    along?: ReadAlong,
   ): Promise<{ result: TakeResult; fraction: number }> {
     try {
-      const result = await this.#shared.take(
-        keys,
-        budgets.map((b, i) => bucketSpec(b, costs[i] as number)),
-      );
+      const specs = budgets.map((b, i) => bucketSpec(b, costs[i] as number));
+      let result: TakeResult;
+      if (along && this.#redisBuckets) {
+        const r = await this.#redisBuckets.take(keys, specs, along.key);
+        along.settle(r.also ?? null);
+        result = r;
+      } else {
+        result = await this.#shared.take(keys, specs);
+      }
       if (this.stats.mode === 'fallback') {
         this.stats.mode = 'redis';
         this.#opts.logger.warn({}, 'rate-limit store (Redis) reachable again: shared limits apply');
       }
       return { result, fraction: 1 };
     } catch (err) {
+      along?.settle(null, err);
       if (this.stats.mode !== 'fallback') {
         this.stats.mode = 'fallback';
         this.stats.outages++;

@@ -32,6 +32,9 @@ export const subjects = {
   /** Candle updates, e.g. `market.klines.okx.ETH-USDT.1m`. */
   marketKlines: (venue: string, symbol: string, interval: string) =>
     `market.klines.${subjectToken('venue', venue)}.${subjectToken('symbol', symbol)}.${subjectToken('interval', interval)}`,
+  /** A feed's data-quality events for one symbol, e.g. `market.quality.binance.BTC-USDT`. */
+  marketQuality: (venue: string, symbol: string) =>
+    `market.quality.${subjectToken('venue', venue)}.${subjectToken('symbol', symbol)}`,
 } as const;
 
 /**

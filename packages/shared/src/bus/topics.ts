@@ -1,11 +1,31 @@
-import { klineSchema, tradeBatchSchema } from '../market/schemas.ts';
+import { z } from 'zod';
+import { canonicalSymbol, klineSchema, tradeBatchSchema, venueId } from '../market/schemas.ts';
 import { defineTopic } from './message-bus.ts';
 
 /** Stream names; their limits are declared in apps/engine/src/bus/streams.ts. */
 export const streamNames = {
   marketTrades: 'MARKET_TRADES',
   marketKlines: 'MARKET_KLINES',
+  marketQuality: 'MARKET_QUALITY',
 } as const;
+
+/**
+ * A feed's data-quality event for one symbol, as the engine's feed supervisor observed it
+ * (`market.quality.<venue>.<symbol>`). `feedStale` opens a stale period and `feedLive` closes it (the
+ * alert engine resumes what it paused); `gapDetected` is a sequencer gap still open after its grace;
+ * `venueFailover` is the feed going live on another endpoint than before. `id` is deterministic for the
+ * observation (kind, venue, symbol, connection, the state's start time or the gap's ids), so a re-publish
+ * or a redelivery is recognised as the same event.
+ */
+export const dataQualityMessageSchema = z.strictObject({
+  kind: z.enum(['feedStale', 'feedLive', 'gapDetected', 'venueFailover']),
+  id: z.string().min(1).max(200),
+  venue: venueId,
+  symbol: canonicalSymbol,
+  at: z.number().int().nonnegative(),
+  detail: z.string().max(500).optional(),
+});
+export type DataQualityMessage = z.infer<typeof dataQualityMessageSchema>;
 
 export const topics = {
   marketTrades: defineTopic({
@@ -19,5 +39,11 @@ export const topics = {
     stream: streamNames.marketKlines,
     pattern: 'market.klines.>',
     schema: klineSchema,
+  }),
+  marketQuality: defineTopic({
+    name: 'market.quality',
+    stream: streamNames.marketQuality,
+    pattern: 'market.quality.>',
+    schema: dataQualityMessageSchema,
   }),
 } as const;

@@ -7,7 +7,15 @@ import {
   type TradeGap,
   type VenueAdapter,
 } from '@qt/market-data';
-import type { Clock, FeedStatus, Quote } from '@qt/shared';
+import {
+  type Clock,
+  type DataQualityMessage,
+  type FeedStatus,
+  type MessageBus,
+  type Quote,
+  subjects,
+  topics,
+} from '@qt/shared';
 import type { Logger } from '../../observability/logger.ts';
 import type { InstrumentCatalog } from '../instruments/instrument-catalog.ts';
 import type { TradePublisher } from './trade-publisher.ts';
@@ -63,9 +71,15 @@ export function startFeeds(params: {
   onQuote?: (quote: Quote) => void;
   /** Every gap the feeds' sequencers report (the gap repairer). */
   onGap?: (gap: TradeGap) => void;
+  /**
+   * Where data-quality events go (`market.quality.<venue>.<symbol>`, read by every engine's alert
+   * evaluator). Without it they are only logged.
+   */
+  bus?: MessageBus;
 }): FeedSupervisor {
   const feeds: Array<{ venue: string; feed: Feed }> = [];
   const gapLog = new LogThrottle(gapLogEveryMs, () => params.clock.now());
+  const quality = params.bus ? qualityReporter(params.bus, params.logger, params.clock) : null;
   for (const v of params.venues) {
     const venue = v.adapter.venue;
     const listed = params.symbols.filter((s) => params.catalog.get(venue, s)?.status === 'trading');
@@ -87,6 +101,7 @@ export function startFeeds(params: {
       onEvent: (e: FeedEvent) => {
         logFeedEvent(logger, e, gapLog);
         if (e.type === 'gapDetected') params.onGap?.(e.gap);
+        quality?.(e);
       },
     });
     feed.start();
@@ -112,6 +127,69 @@ export function startFeeds(params: {
     stop: async () => {
       await Promise.all(feeds.map((f) => f.feed.stop()));
     },
+  };
+}
+
+/**
+ * Turns feed events into per-symbol data-quality events on the bus. Per connection it remembers whether a
+ * stale period is open and on which endpoint it was last live: `live` after `stale` closes the period
+ * (`feedLive`), `live` on another endpoint than the last live one is a failover. Ids are built from what
+ * was observed (the state's start time, the gap's ids), so publishing again is deduplicated by msgId.
+ * Publishes are fire-and-forget (a handful per incident; a failure is logged): the feed never waits.
+ */
+function qualityReporter(bus: MessageBus, logger: Logger, clock: Clock): (e: FeedEvent) => void {
+  const conns = new Map<string, { stale: boolean; liveEndpoint: string | null }>();
+  const publish = (m: DataQualityMessage) => {
+    bus
+      .publish(topics.marketQuality, subjects.marketQuality(m.venue, m.symbol), m, { msgId: m.id })
+      .catch((err: unknown) =>
+        logger.warn(
+          { err: err instanceof Error ? err.message : String(err), event: m.id },
+          'quality event not published',
+        ),
+      );
+  };
+  return (e) => {
+    if (e.type === 'gapDetected') {
+      const g = e.gap;
+      publish({
+        kind: 'gapDetected',
+        id: `gap:${g.venue}:${g.symbol}:${g.fromId}-${g.toId}`,
+        venue: g.venue,
+        symbol: g.symbol,
+        at: clock.now(),
+        detail: `${g.missing} trades missing (ids ${g.fromId}..${g.toId})`,
+      });
+      return;
+    }
+    if (e.type !== 'stateChanged') return;
+    const s = e.status;
+    const key = `${s.venue}:${s.connectionId}`;
+    const c = conns.get(key) ?? { stale: false, liveEndpoint: null };
+    conns.set(key, c);
+    const each = (kind: DataQualityMessage['kind'], detail: string) => {
+      for (const symbol of s.symbols)
+        publish({
+          kind,
+          id: `${kind}:${s.venue}:${symbol}:${s.connectionId}:${s.since}`,
+          venue: s.venue,
+          symbol,
+          at: s.since,
+          detail,
+        });
+    };
+    if (s.state === 'stale' && !c.stale) {
+      c.stale = true;
+      each('feedStale', s.lastError ?? 'no data received');
+    } else if (s.state === 'live') {
+      if (c.stale) {
+        c.stale = false;
+        each('feedLive', `live again on ${s.endpoint}`);
+      }
+      if (c.liveEndpoint !== null && c.liveEndpoint !== s.endpoint)
+        each('venueFailover', `switched from ${c.liveEndpoint} to ${s.endpoint}`);
+      c.liveEndpoint = s.endpoint;
+    } else if (s.state === 'stopped') conns.delete(key);
   };
 }
 

@@ -1,0 +1,147 @@
+import type { AlertFiringView } from '@qt/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RestartableEngine, waitFor } from './alert-engine-support.ts';
+
+/**
+ * Data-quality alerts end to end on the simulator's faults: the feed supervisor publishes
+ * `market.quality.*`, the alert engine evaluates it and delivers like any firing. OKX: its feed goes
+ * stale after 25 s of silence (Binance's limit is 60 s), which keeps the stale case inside a minute.
+ */
+describe('data-quality alerts on the simulator (NATS bus)', () => {
+  let e: RestartableEngine;
+
+  beforeAll(async () => {
+    e = await RestartableEngine.create({
+      natsUrl: process.env.NATS_URL,
+      marketVenues: ['okx'],
+      marketSymbols: ['BTC-USDT'],
+    });
+    await e.start();
+  }, 120_000);
+  afterAll(async () => {
+    await e?.dispose();
+  });
+
+  const sim = () => {
+    const s = e.live.market?.simulator;
+    if (!s) throw new Error('no simulator');
+    return s;
+  };
+
+  it('accepts data-quality rules; a "feed degraded" rule must name its own deployment', async () => {
+    const alice = await e.signUp('dq-rules');
+    const c = e.client(alice.token);
+    const created = await c.alerts.create.mutate({
+      name: 'okx gaps',
+      condition: { kind: 'dataQuality', events: ['gapDetected'], venue: 'okx' },
+      trigger: { mode: 'every', cooldownMs: 1_000 },
+    });
+    expect(created.state).toBe('active');
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (err: { data?: { appCode?: string }; shape?: { data?: { appCode?: string } } }) =>
+          err.data?.appCode ?? err.shape?.data?.appCode ?? 'unknown',
+      );
+    const degraded = { kind: 'dataQuality', events: ['deploymentFeedDegraded'] };
+    expect(
+      await code(c.alerts.create.mutate({ name: 'x', condition: degraded, trigger: { mode: 'once' } })),
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      await code(
+        c.alerts.create.mutate({
+          name: 'x',
+          condition: { ...degraded, deploymentId: 'someone-elses' },
+          trigger: { mode: 'once' },
+        }),
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await code(
+        c.alerts.create.mutate({
+          name: 'x',
+          condition: { ...degraded, deploymentId: '00000000-0000-4000-8000-000000000000' },
+          trigger: { mode: 'once' },
+        }),
+      ),
+    ).toBe('NOT_FOUND');
+    await c.alerts.delete.mutate({ alertId: created.id });
+  }, 60_000);
+
+  it('fires a gap alert on the simulator gap fault, once per gap, and it reaches in-app', async () => {
+    const bob = await e.signUp('dq-gap');
+    const ws = e.wsClient(bob.token);
+    const live: AlertFiringView[] = [];
+    let started = false;
+    const sub = ws.client.alerts.onFired.subscribe(undefined, {
+      onStarted: () => {
+        started = true;
+      },
+      onData: (f) => live.push(f),
+    });
+    try {
+      await waitFor('the subscription started', () => (started ? true : undefined));
+      await e.client(bob.token).alerts.create.mutate({
+        name: 'okx BTC gap',
+        condition: { kind: 'dataQuality', events: ['gapDetected'], venue: 'okx', symbol: 'BTC-USDT' },
+        trigger: { mode: 'every', cooldownMs: 1_000 },
+      });
+      sim().faults.skipTradeIds('okx', 'BTC-USDT', 5);
+      const f = await waitFor('the gap firing in-app', () => live.find((x) => x.event === 'gapDetected'));
+      expect(f.venue).toBe('okx');
+      expect(f.symbol).toBe('BTC-USDT');
+      const hist = await waitFor('the gap firing stored', async () => {
+        const h = await e.client(bob.token).alerts.history.query({ limit: 50 });
+        return h.items.length > 0 ? h.items : undefined;
+      });
+      expect(hist.filter((x) => x.event === 'gapDetected')).toHaveLength(1);
+    } finally {
+      sub.unsubscribe();
+      await ws.close();
+    }
+  }, 120_000);
+
+  it('fires a stale-feed alert once per stale period and it reaches in-app', async () => {
+    const carol = await e.signUp('dq-stale');
+    const ws = e.wsClient(carol.token);
+    const live: AlertFiringView[] = [];
+    let started = false;
+    const sub = ws.client.alerts.onFired.subscribe(undefined, {
+      onStarted: () => {
+        started = true;
+      },
+      onData: (f) => live.push(f),
+    });
+    try {
+      await waitFor('the subscription started', () => (started ? true : undefined));
+      await waitFor('the okx feed live', () =>
+        e.live.market?.feeds.status().every((s) => s.state === 'live') ? true : undefined,
+      );
+      await e.client(carol.token).alerts.create.mutate({
+        name: 'okx stale',
+        condition: { kind: 'dataQuality', events: ['feedStale'], venue: 'okx' },
+        // A short cooldown: a second event in the same stale period WOULD fire; only one may exist.
+        trigger: { mode: 'every', cooldownMs: 1_000 },
+      });
+      // Silent on every endpoint past the 25 s stale limit: stale, reconnects while silent, then live.
+      sim().faults.goSilent('okx', 32_000);
+      const f = await waitFor(
+        'the stale firing in-app',
+        () => live.find((x) => x.event === 'feedStale'),
+        90_000,
+      );
+      expect(f.venue).toBe('okx');
+      await waitFor(
+        'the okx feed live again',
+        () => (e.live.market?.feeds.status().every((s) => s.state === 'live') ? true : undefined),
+        90_000,
+      );
+      const h = await e.client(carol.token).alerts.history.query({ limit: 50 });
+      expect(h.items.filter((x) => x.event === 'feedStale')).toHaveLength(1);
+      expect(live.filter((x) => x.event === 'feedStale')).toHaveLength(1);
+    } finally {
+      sub.unsubscribe();
+      await ws.close();
+    }
+  }, 200_000);
+});
