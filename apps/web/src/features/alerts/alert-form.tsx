@@ -32,6 +32,11 @@ import {
 } from './alert-form-model';
 import { useInvalidateAlerts } from './use-alerts';
 
+/** The form's keys that hold one string of a fixed set (a `Choice`). */
+type ChoiceKey = {
+  [K in keyof AlertFormState]: AlertFormState[K] extends string ? K : never;
+}[keyof AlertFormState];
+
 const barKinds = new Set(['volumeSpike', 'rsi', 'macdCross', 'bbandsCross', 'emaCross']);
 
 function Choice<T extends string>(props: {
@@ -87,6 +92,12 @@ export function AlertForm({ editing, onDone }: { editing: AlertView | null; onDo
       {...extra}
     />
   );
+  const choice = <K extends ChoiceKey>(
+    key: K,
+    label: string,
+    options: readonly AlertFormState[K][],
+    extra: { labels?: Record<string, string>; testId?: string } = {},
+  ) => <Choice label={label} value={form[key]} options={options} onChange={(v) => set(key, v)} {...extra} />;
 
   async function submit() {
     setProblem(null);
@@ -148,13 +159,7 @@ export function AlertForm({ editing, onDone }: { editing: AlertView | null; onDo
     case 'price':
       conditionFields = (
         <>
-          <Choice
-            label="When price"
-            value={form.priceOp}
-            options={priceOps}
-            labels={opLabels}
-            onChange={(v) => set('priceOp', v)}
-          />
+          {choice('priceOp', 'When price', priceOps, { labels: opLabels })}
           {field('price', 'Level', { hint: 'exact decimal, e.g. 65000.50' })}
         </>
       );
@@ -162,13 +167,7 @@ export function AlertForm({ editing, onDone }: { editing: AlertView | null; onDo
     case 'range':
       conditionFields = (
         <>
-          <Choice
-            label="When price"
-            value={form.rangeOp}
-            options={rangeOps}
-            labels={opLabels}
-            onChange={(v) => set('rangeOp', v)}
-          />
+          {choice('rangeOp', 'When price', rangeOps, { labels: opLabels })}
           {field('low', 'Low')}
           {field('high', 'High')}
         </>
@@ -177,12 +176,7 @@ export function AlertForm({ editing, onDone }: { editing: AlertView | null; onDo
     case 'percentMove':
       conditionFields = (
         <>
-          <Choice
-            label="Direction"
-            value={form.moveDirection}
-            options={['up', 'down'] as const}
-            onChange={(v) => set('moveDirection', v)}
-          />
+          {choice('moveDirection', 'Direction', ['up', 'down'] as const)}
           {field('movePercent', 'By at least (%)')}
           {field('moveWindowSeconds', 'Within (seconds)')}
         </>
@@ -200,13 +194,7 @@ export function AlertForm({ editing, onDone }: { editing: AlertView | null; onDo
       conditionFields = (
         <>
           {field('rsiPeriod', 'Period')}
-          <Choice
-            label="RSI"
-            value={form.rsiOp}
-            options={rsiOps}
-            labels={opLabels}
-            onChange={(v) => set('rsiOp', v)}
-          />
+          {choice('rsiOp', 'RSI', rsiOps, { labels: opLabels })}
           {field('rsiValue', 'Level (0–100)')}
         </>
       );
@@ -218,13 +206,7 @@ export function AlertForm({ editing, onDone }: { editing: AlertView | null; onDo
           {field('fast', 'Fast period')}
           {field('slow', 'Slow period')}
           {form.kind === 'macdCross' && field('signal', 'Signal period')}
-          <Choice
-            label="Fast line"
-            value={form.crossOp}
-            options={crossOps}
-            labels={opLabels}
-            onChange={(v) => set('crossOp', v)}
-          />
+          {choice('crossOp', 'Fast line', crossOps, { labels: opLabels })}
         </>
       );
       break;
@@ -233,14 +215,8 @@ export function AlertForm({ editing, onDone }: { editing: AlertView | null; onDo
         <>
           {field('bbPeriod', 'Period')}
           {field('bbStdDev', 'Standard deviations')}
-          <Choice label="Band" value={form.band} options={bands} onChange={(v) => set('band', v)} />
-          <Choice
-            label="Close"
-            value={form.crossOp}
-            options={crossOps}
-            labels={opLabels}
-            onChange={(v) => set('crossOp', v)}
-          />
+          {choice('band', 'Band', bands)}
+          {choice('crossOp', 'Close', crossOps, { labels: opLabels })}
         </>
       );
       break;
@@ -297,41 +273,14 @@ export function AlertForm({ editing, onDone }: { editing: AlertView | null; onDo
         {field('symbol', form.kind === 'dataQuality' ? 'Symbol (optional)' : 'Symbol')}
       </div>
       <div className="grid gap-3 sm:grid-cols-3">
-        <Choice
-          label="Condition"
-          value={form.kind}
-          options={conditionKinds}
-          labels={conditionKindLabels}
-          onChange={(v) => set('kind', v)}
-          testId="alert-kind"
-        />
-        {bar && (
-          <Choice
-            label="Bar interval"
-            value={form.interval}
-            options={intervals}
-            onChange={(v) => set('interval', v)}
-          />
-        )}
+        {choice('kind', 'Condition', conditionKinds, { labels: conditionKindLabels, testId: 'alert-kind' })}
+        {bar && choice('interval', 'Bar interval', intervals)}
         {conditionFields}
       </div>
       <div className="grid gap-3 sm:grid-cols-3">
-        <Choice
-          label="Trigger"
-          value={form.triggerMode}
-          options={triggerModes}
-          labels={triggerLabels}
-          onChange={(v) => set('triggerMode', v)}
-          testId="alert-trigger"
-        />
-        {(form.triggerMode === 'oncePerBar' || form.triggerMode === 'oncePerBarClose') && (
-          <Choice
-            label="Bar"
-            value={form.triggerInterval}
-            options={intervals}
-            onChange={(v) => set('triggerInterval', v)}
-          />
-        )}
+        {choice('triggerMode', 'Trigger', triggerModes, { labels: triggerLabels, testId: 'alert-trigger' })}
+        {(form.triggerMode === 'oncePerBar' || form.triggerMode === 'oncePerBarClose') &&
+          choice('triggerInterval', 'Bar', intervals)}
         {form.triggerMode === 'every' && field('cooldownSeconds', 'Cooldown (seconds)')}
         {field('expiresAt', 'Expires (optional)', { type: 'datetime-local' })}
       </div>

@@ -2,10 +2,8 @@
 
 import Link from 'next/link';
 import { type FormEvent, useState } from 'react';
-import { Button } from '@/components/ui/button';
-import { FormError } from '@/components/ui/form-error';
-import { TextField } from '@/components/ui/text-field';
 import { requestPasswordResetAction, resetPasswordAction } from './account-email-actions';
+import { AuthSubmit, EmailField, NewPasswordField } from './auth-fields';
 import { CheckEmail } from './check-email';
 
 const UNREACHABLE = 'The server could not be reached. Check your connection and try again.';
@@ -35,20 +33,14 @@ export function RequestResetForm() {
   if (sentTo) return <CheckEmail email={sentTo} />;
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
-      <TextField
-        label="Email"
-        name="email"
-        type="email"
-        autoComplete="email"
-        required
-        autoFocus
-        error={fieldErrors.email}
-        data-testid="reset-email"
+      <EmailField error={fieldErrors.email} testId="reset-email" />
+      <AuthSubmit
+        error={error}
+        pending={pending}
+        busy="Sending…"
+        label="Email me a reset link"
+        testId="reset-request-submit"
       />
-      <FormError message={error} />
-      <Button type="submit" className="w-full" disabled={pending} data-testid="reset-request-submit">
-        {pending ? 'Sending…' : 'Email me a reset link'}
-      </Button>
     </form>
   );
 }
@@ -90,22 +82,14 @@ export function SetPasswordForm({ token }: { token: string }) {
   }
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
-      <TextField
-        label="New password"
-        name="password"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={8}
-        autoFocus
-        hint="At least 8 characters. A long passphrase is best."
-        error={fieldErrors.password}
-        data-testid="reset-password"
+      <NewPasswordField label="New password" autoFocus error={fieldErrors.password} testId="reset-password" />
+      <AuthSubmit
+        error={error}
+        pending={pending}
+        busy="Saving…"
+        label="Set new password"
+        testId="reset-submit"
       />
-      <FormError message={error} />
-      <Button type="submit" className="w-full" disabled={pending} data-testid="reset-submit">
-        {pending ? 'Saving…' : 'Set new password'}
-      </Button>
     </form>
   );
 }

@@ -8,6 +8,7 @@ import { Button } from '@/components/ui/button';
 import { FormError } from '@/components/ui/form-error';
 import { TextField } from '@/components/ui/text-field';
 import { resendVerificationAction } from './account-email-actions';
+import { EmailField } from './auth-fields';
 import { CheckEmail } from './check-email';
 import { EMAIL_NOT_VERIFIED_ERROR, EMAIL_NOT_VERIFIED_MESSAGE } from './sign-in-errors';
 
@@ -65,15 +66,7 @@ export function SignInForm({
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
-      <TextField
-        label="Email"
-        name="email"
-        type="email"
-        autoComplete="email"
-        required
-        autoFocus
-        data-testid="signin-email"
-      />
+      <EmailField testId="signin-email" />
       <TextField
         label="Password"
         name="password"

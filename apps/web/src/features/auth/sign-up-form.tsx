@@ -1,9 +1,8 @@
 'use client';
 
 import { type FormEvent, useState } from 'react';
-import { Button } from '@/components/ui/button';
-import { FormError } from '@/components/ui/form-error';
 import { TextField } from '@/components/ui/text-field';
+import { AuthSubmit, EmailField, NewPasswordField } from './auth-fields';
 import { CheckEmail } from './check-email';
 import { signUpAction } from './sign-up-action';
 
@@ -51,27 +50,8 @@ export function SignUpForm() {
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
-      <TextField
-        label="Email"
-        name="email"
-        type="email"
-        autoComplete="email"
-        required
-        autoFocus
-        error={fieldErrors.email}
-        data-testid="signup-email"
-      />
-      <TextField
-        label="Password"
-        name="password"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={8}
-        hint="At least 8 characters. A long passphrase is best."
-        error={fieldErrors.password}
-        data-testid="signup-password"
-      />
+      <EmailField error={fieldErrors.email} testId="signup-email" />
+      <NewPasswordField label="Password" error={fieldErrors.password} testId="signup-password" />
       <TextField
         label="Your name (optional)"
         name="name"
@@ -89,10 +69,13 @@ export function SignUpForm() {
         error={fieldErrors.tenantName}
         data-testid="signup-workspace"
       />
-      <FormError message={error} />
-      <Button type="submit" className="w-full" disabled={pending} data-testid="signup-submit">
-        {pending ? 'Creating account…' : 'Create account'}
-      </Button>
+      <AuthSubmit
+        error={error}
+        pending={pending}
+        busy="Creating account…"
+        label="Create account"
+        testId="signup-submit"
+      />
     </form>
   );
 }

@@ -10,14 +10,8 @@
  */
 import { AppError, type Trade } from '@qt/shared';
 import { RestBudget } from '../rest/rest-budget.ts';
-import {
-  getJson,
-  type IdRange,
-  type RangeFetchResult,
-  type RestHistoryOptions,
-  type TradeHistorySource,
-  uncovered,
-} from '../rest/trade-history.ts';
+import { restTradeSource } from '../rest/rest-trade-source.ts';
+import type { RestHistoryOptions, TradeHistorySource } from '../rest/trade-history.ts';
 import type { VenueAdapter } from '../venue-adapter.ts';
 import { isDecimal, isRecord } from '../wire-helpers.ts';
 
@@ -38,7 +32,6 @@ export function binanceTradeHistory(
   adapter: Pick<VenueAdapter, 'toVenueSymbol'>,
   opts: BinanceTradeHistoryOptions,
 ): TradeHistorySource {
-  const now = opts.now ?? Date.now;
   if (opts.tradeStream === 'aggTrade') {
     return {
       venue: 'binance',
@@ -48,60 +41,51 @@ export function binanceTradeHistory(
       fetchRange: async (_symbol, range) => ({ trades: [], missing: [range], requests: 0, throttled: 0 }),
     };
   }
-  return {
-    venue: 'binance',
-    byId: true,
-    async fetchRange(symbol: string, range: IdRange, signal?: AbortSignal): Promise<RangeFetchResult> {
-      const venueSymbol = adapter.toVenueSymbol(symbol);
-      const counters = { requests: 0, throttled: 0 };
-      const trades: Trade[] = [];
-      const ids: number[] = [];
-      let from = range.fromId;
-      while (from <= range.toId) {
-        const limit = Math.min(pageLimit, range.toId - from + 1);
-        const body = await getJson(
-          opts,
-          `/api/v3/historicalTrades?symbol=${encodeURIComponent(venueSymbol)}&fromId=${from}&limit=${limit}`,
-          { weight, usedWeightHeader: 'x-mbx-used-weight-1m' },
-          counters,
-          signal,
-        );
-        if (!Array.isArray(body))
-          throw new AppError('SERVICE_UNAVAILABLE', 'Binance historicalTrades: not an array.');
-        const receiveTime = now();
-        let last = -1;
-        for (const item of body) {
-          if (!isRecord(item)) continue;
-          const { id, price, qty, time, isBuyerMaker } = item;
-          if (
-            typeof id !== 'number' ||
-            !isDecimal(price) ||
-            !isDecimal(qty) ||
-            typeof time !== 'number' ||
-            typeof isBuyerMaker !== 'boolean'
-          )
-            throw new AppError('SERVICE_UNAVAILABLE', 'Binance historicalTrades: malformed trade.', { item });
-          last = Math.max(last, id);
-          if (id < from || id > range.toId || (ids.length > 0 && id <= (ids[ids.length - 1] as number)))
-            continue;
-          ids.push(id);
-          trades.push({
-            venue: 'binance',
-            symbol,
-            venueSymbol,
-            tradeId: String(id),
-            price,
-            quantity: qty,
-            takerSide: isBuyerMaker ? 'sell' : 'buy',
-            exchangeTime: time,
-            receiveTime,
-          });
-        }
-        // Nothing at or after `from`: the venue has no such trades (yet); the rest stays missing.
-        if (last < from) break;
-        from = last + 1;
+  return restTradeSource('binance', true, adapter, opts, async ({ symbol, venueSymbol, range, get, now }) => {
+    const trades: Trade[] = [];
+    const ids: number[] = [];
+    let from = range.fromId;
+    while (from <= range.toId) {
+      const limit = Math.min(pageLimit, range.toId - from + 1);
+      const body = await get(
+        `/api/v3/historicalTrades?symbol=${encodeURIComponent(venueSymbol)}&fromId=${from}&limit=${limit}`,
+        { weight, usedWeightHeader: 'x-mbx-used-weight-1m' },
+      );
+      if (!Array.isArray(body))
+        throw new AppError('SERVICE_UNAVAILABLE', 'Binance historicalTrades: not an array.');
+      const receiveTime = now();
+      let last = -1;
+      for (const item of body) {
+        if (!isRecord(item)) continue;
+        const { id, price, qty, time, isBuyerMaker } = item;
+        if (
+          typeof id !== 'number' ||
+          !isDecimal(price) ||
+          !isDecimal(qty) ||
+          typeof time !== 'number' ||
+          typeof isBuyerMaker !== 'boolean'
+        )
+          throw new AppError('SERVICE_UNAVAILABLE', 'Binance historicalTrades: malformed trade.', { item });
+        last = Math.max(last, id);
+        if (id < from || id > range.toId || (ids.length > 0 && id <= (ids[ids.length - 1] as number)))
+          continue;
+        ids.push(id);
+        trades.push({
+          venue: 'binance',
+          symbol,
+          venueSymbol,
+          tradeId: String(id),
+          price,
+          quantity: qty,
+          takerSide: isBuyerMaker ? 'sell' : 'buy',
+          exchangeTime: time,
+          receiveTime,
+        });
       }
-      return { trades, missing: uncovered(range, ids), ...counters };
-    },
-  };
+      // Nothing at or after `from`: the venue has no such trades (yet); the rest stays missing.
+      if (last < from) break;
+      from = last + 1;
+    }
+    return { trades, ids };
+  });
 }

@@ -8,14 +8,8 @@
  */
 import { AppError, type Trade } from '@qt/shared';
 import { RestBudget } from '../rest/rest-budget.ts';
-import {
-  getJson,
-  type IdRange,
-  type RangeFetchResult,
-  type RestHistoryOptions,
-  type TradeHistorySource,
-  uncovered,
-} from '../rest/trade-history.ts';
+import { restTradeSource, sortedById } from '../rest/rest-trade-source.ts';
+import type { RestHistoryOptions, TradeHistorySource } from '../rest/trade-history.ts';
 import type { VenueAdapter } from '../venue-adapter.ts';
 import { isDecimal, isDigits, isRecord } from '../wire-helpers.ts';
 
@@ -28,44 +22,33 @@ export function bybitTradeHistory(
   adapter: Pick<VenueAdapter, 'toVenueSymbol'>,
   opts: RestHistoryOptions,
 ): TradeHistorySource {
-  const now = opts.now ?? Date.now;
-  return {
-    venue: 'bybit',
-    byId: false,
-    async fetchRange(symbol: string, range: IdRange, signal?: AbortSignal): Promise<RangeFetchResult> {
-      const venueSymbol = adapter.toVenueSymbol(symbol);
-      const counters = { requests: 0, throttled: 0 };
-      const body = await getJson(
-        opts,
-        `/v5/market/recent-trade?category=spot&symbol=${encodeURIComponent(venueSymbol)}&limit=60`,
-        { weight: 1 },
-        counters,
-        signal,
-      );
-      if (!isRecord(body) || body.retCode !== 0 || !isRecord(body.result) || !Array.isArray(body.result.list))
-        throw new AppError('SERVICE_UNAVAILABLE', 'Bybit recent-trade: malformed answer.');
-      const receiveTime = now();
-      const found = new Map<number, Trade>();
-      for (const item of body.result.list) {
-        if (!isRecord(item)) continue;
-        const { execId, price, size, side, time } = item;
-        if (!isDigits(execId) || !isDecimal(price) || !isDecimal(size) || !isDigits(time)) continue;
-        const id = Number(execId);
-        if (id < range.fromId || id > range.toId) continue;
-        found.set(id, {
-          venue: 'bybit',
-          symbol,
-          venueSymbol,
-          tradeId: execId,
-          price,
-          quantity: size,
-          takerSide: side === 'Buy' ? 'buy' : 'sell',
-          exchangeTime: Number(time),
-          receiveTime,
-        });
-      }
-      const ids = [...found.keys()].sort((a, b) => a - b);
-      return { trades: ids.map((id) => found.get(id) as Trade), missing: uncovered(range, ids), ...counters };
-    },
-  };
+  return restTradeSource('bybit', false, adapter, opts, async ({ symbol, venueSymbol, range, get, now }) => {
+    const body = await get(
+      `/v5/market/recent-trade?category=spot&symbol=${encodeURIComponent(venueSymbol)}&limit=60`,
+      { weight: 1 },
+    );
+    if (!isRecord(body) || body.retCode !== 0 || !isRecord(body.result) || !Array.isArray(body.result.list))
+      throw new AppError('SERVICE_UNAVAILABLE', 'Bybit recent-trade: malformed answer.');
+    const receiveTime = now();
+    const found = new Map<number, Trade>();
+    for (const item of body.result.list) {
+      if (!isRecord(item)) continue;
+      const { execId, price, size, side, time } = item;
+      if (!isDigits(execId) || !isDecimal(price) || !isDecimal(size) || !isDigits(time)) continue;
+      const id = Number(execId);
+      if (id < range.fromId || id > range.toId) continue;
+      found.set(id, {
+        venue: 'bybit',
+        symbol,
+        venueSymbol,
+        tradeId: execId,
+        price,
+        quantity: size,
+        takerSide: side === 'Buy' ? 'buy' : 'sell',
+        exchangeTime: Number(time),
+        receiveTime,
+      });
+    }
+    return sortedById(found);
+  });
 }

@@ -82,21 +82,35 @@ function parseTrades(
     const symbol = canonical(instId);
     if (symbol === null) return { kind: 'malformed', reason: `trades: not a spot instId ${instId}` };
     const last = Number(tradeId);
-    trades[i] = {
-      venue,
-      symbol,
-      venueSymbol: instId,
-      tradeId,
-      price: px,
-      quantity: sz,
-      takerSide: side,
-      exchangeTime: Number(ts),
-      receiveTime,
-    };
+    trades[i] = okxTrade(symbol, instId, tradeId, px, sz, side, ts, receiveTime);
     ids[2 * i] = last - covered + 1;
     ids[2 * i + 1] = last;
   }
   return { kind: 'trades', trades, ids };
+}
+
+/** One OKX trade row (`trades`/`trades-all` frames, REST history-trades), its fields already checked. */
+export function okxTrade(
+  symbol: string,
+  instId: string,
+  tradeId: string,
+  px: string,
+  sz: string,
+  side: 'buy' | 'sell',
+  ts: string,
+  receiveTime: number,
+): Trade {
+  return {
+    venue,
+    symbol,
+    venueSymbol: instId,
+    tradeId,
+    price: px,
+    quantity: sz,
+    takerSide: side,
+    exchangeTime: Number(ts),
+    receiveTime,
+  };
 }
 
 function parseBbo(

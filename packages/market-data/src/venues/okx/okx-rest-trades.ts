@@ -8,16 +8,11 @@
  */
 import { AppError, type Trade } from '@qt/shared';
 import { RestBudget } from '../rest/rest-budget.ts';
-import {
-  getJson,
-  type IdRange,
-  type RangeFetchResult,
-  type RestHistoryOptions,
-  type TradeHistorySource,
-  uncovered,
-} from '../rest/trade-history.ts';
+import { restTradeSource, sortedById } from '../rest/rest-trade-source.ts';
+import type { RestHistoryOptions, TradeHistorySource } from '../rest/trade-history.ts';
 import type { VenueAdapter } from '../venue-adapter.ts';
 import { isDecimal, isDigits, isRecord } from '../wire-helpers.ts';
+import { okxTrade } from './okx-parser.ts';
 
 const pageLimit = 100;
 
@@ -30,23 +25,19 @@ export function okxTradeHistory(
   adapter: Pick<VenueAdapter, 'toVenueSymbol'>,
   opts: RestHistoryOptions,
 ): TradeHistorySource {
-  const now = opts.now ?? Date.now;
-  return {
-    venue: 'okx',
-    byId: true,
-    async fetchRange(symbol: string, range: IdRange, signal?: AbortSignal): Promise<RangeFetchResult> {
-      const instId = adapter.toVenueSymbol(symbol);
-      const counters = { requests: 0, throttled: 0 };
+  return restTradeSource(
+    'okx',
+    true,
+    adapter,
+    opts,
+    async ({ symbol, venueSymbol: instId, range, get, now }) => {
       const found = new Map<number, Trade>();
       // Walk down from just above the range's top until below its bottom.
       let after = range.toId + 1;
       while (after > range.fromId) {
-        const body = await getJson(
-          opts,
+        const body = await get(
           `/api/v5/market/history-trades?instId=${encodeURIComponent(instId)}&type=1&after=${after}&limit=${pageLimit}`,
           { weight: 1 },
-          counters,
-          signal,
         );
         if (!isRecord(body) || !Array.isArray(body.data))
           throw new AppError('SERVICE_UNAVAILABLE', 'OKX history-trades: malformed answer.');
@@ -66,24 +57,13 @@ export function okxTradeHistory(
           const id = Number(tradeId);
           if (id < lowest) lowest = id;
           if (id < range.fromId || id > range.toId) continue;
-          found.set(id, {
-            venue: 'okx',
-            symbol,
-            venueSymbol: instId,
-            tradeId,
-            price: px,
-            quantity: sz,
-            takerSide: side,
-            exchangeTime: Number(ts),
-            receiveTime,
-          });
+          found.set(id, okxTrade(symbol, instId, tradeId, px, sz, side, ts, receiveTime));
         }
         // An empty page (or one that did not move down): the history ends here.
         if (lowest >= after) break;
         after = lowest;
       }
-      const ids = [...found.keys()].sort((a, b) => a - b);
-      return { trades: ids.map((id) => found.get(id) as Trade), missing: uncovered(range, ids), ...counters };
+      return sortedById(found);
     },
-  };
+  );
 }
