@@ -288,21 +288,34 @@ describe('startEmbeddedPostgres', () => {
       dirs.push(dir);
       const module = fileURLToPath(new URL('../src/embedded/embedded-postgres.ts', import.meta.url));
       // Exits (as after a Ctrl-C handled by the engine) once the server is running but not yet ready.
+      // It prints the server's pid before exiting: by the time this test could read postmaster.pid, the
+      // exit handler may already have stopped the server and removed the file (or postgres may not have
+      // written the pid into it yet), so the starter reads it while both are certain.
       const code = `
-        const { existsSync } = await import('node:fs');
+        const { readFileSync } = await import('node:fs');
         const { startEmbeddedPostgres } = await import(${JSON.stringify(module)});
         startEmbeddedPostgres({ dataDir: ${JSON.stringify(dir)}, port: ${await anyFreePort()} }).catch(() => {});
         setInterval(() => {
-          if (existsSync(${JSON.stringify(join(dir, 'postmaster.pid'))})) process.exit(0);
+          let pid = 0;
+          try {
+            pid = Number(readFileSync(${JSON.stringify(join(dir, 'postmaster.pid'))}, 'utf8').split('\\n')[0]);
+          } catch {}
+          if (pid > 0) {
+            process.stdout.write(String(pid));
+            process.exit(0);
+          }
         }, 20);`;
       const starter = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: ['ignore', 'pipe', 'inherit'],
       });
       children.add(starter);
+      let printed = '';
+      starter.stdout?.on('data', (d: Buffer) => {
+        printed += d.toString();
+      });
       const exit = await new Promise<number | null>((r) => starter.once('exit', r));
       expect(exit).toBe(0);
-      // The starter exited on seeing this file: it names the server it started.
-      const pid = serverOf(dir) as number;
+      const pid = Number(printed.trim());
       expect(pid).toBeGreaterThan(0);
       await until(() => !alive(pid), 30_000, `postgres ${pid} to stop after its starter exited`);
     }, 90_000);
