@@ -329,19 +329,30 @@ export class AlertService implements AlertsPort {
     return run;
   }
 
-  async #onTrades(msgs: BusMessage<TradeBatch>[]): Promise<void> {
-    const stream = streamNames.marketTrades;
-    const firings: Firing[] = [];
+  /**
+   * The messages of a batch not evaluated yet, and the batch's last sequence. Sequences are positions on
+   * this run's stream on both buses (restored from the snapshot on NATS only): a message at or before the
+   * last committed one was evaluated already (a redelivery) and is skipped.
+   */
+  #unseen<T>(stream: string, msgs: BusMessage<T>[]): { fresh: BusMessage<T>[]; last: number } {
     let last = this.#positions[stream] ?? 0;
+    const fresh: BusMessage<T>[] = [];
     for (const m of msgs) {
-      // Sequences are positions on this run's stream on both buses (restored from the snapshot on NATS
-      // only): a message at or before the last committed one was evaluated already (a redelivery).
       if (m.seq <= last) {
         this.stats.skippedReplays++;
         continue;
       }
-      last = Math.max(last, m.seq);
-      if (this.#alerts.size === 0) continue;
+      last = m.seq;
+      fresh.push(m);
+    }
+    return { fresh, last };
+  }
+
+  async #onTrades(msgs: BusMessage<TradeBatch>[]): Promise<void> {
+    const stream = streamNames.marketTrades;
+    const firings: Firing[] = [];
+    const { fresh, last } = this.#unseen(stream, msgs);
+    for (const m of this.#alerts.size === 0 ? [] : fresh) {
       for (const t of m.data.trades) {
         const out = this.#evaluator.onTrade({
           venue: t.venue,
@@ -362,15 +373,8 @@ export class AlertService implements AlertsPort {
   async #onKlines(msgs: BusMessage<Kline>[]): Promise<void> {
     const stream = streamNames.marketKlines;
     const firings: Firing[] = [];
-    let last = this.#positions[stream] ?? 0;
-    for (const m of msgs) {
-      // Sequences are positions on this run's stream on both buses (restored from the snapshot on NATS
-      // only): a message at or before the last committed one was evaluated already (a redelivery).
-      if (m.seq <= last) {
-        this.stats.skippedReplays++;
-        continue;
-      }
-      last = Math.max(last, m.seq);
+    const { fresh, last } = this.#unseen(stream, msgs);
+    for (const m of fresh) {
       const k = m.data;
       if (!k.closed || this.#alerts.size === 0) continue;
       for (const f of this.#evaluator.onCandle({
@@ -402,13 +406,8 @@ export class AlertService implements AlertsPort {
     const stream = streamNames.marketQuality;
     const firings: Firing[] = [];
     const live: DataQualityMessage[] = [];
-    let last = this.#positions[stream] ?? 0;
-    for (const m of msgs) {
-      if (m.seq <= last) {
-        this.stats.skippedReplays++;
-        continue;
-      }
-      last = Math.max(last, m.seq);
+    const { fresh, last } = this.#unseen(stream, msgs);
+    for (const m of fresh) {
       const q = m.data;
       if (q.kind === 'feedLive') {
         live.push(q);
