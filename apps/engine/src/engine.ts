@@ -5,8 +5,10 @@ import {
   createAttemptLimiter,
   createCredentialCache,
   type HealthReport,
+  setTenantTier,
   startRequestLimits,
 } from '@qt/api';
+import type { BillingService } from '@qt/billing';
 import {
   createPgPool,
   createPrisma,
@@ -14,12 +16,15 @@ import {
   migrate,
   startEmbeddedPostgres,
 } from '@qt/db';
+import type { MarketplaceService } from '@qt/marketplace';
 import { createMailer } from '@qt/notify';
 import { type Clock, liveClock, type MessageBus, type Quote } from '@qt/shared';
+import type { StripeEmulator, StripeEmulatorOptions } from '@qt/stripe-emulator';
 import { Redis } from 'ioredis';
 import { DEMO_EMAIL, ensureDemoUser } from './accounts/demo-user.ts';
 import { startTenantChangeFeed } from './accounts/tenant-changes.ts';
 import { type Alerts, startAlerts } from './alerts/start-alerts.ts';
+import { startBilling } from './billing/start-billing.ts';
 import { createBus } from './bus/create-bus.ts';
 import { InProcessBus } from './bus/in-process-bus.ts';
 import type { EngineConfig } from './config/config-schema.ts';
@@ -28,6 +33,7 @@ import { ShutdownStack } from './lifecycle/shutdown-stack.ts';
 import { marketDisabled } from './market/market-disabled.ts';
 import { registerGapRepairMetrics } from './market/repair/repair-metrics.ts';
 import { type MarketData, startMarketData } from './market/start-market-data.ts';
+import { marketplaceStrategies } from './marketplace/marketplace-strategies-adapter.ts';
 import { registerLimitMetrics } from './observability/limit-metrics.ts';
 import type { Logger } from './observability/logger.ts';
 import { registerMarketMetrics } from './observability/market-metrics.ts';
@@ -57,6 +63,10 @@ export interface Engine {
   trading: Trading;
   strategies: Strategies;
   alerts: Alerts;
+  billing: BillingService;
+  marketplace: MarketplaceService;
+  /** The in-process Stripe emulator (no STRIPE_SECRET_KEY); null when the SDK talks to Stripe. */
+  stripeEmulator: StripeEmulator | null;
   /** Set when the demo login exists (embedded default). */
   demo: { email: string; password: string } | null;
   stop(): Promise<void>;
@@ -66,6 +76,8 @@ export interface EngineOptions {
   config: EngineConfig;
   logger: Logger;
   clock?: Clock;
+  /** Tests: the Stripe emulator's webhook retry schedule and renewal retries (emulator mode only). */
+  stripeEmulator?: Pick<StripeEmulatorOptions, 'webhooks' | 'billing'>;
 }
 
 /**
@@ -73,7 +85,12 @@ export interface EngineOptions {
  * migrations, bus (in-process or NATS), rate-limit store, API, HTTP/WebSocket server. Later issues add
  * feeds, aggregation, matching and strategies here. If any step fails, what already started is stopped.
  */
-export async function startEngine({ config, logger, clock = liveClock }: EngineOptions): Promise<Engine> {
+export async function startEngine({
+  config,
+  logger,
+  clock = liveClock,
+  stripeEmulator,
+}: EngineOptions): Promise<Engine> {
   const stack = new ShutdownStack();
   try {
     const embedded = !config.databaseUrl;
@@ -271,6 +288,29 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
     });
     stack.push('account-mail', () => accounts.close(), SHARE.small);
 
+    // Billing and the marketplace (Stripe, or the emulator in process). Its hooks act once the API's
+    // deps exist (a webhook can only arrive after the server listens, below).
+    let apiRef: ApiDeps | null = null;
+    const billing = await startBilling({
+      config,
+      db,
+      clock,
+      logger,
+      hooks: {
+        applyTier: async (tenantId, tier) => {
+          // Every engine applies it within a second (the credential cache's change feed).
+          await setTenantTier(apiRef ?? { db }, tenantId, tier);
+        },
+        listingAccessChanged: async (change) => {
+          const changed = await strategies.service.listingAccessChanged(change);
+          if (changed.length > 0) logger.info({ ...change, deployments: changed }, 'listing access applied');
+        },
+      },
+      strategies: marketplaceStrategies({ db, service: strategies.service, store: strategies.store }),
+      ...(stripeEmulator ? { emulator: stripeEmulator } : {}),
+    });
+    stack.push('billing', () => billing.stop(), SHARE.small);
+
     const api: ApiDeps = {
       db,
       clock,
@@ -318,10 +358,13 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       trading: trading.service,
       strategies: strategies.service,
       alerts: alerts.service,
+      billing: billing.billing,
+      marketplace: billing.marketplace,
       observe: (call) => metrics.observeCall(call),
       ...(limits.limiter ? { requestLimiter: limits.limiter } : {}),
       usage: limits.usage,
     };
+    apiRef = api;
 
     // Tier changes (from any engine, through the credential cache's change feed) reach the caches outside
     // the API: the risk engine's tenant tiers and the strategies' tiers, within a second.
@@ -355,9 +398,11 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       metrics,
       logger,
       readiness: health,
+      stripeWebhook: (raw, signature) => billing.billing.handleWebhook(raw, signature),
     });
     // The API takes what the shares of the later steps leave (0.4 of the deadline at most), up to 5 s.
     stack.push('api-server', (budget) => server.close(Math.min(5_000, budget * 0.9)));
+    await billing.serve(server.url);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -371,6 +416,9 @@ export async function startEngine({ config, logger, clock = liveClock }: EngineO
       trading,
       strategies,
       alerts,
+      billing: billing.billing,
+      marketplace: billing.marketplace,
+      stripeEmulator: billing.stripeEmulator,
       demo,
       stop: () => {
         stopping ??= stack.run(logger, config.shutdownTimeoutMs);

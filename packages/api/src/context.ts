@@ -4,7 +4,9 @@ import type { AttemptLimiter } from './auth/attempt-limiter.ts';
 import type { CredentialCache } from './auth/credential-cache.ts';
 import type { AccountMail } from './domains/accounts/account-mail.ts';
 import type { AlertsPort } from './domains/alerts/alerts-port.ts';
+import type { BillingPort } from './domains/billing/billing-port.ts';
 import type { MarketPort } from './domains/market/market-port.ts';
+import type { MarketplacePort } from './domains/marketplace/marketplace-port.ts';
 import type { StrategiesPort } from './domains/strategies/strategies-port.ts';
 import type { TradingPort } from './domains/trading/trading-port.ts';
 import type { PolicyState, RequestLimiter } from './limits/request-limiter.ts';
@@ -67,6 +69,10 @@ export interface ApiDeps {
   strategies?: StrategiesPort;
   /** Absent on an engine that runs no alert engine. */
   alerts?: AlertsPort;
+  /** Absent on an engine without billing (Stripe or the emulator). */
+  billing?: BillingPort;
+  /** Absent on an engine without the marketplace. */
+  marketplace?: MarketplacePort;
   version: string;
   health(): Promise<HealthReport>;
   observe?(call: CallObservation): void;

@@ -26,7 +26,9 @@ export {
 } from './domains/accounts/account-mail.ts';
 export { type CreateAccountOptions, createAccount, signUp } from './domains/accounts/sign-up.ts';
 export type { AlertScope, AlertsPort } from './domains/alerts/alerts-port.ts';
+export type { BillingPort, BillingScope } from './domains/billing/billing-port.ts';
 export type { MarketPort, QuoteInput } from './domains/market/market-port.ts';
+export type { MarketplacePort, MarketplaceScope } from './domains/marketplace/marketplace-port.ts';
 export type { StrategiesPort, StrategyScope } from './domains/strategies/strategies-port.ts';
 export {
   type TierCapCheck,

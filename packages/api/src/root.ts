@@ -3,8 +3,10 @@ import { alertsRouter } from './routers/alerts.ts';
 import { apiKeysRouter } from './routers/api-keys.ts';
 import { authRouter } from './routers/auth.ts';
 import { backtestsRouter } from './routers/backtests.ts';
+import { billingRouter } from './routers/billing.ts';
 import { fillsRouter } from './routers/fills.ts';
 import { marketRouter } from './routers/market.ts';
+import { marketplaceRouter } from './routers/marketplace.ts';
 import { ordersRouter } from './routers/orders.ts';
 import { paperAccountsRouter } from './routers/paper-accounts.ts';
 import { riskRouter } from './routers/risk.ts';
@@ -13,7 +15,7 @@ import { systemRouter } from './routers/system.ts';
 import { usageRouter } from './routers/usage.ts';
 import { router } from './trpc.ts';
 
-/** One router per domain. Later issues add alerts, marketplace, billing. */
+/** One router per domain. */
 export const appRouter = router({
   system: systemRouter,
   auth: authRouter,
@@ -28,6 +30,8 @@ export const appRouter = router({
   backtests: backtestsRouter,
   alerts: alertsRouter,
   usage: usageRouter,
+  billing: billingRouter,
+  marketplace: marketplaceRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -36,6 +36,8 @@ const nouns: Record<Kind, string> = {
 };
 
 type Stored = { id: string; object: string };
+/** The store's objects by kind, oldest first (JSON-safe: Stripe objects are plain data). */
+export type StoreSnapshot = Partial<Record<Kind, unknown[]>>;
 /** Expands a field that is not a stored object id (a computed list such as a session's line items). */
 export type VirtualExpander = (owner: Stored, field: string) => unknown;
 
@@ -96,6 +98,31 @@ export class Store {
 
   count(kind: Kind): number {
     return this.byKind.get(kind)?.size ?? 0;
+  }
+
+  /** Every stored object by kind, oldest first (deep copies): what `restore` takes back. */
+  snapshot(): StoreSnapshot {
+    const out: StoreSnapshot = {};
+    for (const [kind, map] of this.byKind) out[kind] = structuredClone([...map.values()]);
+    return out;
+  }
+
+  /**
+   * Replaces the contents with a snapshot, keeping each kind's order (lists stay newest first). Unknown
+   * kinds and objects without an id are refused, not half-loaded; beyond `maxPerKind` the oldest objects
+   * are left out (events) or the restore fails (other kinds), as inserting them one by one would.
+   */
+  restore(snapshot: StoreSnapshot): void {
+    for (const [kind, objects] of Object.entries(snapshot)) {
+      if (!(kind in nouns)) throw new Error(`unknown kind in the emulator's saved state: ${kind}`);
+      if (!Array.isArray(objects) || objects.some((o) => typeof (o as Stored | null)?.id !== 'string'))
+        throw new Error(`malformed ${kind} objects in the emulator's saved state`);
+    }
+    this.byKind.clear();
+    this.byId.clear();
+    for (const [kind, objects] of Object.entries(snapshot)) {
+      for (const o of objects ?? []) this.insert(kind as Kind, o as ObjectsByKind[Kind]);
+    }
   }
 
   /** Deep copy with the requested `expand[]` paths resolved (`a.b.c`, up to Stripe's four levels). */

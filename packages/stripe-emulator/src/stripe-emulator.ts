@@ -8,6 +8,7 @@ import { IdempotencyCache } from './http/idempotency.ts';
 import { Router } from './http/router.ts';
 import { type PageResult, pageRoutes } from './pages/routes.ts';
 import { apiRoutes } from './resources/index.ts';
+import { loadState, saveState } from './state-file.ts';
 import { newId, Store } from './store.ts';
 import type { StripeEmulator, StripeEmulatorOptions } from './types.ts';
 import { WebhookDeliverer } from './webhooks.ts';
@@ -73,6 +74,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     balanceOwners: new Map(),
     request: null,
   };
+  // Before the server listens: no request sees a half-loaded state.
+  const restored = options.stateFile ? loadState(ctx, options.stateFile) : false;
   const api = new Router().add(apiRoutes(ctx));
   const pages = pageRoutes();
   const idempotency = new IdempotencyCache(limits.maxIdempotencyKeys);
@@ -250,10 +253,16 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     webhooksIdle: (timeoutMs) => webhooks.idle(timeoutMs),
     webhookStats: () => webhooks.stats(),
     events: () => store.oldestFirst('event'),
+    restored,
+    saveState: async () => {
+      if (options.stateFile) await saveState(ctx, options.stateFile);
+    },
     stop: async () => {
       webhooks.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // After the last request: nothing changes the state while it is written.
+      if (options.stateFile) await saveState(ctx, options.stateFile);
     },
   };
 }

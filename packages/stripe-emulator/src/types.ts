@@ -58,6 +58,12 @@ export interface StripeEmulatorOptions {
   limits?: EmulatorLimits;
   /** Wall clock in ms (object `created`, signature timestamps); customers on a test clock use its time. */
   clock?: () => number;
+  /**
+   * A JSON file the state is loaded from at start (when it exists) and saved to at stop, so a restarted
+   * emulator still knows the customers and subscriptions its platform's database remembers. Pending
+   * webhook deliveries, idempotency keys and onboarding links are not kept.
+   */
+  stateFile?: string;
 }
 
 export interface WebhookStats {
@@ -88,5 +94,9 @@ export interface StripeEmulator {
   webhookStats(): WebhookStats;
   /** Every event created so far, oldest first (bounded like every other kind). */
   events(): StripeEvent[];
+  /** True when the state was loaded from `stateFile` at start. */
+  readonly restored: boolean;
+  /** Writes the state to `stateFile` now (also done at stop); a no-op without one. */
+  saveState(): Promise<void>;
   stop(): Promise<void>;
 }

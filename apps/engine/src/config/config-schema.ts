@@ -164,6 +164,31 @@ export const configSchema = z.strictObject({
       z.array(z.coerce.number().int().min(1).max(65_535)).min(1),
     )
     .default([80, 443]),
+
+  // Billing and the marketplace (see README "Billing"). No key: the bundled Stripe emulator, in process.
+  /** `sk_test_...` (test mode) or `sk_live_...`/`rk_live_...` (live); unset: the Stripe emulator. */
+  stripeSecretKey: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\S+$/, 'a Stripe secret key (sk_test_..., sk_live_... or rk_...)')
+      .optional(),
+  ),
+  /** The webhook endpoint's signing secret (`whsec_...`): required with STRIPE_SECRET_KEY. */
+  stripeWebhookSecret: z.preprocess(emptyAsUndefined, z.string().min(8).optional()),
+  /** The emulator's port when no key is set (0: a free port). */
+  stripeEmulatorPort: z.coerce.number().int().min(0).max(65_535).default(12_111),
+  stripeEmulatorHost: z.string().default('127.0.0.1'),
+  /** Base of the emulator's hosted Checkout/portal pages as a browser reaches them (behind a proxy). */
+  stripeEmulatorPublicUrl: z.preprocess(emptyAsUndefined, z.url().optional()),
+  /** The platform's application fee on each paid listing invoice, percent. */
+  marketplaceFeePercent: z.coerce.number().min(0).max(100).default(20),
+  /** How often Stripe's subscriptions are compared with what the database holds (drift repaired). */
+  billingReconcileMs: z.coerce.number().int().min(10_000).max(86_400_000).default(900_000),
+  /** A listing's verification backtest covers at most this many days of stored candles. */
+  marketplaceVerifyDays: z.coerce.number().int().min(1).max(3_650).default(30),
+  /** Fewer stored candles than this in the window: the listing fails verification (BACKTEST_NO_DATA). */
+  marketplaceVerifyMinCandles: z.coerce.number().int().min(1).max(10_000_000).default(100),
 });
 
 export type EngineConfig = z.infer<typeof configSchema>;
@@ -222,4 +247,13 @@ export const envNames: Record<keyof EngineConfig, string> = {
   usageFlushMs: 'USAGE_FLUSH_MS',
   alertWebhookAllow: 'ALERT_WEBHOOK_ALLOW',
   alertWebhookPorts: 'ALERT_WEBHOOK_PORTS',
+  stripeSecretKey: 'STRIPE_SECRET_KEY',
+  stripeWebhookSecret: 'STRIPE_WEBHOOK_SECRET',
+  stripeEmulatorPort: 'STRIPE_EMULATOR_PORT',
+  stripeEmulatorHost: 'STRIPE_EMULATOR_HOST',
+  stripeEmulatorPublicUrl: 'STRIPE_EMULATOR_PUBLIC_URL',
+  marketplaceFeePercent: 'MARKETPLACE_FEE_PERCENT',
+  billingReconcileMs: 'BILLING_RECONCILE_MS',
+  marketplaceVerifyDays: 'MARKETPLACE_VERIFY_DAYS',
+  marketplaceVerifyMinCandles: 'MARKETPLACE_VERIFY_MIN_CANDLES',
 };

@@ -43,6 +43,13 @@ export function loadConfig(sources: ConfigSources): EngineConfig {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
+  // Real Stripe without the endpoint's secret could verify no webhook: every payment would be lost.
+  if (config.stripeSecretKey && !config.stripeWebhookSecret) {
+    throw new ConfigError(
+      'invalid configuration:\n  stripeWebhookSecret (STRIPE_WEBHOOK_SECRET): required when STRIPE_SECRET_KEY is set ' +
+        "(the endpoint's signing secret, whsec_...; `stripe listen` prints one)",
+    );
+  }
   if (!config.instanceId) config.instanceId = `${hostname()}-${process.pid}`;
   return config;
 }

@@ -11,6 +11,7 @@ export class EngineMetrics {
   readonly apiCalls: Counter<'path' | 'type' | 'result'>;
   readonly apiDuration: Histogram<'path' | 'type'>;
   readonly up: Gauge<'component'>;
+  readonly billingWebhooks: Counter<'outcome'>;
 
   constructor(labels: Record<string, string>) {
     this.registry.setDefaultLabels(labels);
@@ -32,6 +33,12 @@ export class EngineMetrics {
       name: 'qt_component_up',
       help: '1 when a component is healthy, 0 when not.',
       labelNames: ['component'],
+      registers: [this.registry],
+    });
+    this.billingWebhooks = new Counter({
+      name: 'qt_billing_webhooks_total',
+      help: 'Stripe webhook deliveries by outcome (applied, refused: bad signature or stale, retry: 5xx, too_large, error).',
+      labelNames: ['outcome'],
       registers: [this.registry],
     });
   }

@@ -47,6 +47,12 @@ export interface ApiServerOptions {
   readiness(): Promise<HealthReport>;
   /** Bounds on request bodies, JSON depth and batches (defaults: `DEFAULT_REQUEST_LIMITS`). */
   requestLimits?: Partial<RequestLimits>;
+  /**
+   * Stripe's webhook (`POST /webhooks/stripe`): the raw body and the `Stripe-Signature` header, answered
+   * with the status and JSON body billing decides (400 refused, 503 retry later, 200 applied). Absent:
+   * the path answers 404 like any other.
+   */
+  stripeWebhook?: (raw: Buffer, signature: string | undefined) => Promise<{ status: number; body: unknown }>;
 }
 
 export interface ApiServer {
@@ -60,6 +66,9 @@ export interface ApiServer {
 }
 
 const TRPC_PATH = '/trpc';
+export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
+/** Stripe's events are a few KiB; anything near this is not one. */
+export const STRIPE_WEBHOOK_MAX_BYTES = 1 << 20;
 
 /**
  * One HTTP server carries the tRPC API (HTTP at /trpc, WebSocket upgrade at /trpc) and the operational
@@ -107,8 +116,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   const server: Server = createServer((req, res) => {
-    if (applyCors(req, res, opts.webOrigins)) return;
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // Server to server, signed: before CORS (no browser calls it) and outside tRPC (the signature is over
+    // the exact bytes, so the body must reach billing unparsed).
+    if (path === STRIPE_WEBHOOK_PATH && opts.stripeWebhook) return void stripeWebhook(req, res);
+    if (applyCors(req, res, opts.webOrigins)) return;
     if (path === '/healthz') return json(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok' });
     if (path === '/readyz') return void readyz(res);
     if (path === '/metrics') return void metrics(res);
@@ -125,6 +137,45 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     json(res, 404, { error: 'not found', hint: `the API is under ${TRPC_PATH}` });
   });
+
+  async function stripeWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const handle = opts.stripeWebhook as NonNullable<ApiServerOptions['stripeWebhook']>;
+    const count = (outcome: string) => opts.metrics.billingWebhooks.inc({ outcome });
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      req.resume();
+      return json(res, 405, { error: 'method not allowed' });
+    }
+    // Shutting down: Stripe retries a non-2xx delivery, and the next engine (or this one restarted) takes it.
+    if (draining) {
+      req.resume();
+      count('retry');
+      return json(res, 503, { error: 'shutting down' });
+    }
+    let raw: Buffer | null;
+    try {
+      raw = await readBounded(req, STRIPE_WEBHOOK_MAX_BYTES);
+    } catch {
+      return; // the client went away mid-body: nothing to answer
+    }
+    if (!raw) {
+      count('too_large');
+      res.setHeader('connection', 'close');
+      return json(res, 413, { error: `the body is over ${STRIPE_WEBHOOK_MAX_BYTES} bytes` });
+    }
+    const header = req.headers['stripe-signature'];
+    const signature = Array.isArray(header) ? header[0] : header;
+    try {
+      const answer = await handle(raw, signature);
+      count(answer.status < 300 ? 'applied' : answer.status < 500 ? 'refused' : 'retry');
+      json(res, answer.status, answer.body);
+    } catch (err) {
+      // Billing answers its own failures; an exception is a defect, and 500 makes Stripe retry it.
+      opts.logger.error({ err }, 'stripe webhook failed');
+      count('error');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+    }
+  }
 
   async function readyz(res: ServerResponse): Promise<void> {
     const report = draining ? { status: 'down' as const, components: {} } : await opts.readiness();
@@ -214,6 +265,27 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The request body, or null when it is over `max` bytes (the rest is read and dropped, so the client
+ * receives the answer instead of a reset; memory stays bounded).
+ */
+function readBounded(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length']);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = Number.isFinite(declared) && declared > max;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) over = true;
+      if (!over) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+    req.on('aborted', () => reject(new Error('aborted')));
+  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -26,7 +26,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import { UpdateHub } from '../trading/update-hub.ts';
 import type { BacktestWorkerInput, FromBacktestWorker } from './backtest-protocol.ts';
-import type { StoredVersion, StrategyStore } from './strategy-store.ts';
+import type { BacktestPurpose, BacktestRow, StoredVersion, StrategyStore } from './strategy-store.ts';
 
 const WORKER_SOURCE = new URL('./backtest-worker.ts', import.meta.url);
 /** Where the worker boots when it cannot be bundled: through tsx's loader, seconds slower. */
@@ -114,6 +114,34 @@ export class BacktestJobs {
   }
 
   async submit(scope: StrategyScope, version: StoredVersion, input: RunBacktestInput): Promise<BacktestView> {
+    return this.#submit(scope, version, input, 'user');
+  }
+
+  /**
+   * The platform's standard backtest of a marketplace listing's pinned version, owned by the seller's
+   * tenant but not theirs to count: outside the tier's `backtests` cap (no cap lock) and off their list,
+   * sized by the ENTERPRISE caps (the window is the platform's choice, not the seller's). It takes its
+   * turn in the seller's queue like any job, and the engine-wide bound still holds.
+   */
+  async submitVerification(
+    sellerTenantId: string,
+    version: StoredVersion,
+    input: RunBacktestInput,
+  ): Promise<BacktestView> {
+    return this.#submit(
+      { tenantId: sellerTenantId, actor: 'system:marketplace', tier: 'ENTERPRISE' },
+      version,
+      input,
+      'verification',
+    );
+  }
+
+  async #submit(
+    scope: StrategyScope,
+    version: StoredVersion,
+    input: RunBacktestInput,
+    purpose: BacktestPurpose,
+  ): Promise<BacktestView> {
     const candles = estimateCandles(input);
     const candleCap = TIER_CAPS[scope.tier].backtestCandles;
     if (candles > candleCap) {
@@ -134,15 +162,21 @@ export class BacktestJobs {
     this.#reserved++;
     try {
       await this.#requireData(input);
-      const { row, tier } = await this.#o.store.withinTierCap({
-        tenantId: scope.tenantId,
-        kind: 'backtests',
-        count: (tx) => this.#o.store.countActiveBacktests(scope.tenantId, tx),
-        create: async (tx, cap) => ({
-          row: await this.#o.store.createBacktest(scope.tenantId, version, input, tx),
-          tier: cap.tier,
-        }),
-      });
+      const { row, tier } =
+        purpose === 'verification'
+          ? {
+              row: await this.#o.store.createBacktest(scope.tenantId, version, input, undefined, purpose),
+              tier: scope.tier,
+            }
+          : await this.#o.store.withinTierCap({
+              tenantId: scope.tenantId,
+              kind: 'backtests',
+              count: (tx) => this.#o.store.countActiveBacktests(scope.tenantId, tx),
+              create: async (tx, cap) => ({
+                row: await this.#o.store.createBacktest(scope.tenantId, version, input, tx),
+                tier: cap.tier,
+              }),
+            });
       this.#enqueue({ id: row.view.id, tenantId: scope.tenantId, tier, version, input });
       this.#pump();
       // Null when it started at once (its row still says queued until the worker is up).
@@ -183,7 +217,15 @@ export class BacktestJobs {
   }
 
   async result(scope: StrategyScope, backtestId: string): Promise<BacktestResultView> {
-    const row = await this.#o.store.backtest(scope.tenantId, backtestId);
+    return this.#resultOf(await this.#o.store.backtest(scope.tenantId, backtestId));
+  }
+
+  /** A verification backtest's result, for the marketplace (no tenant scope: the platform's own run). */
+  async verificationResult(backtestId: string): Promise<BacktestResultView> {
+    return this.#resultOf(await this.#o.store.verificationBacktest(backtestId));
+  }
+
+  #resultOf(row: BacktestRow): BacktestResultView {
     const stored = (row.result ?? {}) as Partial<Omit<BacktestResultView, 'backtest'>>;
     return {
       backtest: this.view(row.view),

@@ -164,7 +164,12 @@ export class DeploymentRunner {
   }
 
   /** Instantiates the module and subscribes; resolves once it runs (or failed to start). */
-  async start(wasm: Uint8Array, tier: 'FREE' | 'PRO' | 'ENTERPRISE', paused = false): Promise<void> {
+  async start(
+    wasm: Uint8Array,
+    tier: 'FREE' | 'PRO' | 'ENTERPRISE',
+    paused = false,
+    pausedReason: string | null = null,
+  ): Promise<void> {
     this.#bounds = bounds(DEPLOYMENT_LIMITS[tier], this.#deps.clock.now());
     const instruments: StrategyInstrument[] = this.#instruments.map((i) => ({
       venue: i.venue,
@@ -200,7 +205,7 @@ export class DeploymentRunner {
       this.#deps.trading.orderUpdates(this.#scope, this.row.accountId, this.#abort.signal),
       (o) => this.#onOrderView(o),
     );
-    await this.#setState(paused ? 'paused' : 'running', null);
+    await this.#setState(paused ? 'paused' : 'running', paused ? pausedReason : null);
   }
 
   /** `reason`: why it was paused when not by its owner (e.g. `FEED_STALE: ...`), shown and stored. */

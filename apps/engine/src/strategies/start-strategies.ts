@@ -10,6 +10,8 @@ import { StrategyStore } from './strategy-store.ts';
 
 export interface Strategies {
   service: StrategiesService;
+  /** The strategies' tables (the marketplace reads versions through it). */
+  store: StrategyStore;
   /** This engine process's holder id on the deployments it runs (`<INSTANCE_ID>/<boot id>`). */
   holder: string;
   /**
@@ -155,6 +157,7 @@ async function startWithHolder(
   };
   return {
     service,
+    store,
     holder: holder.id,
     release,
     forgetTier(tenantId) {

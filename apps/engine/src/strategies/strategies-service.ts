@@ -35,6 +35,11 @@ import { type DeploymentRow, type StrategyStore, stateConflict } from './strateg
  */
 /** The reason a deployment paused by a data-quality alert carries while its feed is stale. */
 export const FEED_STALE_PREFIX = 'FEED_STALE: ';
+/**
+ * The reason a buyer's deployment of a marketplace listing carries while the buyer's access has ended
+ * (`SUBSCRIPTION_ENDED: <listing title>`): only these are resumed when the access is active again.
+ */
+export const SUBSCRIPTION_ENDED_PREFIX = 'SUBSCRIPTION_ENDED: ';
 
 const HOLDING: readonly DeploymentState[] = ['starting', 'running', 'paused'];
 const RUNNING: readonly DeploymentState[] = ['starting', 'running'];
@@ -84,9 +89,26 @@ export class StrategiesService implements StrategiesPort {
   /** Brings back the deployments that were running or paused when the engine stopped. */
   async restore(): Promise<number> {
     const rows = await this.#o.store.activeDeployments();
+    // A listing deployment runs only while its buyer's access is active: one whose access ended while no
+    // engine ran it (or whose pause was lost with the engine) comes back paused, and one paused for that
+    // reason whose access is active again comes back running.
+    const ended = await this.#o.store.endedListings(
+      rows.flatMap((r) => (r.listingId ? [{ tenantId: r.tenantId, listingId: r.listingId }] : [])),
+    );
     for (const row of rows) {
+      let paused = row.state === 'paused';
+      let pausedReason: string | null = null;
+      if (row.listingId) {
+        const subscriptionEnded = (row.reason ?? '').startsWith(SUBSCRIPTION_ENDED_PREFIX);
+        if (ended.has(`${row.tenantId}:${row.listingId}`)) {
+          if (!paused || subscriptionEnded) {
+            paused = true;
+            pausedReason = subscriptionEnded ? row.reason : pausedForEndedSubscription(row);
+          }
+        } else if (paused && subscriptionEnded) paused = false;
+      }
       try {
-        await this.#launch(row, await this.#o.tierOf(row.tenantId), row.state === 'paused');
+        await this.#launch(row, await this.#o.tierOf(row.tenantId), paused, undefined, pausedReason);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         this.#o.logger.warn({ deployment: row.id, reason }, 'deployment could not be restored');
@@ -289,6 +311,14 @@ export class StrategiesService implements StrategiesPort {
   async resume(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {
     const runner = await this.#runner(scope, deploymentId);
     const id = runner.row.id;
+    const listingId = runner.row.listingId;
+    if (listingId && !(await this.#o.store.entitled(scope.tenantId, listingId))) {
+      throw new AppError(
+        'SUBSCRIPTION_REQUIRED',
+        `Your subscription to "${runner.row.listingTitle ?? 'this listing'}" has ended: subscribe again to resume it.`,
+        { listingId },
+      );
+    }
     await this.#o.store.withinTierCap({
       tenantId: scope.tenantId,
       kind: 'deployments',
@@ -329,6 +359,15 @@ export class StrategiesService implements StrategiesPort {
     input: { deploymentId: string; version?: number | undefined; params?: StrategyParams | undefined },
   ): Promise<DeploymentView> {
     const row = await this.#o.store.deployment(scope.tenantId, input.deploymentId);
+    if (row.listingId) {
+      // Its version is the listing's pin and its parameters were checked against the listing's bounds
+      // by the marketplace: neither can change here.
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'A marketplace listing deployment cannot be redeployed: deploy the listing again with the new parameters.',
+        { listingId: row.listingId },
+      );
+    }
     const version = await this.#o.store.version(scope.tenantId, row.strategyId, input.version);
     // A stopped or failed deployment starts a sandbox again: the cap counts the others, under the lock.
     // The row (now `starting`, so it holds its place) is written on the transaction's own connection;
@@ -365,6 +404,131 @@ export class StrategiesService implements StrategiesPort {
     });
     await started;
     return this.getDeployment(scope, row.id);
+  }
+
+  // ---- marketplace (the engine's MarketplaceStrategies adapter and billing's hooks) ------------------
+
+  /**
+   * A buyer's deployment of a listing: the seller's strategy at the listing's pinned version, on the
+   * buyer's account, counted in the buyer's `deployments` cap and run under the buyer's tier. The
+   * marketplace has checked the entitlement, the instruments, the interval and the parameters.
+   */
+  async deployListing(
+    scope: StrategyScope,
+    input: {
+      listingId: string;
+      strategyId: string;
+      versionId: string;
+      accountId: string;
+      instruments: DeployInput['instruments'];
+      interval: DeployInput['interval'];
+      params: StrategyParams;
+    },
+  ): Promise<DeploymentView> {
+    await this.#o.trading.balances(scope, input.accountId);
+    for (const ref of input.instruments) this.#instrument(ref.venue, ref.symbol);
+    const version = await this.#o.store.versionById(input.versionId);
+    if (version.strategyId !== input.strategyId) throw notFound('Listing version');
+    const { row, tier } = await this.#o.store.withinTierCap({
+      tenantId: scope.tenantId,
+      kind: 'deployments',
+      count: (tx) => this.#o.store.countDeployments(scope.tenantId, HOLDING, null, tx),
+      create: async (tx, cap) => ({
+        tier: cap.tier,
+        row: await this.#o.store.createDeployment(
+          {
+            tenantId: scope.tenantId,
+            version,
+            accountId: input.accountId,
+            instruments: input.instruments,
+            interval: input.interval,
+            params: input.params,
+            listingId: input.listingId,
+          },
+          tx,
+        ),
+      }),
+    });
+    await this.#launch(row, tier, false, version.wasm);
+    return this.getDeployment(scope, row.id);
+  }
+
+  /**
+   * Billing's `listingAccessChanged`: `ended` pauses the tenant's running deployments of the listing on
+   * this engine with `SUBSCRIPTION_ENDED: <title>`; `active` resumes only those paused for that reason
+   * (one its owner paused stays paused). Returns the ids changed.
+   */
+  async listingAccessChanged(change: {
+    tenantId: string;
+    listingId: string;
+    access: 'active' | 'ended';
+  }): Promise<string[]> {
+    const changed: string[] = [];
+    for (const [id, runner] of [...this.#runners]) {
+      const row = runner.row;
+      if (row.tenantId !== change.tenantId || row.listingId !== change.listingId) continue;
+      try {
+        if (change.access === 'ended' && runner.state === 'running') {
+          await runner.pause(pausedForEndedSubscription(row));
+          changed.push(id);
+        } else if (
+          change.access === 'active' &&
+          runner.state === 'paused' &&
+          (runner.reason ?? '').startsWith(SUBSCRIPTION_ENDED_PREFIX)
+        ) {
+          const tier = await this.#o.tierOf(change.tenantId);
+          await this.resume({ tenantId: change.tenantId, actor: 'system:billing', tier }, id);
+          changed.push(id);
+        }
+      } catch (err) {
+        this.#o.logger.warn(
+          { err, deployment: id, access: change.access },
+          'listing access change not applied',
+        );
+      }
+    }
+    return changed;
+  }
+
+  /** A seller's own deployment (the forward record): its version and its paper account's equity now. */
+  async deploymentEquity(
+    sellerTenantId: string,
+    deploymentId: string,
+  ): Promise<{ versionId: string; running: boolean; equity: string }> {
+    const row = await this.#o.store.deployment(sellerTenantId, deploymentId);
+    // A listing deployment is a buyer's copy: never a seller's own track record.
+    if (row.listingId) throw notFound('Deployment');
+    const scope = { tenantId: sellerTenantId, actor: 'system:marketplace' };
+    const pnl = await this.#o.trading.pnl(scope, row.accountId);
+    if (pnl.equity === null) {
+      throw new AppError(
+        'MARKET_NO_DATA',
+        `The account holds ${pnl.unpriced.join(', ')} with no price yet: its equity cannot be marked.`,
+        { unpriced: pnl.unpriced },
+      );
+    }
+    const state = this.#runners.get(row.id)?.state ?? row.state;
+    return { versionId: row.versionId, running: state === 'running', equity: pnl.equity };
+  }
+
+  /** A verification backtest for the marketplace (see BacktestJobs.submitVerification). */
+  async startVerification(
+    sellerTenantId: string,
+    input: { versionId: string; strategyId: string } & Omit<RunBacktestInput, 'strategyId' | 'version'>,
+  ): Promise<string> {
+    for (const ref of input.instruments) this.#instrument(ref.venue, ref.symbol);
+    const version = await this.#o.store.versionById(input.versionId);
+    if (version.strategyId !== input.strategyId) throw notFound('Strategy version');
+    const { versionId: _, ...spec } = input;
+    const view = await this.#o.backtests.submitVerification(sellerTenantId, version, {
+      ...spec,
+      version: version.version,
+    });
+    return view.id;
+  }
+
+  verificationResult(backtestId: string): Promise<BacktestResultView> {
+    return this.#o.backtests.verificationResult(backtestId);
   }
 
   async logs(
@@ -447,7 +611,13 @@ export class StrategiesService implements StrategiesPort {
    * Registers the deployment's runner (synchronously, before the first await: redeploy relies on it to
    * claim the map entry while it is first in the tier-cap line) and starts it.
    */
-  async #launch(row: DeploymentRow, tier: Tier, paused: boolean, wasm?: Uint8Array): Promise<void> {
+  async #launch(
+    row: DeploymentRow,
+    tier: Tier,
+    paused: boolean,
+    wasm?: Uint8Array,
+    pausedReason: string | null = null,
+  ): Promise<void> {
     const runner = new DeploymentRunner(row, {
       trading: this.#o.trading,
       bus: this.#o.bus,
@@ -461,7 +631,7 @@ export class StrategiesService implements StrategiesPort {
     this.#runners.set(row.id, runner);
     try {
       const bytes = wasm ?? (await this.#o.store.versionById(row.versionId)).wasm;
-      await runner.start(bytes, tier, paused);
+      await runner.start(bytes, tier, paused, pausedReason);
     } catch (err) {
       // A start that throws (a worker that could not boot, the bus refusing a subscription) must not
       // leave the deployment "starting" for ever: it fails with the reason, as a trap would.
@@ -518,7 +688,8 @@ export class StrategiesService implements StrategiesPort {
     return {
       id: row.id,
       strategyId: row.strategyId,
-      strategyName: row.strategyName,
+      // A buyer knows a listing deployment by the listing's title, never the seller's strategy name.
+      strategyName: row.listingTitle ?? row.strategyName,
       version: row.version,
       accountId: row.accountId,
       instruments: row.instruments,
@@ -540,6 +711,10 @@ export class StrategiesService implements StrategiesPort {
       updatedAt: row.updatedAt.toISOString(),
     };
   }
+}
+
+function pausedForEndedSubscription(row: DeploymentRow): string {
+  return `${SUBSCRIPTION_ENDED_PREFIX}${row.listingTitle ?? row.listingId}`;
 }
 
 function validate(wasm: Uint8Array, tier: Tier) {

@@ -33,6 +33,7 @@ export interface StoredVersion {
   strategyId: string;
   strategyName: string;
   version: number;
+  sha256: string;
   wasm: Uint8Array;
 }
 
@@ -49,6 +50,10 @@ export interface DeploymentRow {
   params: Record<string, number>;
   state: DeploymentState;
   reason: string | null;
+  /** Set: a buyer's deployment of this marketplace listing (the seller's strategy, the pinned version). */
+  listingId: string | null;
+  /** The listing's title: what the buyer sees as the strategy's name. */
+  listingTitle: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -175,12 +180,14 @@ export class StrategyStore {
       instruments: InstrumentRef[];
       interval: StrategyInterval;
       params: Record<string, number>;
+      listingId?: string;
     },
     client: DbClient = this.#db,
   ): Promise<DeploymentRow> {
     const row = await client.strategyDeployment.create({
       data: {
         tenantId: input.tenantId,
+        ...(input.listingId ? { listingId: input.listingId } : {}),
         strategyId: input.version.strategyId,
         versionId: input.version.id,
         accountId: input.accountId,
@@ -337,10 +344,12 @@ export class StrategyStore {
     version: StoredVersion,
     spec: RunBacktestInput,
     client: DbClient = this.#db,
+    purpose: BacktestPurpose = 'user',
   ): Promise<BacktestRow> {
     const row = await client.backtest.create({
       data: {
         tenantId,
+        purpose,
         strategyId: version.strategyId,
         versionId: version.id,
         spec: spec as unknown as Prisma.InputJsonValue,
@@ -367,15 +376,30 @@ export class StrategyStore {
     return backtestRow(row);
   }
 
+  /** A tenant's own backtest (the platform's verification runs of its listings are not: NOT_FOUND). */
   async backtest(tenantId: string, id: string): Promise<BacktestRow> {
-    const row = await this.#db.backtest.findFirst({ where: { id, tenantId }, include: backtestInclude });
+    const row = await this.#db.backtest.findFirst({
+      where: { id, tenantId, purpose: 'user' },
+      include: backtestInclude,
+    });
+    if (!row) throw notFound('Backtest');
+    return backtestRow(row);
+  }
+
+  /** A platform verification backtest (any seller's), for the marketplace. */
+  async verificationBacktest(id: string): Promise<BacktestRow> {
+    const row = await this.#db.backtest.findFirst({
+      where: { id, purpose: 'verification' },
+      include: backtestInclude,
+    });
     if (!row) throw notFound('Backtest');
     return backtestRow(row);
   }
 
   async backtests(tenantId: string, strategyId?: string): Promise<BacktestRow[]> {
     const rows = await this.#db.backtest.findMany({
-      where: { tenantId, ...(strategyId ? { strategyId } : {}) },
+      // The platform's verification runs are the marketplace's, not the seller's own backtests.
+      where: { tenantId, purpose: 'user', ...(strategyId ? { strategyId } : {}) },
       orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
       take: 100,
       include: backtestInclude,
@@ -393,7 +417,10 @@ export class StrategyStore {
   }
 
   async countActiveBacktests(tenantId: string, client: DbClient = this.#db): Promise<number> {
-    return client.backtest.count({ where: { tenantId, status: { in: ['queued', 'running'] } } });
+    // Verification runs are the platform's: not in the seller's tier cap.
+    return client.backtest.count({
+      where: { tenantId, purpose: 'user', status: { in: ['queued', 'running'] } },
+    });
   }
 
   /** Tier caps: the tenant's deployments in these states (other than `exceptId`), read under the cap lock. */
@@ -419,6 +446,45 @@ export class StrategyStore {
     return rows[0]?.state ?? null;
   }
 
+  // ---- marketplace ---------------------------------------------------------------------------------
+
+  /** Whether the tenant's access to the listing is active (free or paid; ended or none: false). */
+  async entitled(tenantId: string, listingId: string): Promise<boolean> {
+    const row = await this.#db.marketplaceEntitlement.findUnique({
+      where: { tenantId_listingId: { tenantId, listingId } },
+      select: { status: true },
+    });
+    return row?.status === 'active';
+  }
+
+  /** The listings among `listingIds` whose entitlement for `tenantId` is not active. */
+  async endedListings(pairs: { tenantId: string; listingId: string }[]): Promise<Set<string>> {
+    const ended = new Set<string>();
+    if (pairs.length === 0) return ended;
+    const rows = await this.#db.marketplaceEntitlement.findMany({
+      where: { OR: pairs.map((p) => ({ tenantId: p.tenantId, listingId: p.listingId })), status: 'active' },
+      select: { tenantId: true, listingId: true },
+    });
+    const active = new Set(rows.map((r) => `${r.tenantId}:${r.listingId}`));
+    for (const p of pairs)
+      if (!active.has(`${p.tenantId}:${p.listingId}`)) ended.add(`${p.tenantId}:${p.listingId}`);
+    return ended;
+  }
+
+  /** The tenant's deployments of a listing in `states`. */
+  async listingDeployments(
+    tenantId: string,
+    listingId: string,
+    states: readonly DeploymentState[],
+  ): Promise<DeploymentRow[]> {
+    const rows = await this.#db.strategyDeployment.findMany({
+      where: { tenantId, listingId, state: { in: [...states] } },
+      orderBy: { createdAt: 'asc' },
+      include: deploymentInclude,
+    });
+    return rows.map(deploymentRow);
+  }
+
   /** Count and create under the tenant's cap lock (see `withinTierCap` in @qt/api). */
   withinTierCap<T>(check: TierCapCheck<T>): Promise<T> {
     return withinTierCap(this.#db, check);
@@ -441,13 +507,17 @@ function storedVersion(
     strategyId: r.strategyId,
     strategyName: r.strategy.name,
     version: r.version,
+    sha256: r.sha256,
     wasm: new Uint8Array(r.wasm),
   };
 }
 
+export type BacktestPurpose = 'user' | 'verification';
+
 const deploymentInclude = {
   strategy: { select: { name: true } },
   strategyVersion: { select: { version: true } },
+  listing: { select: { title: true } },
 } as const;
 
 type DeploymentDbRow = Prisma.StrategyDeploymentGetPayload<{ include: typeof deploymentInclude }>;
@@ -466,13 +536,18 @@ function deploymentRow(r: DeploymentDbRow): DeploymentRow {
     params: paramsJson.parse(r.params),
     state: r.state,
     reason: r.reason,
+    listingId: r.listingId,
+    listingTitle: r.listing?.title ?? null,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };
 }
 
 /** Deployments and backtests show the same two things of their strategy: its name and the version number. */
-const backtestInclude = deploymentInclude;
+const backtestInclude = {
+  strategy: { select: { name: true } },
+  strategyVersion: { select: { version: true } },
+} as const;
 
 type BacktestDbRow = Prisma.BacktestGetPayload<{ include: typeof backtestInclude }>;
 

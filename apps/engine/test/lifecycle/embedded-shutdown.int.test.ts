@@ -72,6 +72,8 @@ describe('Ctrl-C on the embedded default', () => {
       DATA_DIR: dataDir,
       EMBEDDED_POSTGRES_PORT: String(pgPort),
       ENGINE_PORT: '0',
+      // Its own Stripe emulator on a free port: several engines run at once here.
+      STRIPE_EMULATOR_PORT: '0',
       MARKET_SOURCE: 'simulator',
       MARKET_SYMBOLS: 'BTC-USDT,ETH-USDT,SOL-USDT',
       SIMULATOR_TRADES_PER_SECOND: '200',
@@ -203,6 +205,8 @@ describe('Ctrl-C on the embedded default', () => {
       DATA_DIR: dataDir,
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       ENGINE_PORT: '0',
+      // Its own Stripe emulator on a free port: several engines run at once here.
+      STRIPE_EMULATOR_PORT: '0',
       MARKET_SOURCE: 'simulator',
       MARKET_SYMBOLS: 'BTC-USDT',
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),

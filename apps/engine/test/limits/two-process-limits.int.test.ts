@@ -44,6 +44,8 @@ describe.runIf(REDIS_URL)('one key flooded through two engine processes sharing 
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         ENGINE_PORT: '0',
+        // Its own Stripe emulator on a free port: several engines run at once here.
+        STRIPE_EMULATOR_PORT: '0',
         DATA_DIR: dataDir,
         DEMO_USER: 'false',
         MARKET_SOURCE: 'off',

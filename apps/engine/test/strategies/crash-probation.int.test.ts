@@ -56,6 +56,8 @@ describe('crash probation of restored deployments', () => {
         HOME: process.env.HOME,
         DATABASE_URL: db.url,
         ENGINE_PORT: '0',
+        // Its own Stripe emulator on a free port: several engines run at once here.
+        STRIPE_EMULATOR_PORT: '0',
         SESSION_SECRET: sessionSecret,
         DATA_DIR: dataDir,
         DEMO_USER: 'false',

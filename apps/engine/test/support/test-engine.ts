@@ -8,16 +8,19 @@ import { type AppRouter, createAccount } from '@qt/api';
 import { signSessionToken } from '@qt/api/session';
 import { createTestDatabase } from '@qt/db/testing';
 import { type Clock, liveClock, type SignedIn } from '@qt/shared';
+import type { StripeEmulator } from '@qt/stripe-emulator';
 import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { NatsBus } from '../../src/bus/nats/nats-bus.ts';
 import type { EngineConfig } from '../../src/config/config-schema.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { type Engine, startEngine } from '../../src/engine.ts';
+import { type Engine, type EngineOptions, startEngine } from '../../src/engine.ts';
 
 export interface TestEngine {
   engine: Engine;
+  /** The engine's in-process Stripe emulator (on a free port; null only when a test set a Stripe key). */
+  stripeEmulator: StripeEmulator | null;
   url: string;
   sessionSecret: string;
   /** A client sending `credential` (a session token or an API key) as the bearer. */
@@ -49,6 +52,10 @@ export interface TestEngine {
 export async function startTestEngine(
   overrides: Partial<EngineConfig> = {},
   clock: Clock = liveClock,
+  options: Pick<EngineOptions, 'stripeEmulator'> & {
+    /** The URL the engine uses for its database (e.g. through a TCP proxy the test can cut). */
+    databaseUrlVia?: (url: string) => string | Promise<string>;
+  } = {},
 ): Promise<TestEngine> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'qt-engine-'));
@@ -58,7 +65,7 @@ export async function startTestEngine(
     file: undefined,
     overrides: {
       port: 0,
-      databaseUrl: db.url,
+      databaseUrl: options.databaseUrlVia ? await options.databaseUrlVia(db.url) : db.url,
       natsUrl: process.env.NATS_URL,
       natsNamespace: `qt_test_${randomBytes(4).toString('hex')}`,
       streamMaxBytes: 32 * 1024 * 1024,
@@ -73,6 +80,8 @@ export async function startTestEngine(
       // Tests of other features fire bursts (40 concurrent deploys) that a FREE tier's request budget
       // would refuse; the limiter's own tests (test/limits/) turn it on.
       rateLimits: false,
+      // The bundled Stripe emulator, in process, on a free port (12111 may be taken by another engine).
+      stripeEmulatorPort: 0,
       ...overrides,
     },
   });
@@ -80,6 +89,7 @@ export async function startTestEngine(
     config,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     clock,
+    ...(options.stripeEmulator ? { stripeEmulator: options.stripeEmulator } : {}),
   });
   const url = `${engine.server.url}/trpc`;
 
@@ -99,6 +109,7 @@ export async function startTestEngine(
   let n = 0;
   return {
     engine,
+    stripeEmulator: engine.stripeEmulator,
     url,
     sessionSecret,
     client,

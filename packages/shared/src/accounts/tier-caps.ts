@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLAN_PRICES } from '../billing/plans.ts';
 import type { Tier } from './roles.ts';
 
 /**
@@ -153,11 +154,14 @@ export const NEXT_TIER: Readonly<Record<Tier, Tier | null>> = {
   ENTERPRISE: null,
 };
 
-/** Monthly list price in US cents, for the pricing page (ENTERPRISE: by contract). */
+/**
+ * Monthly list price in US cents, for the pricing page (the billing catalog, PLAN_PRICES, is the source;
+ * null would mean "by contract only"). Contracts may still override an Enterprise tenant's limits.
+ */
 export const TIER_PRICE_CENTS: Readonly<Record<Tier, number | null>> = {
   FREE: 0,
-  PRO: 4_900,
-  ENTERPRISE: null,
+  PRO: PLAN_PRICES.PRO.month,
+  ENTERPRISE: PLAN_PRICES.ENTERPRISE.month,
 };
 
 /**
@@ -183,6 +187,16 @@ export const PROCEDURE_WEIGHTS: Readonly<Record<string, number>> = {
   // Several per-tenant counts (backtests, rows) behind one call: a heavy read, whatever its size.
   'usage.today': 20,
   'usage.history': 5,
+  // Calls that reach Stripe (a network round trip and Stripe's own rate limit behind them).
+  'billing.overview': 5,
+  'billing.startCheckout': 10,
+  'billing.openPortal': 10,
+  'marketplace.search': 3,
+  'marketplace.publish': 20,
+  'marketplace.subscribe': 10,
+  'marketplace.sellerOnboarding': 10,
+  'marketplace.sellerDashboard': 10,
+  'marketplace.deploy': 10,
 };
 
 /** The heaviest weight of any procedure: a request budget's burst must hold at least one such call. */

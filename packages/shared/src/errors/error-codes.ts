@@ -65,6 +65,21 @@ export const errorCodes = {
   BACKTEST_TOO_LARGE: 'BAD_REQUEST',
   /** The engine's backtest queue is full (all tenants): try again when a job has finished. */
   BACKTEST_QUEUE_FULL: 'TOO_MANY_REQUESTS',
+  // Billing (Stripe) and the marketplace
+  /** Stripe (or the emulator) could not be reached or refused the call: try again later. */
+  BILLING_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** The tenant already has this plan (change it in the billing portal instead). */
+  BILLING_ALREADY_SUBSCRIBED: 'CONFLICT',
+  /** The tenant has no Stripe customer or subscription yet (nothing to manage in the portal). */
+  BILLING_NO_CUSTOMER: 'PRECONDITION_FAILED',
+  /** A paid listing needs the seller's Stripe Connect onboarding finished (charges enabled). */
+  SELLER_NOT_ONBOARDED: 'PRECONDITION_FAILED',
+  /** The listing is not open to new subscribers (verifying, failed verification, unlisted). */
+  LISTING_NOT_AVAILABLE: 'PRECONDITION_FAILED',
+  /** Deploying or reviewing a listing needs an active subscription to it. */
+  SUBSCRIPTION_REQUIRED: 'FORBIDDEN',
+  /** A parameter outside the listing's tunable set or bounds. */
+  LISTING_PARAM_NOT_ALLOWED: 'BAD_REQUEST',
   // Requests and connections: bounded inputs
   REQUEST_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   REQUEST_MALFORMED: 'BAD_REQUEST',

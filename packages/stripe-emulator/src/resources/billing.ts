@@ -15,7 +15,7 @@ import type {
   Subscription,
   SubscriptionItem,
 } from '../wire.ts';
-import { recordCharge } from './money.ts';
+import { recordCharge, splitOf } from './money.ts';
 
 const day = 86_400;
 
@@ -429,15 +429,18 @@ export function chargeInvoice(ctx: Ctx, invoice: Invoice, paymentMethod: string 
     : paymentMethod
       ? { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' }
       : { code: 'payment_method_missing', decline_code: '', message: 'The customer has no payment method.' };
+  // A destination charge's intent carries the transfer and the fee, as Stripe's for such a subscription.
+  const split = splitOf(ctx, invoice, invoice.amount_due);
   const intent: PaymentIntent = {
     id: newId('pi'),
     object: 'payment_intent',
     allowed_payment_method_types: null,
     amount: invoice.amount_due,
     amount_capturable: 0,
+    amount_details: { tip: {} },
     amount_received: ok ? invoice.amount_due : 0,
     application: null,
-    application_fee_amount: null,
+    application_fee_amount: split.feeAmount,
     automatic_payment_methods: null,
     canceled_at: null,
     cancellation_reason: null,
@@ -479,6 +482,7 @@ export function chargeInvoice(ctx: Ctx, invoice: Invoice, paymentMethod: string 
     statement_descriptor: null,
     statement_descriptor_suffix: null,
     status: ok ? 'succeeded' : 'requires_payment_method',
+    transfer_data: split.destinationId ? { destination: split.destinationId } : null,
     transfer_group: null,
   };
   ctx.store.insert('payment_intent', intent);

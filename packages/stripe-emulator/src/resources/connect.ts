@@ -50,13 +50,17 @@ function createAccount(ctx: Ctx, params: Params): Account {
   if (type !== 'express') throw invalidRequest('The emulator implements Express accounts only.', 'type');
   const profile = obj(params, 'business_profile') ?? {};
   const now = ctx.wallSeconds();
+  const id = newId('acct', 16);
   const account: Account = {
-    id: newId('acct', 16),
+    id,
     object: 'account',
     business_profile: {
+      annual_revenue: null,
+      estimated_worker_count: null,
       mcc: null,
       minority_owned_business_designation: null,
       name: nullable(profile, 'name', null),
+      product_description: null,
       specified_commercial_transactions_act_url: null,
       support_address: null,
       support_email: null,
@@ -69,11 +73,37 @@ function createAccount(ctx: Ctx, params: Params): Account {
       null,
     capabilities: { card_payments: 'inactive', transfers: 'inactive' },
     charges_enabled: false,
+    // An Express account created by a platform: the platform controls it, Stripe collects requirements.
+    controller: {
+      fees: { payer: 'application_express' },
+      is_controller: true,
+      losses: { payments: 'application' },
+      requirement_collection: 'stripe',
+      stripe_dashboard: { type: 'express' },
+      type: 'application',
+    },
     country: str(params, 'country') ?? 'US',
     created: now,
     default_currency: 'usd',
     details_submitted: false,
     email: nullable(params, 'email', null),
+    // No bank accounts are emulated (payouts are not): the list is always empty.
+    external_accounts: {
+      object: 'list',
+      data: [],
+      has_more: false,
+      url: `/v1/accounts/${id}/external_accounts`,
+    },
+    future_requirements: {
+      alternatives: [],
+      current_deadline: null,
+      currently_due: [],
+      disabled_reason: null,
+      errors: [],
+      eventually_due: [],
+      past_due: [],
+      pending_verification: [],
+    },
     metadata: applyMetadata({}, params),
     payouts_enabled: false,
     requirements: {
@@ -86,6 +116,8 @@ function createAccount(ctx: Ctx, params: Params): Account {
       past_due: [...requirementsDue],
       pending_verification: [],
     },
+    // Express users accept Stripe's terms in onboarding; the platform does not see when or from where.
+    tos_acceptance: { date: null, ip: null, user_agent: null },
     type: 'express',
   };
   ctx.store.insert('account', account);

@@ -9,9 +9,28 @@ import type {
   BalanceTransaction,
   Charge,
   Invoice,
+  ListObject,
   PaymentIntent,
   Refund,
 } from '../wire.ts';
+
+/**
+ * Where an invoice's payment goes: the connected account of its subscription's
+ * `transfer_data.destination` and the application fee taken from `amount`, or none of either.
+ */
+export function splitOf(
+  ctx: Ctx,
+  invoice: Invoice,
+  amount: number,
+): { destinationId: string | null; feeAmount: number | null } {
+  const subId = invoice.parent?.subscription_details?.subscription;
+  const sub = typeof subId === 'string' ? ctx.store.find('subscription', subId) : undefined;
+  const destination = sub?.transfer_data?.destination;
+  const destinationId = typeof destination === 'string' ? destination : (destination?.id ?? null);
+  const bps = feeBasisPoints(sub?.application_fee_percent ?? null);
+  const feeAmount = destinationId && bps !== null ? share(amount, bps, 10_000) : null;
+  return { destinationId, feeAmount };
+}
 
 /**
  * Stripe's standard card pricing (2.9 % + 30 cents) as the emulator's processing fee, in integer minor
@@ -84,13 +103,8 @@ function feeBasisPoints(percent: number | null): number | null {
 export function recordCharge(ctx: Ctx, intent: PaymentIntent, invoice: Invoice): Charge {
   const customer = typeof intent.customer === 'string' ? intent.customer : null;
   const at = nowFor(ctx, customer);
-  const subId = invoice.parent?.subscription_details?.subscription;
-  const sub = typeof subId === 'string' ? ctx.store.find('subscription', subId) : undefined;
-  const destination = sub?.transfer_data?.destination;
-  const destinationId = typeof destination === 'string' ? destination : (destination?.id ?? null);
-  const bps = feeBasisPoints(sub?.application_fee_percent ?? null);
   const amount = intent.amount;
-  const feeAmount = destinationId && bps !== null ? share(amount, bps, 10_000) : null;
+  const { destinationId, feeAmount } = splitOf(ctx, invoice, amount);
   const id = intent.latest_charge as string;
   const stripeFee = processingFee(amount);
   const platformTxn = balanceTransaction(
@@ -173,8 +187,9 @@ export function recordCharge(ctx: Ctx, intent: PaymentIntent, invoice: Invoice):
       'Payment from platform',
       at,
     );
+    const feeId = newId('fee');
     const fee: ApplicationFee = {
-      id: newId('fee'),
+      id: feeId,
       object: 'application_fee',
       account: destinationId,
       amount: feeAmount,
@@ -188,7 +203,7 @@ export function recordCharge(ctx: Ctx, intent: PaymentIntent, invoice: Invoice):
       livemode: false,
       originating_transaction: null,
       refunded: false,
-      refunds: { object: 'list', data: [], has_more: false, url: '/v1/application_fees/refunds' },
+      refunds: { object: 'list', data: [], has_more: false, url: `/v1/application_fees/${feeId}/refunds` },
     };
     ctx.store.insert('application_fee', fee);
     charge.application_fee = fee.id;
@@ -290,6 +305,8 @@ function createRefund(ctx: Ctx, params: Params): Refund {
     currency: charge.currency,
     customer,
     customer_account: null,
+    // Back to the card it came from (`reversal` would mean the authorisation was voided instead).
+    destination_details: { card: { type: 'refund' }, type: 'card' },
     metadata: applyMetadata({}, params),
     payment_intent: charge.payment_intent,
     payment_method: charge.payment_method,
@@ -305,6 +322,17 @@ function createRefund(ctx: Ctx, params: Params): Refund {
   emit(ctx, 'refund.created', refund, undefined, at);
   emit(ctx, 'charge.refunded', charge, undefined, at);
   return refund;
+}
+
+/** A charge's refunds, newest first, as `expand[]=refunds` shows them (the first 100, as Stripe's). */
+export function refundsOf(ctx: Ctx, chargeId: string): ListObject<Refund> {
+  const data = ctx.store.all('refund').filter((r) => r.charge === chargeId);
+  return {
+    object: 'list',
+    data: data.slice(0, 100),
+    has_more: data.length > 100,
+    url: `/v1/charges/${chargeId}/refunds`,
+  };
 }
 
 /** Whose money a request looks at: the `Stripe-Account` header's account, else the platform. */
@@ -329,6 +357,9 @@ function balance(ctx: Ctx): Balance {
   return {
     object: 'balance',
     available: available.length ? available : [{ amount: 0, currency: 'usd', source_types: { card: 0 } }],
+    // Reserved for connected accounts' negative balances: never any, as balances here cannot go negative
+    // through disputes or payouts (neither is emulated).
+    connect_reserved: [{ amount: 0, currency: available[0]?.currency ?? 'usd' }],
     livemode: false,
     pending: [{ amount: 0, currency: available[0]?.currency ?? 'usd', source_types: { card: 0 } }],
   };

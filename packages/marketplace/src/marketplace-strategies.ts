@@ -1,0 +1,76 @@
+import type {
+  BacktestMetricsView,
+  DeploymentView,
+  InstrumentRef,
+  StrategyInterval,
+  StrategyParams,
+  Tier,
+} from '@qt/shared';
+
+/**
+ * What the marketplace needs from the strategy runner and the backtest jobs (implemented by the engine's
+ * strategies service). The marketplace has already checked ownership, entitlement and parameters.
+ */
+export interface MarketplaceStrategies {
+  /**
+   * The seller's strategy version to pin (the latest when `version` is absent); NOT_FOUND unless the
+   * strategy belongs to `sellerTenantId`.
+   */
+  resolveVersion(
+    sellerTenantId: string,
+    strategyId: string,
+    version?: number,
+  ): Promise<{ versionId: string; version: number; sha256: string; strategyName: string }>;
+  /**
+   * Queues the platform's standard backtest of a version (purpose `verification`: not counted in the
+   * seller's caps, not in their backtest list). Answers the backtest id.
+   */
+  startVerification(input: {
+    sellerTenantId: string;
+    strategyId: string;
+    versionId: string;
+    instrument: InstrumentRef;
+    interval: StrategyInterval;
+    from: number;
+    to: number;
+    params: StrategyParams;
+  }): Promise<string>;
+  /** A verification backtest's state and, once completed, its metrics and curves. */
+  verificationResult(backtestId: string): Promise<{
+    status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+    reason: string | null;
+    metrics: BacktestMetricsView | null;
+    equity: [number, number][];
+    drawdown: [number, number][];
+  }>;
+  /**
+   * The stored closed candles of an instrument at an interval: the first and last open time and how many
+   * (the verification window is chosen from them). Null when there are none.
+   */
+  storedCandles(
+    instrument: InstrumentRef,
+    interval: StrategyInterval,
+  ): Promise<{ first: number; last: number; count: number } | null>;
+  /** A buyer's deployment of a listing: the listing's pinned version, under the buyer's tier caps. */
+  deployListing(
+    scope: { tenantId: string; actor: string; tier: Tier },
+    input: {
+      listingId: string;
+      title: string;
+      strategyId: string;
+      versionId: string;
+      accountId: string;
+      instruments: InstrumentRef[];
+      interval: StrategyInterval;
+      params: StrategyParams;
+    },
+  ): Promise<DeploymentView>;
+  /**
+   * A seller's own deployment for a forward record: its version and its paper account's equity now
+   * (decimal string, marked to market). NOT_FOUND unless it belongs to `sellerTenantId`.
+   */
+  deploymentEquity(
+    sellerTenantId: string,
+    deploymentId: string,
+  ): Promise<{ versionId: string; running: boolean; equity: string }>;
+}

@@ -1,0 +1,121 @@
+import type { MarketplaceScope } from '@qt/api';
+import { Prisma } from '@qt/db';
+import type { ListingSummaryView, SearchListingsInput } from '@qt/shared';
+import { decodeCursor, encodeCursor, type ListingSort, type SearchCursor } from './cursor.ts';
+import type { MarketplaceDeps } from './deps.ts';
+import { type ListingRow, summarySelect, toSummary } from './listing-row.ts';
+
+/** The monthly-equivalent price in cents (a yearly price counts as a twelfth a month). */
+const MONTHLY_PRICE = Prisma.sql`(CASE WHEN l.billing_interval = 'year' THEN l.price_cents::float8 / 12 ELSE l.price_cents::float8 END)`;
+
+interface SortSpec {
+  /** The sort key's SQL (a column or an expression of `l`). */
+  key: Prisma.Sql;
+  desc: boolean;
+  nullable: boolean;
+  /** The key of a result row, as the cursor stores it. */
+  value(row: ListingRow): number | null;
+}
+
+/**
+ * Each sort matches an index where one exists (the partial `WHERE status = 'published'` indexes on
+ * return, subscribers and created_at, ordered `key DESC NULLS LAST, id`); the id breaks ties ascending.
+ */
+const SORTS: Record<ListingSort, SortSpec> = {
+  return: { key: Prisma.sql`l.stat_return`, desc: true, nullable: true, value: (r) => r.stat_return },
+  drawdown: {
+    key: Prisma.sql`l.stat_max_drawdown`,
+    desc: false,
+    nullable: true,
+    value: (r) => r.stat_max_drawdown,
+  },
+  sharpe: { key: Prisma.sql`l.stat_sharpe`, desc: true, nullable: true, value: (r) => r.stat_sharpe },
+  subscribers: { key: Prisma.sql`l.subscribers`, desc: true, nullable: false, value: (r) => r.subscribers },
+  newest: {
+    key: Prisma.sql`l.created_at`,
+    desc: true,
+    nullable: false,
+    value: (r) => r.created_at.getTime(),
+  },
+  price: {
+    key: MONTHLY_PRICE,
+    desc: false,
+    nullable: false,
+    value: (r) => (r.billing_interval === 'year' ? r.price_cents / 12 : r.price_cents),
+  },
+};
+
+/**
+ * Published listings only (unlisted, verifying and failed ones never appear), filtered and sorted, one
+ * page at a time by keyset (the last row's sort key and id), so page N costs what page 1 does. Every
+ * input is a bound parameter; only fixed SQL fragments chosen by the sort name are spliced in.
+ */
+export async function search(
+  deps: MarketplaceDeps,
+  _scope: MarketplaceScope,
+  input: SearchListingsInput,
+): Promise<{ items: ListingSummaryView[]; next: string | null }> {
+  const { sql, sortName, limit } = searchQuery(input);
+  const rows = await deps.db.$queryRaw<ListingRow[]>(sql);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const next =
+    rows.length > limit && last
+      ? encodeCursor({ s: sortName, v: SORTS[sortName].value(last), id: last.id })
+      : null;
+  return { items: page.map(toSummary), next };
+}
+
+/** The statement a search runs (one row more than the page, to know whether there is a next one). */
+export function searchQuery(input: SearchListingsInput): {
+  sql: Prisma.Sql;
+  sortName: ListingSort;
+  limit: number;
+} {
+  const sortName: ListingSort = input.sort ?? 'return';
+  const sort = SORTS[sortName];
+  const limit = Math.min(Math.max(input.limit ?? 20, 1), 50);
+  const where: Prisma.Sql[] = [Prisma.sql`l.status = 'published'`];
+  const q = input.q?.trim();
+  if (q)
+    where.push(
+      Prisma.sql`marketplace_search_doc(l.title, l.summary, l.description_md, l.tags) @@ websearch_to_tsquery('simple', ${q})`,
+    );
+  if (input.market) where.push(Prisma.sql`l.markets @> ARRAY[${input.market}]::text[]`);
+  if (input.tag) where.push(Prisma.sql`l.tags @> ARRAY[${input.tag.toLowerCase()}]::text[]`);
+  if (input.minReturn !== undefined) where.push(Prisma.sql`l.stat_return >= ${input.minReturn}::float8`);
+  if (input.maxDrawdown !== undefined)
+    where.push(Prisma.sql`l.stat_max_drawdown <= ${input.maxDrawdown}::float8`);
+  if (input.minSharpe !== undefined) where.push(Prisma.sql`l.stat_sharpe >= ${input.minSharpe}::float8`);
+  if (input.maxPriceCents !== undefined)
+    where.push(Prisma.sql`${MONTHLY_PRICE} <= ${input.maxPriceCents}::float8`);
+  if (input.minSubscribers !== undefined)
+    where.push(Prisma.sql`l.subscribers >= ${input.minSubscribers}::int`);
+  if (input.cursor) where.push(after(sortName, sort, decodeCursor(input.cursor, sortName)));
+
+  // Nullable keys sort NULLS LAST (listings without a stat at the end), as their index is built; the
+  // others keep PostgreSQL's default for the direction, which is how their partial indexes are built.
+  const direction = sort.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`;
+  const nulls = sort.nullable ? Prisma.sql`NULLS LAST` : Prisma.empty;
+  const order = Prisma.sql`ORDER BY ${sort.key} ${direction} ${nulls}, l.id ASC`;
+  // The page is cut first (index order, LIMIT), then seller names and ratings are joined to its rows only.
+  const page = Prisma.sql`(SELECT l.* FROM marketplace_listings l
+    WHERE ${Prisma.join(where, ' AND ')}
+    ${order}
+    LIMIT ${limit + 1})`;
+  const sql = Prisma.sql`${summarySelect(page)} ${order}`;
+  return { sql, sortName, limit };
+}
+
+/** Rows after the cursor in `key <dir> NULLS LAST, id ASC` order. */
+function after(name: ListingSort, sort: SortSpec, c: SearchCursor): Prisma.Sql {
+  const id = Prisma.sql`${c.id}::uuid`;
+  if (c.v === null) {
+    // Past the non-null keys: only the nulls after this id remain.
+    return Prisma.sql`(${sort.key} IS NULL AND l.id > ${id})`;
+  }
+  const v = name === 'newest' ? Prisma.sql`${new Date(c.v)}::timestamptz` : Prisma.sql`${c.v}::float8`;
+  const beyond = sort.desc ? Prisma.sql`${sort.key} < ${v}` : Prisma.sql`${sort.key} > ${v}`;
+  const nulls = sort.nullable ? Prisma.sql` OR ${sort.key} IS NULL` : Prisma.empty;
+  return Prisma.sql`(${beyond} OR (${sort.key} = ${v} AND l.id > ${id})${nulls})`;
+}
