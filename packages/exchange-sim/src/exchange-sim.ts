@@ -70,10 +70,15 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
     monotonic,
   };
   const bybit = new BybitProtocol(ctx);
-  const protocols: Record<Venue, VenueProtocol> = {
-    binance: new BinanceProtocol(ctx),
-    okx: new OkxProtocol(ctx),
-    bybit,
+  const binance = new BinanceProtocol(ctx);
+  const okx = new OkxProtocol(ctx);
+  const protocols: Record<Venue, VenueProtocol> = { binance, okx, bybit };
+  /** A symbol's book faults on a venue, by canonical or venue symbol. */
+  const bookFaults = (venue: Venue, symbol: string) => {
+    const vs = venueSymbol(venue, symbolOf(venue, symbol).spec);
+    if (venue === 'binance') return binance.depth.faultsOf(vs);
+    if (venue === 'okx') return okx.books.faultsOf(vs);
+    return bybit.orderbook.faultsOf(vs);
   };
   const connections = perVenue(() => new Set<Connection>());
   const endpointFaults: EndpointFaults[] = Array.from({ length: o.endpoints }, () => ({
@@ -288,6 +293,20 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
       },
       setRate(tradesPerSecond) {
         market.setRate(tradesPerSecond);
+      },
+      skipBookUpdates(venue, symbol, count = 1) {
+        bookFaults(venue, symbol).skip += count;
+      },
+      corruptBookChecksum(venue, symbol, count = 1) {
+        if (venue !== 'okx') throw new RangeError(`${venue} depth messages carry no checksum`);
+        bookFaults(venue, symbol).corrupt += count;
+      },
+      stallBook(venue, symbol, ms) {
+        bookFaults(venue, symbol).stallUntil = monotonic() + ms;
+      },
+      restartBook(venue, symbol) {
+        if (venue !== 'bybit') throw new RangeError(`${venue} has no book restart message`);
+        bybit.orderbook.restart(venueSymbol('bybit', symbolOf(venue, symbol).spec));
       },
     },
     stats() {

@@ -89,7 +89,7 @@ export interface SimTrade {
 export interface EndpointUrls {
   /** ws base: + '/ws/<stream>' (raw), '/ws' (raw, live SUBSCRIBE), '/stream?streams=a/b' (combined). */
   binance: { ws: string; rest: string };
-  /** ws base: + '/ws/v5/public' (trades, bbo-tbt), '/ws/v5/business' (trades-all). */
+  /** ws base: + '/ws/v5/public' (trades, bbo-tbt, books), '/ws/v5/business' (trades-all). */
   okx: { ws: string; rest: string };
   /** ws base: + '/v5/public/spot'. */
   bybit: { ws: string; rest: string };
@@ -145,6 +145,17 @@ export interface ExchangeSimFaults {
   resetSequence(venue: Venue, symbol?: string): void;
   /** Trades per second per venue per symbol from now on. */
   setRate(tradesPerSecond: number): void;
+  /**
+   * Order books: the next `count` depth messages of the symbol are not sent, though their update ids are
+   * used up (Binance `@depth@100ms` events, OKX `books` updates, Bybit `orderbook.50` deltas): a sequence gap.
+   */
+  skipBookUpdates(venue: Venue, symbol: string, count?: number): void;
+  /** Order books, OKX only: the next `count` `books` updates carry a wrong checksum (RangeError elsewhere). */
+  corruptBookChecksum(venue: Venue, symbol: string, count?: number): void;
+  /** Order books: no depth message for the symbol for `ms` while its book keeps changing (a stale book). */
+  stallBook(venue: Venue, symbol: string, ms: number): void;
+  /** Order books, Bybit only: a service restart, the next `orderbook.50` message is a snapshot with `u` = 1. */
+  restartBook(venue: Venue, symbol: string): void;
 }
 
 export interface ExchangeSimStats {

@@ -1,3 +1,4 @@
+export * from './books/index.ts';
 export * from './feed/backoff.ts';
 export * from './feed/connect-limiter.ts';
 export * from './feed/create-feed.ts';

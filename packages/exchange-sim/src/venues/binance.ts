@@ -1,3 +1,4 @@
+import { BinanceDepth, sendBinance } from '../books/binance-depth.ts';
 import { formatPadded8 } from '../decimal-format.ts';
 import { toSimInstrument, venueSymbol } from '../instruments.ts';
 import type { TradeStream } from '../market/trade-stream.ts';
@@ -16,7 +17,8 @@ import type { MalformedKind } from '../types.ts';
 /**
  * Binance Spot public market data (WebSocket Streams doc as of mid 2026): raw `/ws/<stream>`, combined
  * `/stream?streams=a/b` with `{"stream","data"}` envelopes, live SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS,
- * `<sym>@trade`, `<sym>@aggTrade`, `<sym>@bookTicker`. Server ping frames, pong required; 5 incoming
+ * `<sym>@trade`, `<sym>@aggTrade`, `<sym>@bookTicker`, `<sym>@depth@100ms`, `<sym>@depth` (see
+ * books/binance-depth.ts; REST `/api/v3/depth`). Server ping frames, pong required; 5 incoming
  * messages per second; decimals padded to 8 places. A well-formed stream for an unknown symbol (or any
  * stream kind the simulator does not produce, e.g. klines) is acknowledged and never delivers data.
  */
@@ -48,6 +50,8 @@ export class BinanceProtocol implements VenueProtocol {
   readonly #msgs: string[] = [];
   readonly #wrapped: string[] = [];
   #pingSeq = 0;
+  /** Depth streams (`@depth@100ms`, `@depth`) and the REST snapshot. */
+  readonly depth: BinanceDepth;
 
   constructor(ctx: ProtocolContext) {
     this.#ctx = ctx;
@@ -70,6 +74,11 @@ export class BinanceProtocol implements VenueProtocol {
       this.#topics.set(`${lower}@bookTicker`, st.bookTicker);
       return st;
     });
+    this.depth = new BinanceDepth(
+      ctx,
+      (name, topic) => this.#topics.set(name, topic),
+      (s) => venueSymbol('binance', s.spec),
+    );
   }
 
   checkUpgrade(path: string, query: URLSearchParams): number | null {
@@ -258,6 +267,7 @@ export class BinanceProtocol implements VenueProtocol {
   }
 
   rest(path: string, query: URLSearchParams): HttpReply | null {
+    if (path === '/api/v3/depth') return this.depth.rest(query);
     if (path !== '/api/v3/exchangeInfo') return null;
     const wanted = query.get('symbol') ?? query.get('symbols');
     let list = this.#ctx.market.symbols;
@@ -363,6 +373,7 @@ export class BinanceProtocol implements VenueProtocol {
         }
       }
     }
+    this.depth.publish(E, (topic, name, msg) => sendBinance(this.#ctx, topic, name, msg));
   }
 
   /** Fills of one taker order at one price become one aggregate trade, as Binance aggregates them. */

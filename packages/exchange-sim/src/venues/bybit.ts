@@ -1,3 +1,4 @@
+import { BybitOrderbook } from '../books/bybit-orderbook.ts';
 import { formatFixed, formatTrimmed } from '../decimal-format.ts';
 import { toSimInstrument, venueSymbol } from '../instruments.ts';
 import type { TradeStream } from '../market/trade-stream.ts';
@@ -16,7 +17,8 @@ import type { MalformedKind } from '../types.ts';
 /**
  * Bybit v5 public spot WebSocket (bybit-exchange docs as of mid 2026): `/v5/public/spot`,
  * `publicTrade.<SYM>` (batches of at most 1024 trades, `i` a numeric string id, `seq` per taker order)
- * and `orderbook.1.<SYM>` (a snapshot on subscribe, then on change, re-sent unchanged every 3 s).
+ * and `orderbook.1.<SYM>` (a snapshot on subscribe, then on change, re-sent unchanged every 3 s), and
+ * `orderbook.50.<SYM>` (snapshot + deltas with consecutive `u`: books/bybit-orderbook.ts).
  * `{"op":"ping"}` -> spot pong (no req_id echoed, as the docs show). Prices print at the tick's
  * precision ("16578.50"), sizes trimmed ("0.001"), as in the docs' examples.
  */
@@ -40,9 +42,12 @@ export class BybitProtocol implements VenueProtocol {
   readonly #symbols: SymbolState[];
   readonly #topics = new Map<string, { st: SymbolState; topic: Topic }>();
   readonly #msgs: string[] = [];
+  /** `orderbook.50.<SYM>` (see books/bybit-orderbook.ts). */
+  readonly orderbook: BybitOrderbook;
 
   constructor(ctx: ProtocolContext) {
     this.#ctx = ctx;
+    this.orderbook = new BybitOrderbook(ctx, (s) => venueSymbol('bybit', s.spec));
     this.#symbols = ctx.market.symbols.map((s) => {
       const st: SymbolState = {
         stream: s.streams.bybit,
@@ -56,6 +61,8 @@ export class BybitProtocol implements VenueProtocol {
       };
       this.#topics.set(`publicTrade.${st.symbol}`, { st, topic: st.trades });
       this.#topics.set(`orderbook.1.${st.symbol}`, { st, topic: st.book });
+      const depthTopic = this.orderbook.topicOf(st.symbol);
+      if (depthTopic) this.#topics.set(this.orderbook.topicName(st.symbol), { st, topic: depthTopic });
       return st;
     });
   }
@@ -139,9 +146,12 @@ export class BybitProtocol implements VenueProtocol {
         conn.topics.add(topicName);
         conn.argsChars += topicName.length;
         entry.topic.add(conn);
+        if (entry.topic === this.orderbook.topicOf(entry.st.symbol))
+          this.orderbook.subscribed(conn, entry.st.symbol);
       } else if (conn.topics.delete(topicName)) {
         conn.argsChars -= topicName.length;
         entry.topic.delete(conn);
+        this.orderbook.unsubscribed(conn, entry.st.symbol);
       }
     }
     this.#reply(conn, failure === null, failure ?? (op === 'subscribe' ? 'subscribe' : ''), reqId, op, now);
@@ -156,7 +166,11 @@ export class BybitProtocol implements VenueProtocol {
   }
 
   onClose(conn: Connection): void {
-    for (const name of conn.topics) this.#topics.get(name)?.topic.delete(conn);
+    for (const name of conn.topics) {
+      const entry = this.#topics.get(name);
+      entry?.topic.delete(conn);
+      if (entry) this.orderbook.unsubscribed(conn, entry.st.symbol);
+    }
   }
 
   housekeep(conn: Connection, now: number): void {
@@ -296,5 +310,6 @@ export class BybitProtocol implements VenueProtocol {
         }
       }
     }
+    this.orderbook.publish(E);
   }
 }

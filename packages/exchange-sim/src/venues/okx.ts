@@ -1,3 +1,4 @@
+import { OkxBooks } from '../books/okx-books.ts';
 import { formatTrimmed } from '../decimal-format.ts';
 import { toSimInstrument } from '../instruments.ts';
 import type { TradeStream } from '../market/trade-stream.ts';
@@ -15,7 +16,8 @@ import type { MalformedKind } from '../types.ts';
 
 /**
  * OKX API v5 public WebSocket (docs-v5 as of 2025): `/ws/v5/public` serves `trades` (one message per
- * taker order, one entry per price, `tradeId` the last id and `count` the ids covered) and `bbo-tbt`;
+ * taker order, one entry per price, `tradeId` the last id and `count` the ids covered), `bbo-tbt` and
+ * `books` (snapshot + updates with `seqId`/`prevSeqId` and the CRC32 checksum: books/okx-books.ts);
  * `/ws/v5/business` serves `trades-all` (one trade per message). Text `ping` -> `pong`; a connection
  * from which nothing arrives for 30 s is closed with 4004. Decimals trimmed ("42219.9").
  */
@@ -33,7 +35,7 @@ interface SymbolState {
 }
 
 type Channel = 'trades' | 'trades-all' | 'bbo-tbt';
-const publicChannels = new Set<string>(['trades', 'bbo-tbt']);
+const publicChannels = new Set<string>(['trades', 'bbo-tbt', 'books']);
 const businessChannels = new Set<string>(['trades-all']);
 /** Channels OKX serves only on /business (candles, trades-all) and only elsewhere (the rest we know). */
 const businessOnly = (ch: string) => ch === 'trades-all' || ch.startsWith('candle');
@@ -58,9 +60,12 @@ export class OkxProtocol implements VenueProtocol {
   readonly #symbols: SymbolState[];
   readonly #byInstId = new Map<string, SymbolState>();
   readonly #msgs: string[] = [];
+  /** The `books` channel (see books/okx-books.ts). */
+  readonly books: OkxBooks;
 
   constructor(ctx: ProtocolContext) {
     this.#ctx = ctx;
+    this.books = new OkxBooks(ctx);
     this.#symbols = ctx.market.symbols.map((s) => {
       const st: SymbolState = {
         stream: s.streams.okx,
@@ -174,8 +179,24 @@ export class OkxProtocol implements VenueProtocol {
       this.#error(conn, id, '60018', msg, now);
       return;
     }
-    const topic = this.#topic(st, channel as Channel);
     const key = `${channel}:${instId}`;
+    if (channel === 'books') {
+      // The ack first; the snapshot follows at the channel's next 100 ms boundary.
+      if (op === 'subscribe') {
+        conn.topics.add(key);
+        this.books.subscribe(conn, instId);
+      } else {
+        conn.topics.delete(key);
+        this.books.unsubscribe(conn, instId);
+      }
+      const ack =
+        typeof id === 'string'
+          ? { id, event: op, arg: { channel, instId }, connId: conn.id }
+          : { event: op, arg: { channel, instId }, connId: conn.id };
+      conn.send(JSON.stringify(ack), now);
+      return;
+    }
+    const topic = this.#topic(st, channel as Channel);
     if (op === 'subscribe') {
       conn.topics.add(key);
       topic.add(conn);
@@ -201,7 +222,8 @@ export class OkxProtocol implements VenueProtocol {
     for (const key of conn.topics) {
       const colon = key.indexOf(':');
       const st = this.#byInstId.get(key.slice(colon + 1));
-      if (st) this.#topic(st, key.slice(0, colon) as Channel).delete(conn);
+      if (st && key.slice(0, colon) === 'books') this.books.unsubscribe(conn, st.instId);
+      else if (st) this.#topic(st, key.slice(0, colon) as Channel).delete(conn);
     }
   }
 
@@ -364,5 +386,6 @@ export class OkxProtocol implements VenueProtocol {
         }
       }
     }
+    this.books.publish(E);
   }
 }
