@@ -5,8 +5,11 @@ import { decodeCursor, encodeCursor, type ListingSort, type SearchCursor } from 
 import type { MarketplaceDeps } from './deps.ts';
 import { type ListingRow, summarySelect, toSummary } from './listing-row.ts';
 
-/** The monthly-equivalent price in cents (a yearly price counts as a twelfth a month). */
-const MONTHLY_PRICE = Prisma.sql`(CASE WHEN l.billing_interval = 'year' THEN l.price_cents::float8 / 12 ELSE l.price_cents::float8 END)`;
+/**
+ * The price per year in cents (a monthly price times 12): the same order as the monthly equivalent, but
+ * an exact integer, so sorting, the cursor and the price filter never round money. Expression-indexed.
+ */
+const ANNUAL_PRICE = Prisma.sql`(CASE WHEN l.billing_interval = 'month' THEN l.price_cents * 12 ELSE l.price_cents END)`;
 
 interface SortSpec {
   /** The sort key's SQL (a column or an expression of `l`). */
@@ -18,8 +21,8 @@ interface SortSpec {
 }
 
 /**
- * Each sort matches an index where one exists (the partial `WHERE status = 'published'` indexes on
- * return, subscribers and created_at, ordered `key DESC NULLS LAST, id`); the id breaks ties ascending.
+ * Each sort matches a partial `WHERE status = 'published'` index (return, Sharpe, drawdown, subscribers,
+ * created_at with the id; the price per year as an expression); the id breaks ties ascending.
  */
 const SORTS: Record<ListingSort, SortSpec> = {
   return: { key: Prisma.sql`l.stat_return`, desc: true, nullable: true, value: (r) => r.stat_return },
@@ -38,10 +41,10 @@ const SORTS: Record<ListingSort, SortSpec> = {
     value: (r) => r.created_at.getTime(),
   },
   price: {
-    key: MONTHLY_PRICE,
+    key: ANNUAL_PRICE,
     desc: false,
     nullable: false,
-    value: (r) => (r.billing_interval === 'year' ? r.price_cents / 12 : r.price_cents),
+    value: (r) => (r.billing_interval === 'month' ? r.price_cents * 12 : r.price_cents),
   },
 };
 
@@ -88,7 +91,8 @@ export function searchQuery(input: SearchListingsInput): {
     where.push(Prisma.sql`l.stat_max_drawdown <= ${input.maxDrawdown}::float8`);
   if (input.minSharpe !== undefined) where.push(Prisma.sql`l.stat_sharpe >= ${input.minSharpe}::float8`);
   if (input.maxPriceCents !== undefined)
-    where.push(Prisma.sql`${MONTHLY_PRICE} <= ${input.maxPriceCents}::float8`);
+    // Monthly equivalent <= max  <=>  per year <= 12 * max (exact integers).
+    where.push(Prisma.sql`${ANNUAL_PRICE} <= ${input.maxPriceCents * 12}::int8`);
   if (input.minSubscribers !== undefined)
     where.push(Prisma.sql`l.subscribers >= ${input.minSubscribers}::int`);
   if (input.cursor) where.push(after(sortName, sort, decodeCursor(input.cursor, sortName)));
@@ -114,7 +118,13 @@ function after(name: ListingSort, sort: SortSpec, c: SearchCursor): Prisma.Sql {
     // Past the non-null keys: only the nulls after this id remain.
     return Prisma.sql`(${sort.key} IS NULL AND l.id > ${id})`;
   }
-  const v = name === 'newest' ? Prisma.sql`${new Date(c.v)}::timestamptz` : Prisma.sql`${c.v}::float8`;
+  // Integer keys (price per year in cents, subscribers) compare as integers: exact, and index-friendly.
+  const v =
+    name === 'newest'
+      ? Prisma.sql`${new Date(c.v)}::timestamptz`
+      : name === 'price' || name === 'subscribers'
+        ? Prisma.sql`${Math.trunc(c.v)}::int8`
+        : Prisma.sql`${c.v}::float8`;
   const beyond = sort.desc ? Prisma.sql`${sort.key} < ${v}` : Prisma.sql`${sort.key} > ${v}`;
   const nulls = sort.nullable ? Prisma.sql` OR ${sort.key} IS NULL` : Prisma.empty;
   return Prisma.sql`(${beyond} OR (${sort.key} = ${v} AND l.id > ${id})${nulls})`;

@@ -44,6 +44,14 @@ const items: readonly NavItem[] = [
     icon: <path d="M3 3v18h18M7 14l3-3 3 3 5-6M12 3a9 9 0 0 1 0 0" />,
   },
   {
+    href: '/marketplace',
+    label: 'Marketplace',
+    testId: 'nav-marketplace',
+    icon: (
+      <path d="M3 9l1.5-5h15L21 9M3 9h18M3 9v1a3 3 0 0 0 6 0 3 3 0 0 0 6 0 3 3 0 0 0 6 0V9M5 13v7h14v-7M10 20v-4h4v4" />
+    ),
+  },
+  {
     href: '/alerts',
     label: 'Alerts',
     testId: 'nav-alerts',
@@ -54,6 +62,12 @@ const items: readonly NavItem[] = [
     label: 'Usage',
     testId: 'nav-usage',
     icon: <path d="M4 20V10M10 20V4M16 20v-7M22 20H2" />,
+  },
+  {
+    href: '/billing',
+    label: 'Billing',
+    testId: 'nav-billing',
+    icon: <path d="M3 6h18v12H3zM3 10h18M7 15h4" />,
   },
   {
     href: '/settings',
@@ -73,7 +87,7 @@ export function SideNav() {
   return (
     <nav
       aria-label="Main"
-      className="flex gap-1 border-b border-zinc-800 px-3 py-2 md:w-52 md:shrink-0 md:flex-col md:border-r md:border-b-0 md:py-4"
+      className="flex gap-1 overflow-x-auto border-b border-zinc-800 px-3 py-2 md:w-52 md:overflow-visible md:shrink-0 md:flex-col md:border-r md:border-b-0 md:py-4"
     >
       {items.map((item) => {
         const active = item.href === '/' ? pathname === '/' : pathname.startsWith(item.href);

@@ -80,6 +80,7 @@ export function DeploymentsPanel(props: DeploymentsPanelProps) {
                 data-strategy-id={d.strategyId}
                 data-state={d.state}
                 data-calls={d.metrics.calls}
+                data-fills={d.metrics.fills}
                 aria-selected={selected}
                 onClick={() => onSelect(d.id)}
                 className={`cursor-pointer align-top ${selected ? 'bg-zinc-800/70' : 'hover:bg-zinc-800/40'}`}

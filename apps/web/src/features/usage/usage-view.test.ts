@@ -51,8 +51,8 @@ describe('usage view', () => {
     expect(rows.find((r) => r.label === 'API keys')?.values.PRO).toBe(String(TIER_CAPS.PRO.apiKeys));
     expect(rows.find((r) => r.label === 'Price')?.values).toEqual({
       FREE: 'Free',
-      PRO: '$49 / month',
-      ENTERPRISE: 'By contract',
+      PRO: '$49.00 / month',
+      ENTERPRISE: '$299.00 / month',
     });
   });
 

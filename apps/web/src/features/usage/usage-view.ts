@@ -6,6 +6,7 @@ import {
   type UsageDay,
   type UsageToday,
 } from '@qt/shared';
+import { formatCents } from '../billing/money.ts';
 import { chartColors as c } from '../markets/chart-theme';
 
 const count = new Intl.NumberFormat('en-US');
@@ -127,7 +128,7 @@ export function pricingRows(): PricingRow[] {
   return [
     row('Price', (t) => {
       const cents = TIER_PRICE_CENTS[t];
-      return cents === null ? 'By contract' : cents === 0 ? 'Free' : `$${(cents / 100).toFixed(0)} / month`;
+      return cents === null ? 'By contract' : cents === 0 ? 'Free' : `${formatCents(cents, 'usd')} / month`;
     }),
     row('Requests per API key', (t) =>
       perMin(TIER_RATES[t].perKey.limit, TIER_RATES[t].perKey.windowSeconds),
