@@ -66,6 +66,7 @@ interface CaseResult {
   firings: number;
   snapshots: number;
   commits: number;
+  stats: Record<string, number>;
 }
 
 async function runCase(dbUrl: string, withAlerts: boolean, hookUrl: string, hookHits: Float64Array[]) {
@@ -216,6 +217,7 @@ async function runCase(dbUrl: string, withAlerts: boolean, hookUrl: string, hook
     firings: stats.firings,
     snapshots: stats.snapshots,
     commits: stats.committed,
+    stats,
   } satisfies CaseResult;
 }
 
@@ -304,6 +306,11 @@ async function main(): Promise<void> {
       ratio: withA.ingest / base.ingest,
       notes: 'trade publish -> loopback receiver got the POST',
     },
+  );
+  const st = withA.stats;
+  log(
+    `  alert consumer: eval ${Math.round(st.evalMs ?? 0)} ms, commits ${Math.round(st.commitMs ?? 0)} ms ` +
+      `(slowest ${Math.round(st.commitMaxMs ?? 0)} ms), state serialised ${Math.round(st.snapshotMs ?? 0)} ms`,
   );
   for (const r of results) report(r);
   log(table(results));

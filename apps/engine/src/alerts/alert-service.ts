@@ -43,6 +43,12 @@ import { alertsFiredSubject, alertsFiredTopic } from './fired-topic.ts';
 
 /** Bus messages handed over at once; also the consumers' unacknowledged bound. */
 export const ALERT_BATCH_MESSAGES = 1_000;
+/**
+ * Group commit: a batch is what arrived while the previous one was evaluated and committed (up to
+ * ALERT_BATCH_MESSAGES), never held back to fill up. At 50,000 trades/s a 20 ms fill wait alone exceeded
+ * the in-app latency goal (10 ms); under load batches grow by themselves, so commits stay few.
+ */
+const GROUP_COMMIT = { maxMessages: ALERT_BATCH_MESSAGES, maxWaitMs: 0 };
 /** Firings a live (in-app) subscriber may have unread; past it the stream ends (re-subscribe, re-read). */
 export const LIVE_QUEUE_PER_SUBSCRIBER = 256;
 /** Pending delivery rows offered again per sweep (and never beyond the delivery queue's free room). */
@@ -67,6 +73,8 @@ export const COMMIT_RETRY_MAX_MS = 5_000;
  * batch: each batch's transaction holds only its firings, deliveries and the committed positions.
  */
 export const SNAPSHOT_EVERY_MS = 5_000;
+/** Markets with deployments paused by a stale feed that a restart watches for their first trade. */
+export const MAX_STALE_PAUSED_MARKETS = 10_000;
 /** A delivery row's lease lasts at least this long (renewed every sweep while the queue holds it). */
 export const MIN_DELIVERY_LEASE_MS = 60_000;
 
@@ -119,19 +127,29 @@ type Row = {
 
 /**
  * The alert engine in the engine: evaluates the active alerts on every trade (`market.trades.*`) and every
- * closed candle (`market.klines.*`), stores each firing with its pending deliveries and the evaluator
- * snapshot in one transaction, then publishes `alerts.fired.<tenantId>` and delivers (in-app live stream,
- * email, webhooks and chat formats through @qt/alerts' DeliveryQueue). Also the API's `AlertsPort`.
+ * closed candle (`market.klines.*`), publishes each firing on `alerts.fired.<tenantId>` at once (in-app),
+ * stores it with its pending deliveries and the committed stream positions in one statement, then
+ * delivers it to the external channels (email, webhooks and chat formats through @qt/alerts'
+ * DeliveryQueue) from the stored rows only. Also the API's `AlertsPort`.
  *
- * Restart guarantee. The bus is read through two durable consumers (trades, candles); a batch is
- * acknowledged only after the transaction holding its firings, deliveries and the committed stream
- * positions committed. The evaluator state (9 MB of JSON at 100,000 alerts) joins that transaction only
- * every SNAPSHOT_EVERY_MS (5 s) and at stop, with the positions it covers. After a clean stop the state
+ * Latency. Batches are group commits: a batch is what arrived while the previous one was evaluated and
+ * committed (never held back to fill), so at a low rate each trade is committed on its own and under load
+ * the batches grow by themselves. The in-app event does not wait for the database (its id is the
+ * deterministic firing id, idempotent for clients; if the commit never succeeds the same id is stored
+ * when the batch is evaluated again); external channels do. The evaluator state is written apart, in the
+ * background, and its writes never hold a batch.
+ *
+ * Restart guarantee. The bus is read through durable consumers (trades, candles, data quality); a batch
+ * is acknowledged only after the statement storing its firings, deliveries and the committed stream
+ * positions committed. The evaluator state (a few MB at 100,000 alerts: alerts that never fired are not
+ * stored) is captured right after a commit every SNAPSHOT_EVERY_MS (5 s) and at stop, with the positions
+ * it covers, so it never covers an event whose firings are not stored. After a clean stop the state
  * covers every acknowledged batch: on NATS the consumers redeliver exactly what was not acknowledged,
  * messages at or before the committed sequence are skipped, later ones are evaluated from the restored
  * state, so each firing is produced once (a replay produces the same deterministic id, stored ON
  * CONFLICT DO NOTHING) and none is missed while the stream still holds the messages (24 h of trades,
- * 6 h of candles). After a crash the state may be up to 5 s older than the acknowledged positions; the
+ * 6 h of candles). After a crash the state may be up to 5 s (plus one background write) older than the
+ * acknowledged positions; the
  * bus does not redeliver acknowledged messages, so that gap is not replayed (a warning is logged): the
  * firings of the gap are stored, `once` alerts fired in it stay fired out, but the crossing, cooldown and
  * per-bar state of the gap is lost, so an `every`/per-bar alert that fired in it may fire once more and a
@@ -158,14 +176,18 @@ export class AlertService implements AlertsPort {
   readonly #log: Logger;
   readonly #alerts = new Map<string, Registered>();
   #evaluator = new AlertEvaluator();
-  /** The snapshot last committed (the evaluator is rebuilt from it when a commit fails). */
+  /**
+   * The state last stored (the evaluator is rebuilt from it when a commit fails at stop): as restored, or
+   * its JSON text once this run wrote one (not the object, which may share arrays with the evaluator).
+   */
   #committedState: unknown = null;
   readonly #positions: Record<string, number> = {};
-  /** The positions the stored state covers, and when it was written (performance.now()). */
-  #snapshotStreams: Record<string, number> = {};
+  /** When the state was last captured for storing (performance.now()). */
   #snapshotAt = Number.NEGATIVE_INFINITY;
   /** Batches committed since the state was last stored (a final snapshot at stop when > 0). */
   #sinceSnapshot = 0;
+  /** The background snapshot write in flight (one at a time). */
+  #snapshotting: Promise<void> | null = null;
   #lock: Promise<unknown> = Promise.resolve();
   readonly #queue: DeliveryQueue;
   readonly #hub = new UpdateHub<AlertFiringView>(LIVE_QUEUE_PER_SUBSCRIBER);
@@ -176,6 +198,11 @@ export class AlertService implements AlertsPort {
   #minute = -1;
   readonly #deliveriesThisMinute = new Map<string, number>();
   readonly #writes = new Set<Promise<unknown>>();
+  /**
+   * `<venue> <symbol>` of deployments a stale feed paused before this engine started (bounded by
+   * MAX_STALE_PAUSED_MARKETS): the first trade seen on such a market resumes them (see #resumeOnTrades).
+   */
+  readonly #pausedByStaleFeed = new Set<string>();
   #stopped = false;
   /** Aborted by stop(): ends a commit retry's wait at once. */
   readonly #stopping = new AbortController();
@@ -188,6 +215,12 @@ export class AlertService implements AlertsPort {
     skippedReplays: 0,
     tierLimited: 0,
     full: 0,
+    /** Milliseconds spent evaluating bus batches, in commit transactions, and serialising the state. */
+    evalMs: 0,
+    commitMs: 0,
+    snapshotMs: 0,
+    /** The slowest commit transaction (ms). */
+    commitMaxMs: 0,
   };
 
   constructor(o: AlertServiceOptions) {
@@ -222,7 +255,6 @@ export class AlertService implements AlertsPort {
         this.#committedState = snap.state;
         // Sequences mean something only on the same durable stream: the in-process bus starts afresh.
         if (snap.positions.bus === 'nats' && this.#o.bus.kind === 'nats') {
-          this.#snapshotStreams = { ...snap.positions.streams };
           // The bus redelivers only what was not acknowledged, i.e. after the committed positions.
           Object.assign(this.#positions, snap.positions.streams, snap.positions.committed ?? {});
           const behind = Object.entries(this.#positions).filter(
@@ -240,7 +272,11 @@ export class AlertService implements AlertsPort {
         this.#log.error({ err: errText(err) }, 'alert evaluator snapshot not restored: starting fresh');
       }
     }
-    this.#committedState ??= this.#evaluator.snapshot();
+    this.#committedState ??= JSON.stringify(this.#evaluator.snapshot());
+    if (this.#o.deployments) {
+      for (const m of await this.#store.staleFeedPauses(MAX_STALE_PAUSED_MARKETS))
+        this.#pausedByStaleFeed.add(`${m.venue} ${m.symbol}`);
+    }
     this.#log.info(
       { alerts: this.#alerts.size, restored: snap !== null, positions: this.#positions },
       'alert engine loaded',
@@ -268,19 +304,19 @@ export class AlertService implements AlertsPort {
       await this.#o.bus.consumeBatch(
         topics.marketTrades,
         consumer(streamNames.marketTrades, 'market.trades.>', `alerts-trades-${name}`),
-        { maxMessages: ALERT_BATCH_MESSAGES, maxWaitMs: 20 },
+        GROUP_COMMIT,
         (msgs) => this.#serial(() => this.#onTrades(msgs)),
       ),
       await this.#o.bus.consumeBatch(
         topics.marketKlines,
         consumer(streamNames.marketKlines, 'market.klines.>', `alerts-klines-${name}`),
-        { maxMessages: ALERT_BATCH_MESSAGES, maxWaitMs: 20 },
+        GROUP_COMMIT,
         (msgs) => this.#serial(() => this.#onKlines(msgs)),
       ),
       await this.#o.bus.consumeBatch(
         topics.marketQuality,
         consumer(streamNames.marketQuality, 'market.quality.>', `alerts-quality-${name}`),
-        { maxMessages: ALERT_BATCH_MESSAGES, maxWaitMs: 20 },
+        GROUP_COMMIT,
         (msgs) => this.#serial(() => this.#onQuality(msgs)),
       ),
     );
@@ -350,8 +386,10 @@ export class AlertService implements AlertsPort {
 
   async #onTrades(msgs: BusMessage<TradeBatch>[]): Promise<void> {
     const stream = streamNames.marketTrades;
+    const t0 = performance.now();
     const firings: Firing[] = [];
     const { fresh, last } = this.#unseen(stream, msgs);
+    if (this.#pausedByStaleFeed.size > 0) this.#resumeOnTrades(fresh);
     for (const m of this.#alerts.size === 0 ? [] : fresh) {
       for (const t of m.data.trades) {
         const out = this.#evaluator.onTrade({
@@ -365,6 +403,7 @@ export class AlertService implements AlertsPort {
         for (const f of out) firings.push(this.#stableId(f));
       }
     }
+    this.stats.evalMs += performance.now() - t0;
     // Nothing to evaluate: no row to write (the stored positions stay behind, which only skips less).
     if (this.#alerts.size === 0 && firings.length === 0) return;
     await this.#commit(stream, last, firings);
@@ -438,9 +477,30 @@ export class AlertService implements AlertsPort {
         .catch((err: unknown) => this.#log.warn({ err: errText(err), firingId: f.id }, 'feed pause failed'));
     }
     for (const q of live) {
+      this.#pausedByStaleFeed.delete(`${q.venue} ${q.symbol}`);
       await hooks
         .resumeAfterStaleFeed(q.venue, q.symbol)
         .catch((err: unknown) => this.#log.warn({ err: errText(err), event: q.id }, 'feed resume failed'));
+    }
+  }
+
+  /**
+   * A restart forgets which feeds were stale: the deployments a stale feed paused before it (their stored
+   * reason says so) are resumed when their market trades again, i.e. its feed delivers. Not awaited: a
+   * resume goes through the tier cap's transaction and must not hold up the evaluation.
+   */
+  #resumeOnTrades(msgs: BusMessage<TradeBatch>[]): void {
+    const hooks = this.#o.deployments;
+    for (const m of msgs) {
+      const key = `${m.data.venue} ${m.data.symbol}`;
+      if (!this.#pausedByStaleFeed.delete(key) || !hooks) continue;
+      void hooks
+        .resumeAfterStaleFeed(m.data.venue, m.data.symbol)
+        .then((ids) => {
+          if (ids.length > 0)
+            this.#log.info({ market: key, deployments: ids }, 'feed live: deployments resumed');
+        })
+        .catch((err: unknown) => this.#log.warn({ err: errText(err), market: key }, 'feed resume failed'));
     }
   }
 
@@ -454,38 +514,32 @@ export class AlertService implements AlertsPort {
   }
 
   /**
-   * Stores firings + snapshot + position in one transaction; then publishes and delivers the new ones.
+   * In-app first: the firings are published on `alerts.fired.<tenantId>` as soon as they are decided
+   * (msgId = the deterministic firing id, so a re-evaluation after a crash or a second engine publishes
+   * nothing new within the bus's duplicate window; clients key on the id). Then the firings, their
+   * pending deliveries and the position are stored in one transaction; only then is anything sent to an
+   * external channel (webhook, email, chat): those are delivered from stored rows only.
    * A failed commit is retried IN PLACE with backoff (the evaluation is deterministic, its result is
    * kept) and the handler does not return meanwhile, so no later batch is evaluated or committed past
    * it: a crossing that only happened inside this batch is stored when the database is back, never
    * skipped. Only stop() ends the retries: the batch is then not acknowledged and the evaluator goes
-   * back to the last committed snapshot, so the redelivery after the restart is evaluated afresh.
+   * back to the last stored snapshot, so the redelivery after the restart is evaluated afresh (its
+   * firings, shown in-app already, are stored then under the same ids).
+   * The evaluator state is not part of this transaction: when due, it is captured right after the
+   * commit (so it covers only stored firings) and written in the background (#snapshotSoon).
    */
   async #commit(stream: string, last: number, firings: Firing[]): Promise<void> {
+    for (const f of firings) this.#publishLive(f);
     const committed = { ...this.#positions, [stream]: last };
-    // Serialising the whole state per batch was the cost at scale (9 MB of JSON at 100,000 alerts):
-    // only every snapshotEveryMs, and at stop.
-    const every = this.#o.snapshotEveryMs ?? SNAPSHOT_EVERY_MS;
-    const due = this.#stopped || performance.now() - this.#snapshotAt >= every;
-    const state = due ? this.#evaluator.snapshot() : null;
-    const positions: AlertPositions = {
-      bus: this.#o.bus.kind,
-      streams: due ? committed : this.#snapshotStreams,
-      committed,
-    };
     const toStore: FiringToStore[] = firings.map((f) => ({
       firing: f,
       channelIds: this.#alerts.get(f.alertId)?.channels.map((c) => c.id) ?? [],
     }));
     let created: Set<string> | null = null;
+    const tc = performance.now();
     for (let attempt = 0; created === null; attempt++) {
       try {
-        created = await this.#store.commitEvaluation(
-          this.#o.evaluatorId,
-          toStore,
-          { state, positions },
-          this.#leaseMs,
-        );
+        created = await this.#store.commitEvaluation(this.#o.evaluatorId, toStore, committed, this.#leaseMs);
       } catch (err) {
         this.stats.commitFailures++;
         if (this.#stopped) {
@@ -502,30 +556,65 @@ export class AlertService implements AlertsPort {
         await sleep(delay, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
       }
     }
-    if (state !== null) {
-      this.#committedState = state;
-      this.#snapshotStreams = committed;
-      this.#snapshotAt = performance.now();
-      this.#sinceSnapshot = 0;
-      this.stats.snapshots++;
-    } else this.#sinceSnapshot++;
+    const took = performance.now() - tc;
+    this.stats.commitMs += took;
+    this.stats.commitMaxMs = Math.max(this.stats.commitMaxMs, took);
+    this.#sinceSnapshot++;
     this.#positions[stream] = last;
     this.stats.committed++;
     for (const f of firings) {
+      // Read before a final firing unregisters its alert: a `once` firing is delivered now too, not
+      // only by the next sweep.
+      const reg = this.#alerts.get(f.alertId);
       if (f.final) this.#unregister(f.alertId);
       if (!created.has(f.id)) continue;
       this.stats.firings++;
       this.#o.usage?.add(f.tenantId, 'alertsFired', 1);
-      const view = firingView(f, null);
-      // The row is stored: publishing is best effort (the notification centre reads the table).
-      this.#o.bus
-        .publish(alertsFiredTopic, alertsFiredSubject(f.tenantId), view, { msgId: f.id })
-        .catch((err: unknown) =>
-          this.#log.warn({ err: errText(err), firingId: f.id }, 'alerts.fired not published'),
-        );
-      const reg = this.#alerts.get(f.alertId);
       for (const channel of reg?.channels ?? []) this.#offer(f, channel, reg?.tier ?? 'FREE', 0);
     }
+    this.#snapshotSoon();
+  }
+
+  /** The live (in-app) event of a firing; best effort (the notification centre reads the table). */
+  #publishLive(f: Firing): void {
+    this.#o.bus
+      .publish(alertsFiredTopic, alertsFiredSubject(f.tenantId), firingView(f, null), { msgId: f.id })
+      .catch((err: unknown) =>
+        this.#log.warn({ err: errText(err), firingId: f.id }, 'alerts.fired not published'),
+      );
+  }
+
+  /**
+   * Every snapshotEveryMs, right after a commit: captures the state (it covers exactly the committed
+   * positions, whose firings are stored) and writes it without holding up the next batch. One write at a
+   * time; a failed write only leaves the previous snapshot (what a crash would leave) and is tried again
+   * at the next commit.
+   */
+  #snapshotSoon(): void {
+    if (this.#snapshotting || this.#stopped) return;
+    const every = this.#o.snapshotEveryMs ?? SNAPSHOT_EVERY_MS;
+    if (performance.now() - this.#snapshotAt < every) return;
+    const covers = { ...this.#positions };
+    const t0 = performance.now();
+    const state = this.#evaluator.snapshot();
+    const json = JSON.stringify(state);
+    this.stats.snapshotMs += performance.now() - t0;
+    const positions: AlertPositions = { bus: this.#o.bus.kind, streams: covers, committed: covers };
+    // Also when it fails: retried one interval later, not at every commit.
+    this.#snapshotAt = performance.now();
+    const since = this.#sinceSnapshot;
+    this.#snapshotting = this.#store
+      .writeSnapshot(this.#o.evaluatorId, json, positions)
+      .then(() => {
+        // The JSON, not the object: the object may share arrays the evaluator goes on changing.
+        this.#committedState = json;
+        this.#sinceSnapshot = Math.max(0, this.#sinceSnapshot - since);
+        this.stats.snapshots++;
+      })
+      .catch((err: unknown) => this.#log.warn({ err: errText(err) }, 'alert snapshot not stored'))
+      .finally(() => {
+        this.#snapshotting = null;
+      });
   }
 
   /**
@@ -534,6 +623,7 @@ export class AlertService implements AlertsPort {
    * the stop budget; a failure only leaves the previous snapshot (what a crash would leave).
    */
   async #finalSnapshot(deadline: number): Promise<void> {
+    await this.#snapshotting;
     if (this.#sinceSnapshot === 0) return;
     const positions: AlertPositions = {
       bus: this.#o.bus.kind,
@@ -541,12 +631,7 @@ export class AlertService implements AlertsPort {
       committed: { ...this.#positions },
     };
     const write = this.#store
-      .commitEvaluation(
-        this.#o.evaluatorId,
-        [],
-        { state: this.#evaluator.snapshot(), positions },
-        this.#leaseMs,
-      )
+      .writeSnapshot(this.#o.evaluatorId, JSON.stringify(this.#evaluator.snapshot()), positions)
       .then(() => {
         this.#sinceSnapshot = 0;
         this.stats.snapshots++;
@@ -560,7 +645,8 @@ export class AlertService implements AlertsPort {
   #rebuild(): void {
     const ev = new AlertEvaluator();
     for (const reg of this.#alerts.values()) ev.add(reg.rule);
-    if (this.#committedState !== null) ev.restore(this.#committedState);
+    const s = this.#committedState;
+    if (s !== null) ev.restore(typeof s === 'string' ? JSON.parse(s) : s);
     this.#evaluator = ev;
   }
 

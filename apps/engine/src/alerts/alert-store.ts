@@ -1,5 +1,5 @@
 import type { Firing } from '@qt/alerts';
-import type { Db, Prisma } from '@qt/db';
+import type { Db } from '@qt/db';
 import type { AlertFiringView, Tier } from '@qt/shared';
 
 /** The stream positions a stored snapshot covers (last sequence evaluated per stream). */
@@ -46,15 +46,17 @@ export interface FiringToStore {
   channelIds: readonly string[];
 }
 
-/** Firings per INSERT: keeps one statement's parameters small whatever a batch of trades fired. */
-const INSERT_CHUNK = 500;
+/** The row holding an evaluator's committed positions (beside its state row). */
+export function committedRow(evaluator: string): string {
+  return `${evaluator}#committed`;
+}
 
 /**
  * The alert engine's SQL. Firings, their pending deliveries, the alerts a `once` firing finished and the
- * committed stream positions are written in ONE transaction per batch (`commitEvaluation`); the evaluator
- * state (about 9 MB of JSON at 100,000 alerts) joins that transaction only when the caller asks (every
- * few seconds), so the snapshot never covers an event whose firings are not stored, and a replay from it
- * finds the same deterministic firing ids (stored ON CONFLICT DO NOTHING).
+ * committed stream positions are written by ONE statement per batch (`commitEvaluation`); the evaluator
+ * state (a few MB at 100,000 alerts) is written apart (`writeSnapshot`), captured only after the batches
+ * it covers committed, so the snapshot never covers an event whose firings are not stored, and a replay
+ * from it finds the same deterministic firing ids (stored ON CONFLICT DO NOTHING).
  */
 export class AlertStore {
   readonly #db: Db;
@@ -67,10 +69,44 @@ export class AlertStore {
     return this.#db;
   }
 
+  /**
+   * The stored state with the positions it covers, and the positions the per-batch commits reached since
+   * (kept in their own row, `<evaluator>#committed`: see commitEvaluation).
+   */
   async loadSnapshot(evaluator: string): Promise<StoredSnapshot | null> {
-    const row = await this.#db.alertEvaluatorSnapshot.findUnique({ where: { evaluator } });
+    const rows = await this.#db.alertEvaluatorSnapshot.findMany({
+      where: { evaluator: { in: [evaluator, committedRow(evaluator)] } },
+    });
+    const row = rows.find((r) => r.evaluator === evaluator);
     if (!row) return null;
-    return { state: row.state, positions: row.positions as unknown as AlertPositions };
+    const positions = row.positions as unknown as AlertPositions;
+    const later = rows.find((r) => r.evaluator !== evaluator)?.positions as
+      | { committed?: Record<string, number> }
+      | undefined;
+    // The larger of the two per stream: rows written before the split carry `committed` in the state row.
+    const committed: Record<string, number> = { ...positions.streams, ...(positions.committed ?? {}) };
+    for (const [k, v] of Object.entries(later?.committed ?? {}))
+      committed[k] = Math.max(v, committed[k] ?? 0);
+    return { state: row.state, positions: { ...positions, committed } };
+  }
+
+  /**
+   * Stores the evaluator state with the positions it covers (every few seconds and at stop), as one
+   * prepared JSON text: about 9 MB at 100,000 alerts, which took Prisma's Json upsert 3.6 s. Written
+   * outside the per-batch commits and on its own row, so a batch's commit never waits for it (nor for its
+   * row lock). The state may only cover positions whose firings are stored (the caller's order).
+   */
+  async writeSnapshot(evaluator: string, stateJson: string, positions: AlertPositions): Promise<void> {
+    await this.#db.$transaction(async (tx) => {
+      // Not waiting for the WAL flush: a snapshot lost to a database crash leaves the previous one, which
+      // a restart handles as after an engine crash; the firings themselves are committed synchronously.
+      await tx.$executeRaw`SET LOCAL synchronous_commit = off`;
+      await tx.$executeRaw`
+        INSERT INTO alert_evaluator_snapshots (evaluator, state, positions, updated_at)
+        VALUES (${evaluator}, ${stateJson}::jsonb, ${JSON.stringify(positions)}::jsonb, now())
+        ON CONFLICT (evaluator) DO UPDATE
+        SET state = EXCLUDED.state, positions = EXCLUDED.positions, updated_at = now()`;
+    });
   }
 
   async activeAlerts(): Promise<ActiveAlertRow[]> {
@@ -97,85 +133,66 @@ export class AlertStore {
   }
 
   /**
-   * Stores the firings (ON CONFLICT DO NOTHING: a replayed event finds its firing stored), a pending
-   * delivery per channel of each NEW firing, marks the alerts of final firings fired out, and upserts the
-   * snapshot. Firings of alerts deleted meanwhile are dropped (joined on alerts). Returns the new firings'
-   * ids: only those are published and delivered by the caller.
+   * One batch's commit, as ONE statement (one round trip, atomic like a transaction): stores the firings
+   * (ON CONFLICT DO NOTHING: a replayed event finds its firing stored), a pending delivery per channel of
+   * each NEW firing (leased to this engine at once: it offers them to its queue right after, and another
+   * engine's sweep must not send them meanwhile), marks the alerts of final firings fired out, and
+   * records the committed stream positions on the evaluator's `#committed` row (not the state row, which
+   * writeSnapshot rewrites in the background: its row lock must not hold a commit). Firings of alerts
+   * deleted or no longer active are dropped (joined on alerts: another engine may have fired a `once`
+   * alert out, or the owner paused it, since this engine evaluated the event). Returns the new firings'
+   * ids: only those are delivered by the caller.
    */
   async commitEvaluation(
     evaluator: string,
     firings: readonly FiringToStore[],
-    /** `state` null: keep the stored state and its positions, record only `positions.committed`. */
-    snapshot: { state: unknown; positions: AlertPositions },
+    /** The last sequence evaluated per stream, this batch included. */
+    committed: Record<string, number>,
     leaseMs: number,
   ): Promise<Set<string>> {
-    return this.#db.$transaction(
-      async (tx) => {
-        const created = new Set<string>();
-        for (let i = 0; i < firings.length; i += INSERT_CHUNK) {
-          const chunk = firings.slice(i, i + INSERT_CHUNK);
-          const rows = chunk.map(({ firing }) => ({
-            id: firing.id,
-            alert_id: firing.alertId,
-            payload: firing,
-            fired_at: firing.at,
-          }));
-          const inserted = await tx.$queryRaw<{ id: string }[]>`
-            INSERT INTO alert_firings (id, alert_id, tenant_id, payload, fired_at)
-            SELECT f.id, a.id, a.tenant_id, f.payload, to_timestamp(f.fired_at / 1000.0)
-            FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-              AS f(id text, alert_id uuid, payload jsonb, fired_at bigint)
-            -- Only an alert still active fires: another engine may have fired a 'once' alert out, or the
-            -- owner paused it, since this engine evaluated the trade.
-            JOIN alerts a ON a.id = f.alert_id AND a.state = 'active'
-            ON CONFLICT (id) DO NOTHING
-            RETURNING id`;
-          for (const r of inserted) created.add(r.id);
-          const deliveries = chunk.flatMap(({ firing, channelIds }) =>
-            created.has(firing.id)
-              ? channelIds.map((c) => ({ firing_id: firing.id, channel_id: c, tenant_id: firing.tenantId }))
-              : [],
-          );
-          if (deliveries.length > 0) {
-            // Leased to this engine at once: it offers them to its queue right after the commit, and
-            // another engine's sweep must not send them meanwhile.
-            await tx.$executeRaw`
-              INSERT INTO alert_deliveries (firing_id, channel_id, tenant_id, claimed_by, claimed_until)
-              SELECT d.firing_id, d.channel_id, d.tenant_id, ${evaluator},
-                     now() + ${leaseMs}::int * interval '1 millisecond'
-              FROM jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb)
-                AS d(firing_id text, channel_id text, tenant_id uuid)
-              ON CONFLICT DO NOTHING`;
-          }
-        }
-        const finished = [...new Set(firings.filter((f) => f.firing.final).map((f) => f.firing.alertId))];
-        if (finished.length > 0) {
-          await tx.alert.updateMany({
-            where: { id: { in: finished }, state: 'active' },
-            data: { state: 'fired_out' },
-          });
-        }
-        if (snapshot.state === null) {
-          // The large state column is not rewritten (PostgreSQL keeps its TOAST value as it is): one
-          // small JSON field changes. No row yet: nothing to record (the first commit writes the state).
-          const committed = JSON.stringify(snapshot.positions.committed ?? snapshot.positions.streams);
-          await tx.$executeRaw`
-            UPDATE alert_evaluator_snapshots
-            SET positions = jsonb_set(positions::jsonb, '{committed}', ${committed}::jsonb), updated_at = now()
-            WHERE evaluator = ${evaluator}`;
-          return created;
-        }
-        const positions = snapshot.positions as unknown as Prisma.InputJsonValue;
-        const state = snapshot.state as Prisma.InputJsonValue;
-        await tx.alertEvaluatorSnapshot.upsert({
-          where: { evaluator },
-          create: { evaluator, state, positions },
-          update: { state, positions },
-        });
-        return created;
-      },
-      { timeout: 15_000, maxWait: 10_000 },
-    );
+    const rows = firings.map(({ firing, channelIds }) => ({
+      id: firing.id,
+      alert_id: firing.alertId,
+      payload: firing,
+      fired_at: firing.at,
+      channels: channelIds,
+      final: firing.final,
+    }));
+    const positions = JSON.stringify({ committed });
+    if (firings.length === 0) {
+      // Most batches fire nothing: only the positions (and nothing that touches the firing tables).
+      await this.#db.$executeRaw`
+        INSERT INTO alert_evaluator_snapshots (evaluator, state, positions, updated_at)
+        VALUES (${committedRow(evaluator)}, '{}'::jsonb, ${positions}::jsonb, now())
+        ON CONFLICT (evaluator) DO UPDATE SET positions = EXCLUDED.positions, updated_at = now()`;
+      return new Set();
+    }
+    const inserted = await this.#db.$queryRaw<{ id: string }[]>`
+      WITH f AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS f(id text, alert_id uuid, payload jsonb, fired_at bigint, channels text[], final boolean)
+      ), ins AS (
+        INSERT INTO alert_firings (id, alert_id, tenant_id, payload, fired_at)
+        SELECT f.id, a.id, a.tenant_id, f.payload, to_timestamp(f.fired_at / 1000.0)
+        FROM f JOIN alerts a ON a.id = f.alert_id AND a.state = 'active'
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, tenant_id
+      ), deliveries AS (
+        INSERT INTO alert_deliveries (firing_id, channel_id, tenant_id, claimed_by, claimed_until)
+        SELECT ins.id, c.channel_id, ins.tenant_id, ${evaluator},
+               now() + ${leaseMs}::int * interval '1 millisecond'
+        FROM ins JOIN f ON f.id = ins.id CROSS JOIN LATERAL unnest(f.channels) AS c(channel_id)
+        ON CONFLICT DO NOTHING
+      ), finished AS (
+        UPDATE alerts SET state = 'fired_out', updated_at = now()
+        WHERE id IN (SELECT alert_id FROM f WHERE final) AND state = 'active'
+      ), pos AS (
+        INSERT INTO alert_evaluator_snapshots (evaluator, state, positions, updated_at)
+        VALUES (${committedRow(evaluator)}, '{}'::jsonb, ${positions}::jsonb, now())
+        ON CONFLICT (evaluator) DO UPDATE SET positions = EXCLUDED.positions, updated_at = now()
+      )
+      SELECT id FROM ins`;
+    return new Set(inserted.map((r) => r.id));
   }
 
   /**
@@ -284,6 +301,20 @@ export class AlertStore {
           ? { status: 'sent', lastError: null }
           : { status: 'dead', reason: outcome.reason, lastError: outcome.error.slice(0, 500) },
     });
+  }
+
+  /**
+   * The markets (`<venue> <symbol>`) of deployments paused by a stale feed (reason `FEED_STALE: <venue>
+   * <symbol> ...`, set by the strategies service), at most `limit`: after a restart no `feedLive` event
+   * closes a stale period the previous run saw open, so the first trade on the market resumes them.
+   */
+  async staleFeedPauses(limit: number): Promise<Array<{ venue: string; symbol: string }>> {
+    const rows = await this.#db.$queryRaw<{ venue: string; symbol: string }[]>`
+      SELECT DISTINCT m[1] AS venue, m[2] AS symbol
+      FROM strategy_deployments d, regexp_match(d.reason, '^FEED_STALE: (\S+) (\S+)') AS m
+      WHERE d.state = 'paused' AND d.reason LIKE 'FEED_STALE: %' AND m IS NOT NULL
+      LIMIT ${limit}`;
+    return rows;
   }
 
   /** Active alerts whose `expiresAt` passed become expired; returns their ids. */

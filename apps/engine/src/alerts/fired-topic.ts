@@ -1,9 +1,11 @@
 import { alertFiringSchema, defineTopic, subjectToken } from '@qt/shared';
 
 /**
- * `alerts.fired.<tenantId>`: each stored firing, published after its row committed (msgId = firing id, so
- * two engines evaluating the same event publish it once). Feeds the in-app live stream (`alerts.onFired`)
- * of every engine; the database is the record.
+ * `alerts.fired.<tenantId>`: each firing, published as soon as it is decided, before its row commits
+ * (msgId = firing id, so two engines evaluating the same event, or a re-evaluation after a failed commit,
+ * publish it once within the bus's duplicate window; clients key on the id). Feeds the in-app live
+ * stream (`alerts.onFired`) of every engine; the database is the record, and external channels are sent
+ * only from stored rows.
  */
 export const alertsFiredTopic = defineTopic({
   name: 'alerts.fired',

@@ -5,7 +5,7 @@ import { AlertStore } from '../../src/alerts/alert-store.ts';
 
 // Two engines on one database, as the store sees them: engine A and engine B share the tables.
 const LEASE_MS = 60_000;
-const snapshot = { state: {}, positions: { bus: 'nats' as const, streams: {} } };
+const committed = { MARKET_TRADES: 1 };
 
 let db: TestDatabase;
 let store: AlertStore;
@@ -60,7 +60,7 @@ describe('alert store with two engines on one database', () => {
     const a = await store.commitEvaluation(
       'A',
       [{ firing: firing(alert.id, once, true), channelIds: ['m'] }],
-      snapshot,
+      committed,
       LEASE_MS,
     );
     expect([...a]).toEqual([once]);
@@ -69,7 +69,7 @@ describe('alert store with two engines on one database', () => {
     const b = await store.commitEvaluation(
       'B',
       [{ firing: firing(alert.id, `${alert.id}:t:other`, true), channelIds: ['m'] }],
-      snapshot,
+      committed,
       LEASE_MS,
     );
     expect([...b]).toEqual([]);
@@ -77,7 +77,7 @@ describe('alert store with two engines on one database', () => {
     const c = await store.commitEvaluation(
       'B',
       [{ firing: firing(paused.id, `${paused.id}:t:1`), channelIds: ['m'] }],
-      snapshot,
+      committed,
       LEASE_MS,
     );
     expect([...c]).toEqual([]);
@@ -90,7 +90,7 @@ describe('alert store with two engines on one database', () => {
     await store.commitEvaluation(
       'A',
       ids.map((id) => ({ firing: firing(alert.id, id), channelIds: ['m'] })),
-      snapshot,
+      committed,
       LEASE_MS,
     );
     const mine = (rows: { firingId: string }[]) =>
@@ -154,12 +154,45 @@ describe('alert store with two engines on one database', () => {
     await store.commitEvaluation(
       'D',
       ids.map((id) => ({ firing: firing(alert.id, id), channelIds: ['m'] })),
-      snapshot,
+      committed,
       LEASE_MS,
     );
     // The oldest 3 are in D's queue; a sweep of room 2 must return the 2 others, not the held ones.
     const held = ids.slice(0, 3).map((firingId) => ({ firingId, channelId: 'm' }));
     const rows = await store.claimPendingDeliveries('D', 2, held, LEASE_MS);
     expect(rows.map((r) => r.firingId).sort()).toEqual(ids.slice(3).sort());
+  });
+});
+
+describe('alert store positions and snapshots', () => {
+  it('a commit records its positions beside the state; a restart resumes from the later of the two', async () => {
+    expect(await store.loadSnapshot('P')).toBeNull();
+    // The first commits come before any state is stored: nothing to restore yet.
+    await store.commitEvaluation('P', [], { MARKET_TRADES: 5 }, LEASE_MS);
+    expect(await store.loadSnapshot('P')).toBeNull();
+    const state = { version: 1, note: 'x'.repeat(1_000) };
+    await store.writeSnapshot('P', JSON.stringify(state), {
+      bus: 'nats',
+      streams: { MARKET_TRADES: 5, MARKET_KLINES: 2 },
+      committed: { MARKET_TRADES: 5, MARKET_KLINES: 2 },
+    });
+    // Later batches commit while the state stays as stored (it is rewritten every few seconds only).
+    await store.commitEvaluation('P', [], { MARKET_TRADES: 9, MARKET_KLINES: 2 }, LEASE_MS);
+    await store.commitEvaluation('P', [], { MARKET_TRADES: 12, MARKET_KLINES: 3 }, LEASE_MS);
+    const snap = await store.loadSnapshot('P');
+    expect(snap?.state).toEqual(state);
+    expect(snap?.positions.streams).toEqual({ MARKET_TRADES: 5, MARKET_KLINES: 2 });
+    expect(snap?.positions.committed).toEqual({ MARKET_TRADES: 12, MARKET_KLINES: 3 });
+    // A newer state (at stop) covers everything: the positions never go back.
+    await store.writeSnapshot('P', JSON.stringify(state), {
+      bus: 'nats',
+      streams: { MARKET_TRADES: 12, MARKET_KLINES: 3 },
+      committed: { MARKET_TRADES: 12, MARKET_KLINES: 3 },
+    });
+    const after = await store.loadSnapshot('P');
+    expect(after?.positions.streams).toEqual({ MARKET_TRADES: 12, MARKET_KLINES: 3 });
+    expect(after?.positions.committed).toEqual({ MARKET_TRADES: 12, MARKET_KLINES: 3 });
+    // Each engine has its own rows.
+    expect(await store.loadSnapshot('Q')).toBeNull();
   });
 });

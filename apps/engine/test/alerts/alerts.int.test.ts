@@ -282,9 +282,19 @@ describe('alerts: refusals, isolation and limits', () => {
     expect(all.filter((d) => d.reason === 'refused')).toHaveLength(24 - limited.length);
   }, 120_000);
 
-  it('a cross that happens only inside a batch whose commit fails is stored once the database is back', async () => {
+  it('a cross inside a batch whose commit fails: in-app at once, stored once the database is back', async () => {
     const fay = await e.signUp('fay');
     const c = e.client(fay.token);
+    const ws = e.wsClient(fay.token);
+    const live: AlertFiringView[] = [];
+    let started = false;
+    const sub = ws.client.alerts.onFired.subscribe(undefined, {
+      onStarted: () => {
+        started = true;
+      },
+      onData: (f) => live.push(f),
+    });
+    await waitFor('the subscription started', () => (started ? true : undefined));
     // A market of its own, fed by the test (the simulator's BTC trades keep the other batches flowing).
     const symbol = 'ZZT-USDT';
     const alert = await c.alerts.create.mutate({
@@ -325,6 +335,12 @@ describe('alerts: refusals, isolation and limits', () => {
       await waitFor('the failed commit', () =>
         service.stats.commitFailures > failuresBefore ? true : undefined,
       );
+      // In-app does not wait for the database (the firing id is deterministic: clients key on it);
+      // external channels are sent only from stored delivery rows (which reference the stored firing).
+      const shown = await waitFor('the firing in-app during the outage', () =>
+        live.find((f) => f.alertId === alert.id),
+      );
+      expect(shown.id).toBe(`${alert.id}:once`);
       // Later trades above the level, no cross: committing them past the failed batch used to lose it.
       await publish(['111', '112']);
       const committed = service.stats.committed;
@@ -350,7 +366,10 @@ describe('alerts: refusals, isolation and limits', () => {
       // A `once` firing's id is the alert's: a second engine could not store it again under another id.
       expect(fired[0]?.id).toBe(`${alert.id}:once`);
       expect((await c.alerts.get.query({ alertId: alert.id })).state).toBe('fired_out');
+      expect(live.filter((f) => f.alertId === alert.id)).toHaveLength(1);
     } finally {
+      sub.unsubscribe();
+      await ws.close();
       if (!restored)
         await withClient(e.db.url, (db) =>
           db.query('ALTER TABLE alert_firings_away RENAME TO alert_firings'),

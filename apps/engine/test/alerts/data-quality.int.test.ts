@@ -144,4 +144,112 @@ describe('data-quality alerts on the simulator (NATS bus)', () => {
       await ws.close();
     }
   }, 200_000);
+
+  /** A running deployment of the SMA example on okx BTC-USDT, for a fresh tenant. */
+  async function deployOnOkx(name: string) {
+    const person = await e.signUp(name);
+    const c = e.client(person.token);
+    const account = await c.paperAccounts.create.mutate({ name });
+    await c.paperAccounts.deposit.mutate({ accountId: account.id, asset: 'USDT', amount: '100000' });
+    const strategy = await c.strategies.createFromExample.mutate({ name, example: 'sma-crossover' });
+    const dep = await c.strategies.deploy.mutate({
+      strategyId: strategy.id,
+      accountId: account.id,
+      instruments: [{ venue: 'okx', symbol: 'BTC-USDT' }],
+      interval: '1s',
+      params: { fast: 2, slow: 3, quantity: 0.001 },
+    });
+    const state = async () => (await c.strategies.deployment.query({ deploymentId: dep.id })).state;
+    await waitFor('the deployment running', async () => ((await state()) === 'running' ? true : undefined));
+    await c.alerts.create.mutate({
+      name: 'pause on stale okx',
+      condition: {
+        kind: 'dataQuality',
+        events: ['feedStale'],
+        venue: 'okx',
+        symbol: 'BTC-USDT',
+        pauseDeployment: true,
+      },
+      trigger: { mode: 'every', cooldownMs: 1_000 },
+    });
+    return { c, person, deploymentId: dep.id };
+  }
+
+  const okxLive = () =>
+    waitFor(
+      'the okx feed live',
+      () => (e.live.market?.feeds.status().every((s) => s.state === 'live') ? true : undefined),
+      90_000,
+    );
+
+  it('pauses a deployment with FEED_STALE while its feed is stale and resumes it when it is live', async () => {
+    await okxLive();
+    const { c, deploymentId } = await deployOnOkx('dq-pause');
+    // An owner-paused deployment on the same market must stay paused when the feed comes back.
+    const other = await deployOnOkx('dq-owner-paused');
+    await other.c.strategies.pause.mutate({ deploymentId: other.deploymentId });
+    const view = () => c.strategies.deployment.query({ deploymentId });
+    sim().faults.goSilent('okx', 32_000);
+    const paused = await waitFor(
+      'the deployment paused by the stale feed',
+      async () => {
+        const d = await view();
+        return d.state === 'paused' ? d : undefined;
+      },
+      90_000,
+    );
+    expect(paused.reason).toMatch(/^FEED_STALE: okx BTC-USDT/);
+    // Stored as well (the reason is the record of who paused it).
+    const row = await e.db.prisma.strategyDeployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    expect(row.state).toBe('paused');
+    expect(row.reason).toMatch(/^FEED_STALE: okx BTC-USDT/);
+    const resumed = await waitFor(
+      'the deployment running again once the feed is live',
+      async () => {
+        const d = await view();
+        return d.state === 'running' ? d : undefined;
+      },
+      90_000,
+    );
+    expect(resumed.reason).toBeNull();
+    const owners = await other.c.strategies.deployment.query({ deploymentId: other.deploymentId });
+    expect(owners.state).toBe('paused');
+    expect(owners.reason).toBeNull();
+    await c.strategies.stop.mutate({ deploymentId });
+    await other.c.strategies.stop.mutate({ deploymentId: other.deploymentId });
+  }, 240_000);
+
+  // Needs the strategies service to keep a FEED_STALE reason across an engine stop and restore (today
+  // `close()` stops each runner with a null reason, which is stored, and `restore()` passes a paused
+  // row's reason to the runner only for ended marketplace subscriptions): the alert engine then resumes
+  // the deployment on the first trade of its market after the restart (no `feedLive` event closes a
+  // stale period the previous run saw open). Marked `fails` until then: turn it into `it` with that.
+  it.fails('a deployment paused by a stale feed is resumed after an engine restart once the feed trades', async () => {
+    await okxLive();
+    const { person, deploymentId } = await deployOnOkx('dq-restart');
+    sim().faults.goSilent('okx', 120_000);
+    await waitFor(
+      'the deployment paused by the stale feed',
+      async () => {
+        const row = await e.db.prisma.strategyDeployment.findUniqueOrThrow({ where: { id: deploymentId } });
+        return row.state === 'paused' ? row : undefined;
+      },
+      90_000,
+    );
+    // Stopped while the feed is still stale; the next run's feed is live from the start.
+    await e.stop();
+    await e.start();
+    const c = e.client(person.token);
+    // Restored paused (this holds today: what is missing is the resume).
+    expect((await c.strategies.deployment.query({ deploymentId })).state).toBe('paused');
+    const d = await waitFor(
+      'the deployment running after the restart',
+      async () => {
+        const v = await c.strategies.deployment.query({ deploymentId });
+        return v.state === 'running' ? v : undefined;
+      },
+      30_000,
+    );
+    expect(d.reason).toBeNull();
+  }, 240_000);
 });
