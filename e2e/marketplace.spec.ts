@@ -202,6 +202,9 @@ describe('marketplace: a seller publishes, the platform verifies, a buyer pays, 
     expect(await seller.getByTestId('verified-label').textContent()).toBe('Computed by the platform');
     expect(await seller.getByTestId('verified-sha256').textContent()).toMatch(/^[0-9a-f]{64}$/);
     await seller.getByTestId('verified-metrics').waitFor();
+    // What the window means, and the market the figures hold for (the listing's first, at 1s).
+    expect(await seller.getByTestId('verified-window-label').textContent()).toMatch(/^out of sample: /);
+    expect(await seller.getByTestId('verified-metrics-market').textContent()).toMatch(/ · 1s\b/);
     expect(Number(await seller.getByTestId('verified-chart').getAttribute('data-points'))).toBeGreaterThan(0);
     expect(await seller.getByTestId('listing-price').textContent()).toBe('$15.00 / month');
     expect(await seller.getByTestId('listing-own').isVisible()).toBe(true);
@@ -218,6 +221,8 @@ describe('marketplace: a seller publishes, the platform verifies, a buyer pays, 
     await buyer.waitForURL(/\/trade/);
     await buyer.getByTestId('trade-onboarding').waitFor({ timeout: 15_000 });
     await buyer.getByTestId('account-name').fill('Marketplace paper');
+    // Funded below with the deposit form: no starting balance here.
+    await buyer.getByTestId('account-initial-deposit').fill('');
     await buyer.getByTestId('account-create').click();
     await buyer.getByTestId('account-picker').waitFor({ timeout: 15_000 });
     await buyer.getByTestId('deposit-open').click();
@@ -234,6 +239,7 @@ describe('marketplace: a seller publishes, the platform verifies, a buyer pays, 
     await card.waitFor({ timeout: 15_000 });
     expect(await card.textContent()).toContain('Verified backtest');
     expect(await card.getByTestId('listing-card-price').textContent()).toBe('$15.00 / month');
+    expect(await card.getByTestId('listing-card-stats-market').textContent()).toMatch(/^on \w+:\S+ · 1s$/);
     // Filters narrow on the server: a free-only search does not show a paid listing.
     await buyer.getByTestId('filter-free').check();
     await buyer.getByTestId('marketplace-empty').waitFor({ timeout: 15_000 });

@@ -55,13 +55,16 @@ export class Catalog {
   }
 
   /**
-   * Whether a Stripe price is one of our plan prices for `tier`: its product is the tier's plan product
-   * (fixed ids only this account's key can create). Subscribers on an earlier amount keep their price,
-   * which is why the product and not only the current lookup key decides.
+   * The plan tier a Stripe price sells, or null when it is not one of our plan prices: its product is a
+   * tier's plan product (fixed ids only this account's key can create), it recurs and it has a whole
+   * amount of cents. The product and not the current lookup key decides, so subscribers on an earlier
+   * amount keep their tier, and a switch in the portal (a price of another plan product) changes it.
+   * Pure: needs nothing loaded (the webhook path never calls Stripe for the catalog).
    */
-  isPlanPrice(price: Stripe.Price, tier: PaidTier): boolean {
-    const product = typeof price.product === 'string' ? price.product : price.product.id;
-    return product === planProductId(tier) && price.recurring !== null;
+  tierOfPrice(price: Stripe.Price): PaidTier | null {
+    if (!isRecurringWholeAmount(price)) return null;
+    const product = productIdOf(price);
+    return TIERS.find((tier) => planProductId(tier) === product) ?? null;
   }
 
   private async load(): Promise<void> {
@@ -162,6 +165,24 @@ export class Catalog {
     );
     return config.id;
   }
+}
+
+export function productIdOf(price: Stripe.Price): string {
+  return typeof price.product === 'string' ? price.product : price.product.id;
+}
+
+/**
+ * Every price we create recurs and has a whole amount of cents; one without (metered, tiered, custom
+ * amount) was made elsewhere and is not ours.
+ */
+export function isRecurringWholeAmount(price: Stripe.Price): boolean {
+  return (
+    price.recurring !== null &&
+    price.recurring !== undefined &&
+    typeof price.unit_amount === 'number' &&
+    Number.isInteger(price.unit_amount) &&
+    price.unit_amount >= 0
+  );
 }
 
 function tierName(tier: PaidTier): string {

@@ -3,6 +3,7 @@ import { AppError, type RedirectView, type StartPlanCheckoutInput, startPlanChec
 import type { Catalog } from './catalog.ts';
 import type { BillingContext } from './context.ts';
 import { ensureCustomer } from './customers.ts';
+import { reuseOpenCheckout } from './open-checkout.ts';
 import { stripeCall } from './stripe-call.ts';
 
 /**
@@ -36,6 +37,9 @@ export async function startPlanCheckout(
   const price = await catalog.price(input.tier, input.interval);
   const customer = await ensureCustomer(ctx, scope);
   const metadata = { qt_kind: 'plan', qt_tenant: scope.tenantId, qt_tier: input.tier };
+  const sessionMetadata = { ...metadata, qt_price: price.priceId };
+  const open = await reuseOpenCheckout(ctx, customer, sessionMetadata);
+  if (open) return { url: open };
   const session = await stripeCall('starting checkout', () =>
     ctx.stripe.checkout.sessions.create({
       mode: 'subscription',
@@ -44,7 +48,7 @@ export async function startPlanCheckout(
       client_reference_id: scope.tenantId,
       success_url: `${ctx.webPublicUrl}/billing?checkout={CHECKOUT_SESSION_ID}`,
       cancel_url: `${ctx.webPublicUrl}/billing`,
-      metadata,
+      metadata: sessionMetadata,
       subscription_data: { metadata },
     }),
   );

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import type { BillingContext } from './context.ts';
 import { ensureCustomer } from './customers.ts';
 import type { ListingPriceSpec, SellerAccountState, SellerFinance } from './marketplace-billing.ts';
+import { reuseOpenCheckout } from './open-checkout.ts';
 import { isStripeMissing, stripeCall, toBillingError } from './stripe-call.ts';
 
 /** Stripe objects read for a seller's finance page (newest first); older ones are summed no further. */
@@ -94,6 +95,9 @@ export async function startListingCheckout(
   }
   const customer = await ensureCustomer(ctx, input);
   const metadata = { qt_kind: 'listing', qt_tenant: input.tenantId, qt_listing: input.listingId };
+  const sessionMetadata = { ...metadata, qt_price: input.stripePriceId };
+  const open = await reuseOpenCheckout(ctx, customer, sessionMetadata);
+  if (open) return { url: open };
   const trial = Math.max(0, Math.min(90, Math.trunc(input.trialDays)));
   const session = await stripeCall('starting checkout', () =>
     ctx.stripe.checkout.sessions.create({
@@ -103,7 +107,7 @@ export async function startListingCheckout(
       client_reference_id: input.tenantId,
       success_url: `${ctx.webPublicUrl}/marketplace/${input.listingId}?checkout={CHECKOUT_SESSION_ID}`,
       cancel_url: `${ctx.webPublicUrl}/marketplace/${input.listingId}`,
-      metadata,
+      metadata: sessionMetadata,
       subscription_data: {
         metadata,
         application_fee_percent: ctx.feePercent,

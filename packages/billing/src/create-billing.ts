@@ -17,7 +17,7 @@ import type { BillingContext, BillingLogger } from './context.ts';
 import type { MarketplaceBilling } from './marketplace-billing.ts';
 import { overview, plans } from './overview.ts';
 import { openPortal } from './portal.ts';
-import { reconcile } from './reconcile.ts';
+import { newReconcileState, reconcile } from './reconcile.ts';
 import { handleWebhook, type WebhookAnswer } from './webhooks.ts';
 
 export interface CreateBillingOptions {
@@ -25,6 +25,17 @@ export interface CreateBillingOptions {
   stripe: Stripe;
   mode: 'emulator' | 'test' | 'live';
   webhookSecret: string;
+  /**
+   * More endpoint signing secrets (the Connect endpoint signs with its own): a delivery verified by any
+   * of them, or by `webhookSecret`, is accepted.
+   */
+  webhookSecrets?: string[];
+  /**
+   * The database's URL: reconciliation holds its one-engine-at-a-time lock as a session advisory lock on
+   * a connection of its own. Without it, the lock is a transaction-level one held by an open transaction
+   * for the run (works, but keeps a pooled connection and a transaction open while Stripe is read).
+   */
+  databaseUrl?: string;
   clock: Clock;
   logger: BillingLogger;
   hooks: BillingHooks;
@@ -53,6 +64,10 @@ export function createBilling(opts: CreateBillingOptions): BillingService {
   const tolerance = opts.webhookToleranceSeconds ?? 300;
   if (!(tolerance > 0)) throw new RangeError('webhookToleranceSeconds must be positive');
   if (!opts.webhookSecret) throw new Error('a webhook signing secret is required');
+  const secrets = [opts.webhookSecret, ...(opts.webhookSecrets ?? [])];
+  if (secrets.some((s) => typeof s !== 'string' || s.length === 0) || secrets.length > 10) {
+    throw new RangeError('webhookSecrets must be 1..10 non-empty strings');
+  }
   const ctx: BillingContext = {
     db: opts.db,
     stripe: opts.stripe,
@@ -65,6 +80,7 @@ export function createBilling(opts: CreateBillingOptions): BillingService {
     feePercent,
   };
   const catalog = new Catalog(ctx);
+  const reconcileState = newReconcileState(opts.databaseUrl);
   return {
     feePercent,
     ensureCatalog: () => catalog.ensure(),
@@ -72,8 +88,8 @@ export function createBilling(opts: CreateBillingOptions): BillingService {
     overview: (scope) => overview(ctx, scope),
     startPlanCheckout: (scope, input) => startPlanCheckout(ctx, catalog, scope, input),
     openPortal: (scope) => openPortal(ctx, catalog, scope),
-    handleWebhook: (raw, sig) => handleWebhook(ctx, catalog, opts.webhookSecret, tolerance, raw, sig),
-    reconcile: () => reconcile(ctx, catalog),
+    handleWebhook: (raw, sig) => handleWebhook(ctx, catalog, secrets, tolerance, raw, sig),
+    reconcile: () => reconcile(ctx, catalog, reconcileState),
     ensureListingPrice: (spec) => ensureListingPrice(ctx, spec),
     startListingCheckout: (input) => startListingCheckout(ctx, input),
     cancelListingSubscription: (tenantId, listingId) => cancelListingSubscription(ctx, tenantId, listingId),

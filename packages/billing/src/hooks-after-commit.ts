@@ -1,4 +1,4 @@
-import type { ApplyResult } from './apply-subscription.ts';
+import { type ApplyResult, storedPlanTier } from './apply-subscription.ts';
 import type { BillingContext } from './context.ts';
 
 /**
@@ -7,7 +7,15 @@ import type { BillingContext } from './context.ts';
  */
 export async function callHooks(ctx: BillingContext, result: ApplyResult): Promise<void> {
   if (result.tierChange) {
-    const { tenantId, tier } = result.tierChange;
+    const { tenantId } = result.tierChange;
+    // Hooks of two commits of one tenant can run in either order; the tier handed over is the one the
+    // committed subscriptions grant now, so a late hook never applies a tier a later commit replaced.
+    let tier = result.tierChange.tier;
+    try {
+      tier = await storedPlanTier(ctx.db, tenantId);
+    } catch (err) {
+      ctx.logger.warn({ tenantId, err }, 'billing: re-reading the tier failed; applying the committed one');
+    }
     try {
       await ctx.hooks.applyTier(tenantId, tier);
       ctx.logger.info({ tenantId, tier }, 'billing: plan tier changed');

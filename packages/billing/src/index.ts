@@ -12,7 +12,9 @@ export {
   entitlementStatusOf,
   grantsAccess,
   isTerminal,
+  listingEntitlementOf,
   mergeSnapshot,
+  mustReread,
   planTierOf,
 } from './subscription-state.ts';
 export { MAX_WEBHOOK_BYTES, type WebhookAnswer } from './webhooks.ts';

@@ -1,103 +1,189 @@
+import { withClient } from '@qt/db';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { applySubscription, derivePlanTier } from './apply-subscription.ts';
+import {
+  APPLY_TIMEOUT_MS,
+  type ApplyResult,
+  applySubscription,
+  derivePlanTier,
+  endStoredSubscription,
+} from './apply-subscription.ts';
 import type { Catalog } from './catalog.ts';
 import type { BillingContext } from './context.ts';
 import { callHooks } from './hooks-after-commit.ts';
-import { stripeCall, toBillingError } from './stripe-call.ts';
+import { isResourceMissing, stripeCall, toBillingError } from './stripe-call.ts';
 
 /** Stripe subscriptions read per run; beyond it the next run continues from the newest again. */
 const MAX_SUBSCRIPTIONS = 50_000;
+/** Stored customers read back to prove the Stripe account is the one they were created in. */
+const MAX_CUSTOMER_PROBES = 5;
+const LOCK_KEY = `hashtext('qt:billing:reconcile')`;
 
 const kindSchema = z.enum(['plan', 'listing']);
 
+/** What one process remembers between runs (in memory: there is no settings table for it). */
+export interface ReconcileState {
+  databaseUrl: string | null;
+  /** The Stripe account and mode of the first run; a later run against another ends nothing. */
+  identity: { account: string | null; livemode: boolean | null } | null;
+}
+
+export function newReconcileState(databaseUrl: string | undefined): ReconcileState {
+  return { databaseUrl: databaseUrl ?? null, identity: null };
+}
+
 /**
  * Compares Stripe's subscriptions with what the platform stored and repairs the difference: each of ours
- * is applied as a webhook would (updated_from `reconcile`), local rows Stripe no longer has end, and a
- * tier that differs from the derived one is applied again (a hook that failed after a commit). Runs
- * under a transaction-level advisory lock held for the run, so one engine reconciles at a time; another
+ * is applied as a webhook would (updated_from `reconcile`), local rows Stripe no longer has end (unless
+ * that looks like the wrong Stripe, see `endMissing`), and a tier that differs from the derived one is
+ * applied again (a hook that failed after a commit). One engine at a time: a session advisory lock on a
+ * connection of its own, unlocked in `finally` (and by the server if the connection dies); another
  * engine finding it taken returns at once.
  */
 export async function reconcile(
   ctx: BillingContext,
   catalog: Catalog,
+  state: ReconcileState,
 ): Promise<{ checked: number; repaired: number }> {
-  const lock = await ctx.db.$transaction(
+  const skipped = () => {
+    ctx.logger.debug({}, 'billing reconcile skipped: another engine holds the lock');
+    return { checked: 0, repaired: 0 };
+  };
+  if (state.databaseUrl) {
+    return withClient(state.databaseUrl, async (client) => {
+      const lock = await client.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`,
+      );
+      if (!lock.rows[0]?.locked) return skipped();
+      try {
+        return await run(ctx, catalog, state);
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch((err: unknown) => {
+          // Closing the connection (withClient does next) releases it anyway.
+          ctx.logger.warn({ err: String(err) }, 'billing reconcile: unlock failed');
+        });
+      }
+    });
+  }
+  const result = await ctx.db.$transaction(
     async (tx) => {
       const [row] = await tx.$queryRaw<{ locked: boolean }[]>`
         SELECT pg_try_advisory_xact_lock(hashtext('qt:billing:reconcile')) AS locked`;
-      if (!row?.locked) return null;
-      return run(ctx, catalog);
+      return row?.locked ? run(ctx, catalog, state) : null;
     },
-    // The run talks to Stripe while the lock's transaction stays open.
+    // Without a database URL only: the run talks to Stripe while the lock's transaction stays open.
     { timeout: 10 * 60_000, maxWait: 10_000 },
   );
-  if (!lock) {
-    ctx.logger.debug({}, 'billing reconcile skipped: another engine holds the lock');
-    return { checked: 0, repaired: 0 };
-  }
-  return lock;
+  return result ?? skipped();
 }
 
-async function run(ctx: BillingContext, catalog: Catalog): Promise<{ checked: number; repaired: number }> {
-  await catalog.ensure();
+async function run(
+  ctx: BillingContext,
+  catalog: Catalog,
+  state: ReconcileState,
+): Promise<{ checked: number; repaired: number }> {
   let checked = 0;
   let repaired = 0;
   const seen = new Set<string>();
   const tenants = new Set<string>();
+  let livemode: boolean | null = null;
+  const report = async (id: string, result: ApplyResult) => {
+    if (result.outcome !== 'applied') return;
+    const drift =
+      result.before?.status !== result.after?.status || result.before?.access !== result.after?.access;
+    if (drift || result.tierChange || result.listingChange) {
+      repaired++;
+      ctx.logger.warn(
+        { subscription: id, before: result.before, after: result.after },
+        'billing reconcile: drift repaired',
+      );
+    }
+    await callHooks(ctx, result);
+  };
   try {
-    for await (const sub of ctx.stripe.subscriptions.list({ status: 'all', limit: 100 })) {
-      if (++checked > MAX_SUBSCRIPTIONS) break;
-      if (!kindSchema.safeParse(sub.metadata?.qt_kind).success) continue;
-      seen.add(sub.id);
-      const result = await applySubscription(ctx, catalog, sub, { kind: 'reconcile' });
-      if (result.outcome !== 'applied') continue;
-      if (sub.metadata?.qt_kind === 'plan' && sub.metadata.qt_tenant) tenants.add(sub.metadata.qt_tenant);
-      const drift =
-        result.before?.status !== result.after?.status || result.before?.access !== result.after?.access;
-      if (drift || result.tierChange || result.listingChange) {
-        repaired++;
-        ctx.logger.warn(
-          { subscription: sub.id, before: result.before, after: result.after },
-          'billing reconcile: drift repaired',
+    let startingAfter: string | undefined;
+    while (checked < MAX_SUBSCRIPTIONS) {
+      // Wall clock, as the rows' updated_at: a row written at or after this is re-read under its lock
+      // instead of being overwritten with this (by then older) page.
+      const readAt = Date.now();
+      const page = await ctx.stripe.subscriptions.list({
+        status: 'all',
+        limit: 100,
+        ...(startingAfter ? { starting_after: startingAfter } : {}),
+      });
+      for (const sub of page.data) {
+        checked++;
+        livemode ??= sub.livemode;
+        if (!kindSchema.safeParse(sub.metadata?.qt_kind).success) continue;
+        seen.add(sub.id);
+        if (sub.metadata?.qt_kind === 'plan' && sub.metadata.qt_tenant) tenants.add(sub.metadata.qt_tenant);
+        const result = await applySubscription(
+          ctx,
+          catalog,
+          sub.id,
+          { kind: 'reconcile' },
+          { kind: 'snapshot', sub, readAt },
         );
+        await report(sub.id, result);
       }
-      await callHooks(ctx, result);
+      const last = page.data.at(-1);
+      if (!page.has_more || !last) break;
+      startingAfter = last.id;
     }
   } catch (err) {
     throw toBillingError('listing subscriptions', err);
   }
-  // Rows Stripe no longer has (deleted in the dashboard, another account): nothing grants access.
-  const stale = await ctx.db.billingSubscription.findMany({
+
+  // Local rows the listing did not show: read each; those Stripe says do not exist are candidates to end.
+  const candidates = await ctx.db.billingSubscription.findMany({
     where: { access: { not: 'ended' } },
-    select: { stripeSubscriptionId: true },
+    select: { stripeSubscriptionId: true, stripeCustomerId: true },
     take: MAX_SUBSCRIPTIONS,
   });
-  for (const row of stale) {
+  const missing: { stripeSubscriptionId: string; stripeCustomerId: string }[] = [];
+  for (const row of candidates) {
     if (seen.has(row.stripeSubscriptionId)) continue;
-    const exists = await stripeCall('reading a subscription', () =>
+    const readAt = Date.now();
+    const sub = await stripeCall('reading a subscription', () =>
       ctx.stripe.subscriptions.retrieve(row.stripeSubscriptionId).then(
         (s: Stripe.Subscription) => s,
         (err: unknown) => {
-          if ((err as { statusCode?: number }).statusCode === 404) return null;
+          if (isResourceMissing(err)) return null;
           throw err;
         },
       ),
     );
-    if (exists) {
-      await callHooks(ctx, await applySubscription(ctx, catalog, exists, { kind: 'reconcile' }));
-      continue;
+    if (sub) {
+      livemode ??= sub.livemode;
+      const result = await applySubscription(
+        ctx,
+        catalog,
+        sub.id,
+        { kind: 'reconcile' },
+        { kind: 'snapshot', sub, readAt },
+      );
+      await report(sub.id, result);
+    } else {
+      missing.push(row);
     }
-    const ended = await endMissing(ctx, row.stripeSubscriptionId);
-    if (ended) {
-      repaired++;
-      ctx.logger.warn({ subscription: row.stripeSubscriptionId }, 'billing reconcile: not in Stripe, ended');
-      await callHooks(ctx, ended);
+  }
+  if (missing.length > 0 && (await safeToEnd(ctx, state, livemode, candidates.length, missing))) {
+    for (const row of missing) {
+      const ended = await endMissing(ctx, row.stripeSubscriptionId);
+      if (ended) {
+        ctx.logger.warn(
+          { subscription: row.stripeSubscriptionId },
+          'billing reconcile: not in Stripe, ended',
+        );
+        await report(row.stripeSubscriptionId, ended);
+      }
     }
   }
   // Tiers that differ from what the subscriptions derive (a hook failed after its commit).
   for (const tenantId of tenants) {
-    const change = await ctx.db.$transaction((tx) => derivePlanTier(tx, tenantId));
+    const change = await ctx.db.$transaction((tx) => derivePlanTier(tx, tenantId), {
+      timeout: APPLY_TIMEOUT_MS,
+    });
     if (change) {
       repaired++;
       await callHooks(ctx, {
@@ -123,47 +209,83 @@ async function run(ctx: BillingContext, catalog: Catalog): Promise<{ checked: nu
   return { checked, repaired };
 }
 
-async function endMissing(ctx: BillingContext, id: string) {
-  return ctx.db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`qt:billing:sub:${id}`}))`;
-    const row = await tx.billingSubscription.findUnique({ where: { stripeSubscriptionId: id } });
-    if (!row || row.access === 'ended') return null;
-    await tx.billingSubscription.update({
-      where: { stripeSubscriptionId: id },
-      data: {
-        access: 'ended',
+/**
+ * Whether the subscriptions Stripe says it does not have may be ended. Pointing the engine at another
+ * Stripe account (a test key, a new account, a mistyped key) makes EVERY stored subscription "missing";
+ * ending them would take every customer's plan and every buyer's strategies away. So nothing ends when:
+ * the account or mode differs from the first run's; a stored customer of the missing rows is unknown to
+ * this Stripe (customers are never removed, only marked deleted, so an unknown one proves another
+ * account); or more than max(3, 10 %) of the candidates are missing at once (a breaker for what the
+ * checks above cannot see). Each case is logged as an error for an operator.
+ */
+async function safeToEnd(
+  ctx: BillingContext,
+  state: ReconcileState,
+  livemode: boolean | null,
+  candidates: number,
+  missing: { stripeSubscriptionId: string; stripeCustomerId: string }[],
+): Promise<boolean> {
+  const refuse = (why: string, extra: object = {}): false => {
+    ctx.logger.error(
+      { why, missing: missing.length, candidates, sample: missing.slice(0, 5), ...extra },
+      'billing reconcile: subscriptions missing in Stripe NOT ended',
+    );
+    return false;
+  };
+  const limit = Math.max(3, Math.floor(candidates * 0.1));
+  if (missing.length > limit) return refuse(`more than ${limit} missing at once`);
+
+  const identity = { account: await accountId(ctx), livemode };
+  const first = state.identity;
+  if (!first) {
+    state.identity = identity;
+  } else if (
+    (first.account !== null && identity.account !== null && first.account !== identity.account) ||
+    (first.livemode !== null && identity.livemode !== null && first.livemode !== identity.livemode)
+  ) {
+    return refuse('the Stripe account or mode differs from the first reconciliation', {
+      first,
+      now: identity,
+    });
+  }
+  const customers = [...new Set(missing.map((m) => m.stripeCustomerId))].slice(0, MAX_CUSTOMER_PROBES);
+  for (const customer of customers) {
+    const known = await stripeCall('reading a customer', () =>
+      ctx.stripe.customers.retrieve(customer).then(
+        () => true,
+        (err: unknown) => {
+          if (isResourceMissing(err)) return false;
+          throw err;
+        },
+      ),
+    );
+    if (!known) return refuse('a stored customer is unknown to this Stripe account', { customer });
+  }
+  return true;
+}
+
+/** The platform account's id; null where it cannot be read (e.g. the emulator has no GET /v1/account). */
+async function accountId(ctx: BillingContext): Promise<string | null> {
+  try {
+    return (await ctx.stripe.accounts.retrieveCurrent()).id;
+  } catch (err) {
+    ctx.logger.debug({ err: String(err) }, 'billing reconcile: platform account not readable');
+    return null;
+  }
+}
+
+async function endMissing(ctx: BillingContext, id: string): Promise<ApplyResult | null> {
+  return ctx.db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`qt:billing:sub:${id}`}))`;
+      const row = await tx.billingSubscription.findUnique({ where: { stripeSubscriptionId: id } });
+      if (!row || row.access === 'ended') return null;
+      return endStoredSubscription(tx, row, {
         status: 'canceled',
         updatedFrom: 'reconcile',
         endedAt: new Date(ctx.clock.now()),
-      },
-    });
-    const before = { status: row.status, access: row.access };
-    const after = { status: 'canceled', access: 'ended' };
-    if (row.kind === 'plan') {
-      return {
-        outcome: 'applied' as const,
-        tierChange: await derivePlanTier(tx, row.tenantId),
-        listingChange: null,
-        before,
-        after,
-      };
-    }
-    const listingId = row.listingId as string;
-    const ent = await tx.marketplaceEntitlement.findUnique({
-      where: { tenantId_listingId: { tenantId: row.tenantId, listingId } },
-    });
-    let listingChange = null;
-    if (ent?.stripeSubscriptionId === id && ent.status === 'active') {
-      await tx.marketplaceEntitlement.update({
-        where: { tenantId_listingId: { tenantId: row.tenantId, listingId } },
-        data: { status: 'ended' },
       });
-      await tx.$executeRaw`
-        UPDATE marketplace_listings SET subscribers =
-          (SELECT count(*) FROM marketplace_entitlements WHERE listing_id = ${listingId}::uuid AND status = 'active')
-        WHERE id = ${listingId}::uuid`;
-      listingChange = { tenantId: row.tenantId, listingId, access: 'ended' as const };
-    }
-    return { outcome: 'applied' as const, tierChange: null, listingChange, before, after };
-  });
+    },
+    { timeout: APPLY_TIMEOUT_MS, maxWait: 10_000 },
+  );
 }

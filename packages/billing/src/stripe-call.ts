@@ -48,6 +48,14 @@ export function isStripeMissing(err: unknown): boolean {
   );
 }
 
+/**
+ * Whether Stripe said the object does not exist, and nothing else: only `resource_missing` proves it (a
+ * bare 404 can be a wrong base URL or a proxy, which must never end anyone's subscription).
+ */
+export function isResourceMissing(err: unknown): boolean {
+  return err instanceof Stripe.errors.StripeError && err.code === 'resource_missing';
+}
+
 /** Whether the failure is Stripe being unreachable or failing (the webhook then answers 503). */
 export function isStripeUnavailable(err: unknown): boolean {
   const mapped = toBillingError('', err);

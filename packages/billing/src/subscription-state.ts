@@ -25,7 +25,8 @@ const ACCESS: Readonly<Record<StripeSubscriptionStatus, SubscriptionAccess>> = {
   unpaid: 'ended',
   canceled: 'ended',
   incomplete_expired: 'ended',
-  // Not paid yet (first invoice open) or paused: nothing granted, nothing taken away for ever.
+  // Not paid yet (first invoice open) or paused: nothing granted, nothing taken away for ever (a
+  // listing entitlement still ends while paused: see `listingEntitlementOf`).
   incomplete: 'none',
   paused: 'none',
 };
@@ -69,6 +70,20 @@ export function entitlementStatusOf(
   return existing;
 }
 
+/**
+ * A buyer's entitlement from its listing subscription's Stripe status. Like `entitlementStatusOf`, except
+ * that a paused subscription (a trial that ended without a card, or paused collection) ends the
+ * entitlement: nobody pays for it meanwhile, so the strategy must not keep running; resuming makes the
+ * subscription active again, which grants the entitlement again.
+ */
+export function listingEntitlementOf(
+  status: string,
+  existing: 'active' | 'ended' | null,
+): 'active' | 'ended' | null {
+  if (status === 'paused') return 'ended';
+  return entitlementStatusOf(accessOf(status), existing);
+}
+
 /** What the platform stores of one Stripe subscription (the subset the state machine reads). */
 export interface SubscriptionSnapshot {
   id: string;
@@ -79,12 +94,21 @@ export interface SubscriptionSnapshot {
 }
 
 /**
- * Which of the stored state and a new snapshot to keep. Every webhook re-reads the subscription, but two
- * deliveries handled at once can read it at different moments and commit in the other order; a
- * terminal state cannot be undone by the older read that commits after it. Otherwise the newer read
- * wins (the caller hands snapshots in the order it committed them).
+ * Which of the stored state and a new snapshot to keep. The caller reads the subscription from Stripe
+ * under the subscription's lock (or re-reads it there when the stored row is newer than its read), so
+ * `incoming` is never older than `stored`; this is the last guard: a terminal state, which Stripe never
+ * leaves, is not undone by any snapshot that is not terminal.
  */
 export function mergeSnapshot<S extends SubscriptionSnapshot>(stored: S | null, incoming: S): S {
   if (stored && isTerminal(stored.status) && !isTerminal(incoming.status)) return stored;
   return incoming;
+}
+
+/**
+ * Whether a snapshot read at `readAt` must be read again before it is applied: the stored row was
+ * written at or after the read (less `skewMs`, the clocks of the writers may differ), so the snapshot may
+ * be older than what is stored. Never for a subscription not stored yet.
+ */
+export function mustReread(storedUpdatedAt: number | null, readAt: number, skewMs: number): boolean {
+  return storedUpdatedAt !== null && storedUpdatedAt >= readAt - skewMs;
 }

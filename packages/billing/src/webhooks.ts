@@ -1,10 +1,10 @@
 import type Stripe from 'stripe';
-import { type ApplyResult, applySubscription, recordEvent } from './apply-subscription.ts';
+import { APPLY_TIMEOUT_MS, type ApplyResult, applySubscription, recordEvent } from './apply-subscription.ts';
 import type { Catalog } from './catalog.ts';
 import type { BillingContext } from './context.ts';
 import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { callHooks } from './hooks-after-commit.ts';
-import { isStripeMissing, isStripeUnavailable } from './stripe-call.ts';
+import { isStripeUnavailable, stripeCall } from './stripe-call.ts';
 
 /** Larger bodies are refused before any work (Stripe's events are a few KiB). */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -35,35 +35,41 @@ const SUBSCRIPTION_EVENTS = new Set([
 export async function handleWebhook(
   ctx: BillingContext,
   catalog: Catalog,
-  secret: string,
+  secrets: readonly string[],
   toleranceSeconds: number,
   rawBody: Buffer,
   signature: string | undefined,
 ): Promise<WebhookAnswer> {
   if (rawBody.length > MAX_WEBHOOK_BYTES) return { status: 413, body: { error: 'payload too large' } };
   if (!signature) return { status: 400, body: { error: 'missing Stripe-Signature header' } };
-  let event: Stripe.Event;
-  try {
-    event = ctx.stripe.webhooks.constructEvent(rawBody, signature, secret, toleranceSeconds);
-  } catch (err) {
-    ctx.logger.warn(
-      { err: (err as Error).message },
-      'stripe webhook refused: bad signature or stale timestamp',
-    );
+  // Each endpoint (the platform's, the Connect one) signs with its own secret: any one may verify.
+  let event: Stripe.Event | null = null;
+  let refusal = '';
+  for (const secret of secrets) {
+    try {
+      event = ctx.stripe.webhooks.constructEvent(rawBody, signature, secret, toleranceSeconds);
+      break;
+    } catch (err) {
+      refusal = (err as Error).message;
+    }
+  }
+  if (!event) {
+    ctx.logger.warn({ err: refusal }, 'stripe webhook refused: bad signature or stale timestamp');
     return { status: 400, body: { error: 'invalid signature' } };
   }
+  const verified = event;
   try {
-    const result = await processEvent(ctx, catalog, event);
+    const result = await processEvent(ctx, catalog, verified);
     return { status: 200, body: { received: true, outcome: result } };
   } catch (err) {
     if (isDatabaseUnavailable(err) || isStripeUnavailable(err)) {
       ctx.logger.warn(
-        { event: event.id, type: event.type, err: String(err) },
+        { event: verified.id, type: verified.type, err: String(err) },
         'stripe webhook deferred (503)',
       );
       return { status: 503, body: { error: 'temporarily unavailable, retry' } };
     }
-    ctx.logger.error({ event: event.id, type: event.type, err }, 'stripe webhook failed');
+    ctx.logger.error({ event: verified.id, type: verified.type, err }, 'stripe webhook failed');
     return { status: 500, body: { error: 'internal error' } };
   }
 }
@@ -73,37 +79,45 @@ async function processEvent(ctx: BillingContext, catalog: Catalog, event: Stripe
   if (SUBSCRIPTION_EVENTS.has(event.type)) {
     const subscriptionId = subscriptionIdOf(event);
     if (subscriptionId) {
-      await catalog.ensure();
-      // The latest state, not the event's copy: duplicates and out-of-order deliveries then converge.
-      let sub: Stripe.Subscription;
-      try {
-        sub = await ctx.stripe.subscriptions.retrieve(subscriptionId);
-      } catch (err) {
-        if (!isStripeMissing(err)) throw err;
-        return ignore(ctx, ref);
-      }
-      const result: ApplyResult = await applySubscription(ctx, catalog, sub, { kind: 'event', ...ref });
+      // The latest state, read under the subscription's lock, not the event's copy: duplicates and
+      // out-of-order deliveries then converge. No catalog call here: identifying a price needs none.
+      const result: ApplyResult = await applySubscription(
+        ctx,
+        catalog,
+        subscriptionId,
+        { kind: 'event', ...ref },
+        { kind: 'latest' },
+      );
       await callHooks(ctx, result);
       return result.outcome;
     }
   }
   if (event.type === 'account.updated') {
-    const account = event.data.object as Stripe.Account;
-    const applied = await ctx.db.$transaction(async (tx) => {
-      if (!(await recordEvent(tx, ref, 'applied'))) return 'duplicate';
-      // Retrieve-latest as for subscriptions would cost a call per event; the flags only ever move
-      // forward in onboarding, and sellerAccount(refresh) re-reads them when it matters.
-      await tx.marketplaceSeller.updateMany({
-        where: { stripeAccountId: account.id },
-        data: {
-          chargesEnabled: account.charges_enabled ?? false,
-          payoutsEnabled: account.payouts_enabled ?? false,
-          detailsSubmitted: account.details_submitted ?? false,
-        },
-      });
-      return 'applied';
-    });
-    return applied;
+    const accountId = (event.data.object as { id?: unknown }).id;
+    if (typeof accountId !== 'string') return ignore(ctx, ref);
+    return ctx.db.$transaction(
+      async (tx) => {
+        if (!(await recordEvent(tx, ref, 'applied'))) return 'duplicate';
+        const seller = await tx.marketplaceSeller.findUnique({ where: { stripeAccountId: accountId } });
+        if (!seller) return 'applied';
+        // Stripe's account as it is now, not the event's copy: an older event delivered late must not
+        // re-enable charges Stripe has since disabled (the flags can go back to false). Unreachable ->
+        // the ledger row rolls back and the webhook answers 503 (Stripe delivers it again).
+        const account = await stripeCall('reading the seller account', () =>
+          ctx.stripe.accounts.retrieve(accountId),
+        );
+        await tx.marketplaceSeller.update({
+          where: { tenantId: seller.tenantId },
+          data: {
+            chargesEnabled: account.charges_enabled ?? false,
+            payoutsEnabled: account.payouts_enabled ?? false,
+            detailsSubmitted: account.details_submitted ?? false,
+          },
+        });
+        return 'applied';
+      },
+      { timeout: APPLY_TIMEOUT_MS, maxWait: 10_000 },
+    );
   }
   return ignore(ctx, ref);
 }
@@ -128,6 +142,8 @@ function subscriptionIdOf(event: Stripe.Event): string | null {
     typeof v === 'string' ? v : (v?.id ?? null);
   if (o.object === 'subscription') return o.id ?? null;
   if (o.object === 'checkout.session') return idOf(o.subscription);
-  if (o.object === 'invoice') return idOf(o.parent?.subscription_details?.subscription);
+  // Newer API versions name it under parent; older ones (and some accounts' pinned versions) directly.
+  if (o.object === 'invoice')
+    return idOf(o.parent?.subscription_details?.subscription) ?? idOf(o.subscription);
   return null;
 }

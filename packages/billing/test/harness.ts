@@ -93,6 +93,7 @@ export async function startHarness(webhooks: StripeEmulatorOptions['webhooks'] =
     stripe,
     mode: 'emulator',
     webhookSecret: secret,
+    databaseUrl: db.url,
     clock: liveClock,
     logger,
     hooks: hooks.hooks,

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
-import { isAppError } from '@qt/shared';
+import { isAppError, liveClock } from '@qt/shared';
 import type Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
-import { advanceCustomerClock, type Harness, payCheckout, startHarness } from './harness.ts';
+import { applySubscription } from '../src/apply-subscription.ts';
+import { Catalog } from '../src/catalog.ts';
+import type { BillingContext } from '../src/context.ts';
+import { advanceCustomerClock, type Harness, payCheckout, startHarness, WEB } from './harness.ts';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
@@ -190,5 +193,125 @@ describe('marketplace billing', () => {
     await h.emulator.webhooksIdle(15_000);
     expect(await h.db.prisma.marketplaceEntitlement.count()).toBe(0);
     expect(h.hooks.listings).toEqual([]);
+  });
+
+  it('the listing price without the transfer to the seller grants nothing (customer + destination checked)', async () => {
+    const h = await startHarness();
+    harnesses.push(h);
+    const seller = await h.tenant('seller');
+    const buyer = await h.tenant('buyer');
+    const { listingId, priceId } = await listing(h, seller, 2_500);
+    await onboard(h, seller);
+    // The buyer's customer exists the ordinary way; then a subscription to the right price and
+    // metadata is made by hand, paying the platform instead of the seller.
+    await h.billing.startListingCheckout({
+      tenantId: buyer,
+      tenantName: 'Buyer',
+      userId: null,
+      listingId,
+      stripePriceId: priceId,
+      sellerTenantId: seller,
+      trialDays: 0,
+    });
+    const customer = (await h.db.prisma.billingCustomer.findUniqueOrThrow({ where: { tenantId: buyer } }))
+      .stripeCustomerId;
+    const metadata = { qt_kind: 'listing', qt_tenant: buyer, qt_listing: listingId };
+    const session = await h.stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer,
+      line_items: [{ price: priceId }],
+      success_url: 'http://x.test',
+      metadata,
+      subscription_data: { metadata },
+    });
+    expect((await payCheckout(session.url as string)).status).toBe(303);
+    await h.emulator.webhooksIdle(15_000);
+    expect(await h.db.prisma.marketplaceEntitlement.count()).toBe(0);
+    expect(h.hooks.listings).toEqual([]);
+  });
+
+  it('any price of the listing’s product identifies it (a repriced listing keeps old subscribers)', async () => {
+    const h = await startHarness();
+    harnesses.push(h);
+    const seller = await h.tenant('seller');
+    const buyer = await h.tenant('buyer');
+    const { listingId } = await listing(h, seller, 2_500);
+    await onboard(h, seller);
+    // A second price on the listing's product; the listing row still names the first one.
+    const repriced = await h.billing.ensureListingPrice({
+      listingId,
+      title: 'Mean reversion BTC',
+      sellerTenantId: seller,
+      amountCents: 3_000,
+      currency: 'usd',
+      interval: 'month',
+    });
+    const { url } = await h.billing.startListingCheckout({
+      tenantId: buyer,
+      tenantName: 'Buyer',
+      userId: null,
+      listingId,
+      stripePriceId: repriced.priceId,
+      sellerTenantId: seller,
+      trialDays: 0,
+    });
+    expect((await payCheckout(url)).status).toBe(303);
+    await h.emulator.webhooksIdle(15_000);
+    expect(h.hooks.listings).toEqual([{ tenantId: buyer, listingId, access: 'active' }]);
+  });
+
+  it('buyers paying at the same time are all counted (listing row locked before the recount)', async () => {
+    const h = await startHarness();
+    harnesses.push(h);
+    const seller = await h.tenant('seller');
+    const { listingId, priceId } = await listing(h, seller, 2_500);
+    await onboard(h, seller);
+    const buyers = await Promise.all(Array.from({ length: 6 }, (_, i) => h.tenant(`buyer ${i}`)));
+    const urls = await Promise.all(
+      buyers.map(async (tenantId) => {
+        const { url } = await h.billing.startListingCheckout({
+          tenantId,
+          tenantName: 'Buyer',
+          userId: null,
+          listingId,
+          stripePriceId: priceId,
+          sellerTenantId: seller,
+          trialDays: 0,
+        });
+        return url;
+      }),
+    );
+    await Promise.all(urls.map((u) => payCheckout(u)));
+    await h.emulator.webhooksIdle(15_000);
+    expect(await h.db.prisma.marketplaceEntitlement.count({ where: { status: 'active' } })).toBe(6);
+    const subscribers = async () =>
+      (await h.db.prisma.marketplaceListing.findUniqueOrThrow({ where: { id: listingId } })).subscribers;
+    expect(await subscribers()).toBe(6);
+    // The webhooks above arrive one after another; apply all six at once, from scratch, so their
+    // transactions overlap (each recount must see the others' committed entitlements).
+    await h.db.prisma.marketplaceEntitlement.deleteMany({});
+    await h.db.prisma.marketplaceListing.update({ where: { id: listingId }, data: { subscribers: 0 } });
+    const ctx: BillingContext = {
+      db: h.db.prisma,
+      stripe: h.stripe,
+      mode: 'emulator',
+      clock: liveClock,
+      logger: h.logger,
+      hooks: h.hooks.hooks,
+      webPublicUrl: WEB,
+      testClocks: true,
+      feePercent: 20,
+    };
+    const catalog = new Catalog(ctx);
+    const subs = await h.db.prisma.billingSubscription.findMany({ where: { listingId } });
+    for (let round = 0; round < 5; round++) {
+      await h.db.prisma.marketplaceEntitlement.deleteMany({});
+      await Promise.all(
+        subs.map((s) =>
+          applySubscription(ctx, catalog, s.stripeSubscriptionId, { kind: 'reconcile' }, { kind: 'latest' }),
+        ),
+      );
+      expect(await subscribers()).toBe(6);
+    }
   });
 });

@@ -4,7 +4,9 @@ import {
   entitlementStatusOf,
   grantsAccess,
   isTerminal,
+  listingEntitlementOf,
   mergeSnapshot,
+  mustReread,
   planTierOf,
   type SubscriptionSnapshot,
 } from '../src/subscription-state.ts';
@@ -85,6 +87,21 @@ describe('planTierOf', () => {
   });
 });
 
+describe('listingEntitlementOf', () => {
+  it('paused ends the entitlement (nobody pays meanwhile); resumed grants it again', () => {
+    expect(listingEntitlementOf('paused', 'active')).toBe('ended');
+    expect(listingEntitlementOf('paused', null)).toBe('ended');
+    expect(listingEntitlementOf('active', 'ended')).toBe('active');
+    expect(listingEntitlementOf('past_due', 'active')).toBe('active');
+    expect(listingEntitlementOf('incomplete', null)).toBeNull();
+    expect(listingEntitlementOf('incomplete', 'active')).toBe('active');
+    expect(listingEntitlementOf('canceled', 'active')).toBe('ended');
+  });
+  it('paused takes the plan tier to FREE', () => {
+    expect(planTierOf([{ planTier: 'PRO', access: accessOf('paused') }])).toBe('FREE');
+  });
+});
+
 describe('entitlementStatusOf', () => {
   it('active and grace grant, ended ends', () => {
     expect(entitlementStatusOf('active', null)).toBe('active');
@@ -142,17 +159,44 @@ describe('mergeSnapshot (duplicates and out-of-order delivery)', () => {
     }
   });
 
-  it('with retrieve-latest every delivery carries the same latest state, so all orders and duplicates agree', () => {
-    const latest = snap('past_due');
-    const deliveries = [
-      'customer.subscription.created',
-      'invoice.paid',
-      'invoice.payment_failed',
-      'invoice.paid',
+  it('reads of DIFFERENT states applied in any order end on the newest (re-read when the row is newer)', () => {
+    // Stripe's history: state i from time 10*i on. Reconciliation pages read at 0, 10, 20, 30 are applied
+    // at 35, 36, ... in every order; each commit stamps the row with its time, as updated_at does.
+    const history = [
+      snap('incomplete'),
+      snap('active'),
+      snap('past_due'),
+      snap('active', { cancelAtPeriodEnd: true }),
     ];
-    const results = permutations(deliveries).map((order) => applyAll(order.map(() => latest)));
-    expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
-    expect(accessOf(results[0]?.status as string)).toBe('grace');
+    const stripeAt = (time: number) => history[Math.min(history.length - 1, Math.floor(time / 10))];
+    const orders = permutations([0, 10, 20, 30]);
+    const outcome = (reread: boolean) =>
+      orders.map((order) => {
+        let stored: SubscriptionSnapshot | null = null;
+        let updatedAt: number | null = null;
+        let now = 35;
+        for (const readAt of order) {
+          now++;
+          const incoming = (
+            reread && mustReread(updatedAt, readAt, 0) ? stripeAt(now) : stripeAt(readAt)
+          ) as SubscriptionSnapshot;
+          stored = mergeSnapshot(stored, incoming);
+          updatedAt = now;
+        }
+        return stored;
+      });
+    for (const final of outcome(true)) expect(final).toEqual(history[3]);
+    // The same orders without the re-read: the last applied read wins, whatever its age (the bug).
+    expect(outcome(false).filter((f) => f !== history[3]).length).toBeGreaterThan(0);
+  });
+
+  it('mustReread: only when the stored row was written at or after the read (within the skew)', () => {
+    expect(mustReread(null, 1_000, 0)).toBe(false);
+    expect(mustReread(999, 1_000, 0)).toBe(false);
+    expect(mustReread(1_000, 1_000, 0)).toBe(true);
+    expect(mustReread(2_000, 1_000, 0)).toBe(true);
+    expect(mustReread(950, 1_000, 60)).toBe(true);
+    expect(mustReread(900, 1_000, 60)).toBe(false);
   });
 
   it('cancel_at_period_end keeps access until the subscription actually ends', () => {
@@ -166,8 +210,18 @@ describe('mergeSnapshot (duplicates and out-of-order delivery)', () => {
     expect(accessOf(ended?.status as string)).toBe('ended');
   });
 
-  it('a non-terminal newer read replaces an older non-terminal one (card updated: past_due -> active)', () => {
+  it('[active, past_due]: mergeSnapshot keeps the order it is given; an older past_due read after a newer active commit is re-read', () => {
+    // mergeSnapshot does not order non-terminal snapshots (they carry no version); the caller hands the
+    // newer READ last. Card updated: past_due read at 20, active read at 30 and committed at 31.
     expect(applyAll([snap('past_due'), snap('active')])?.status).toBe('active');
-    expect(applyAll([snap('active'), snap('past_due')])?.status).toBe('past_due');
+    const committedAt = 31;
+    const lateReadAt = 20;
+    expect(mustReread(committedAt, lateReadAt, 0)).toBe(true);
+    const stripeNow = snap('active');
+    const stored = mergeSnapshot(
+      snap('active'),
+      mustReread(committedAt, lateReadAt, 0) ? stripeNow : snap('past_due'),
+    );
+    expect(stored.status).toBe('active');
   });
 });

@@ -51,6 +51,28 @@ describe('schema.prisma and prisma/migrations agree', () => {
     expect(problems).toEqual(['Venue.extra (venues.extra): column missing']);
   });
 
+  it('compares Unsupported("...") fields (a generated column) by column, type and index', async () => {
+    const text = readFileSync(schemaPath, 'utf8');
+    expect(text).toContain('searchDoc              Unsupported("tsvector")? @map("search_doc")');
+    const wrongType = text.replace(
+      'Unsupported("tsvector")? @map("search_doc")',
+      'Unsupported("text")? @map("search_doc")',
+    );
+    expect(await problemsIn(db.url, loadDmmf(wrongType))).toEqual([
+      'MarketplaceListing.searchDoc (marketplace_listings.search_doc): type tsvector, schema says text',
+    ]);
+    const renamed = text.replace(
+      'Unsupported("tsvector")? @map("search_doc")',
+      'Unsupported("tsvector")? @map("search_doc2")',
+    );
+    expect(await problemsIn(db.url, loadDmmf(renamed))).toEqual([
+      'MarketplaceListing.searchDoc (marketplace_listings.search_doc2): column missing',
+      'marketplace_listings.search_doc: column not in model MarketplaceListing',
+      'index marketplace_listings:normal:search_doc2 is in the schema but not in the database',
+      'index marketplace_listings:normal:search_doc is in the database but not in the schema',
+    ]);
+  });
+
   it('the comparison fails for each kind of difference on the database side', async () => {
     const drifted = await createTestDatabase();
     try {
@@ -318,6 +340,51 @@ const accountFactories = {
 
 const factories: Record<Prisma.ModelName, Factory> = {
   ...accountFactories,
+  async BackfillJob(prisma: Db) {
+    const rows = [
+      {
+        id: randomUUID(),
+        venue: 'binance',
+        symbol: 'BTC-USDT',
+        interval: '1m',
+        fromTime: at('2024-01-01T00:00:00.000Z'),
+        toTime: at('2024-04-01T00:00:00.000Z'),
+        cursor: at('2024-02-10T13:37:00.000Z'),
+        status: 'running',
+        progressBp: 4_321,
+        // Past 2^53: a number column would round it.
+        candlesWritten: 9_007_199_254_740_993n,
+        requests: 2_147_483_647,
+        throttled: 3,
+        error: null,
+        createdBy: 'system',
+        createdAt: at('2026-12-08T00:00:00.001Z'),
+        updatedAt: at('2026-12-08T00:00:01.999Z'),
+        finishedAt: null,
+      },
+      {
+        id: randomUUID(),
+        venue: 'okx',
+        symbol: 'ETH-USDT',
+        interval: '1d',
+        fromTime: at('2025-01-01T00:00:00.000Z'),
+        toTime: at('2025-01-02T00:00:00.000Z'),
+        cursor: at('2025-01-02T00:00:00.000Z'),
+        status: 'failed',
+        progressBp: 10_000,
+        candlesWritten: 0n,
+        requests: 0,
+        throttled: 0,
+        error: 'The venue answered HTTP 503 — "quoted", ünï',
+        createdBy: randomUUID(),
+        createdAt: at('2026-12-08T00:00:02.000Z'),
+        updatedAt: at('2026-12-08T00:00:03.000Z'),
+        finishedAt: at('2026-12-08T00:00:03.000Z'),
+      },
+    ];
+    for (const data of rows) await prisma.backfillJob.create({ data });
+    return rows;
+  },
   async PaperAccount(prisma: Db) {
     const tenant = await someTenant(prisma);
     const rows = [
@@ -695,6 +762,7 @@ const factories: Record<Prisma.ModelName, Factory> = {
         strategyId: version.strategyId,
         versionId: version.id,
         moduleSha256: 'f'.repeat(64),
+        moduleUploadedAt: at('2026-12-07T12:00:00.000Z'),
         title: 'Momentum — BTC ≥ 100k',
         summary: 'Trend following',
         descriptionMd: '# Hi\n<script>x</script>',
@@ -721,6 +789,15 @@ const factories: Record<Prisma.ModelName, Factory> = {
         subscribers: 3,
         trackDeploymentId: deployment.id,
         trackSince: at('2026-12-08T02:00:00.000Z'),
+        trackHistory: [
+          {
+            deploymentId: deployment.id,
+            since: '2026-12-07T00:00:00.000Z',
+            until: '2026-12-08T01:00:00.000Z',
+            endedReason: 'another deployment',
+          },
+        ],
+        trackEndReason: null,
         createdAt: at('2026-12-08T00:00:00.000Z'),
         updatedAt: at('2026-12-08T03:00:00.000Z'),
       },
@@ -730,6 +807,7 @@ const factories: Record<Prisma.ModelName, Factory> = {
         strategyId: version.strategyId,
         versionId: version.id,
         moduleSha256: '0'.repeat(64),
+        moduleUploadedAt: null,
         title: 'Free one',
         summary: '',
         descriptionMd: '',
@@ -756,6 +834,8 @@ const factories: Record<Prisma.ModelName, Factory> = {
         subscribers: 0,
         trackDeploymentId: null,
         trackSince: null,
+        trackHistory: [],
+        trackEndReason: 'deployment not running',
         createdAt: at('2026-12-08T00:00:00.000Z'),
         updatedAt: at('2026-12-08T00:00:00.000Z'),
       },

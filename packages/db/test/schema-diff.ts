@@ -135,6 +135,21 @@ export async function diffSchema(client: pg.Client, dmmf: Dmmf): Promise<string[
       }
     }
     const known = new Set(scalars.map(columnOf));
+    // Unsupported("type") fields (not in the DMMF's fields): the column must exist with that type and
+    // nullability. A generated column has no column_default (its expression is generation_expression).
+    for (const u of dmmf.unsupported ?? []) {
+      if (u.model !== m.name) continue;
+      const where = `${m.name}.${u.name} (${tableOf(m)}.${u.column})`;
+      const c = dbCols.get(u.column);
+      known.add(u.column);
+      if (!c) {
+        problems.push(`${where}: column missing`);
+        continue;
+      }
+      if (c.udt_name !== u.type) problems.push(`${where}: type ${c.udt_name}, schema says ${u.type}`);
+      if ((c.is_nullable === 'NO') !== u.isRequired)
+        problems.push(`${where}: nullable=${c.is_nullable}, schema says required=${u.isRequired}`);
+    }
     for (const col of dbCols.keys())
       if (!known.has(col)) problems.push(`${tableOf(m)}.${col}: column not in model ${m.name}`);
   }
@@ -201,8 +216,11 @@ async function diffIndexes(
   for (const idx of dmmf.indexes) {
     const m = models.get(idx.model);
     if (!m) continue;
-    const cols = idx.fields.map((f) =>
-      columnOf(m.fields.find((x) => x.name === f.name) ?? ({ name: f.name } as DmmfField)),
+    const unsupported = (dmmf.unsupported ?? []).filter((u) => u.model === m.name);
+    const cols = idx.fields.map(
+      (f) =>
+        unsupported.find((u) => u.name === f.name)?.column ??
+        columnOf(m.fields.find((x) => x.name === f.name) ?? ({ name: f.name } as DmmfField)),
     );
     const k = key(tableOf(m), idx.type, cols);
     if (!db.delete(k)) problems.push(`index ${k} is in the schema but not in the database`);

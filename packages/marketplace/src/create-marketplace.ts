@@ -19,6 +19,8 @@ export interface MarketplaceOptions {
   billing: MarketplaceBilling;
   strategies: MarketplaceStrategies;
   verification?: { windowDays?: number; minCandles?: number };
+  /** A search's statement timeout (ms, default 1,500): longer ones answer a retryable error. */
+  searchTimeoutMs?: number;
   /** How often verifications are advanced (ms, default 2,000). */
   pollMs?: number;
   /** How often forward records are sampled (ms, default 60,000). */
@@ -44,6 +46,9 @@ export function createMarketplace(opts: MarketplaceOptions): MarketplaceService 
   const minCandles = opts.verification?.minCandles ?? 100;
   if (!(windowDays > 0) || !(minCandles >= 1))
     throw new RangeError('marketplace verification needs windowDays > 0 and minCandles >= 1');
+  const searchTimeoutMs = opts.searchTimeoutMs ?? 1_500;
+  if (!Number.isInteger(searchTimeoutMs) || searchTimeoutMs < 1 || searchTimeoutMs > 60_000)
+    throw new RangeError('marketplace searchTimeoutMs must be an integer from 1 to 60000');
   const deps: MarketplaceDeps = {
     db: opts.db,
     clock: opts.clock,
@@ -52,6 +57,7 @@ export function createMarketplace(opts: MarketplaceOptions): MarketplaceService 
     strategies: opts.strategies,
     windowDays,
     minCandles,
+    searchTimeoutMs,
     ...(opts.onListingAccess ? { onListingAccess: opts.onListingAccess } : {}),
   };
   const loops: Loop[] = [];

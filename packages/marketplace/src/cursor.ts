@@ -12,6 +12,9 @@ const cursorSchema = z.strictObject({
 });
 export type SearchCursor = z.infer<typeof cursorSchema>;
 
+/** The largest time a JavaScript Date holds (ms from the epoch, either way). */
+const MAX_DATE_MS = 8.64e15;
+
 /** Opaque to clients: base64url of the last row's sort key and id. */
 export function encodeCursor(c: SearchCursor): string {
   return Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
@@ -31,6 +34,9 @@ export function decodeCursor(raw: string, sort: ListingSort): SearchCursor {
   }
   const result = cursorSchema.safeParse(parsed);
   if (!result.success || result.data.s !== sort) throw invalid();
+  // A date key out of JavaScript's Date range (+-8.64e15 ms) would become an Invalid Date in the query.
+  const v = result.data.v;
+  if (sort === 'newest' && (v === null || Math.abs(v) > MAX_DATE_MS)) throw invalid();
   return result.data;
 }
 

@@ -21,6 +21,8 @@ export interface MarketplaceDeps {
   /** Verification window in days (default 30) and the fewest candles it needs (default 100). */
   windowDays: number;
   minCandles: number;
+  /** A search's statement timeout (ms, default 1,500). */
+  searchTimeoutMs: number;
   /** Told when a free listing's access starts or ends (paid ones are told by billing's webhooks). */
   onListingAccess?: ListingAccessHook;
 }

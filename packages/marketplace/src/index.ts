@@ -1,4 +1,4 @@
 export { createMarketplace, type MarketplaceOptions, type MarketplaceService } from './create-marketplace.ts';
 export type { MarketplaceLogger } from './deps.ts';
 export { renderMarkdown } from './markdown.ts';
-export type { MarketplaceStrategies } from './marketplace-strategies.ts';
+export type { DeploymentEquity, MarketplaceStrategies } from './marketplace-strategies.ts';

@@ -6,6 +6,7 @@ import {
   type ReviewView,
   type SubscriptionAccess,
   strategyInterval,
+  type TrackRecordView,
   type VerifiedBacktestView,
 } from '@qt/shared';
 import { DEFAULT_FEE_SCHEDULE } from '@qt/trading';
@@ -19,6 +20,7 @@ import {
   rowTunable,
   toSummary,
 } from './listing-row.ts';
+import { parseHistory } from './publish.ts';
 import { trackRecordView } from './track-record.ts';
 
 /** Reviews shown on a listing page (newest first). */
@@ -76,14 +78,28 @@ export async function getListing(
   const rel = await viewerRelation(deps, scope.tenantId, row);
   if (!visibleTo(row, rel)) throw notFound('Listing');
 
-  const [verified, trackRecord, reviews] = await Promise.all([
+  const history = parseHistory(row.track_history).reverse();
+  const [verified, trackRecord, reviews, earlier] = await Promise.all([
     verifiedView(deps, row),
     trackRecordView(deps, {
       id: row.id,
       trackSince: row.track_since,
       running: row.track_deployment_id !== null,
+      endedReason: row.track_end_reason,
     }),
     reviewsOf(deps, row.id, scope.tenantId),
+    // Earlier records stay visible: a seller cannot replace a bad record by attaching another deployment.
+    Promise.all(
+      history.map((h) =>
+        trackRecordView(deps, {
+          id: row.id,
+          trackSince: new Date(h.since),
+          until: new Date(h.until),
+          running: false,
+          endedReason: h.endedReason,
+        }),
+      ),
+    ),
   ]);
   const access = (rel.subscription?.access ??
     entitlementAccess(rel.entitlement?.status)) as SubscriptionAccess | null;
@@ -93,6 +109,7 @@ export async function getListing(
     tunableParams: rowTunable(row),
     verified,
     trackRecord,
+    earlierTrackRecords: earlier.filter((r): r is TrackRecordView => r !== null),
     reviews,
     viewer: {
       isSeller: rel.isSeller,
@@ -111,6 +128,9 @@ export function entitlementAccess(status: string | undefined): SubscriptionAcces
   if (status === 'ended') return 'ended';
   return null;
 }
+
+/** How the verified window is described next to its numbers (it starts after the module's upload). */
+export const OUT_OF_SAMPLE_LABEL = 'out of sample: data after the module was uploaded';
 
 /** The window the engine stored with the verification backtest (its validated request). */
 const storedSpec = z.object({
@@ -146,14 +166,21 @@ async function verifiedView(deps: MarketplaceDeps, row: ListingRow): Promise<Ver
     equity: result.equity,
     drawdown: result.drawdown,
     verifiedAt: row.verified_at?.toISOString() ?? null,
+    label: OUT_OF_SAMPLE_LABEL,
   };
 }
 
 async function reviewsOf(deps: MarketplaceDeps, listingId: string, tenantId: string): Promise<ReviewView[]> {
   const rows = await deps.db.$queryRaw<
-    { rating: number; body: string; author: string; created_at: Date; tenant_id: string }[]
-  >`SELECT rv.rating, rv.body, rv.created_at, rv.tenant_id,
-           COALESCE(NULLIF(u.name, ''), 'Subscriber') AS author
+    {
+      rating: number;
+      body: string;
+      name: string | null;
+      email: string | null;
+      created_at: Date;
+      tenant_id: string;
+    }[]
+  >`SELECT rv.rating, rv.body, rv.created_at, rv.tenant_id, u.name, u.email
       FROM marketplace_reviews rv
       LEFT JOIN users u ON u.id = rv.user_id
      WHERE rv.listing_id = ${listingId}::uuid
@@ -163,9 +190,22 @@ async function reviewsOf(deps: MarketplaceDeps, listingId: string, tenantId: str
     (r): ReviewView => ({
       rating: r.rating,
       body: r.body,
-      author: r.author,
+      author: reviewerName(r.name, r.email),
       createdAt: r.created_at.toISOString(),
       mine: r.tenant_id === tenantId,
     }),
   );
+}
+
+/**
+ * A reviewer as the public sees them: their first name, never anything from their email address (a
+ * name defaulted from the address, or one that contains it, shows as "Subscriber").
+ */
+export function reviewerName(name: string | null | undefined, email: string | null | undefined): string {
+  const first = (name ?? '').trim().split(/\s+/)[0] ?? '';
+  const local = (email ?? '').split('@')[0]?.toLowerCase() ?? '';
+  if (!first || first.includes('@')) return 'Subscriber';
+  if (local && (first.toLowerCase() === local || (name ?? '').toLowerCase().includes(local)))
+    return 'Subscriber';
+  return first.slice(0, 40);
 }

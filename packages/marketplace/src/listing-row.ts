@@ -22,9 +22,9 @@ export interface ListingRow {
   strategy_id: string;
   version_id: string;
   module_sha256: string;
+  module_uploaded_at: Date | null;
   title: string;
   summary: string;
-  description_md: string;
   description_html: string;
   tags: string[];
   instruments: unknown;
@@ -46,6 +46,8 @@ export interface ListingRow {
   subscribers: number;
   track_deployment_id: string | null;
   track_since: Date | null;
+  track_history: unknown;
+  track_end_reason: string | null;
   created_at: Date;
   seller_name: string;
   rating_avg: number | null;
@@ -59,12 +61,13 @@ export interface ListingRow {
  */
 export function summarySelect(from: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
-  SELECT l.id, l.seller_tenant_id, l.strategy_id, l.version_id, l.module_sha256, l.title, l.summary,
-         l.description_md, l.description_html, l.tags, l.instruments, l.intervals, l.tunable_params,
+  SELECT l.id, l.seller_tenant_id, l.strategy_id, l.version_id, l.module_sha256, l.module_uploaded_at,
+         l.title, l.summary,
+         l.description_html, l.tags, l.instruments, l.intervals, l.tunable_params,
          l.default_params, l.price_cents, l.currency, l.billing_interval, l.trial_days, l.stripe_price_id,
          l.status, l.status_reason, l.verification_backtest_id, l.verified_at, l.stat_return,
          l.stat_max_drawdown, l.stat_sharpe, l.subscribers, l.track_deployment_id, l.track_since,
-         l.created_at, t.name AS seller_name, r.rating_avg, r.rating_count
+         l.track_history, l.track_end_reason, l.created_at, t.name AS seller_name, r.rating_avg, r.rating_count
     FROM ${from} l
     JOIN tenants t ON t.id = l.seller_tenant_id
     LEFT JOIN LATERAL (
@@ -113,6 +116,10 @@ export function toSummary(row: ListingRow): ListingSummaryView {
     stats: verified
       ? { totalReturn: row.stat_return, maxDrawdown: row.stat_max_drawdown, sharpe: row.stat_sharpe }
       : null,
+    // The verification runs on the listing's first instrument at its first interval: the stats say so.
+    statsInstrument: verified ? (rowInstruments(row)[0] ?? null) : null,
+    statsInterval: verified ? (rowIntervals(row)[0] ?? null) : null,
+    statusReason: row.status_reason,
     subscribers: row.subscribers,
     rating: { average: row.rating_avg, count: row.rating_count },
     sellerName: row.seller_name,

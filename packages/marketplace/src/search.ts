@@ -1,6 +1,6 @@
 import type { MarketplaceScope } from '@qt/api';
 import { Prisma } from '@qt/db';
-import type { ListingSummaryView, SearchListingsInput } from '@qt/shared';
+import { AppError, type ListingSummaryView, type SearchListingsInput } from '@qt/shared';
 import { decodeCursor, encodeCursor, type ListingSort, type SearchCursor } from './cursor.ts';
 import type { MarketplaceDeps } from './deps.ts';
 import { type ListingRow, summarySelect, toSummary } from './listing-row.ts';
@@ -59,7 +59,7 @@ export async function search(
   input: SearchListingsInput,
 ): Promise<{ items: ListingSummaryView[]; next: string | null }> {
   const { sql, sortName, limit } = searchQuery(input);
-  const rows = await deps.db.$queryRaw<ListingRow[]>(sql);
+  const rows = await boundedQuery(deps, sql);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const next =
@@ -67,6 +67,41 @@ export async function search(
       ? encodeCursor({ s: sortName, v: SORTS[sortName].value(last), id: last.id })
       : null;
   return { items: page.map(toSummary), next };
+}
+
+/**
+ * Runs the search with a statement timeout local to its transaction: a search that would take longer
+ * (a pathological query, a locked table) is cut off and answered with a retryable SERVICE_UNAVAILABLE,
+ * instead of holding a pooled connection and the caller for as long as it takes.
+ */
+async function boundedQuery(deps: MarketplaceDeps, sql: Prisma.Sql): Promise<ListingRow[]> {
+  // An integer of milliseconds (validated in createMarketplace), so splicing it is safe.
+  const timeout = `SET LOCAL statement_timeout = '${Math.trunc(deps.searchTimeoutMs)}ms'`;
+  try {
+    return await deps.db.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(timeout);
+      return tx.$queryRaw<ListingRow[]>(sql);
+    });
+  } catch (err) {
+    if (isStatementTimeout(err))
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        'The marketplace search took too long; try again in a moment or narrow the search.',
+        { retryable: true, retryAfterMs: 1_000 },
+      );
+    throw err;
+  }
+}
+
+/** PostgreSQL's query_canceled (57014), however the driver adapter wraps it. */
+function isStatementTimeout(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const o = e as { code?: unknown; message?: unknown; meta?: { code?: unknown }; cause?: unknown };
+    if (o.code === '57014' || o.meta?.code === '57014') return true;
+    if (typeof o.message === 'string' && o.message.includes('statement timeout')) return true;
+    e = o.cause;
+  }
+  return false;
 }
 
 /** The statement a search runs (one row more than the page, to know whether there is a next one). */
@@ -82,7 +117,9 @@ export function searchQuery(input: SearchListingsInput): {
   const q = input.q?.trim();
   if (q)
     where.push(
-      Prisma.sql`marketplace_search_doc(l.title, l.summary, l.description_md, l.tags) @@ websearch_to_tsquery('simple', ${q})`,
+      // The stored, GIN-indexed document; plainto_tsquery is an AND of the words (no phrase operators:
+      // a phrase would make PostgreSQL recheck every candidate's positions).
+      Prisma.sql`l.search_doc @@ plainto_tsquery('simple', ${q})`,
     );
   if (input.market) where.push(Prisma.sql`l.markets @> ARRAY[${input.market}]::text[]`);
   if (input.tag) where.push(Prisma.sql`l.tags @> ARRAY[${input.tag.toLowerCase()}]::text[]`);

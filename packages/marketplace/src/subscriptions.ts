@@ -11,7 +11,7 @@ import {
   type SubscriptionAccess,
 } from '@qt/shared';
 import { type MarketplaceDeps, tellListingAccess } from './deps.ts';
-import { entitlementAccess, viewerRelation, visibleTo } from './listing-detail.ts';
+import { entitlementAccess, reviewerName, viewerRelation, visibleTo } from './listing-detail.ts';
 import {
   type ListingRow,
   loadListing,
@@ -82,6 +82,12 @@ export async function subscribe(
 /** Idempotent: only the transition to active counts a subscriber (the row lock orders concurrent calls). */
 async function grantFree(deps: MarketplaceDeps, tenantId: string, listingId: string): Promise<void> {
   await deps.db.$transaction(async (tx) => {
+    // Re-checked under the listing's row lock: a listing unlisted (or otherwise closed) since it was read
+    // takes no new subscriber.
+    const [listing] = await tx.$queryRaw<{ status: string }[]>`
+      SELECT status FROM marketplace_listings WHERE id = ${listingId}::uuid FOR UPDATE`;
+    if (listing?.status !== 'published')
+      throw new AppError('LISTING_NOT_AVAILABLE', 'This listing is not open to new subscribers.');
     const became = await tx.$queryRaw<{ tenant_id: string }[]>`
       INSERT INTO marketplace_entitlements (tenant_id, listing_id, status, created_at, updated_at)
       VALUES (${tenantId}::uuid, ${listingId}::uuid, 'active', now(), now())
@@ -202,11 +208,14 @@ export async function review(
     },
     update: { userId: scope.userId, rating: input.rating, body, updatedAt: now },
   });
-  const user = await deps.db.user.findUnique({ where: { id: scope.userId }, select: { name: true } });
+  const user = await deps.db.user.findUnique({
+    where: { id: scope.userId },
+    select: { name: true, email: true },
+  });
   return {
     rating: saved.rating,
     body: saved.body,
-    author: user?.name || 'Subscriber',
+    author: reviewerName(user?.name, user?.email),
     createdAt: saved.createdAt.toISOString(),
     mine: true,
   };

@@ -86,20 +86,42 @@ describe('listing parameters', () => {
 
 describe('verification window', () => {
   const H = 3_600_000;
+  const D = 24 * H;
   it('ends after the last candle and reaches back windowDays, or to the first candle', () => {
-    expect(chooseWindow({ first: 0, last: 999 * H, count: 1000 }, '1h', 30, 100)).toEqual({
-      from: 1000 * H - 30 * 24 * H,
+    expect(chooseWindow({ first: 0, last: 999 * H }, '1h', 30, null)).toEqual({
+      from: 1000 * H - 30 * D,
       to: 1000 * H,
     });
-    expect(chooseWindow({ first: 10 * H, last: 200 * H, count: 191 }, '1h', 30, 100)).toEqual({
+    expect(chooseWindow({ first: 10 * H, last: 200 * H }, '1h', 30, null)).toEqual({
       from: 10 * H,
       to: 201 * H,
     });
   });
-  it('is null with too few candles in the window (or none at all)', () => {
-    expect(chooseWindow(null, '1h', 30, 100)).toBeNull();
-    expect(chooseWindow({ first: 0, last: 50 * H, count: 51 }, '1h', 30, 100)).toBeNull();
-    // Plenty stored, but gaps leave fewer than 100 in the window.
-    expect(chooseWindow({ first: 0, last: 99 * H, count: 60 }, '1h', 30, 100)).toBeNull();
+  it('never starts before the module was uploaded (the first whole candle after it)', () => {
+    expect(chooseWindow({ first: 0, last: 999 * H }, '1h', 30, 900 * H + 1)).toEqual({
+      from: 901 * H,
+      to: 1000 * H,
+    });
+    expect(chooseWindow({ first: 0, last: 999 * H }, '1h', 30, 900 * H)).toEqual({
+      from: 900 * H,
+      to: 1000 * H,
+    });
+    // Uploaded after the last stored candle: nothing to verify on yet.
+    expect(chooseWindow({ first: 0, last: 999 * H }, '1h', 30, 1000 * H)).toBeNull();
+    expect(chooseWindow(null, '1h', 30, null)).toBeNull();
+  });
+});
+
+describe('newest cursor bound', () => {
+  it('a date key beyond +-8.64e15 ms is INVALID_CURSOR (never an Invalid Date in the query)', () => {
+    for (const v of [8.64e15 + 1, -8.64e15 - 1, 1e300])
+      expect(
+        codeOf(() => decodeCursor(encodeCursor({ s: 'newest', v, id: ID }), 'newest')),
+        String(v),
+      ).toBe('INVALID_CURSOR');
+    expect(decodeCursor(encodeCursor({ s: 'newest', v: 8.64e15, id: ID }), 'newest').v).toBe(8.64e15);
+    expect(codeOf(() => decodeCursor(encodeCursor({ s: 'newest', v: null, id: ID }), 'newest'))).toBe(
+      'INVALID_CURSOR',
+    );
   });
 });

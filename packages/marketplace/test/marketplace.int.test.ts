@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@qt/db/testing';
 import type { PublishListingInput } from '@qt/shared';
 import { ManualClock } from '@qt/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMarketplace, type MarketplaceService } from '../src/index.ts';
 import {
   appCode,
@@ -13,6 +13,9 @@ import {
 } from './support/fakes.ts';
 
 const H = 3_600_000;
+const DAY = 24 * H;
+/** When the seeded strategy versions were uploaded; candles run from 500 h before to 2,000 h after. */
+const UP = Date.parse('2026-09-01T00:00:00Z');
 const BTC = { venue: 'binance', symbol: 'BTC-USDT' } as const;
 const ETH = { venue: 'binance', symbol: 'ETH-USDT' } as const;
 
@@ -62,7 +65,16 @@ beforeAll(async () => {
   seller = await seedTenant(db.prisma, 'Seller Co', 2);
   buyer = await seedTenant(db.prisma, 'Buyer Co');
   stranger = await seedTenant(db.prisma, 'Stranger Co');
-  strategies.candles.set('binance:BTC-USDT:1h', { first: 0, last: 2_000 * H, count: 2_001 });
+  await db.prisma.strategyVersion.updateMany({ data: { createdAt: new Date(UP) } });
+  strategies.setCandles('binance:BTC-USDT:1h', UP - 500 * H, H, 2_501);
+});
+
+// At most 3 listings of a tenant verify at once: a test's leftovers must not count against the next one.
+beforeEach(async () => {
+  await db.prisma.marketplaceListing.updateMany({
+    where: { status: 'verifying' },
+    data: { status: 'verification_failed', statusReason: 'test cleanup' },
+  });
 });
 
 afterAll(async () => {
@@ -135,8 +147,8 @@ describe('publishing and verification', () => {
     expect(start[0]?.args[0]).toMatchObject({
       instrument: BTC,
       interval: '1h',
-      to: 2_001 * H,
-      from: 2_001 * H - 30 * 24 * H,
+      to: UP + 2_001 * H,
+      from: UP + 2_001 * H - 30 * DAY,
       params: { size: 1, fast: 10 },
     });
     const row = await db.prisma.marketplaceListing.findUniqueOrThrow({ where: { id: l.id } });
@@ -154,19 +166,28 @@ describe('publishing and verification', () => {
       moduleSha256: l.moduleSha256,
       instrument: BTC,
       interval: '1h',
-      from: 2_001 * H - 30 * 24 * H,
-      to: 2_001 * H,
+      from: UP + 2_001 * H - 30 * DAY,
+      to: UP + 2_001 * H,
       feesBps: { maker: 10, taker: 10 },
       verifiedAt: new Date(clock.now()).toISOString(),
+      label: 'out of sample: data after the module was uploaded',
     });
+    // The stats say what they were computed on.
+    expect(detail.listing).toMatchObject({ statsInstrument: BTC, statsInterval: '1h' });
   });
 
-  it('too few candles -> verification_failed with BACKTEST_NO_DATA; a failed backtest -> its reason', async () => {
+  it('too few candles -> waits, then verification_failed with BACKTEST_NO_DATA; a failed backtest -> its reason', async () => {
     const noData = await market.publish(seller.scope, listingInput({ instruments: [ETH] }));
     const failing = await market.publish(seller.scope, listingInput());
     await market.finishVerifications();
     const row = await db.prisma.marketplaceListing.findUniqueOrThrow({ where: { id: failing.id } });
     await strategies.finish(row.verificationBacktestId as string, { failed: 'TRAP: unreachable' });
+    await market.finishVerifications();
+    expect(await db.prisma.marketplaceListing.findUniqueOrThrow({ where: { id: noData.id } })).toMatchObject({
+      status: 'verifying',
+      statusReason: 'waiting for 100 more 1h candles of binance ETH-USDT after upload',
+    });
+    clock.advance(30 * DAY);
     await market.finishVerifications();
     const a = await db.prisma.marketplaceListing.findUniqueOrThrow({ where: { id: noData.id } });
     const b = await db.prisma.marketplaceListing.findUniqueOrThrow({ where: { id: failing.id } });
@@ -257,7 +278,7 @@ describe('subscribing, reviewing, deploying', () => {
     expect(detail.viewer).toMatchObject({ entitled: true, access: 'active', canReview: true });
 
     const r = await market.review(buyer.scope, { listingId: l.id, rating: 4, body: 'solid' });
-    expect(r).toMatchObject({ rating: 4, body: 'solid', author: 'Buyer Co person', mine: true });
+    expect(r).toMatchObject({ rating: 4, body: 'solid', author: 'Buyer', mine: true });
     await market.review(buyer.scope, { listingId: l.id, rating: 5, body: 'better' });
     detail = await market.get(stranger.scope, l.id);
     expect(detail.reviews).toHaveLength(1);
@@ -425,39 +446,60 @@ describe('subscribing, reviewing, deploying', () => {
 });
 
 describe('forward record', () => {
-  it('attaches the same version only, samples equity, stops when the deployment stops', async () => {
-    const l = await publishVerified();
-    const otherVersion = await db.prisma.strategyDeployment.create({
-      data: {
-        tenantId: seller.scope.tenantId,
-        strategyId: seller.strategyId,
-        versionId: seller.versionIds[0] as string,
-        accountId: seller.accountId,
-        instruments: [BTC],
-        interval: '1h',
-        state: 'running',
-      },
-    });
-    expect(
-      await appCode(
-        market.attachTrackRecord(seller.scope, { listingId: l.id, deploymentId: otherVersion.id }),
-      ),
-    ).toBe('VALIDATION_FAILED');
-    const own = await db.prisma.strategyDeployment.create({
+  /** A deployment of the seller's (on a paper account of its own unless given), matching the listing. */
+  async function sellerDeployment(over: Record<string, unknown> = {}) {
+    const accountId =
+      (over.accountId as string | undefined) ??
+      (
+        await db.prisma.paperAccount.create({
+          data: { tenantId: seller.scope.tenantId, name: `acct ${clock.now()}-${Math.random()}` },
+        })
+      ).id;
+    return db.prisma.strategyDeployment.create({
       data: {
         tenantId: seller.scope.tenantId,
         strategyId: seller.strategyId,
         versionId: seller.versionIds[1] as string,
-        accountId: seller.accountId,
+        accountId,
         instruments: [BTC],
         interval: '1h',
+        params: { size: 1, fast: 10 },
         state: 'running',
+        ...over,
       },
     });
+  }
+
+  it('attaches only a deployment that is this listing: version, instruments, interval, params, alone on its account', async () => {
+    const l = await publishVerified();
+    const attach = (deploymentId: string) =>
+      appCode(market.attachTrackRecord(seller.scope, { listingId: l.id, deploymentId }));
+    expect(await attach((await sellerDeployment({ versionId: seller.versionIds[0] })).id)).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(
+      await attach((await sellerDeployment({ instruments: [{ venue: 'okx', symbol: 'BTC-USDT' }] })).id),
+    ).toBe('VALIDATION_FAILED');
+    expect(await attach((await sellerDeployment({ interval: '1m' })).id)).toBe('VALIDATION_FAILED');
+    expect(await attach((await sellerDeployment({ params: { size: 2, fast: 10 } })).id)).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await attach((await sellerDeployment({ params: { size: 1 } })).id)).toBe('VALIDATION_FAILED');
+    expect(await attach((await sellerDeployment({ state: 'paused' })).id)).toBe('VALIDATION_FAILED');
+    const shared = await sellerDeployment();
+    await sellerDeployment({ accountId: shared.accountId, state: 'paused', params: {} });
+    expect(await attach(shared.id)).toBe('VALIDATION_FAILED');
+    const own = await sellerDeployment({ instruments: [ETH, BTC], interval: '4h' });
     // Another tenant's deployment is NOT_FOUND (checked by the strategies side with the seller's tenant).
     expect(
       await appCode(market.attachTrackRecord(buyer.scope, { listingId: l.id, deploymentId: own.id })),
     ).toBe('NOT_FOUND');
+    expect(await attach(own.id)).toBe('no error');
+  });
+
+  it('samples equity; ends the record (kept, with its reason) on a stop, a deposit, changed params or a second deployment', async () => {
+    const l = await publishVerified();
+    const own = await sellerDeployment();
     const since = clock.now();
     strategies.equity.set(own.id, '10000');
     await market.attachTrackRecord(seller.scope, { listingId: l.id, deploymentId: own.id });
@@ -474,12 +516,102 @@ describe('forward record', () => {
     expect(rec?.maxDrawdown).toBeCloseTo(0.1, 12);
     expect(rec?.drawdown.map((p) => p[1])).toEqual([0, 0, 0.1, 0]);
 
-    await db.prisma.strategyDeployment.update({ where: { id: own.id }, data: { state: 'stopped' } });
+    // A deposit would read as return: the record ends, its samples stay.
     clock.advance(60_000);
+    strategies.flows.set(own.accountId, clock.now());
+    strategies.equity.set(own.id, '20000');
     await market.sampleTrackRecords();
     rec = (await market.get(buyer.scope, l.id)).trackRecord;
-    expect(rec?.running).toBe(false);
+    expect(rec).toMatchObject({
+      running: false,
+      endedReason: 'money was deposited to or withdrawn from the paper account',
+    });
     expect(rec?.equity).toHaveLength(4);
+
+    const ends: [string, (id: string, accountId: string) => Promise<unknown>][] = [
+      [
+        "the deployment's parameters changed",
+        (id) =>
+          db.prisma.strategyDeployment.update({ where: { id }, data: { params: { size: 3, fast: 10 } } }),
+      ],
+      [
+        'another deployment trades on the same paper account',
+        (_id, accountId) => sellerDeployment({ accountId, params: {} }),
+      ],
+      [
+        'the deployment is not running',
+        (id) => db.prisma.strategyDeployment.update({ where: { id }, data: { state: 'stopped' } }),
+      ],
+    ];
+    for (const [reason, change] of ends) {
+      const d = await sellerDeployment();
+      clock.advance(60_000);
+      await market.attachTrackRecord(seller.scope, { listingId: l.id, deploymentId: d.id });
+      clock.advance(60_000);
+      await market.sampleTrackRecords();
+      expect((await market.get(buyer.scope, l.id)).trackRecord?.running, reason).toBe(true);
+      await change(d.id, d.accountId);
+      clock.advance(60_000);
+      await market.sampleTrackRecords();
+      expect((await market.get(buyer.scope, l.id)).trackRecord, reason).toMatchObject({
+        running: false,
+        endedReason: reason,
+      });
+    }
+  });
+
+  it('re-attaching keeps the earlier records and their samples (shown, newest first)', async () => {
+    const l = await publishVerified();
+    const first = await sellerDeployment();
+    strategies.equity.set(first.id, '10000');
+    await market.attachTrackRecord(seller.scope, { listingId: l.id, deploymentId: first.id });
+    clock.advance(60_000);
+    strategies.equity.set(first.id, '5000'); // a bad run the seller would like to hide
+    await market.sampleTrackRecords();
+    clock.advance(60_000);
+    const second = await sellerDeployment();
+    strategies.equity.set(second.id, '10000');
+    await market.attachTrackRecord(seller.scope, { listingId: l.id, deploymentId: second.id });
+    const detail = await market.get(buyer.scope, l.id);
+    expect(detail.trackRecord?.equity.map((p) => p[1])).toEqual([10_000]);
+    expect(detail.earlierTrackRecords).toHaveLength(1);
+    expect(detail.earlierTrackRecords?.[0]).toMatchObject({
+      running: false,
+      endedReason: 'replaced by another deployment',
+      totalReturn: -0.5,
+    });
+    expect(detail.earlierTrackRecords?.[0]?.equity.map((p) => p[1])).toEqual([10_000, 5_000]);
+    // Detaching closes the current record too; nothing is deleted.
+    clock.advance(60_000);
+    await market.attachTrackRecord(seller.scope, { listingId: l.id, deploymentId: null });
+    const after = await market.get(buyer.scope, l.id);
+    expect(after.trackRecord).toBeNull();
+    expect(after.earlierTrackRecords?.map((r) => r.endedReason)).toEqual([
+      'detached by the seller',
+      'replaced by another deployment',
+    ]);
+    expect(await db.prisma.marketplaceTrackPoint.count({ where: { listingId: l.id } })).toBe(3);
+  });
+
+  it('a sampling pass reaches every attached listing, beyond one page of 500', async () => {
+    const l = await publishVerified();
+    const d = await sellerDeployment();
+    await market.attachTrackRecord(seller.scope, { listingId: l.id, deploymentId: d.id });
+    await db.prisma.marketplaceListing.updateMany({
+      where: { id: { not: l.id } },
+      data: { trackDeploymentId: null },
+    });
+    // 600 copies of the listing with the same record attached.
+    await db.prisma.$executeRaw`
+      INSERT INTO marketplace_listings (id, seller_tenant_id, strategy_id, version_id, module_sha256, title,
+        instruments, markets, intervals, tunable_params, default_params, status, track_deployment_id, track_since)
+      SELECT gen_random_uuid(), seller_tenant_id, strategy_id, version_id, module_sha256, title || g, instruments,
+             markets, intervals, tunable_params, default_params, 'unlisted', track_deployment_id, track_since
+        FROM marketplace_listings, generate_series(1, 600) g WHERE id = ${l.id}::uuid`;
+    clock.advance(60_000);
+    expect(await market.sampleTrackRecords()).toBe(601);
+    // The copies would count against the seller's listing limit in the next tests.
+    await db.prisma.$executeRaw`DELETE FROM marketplace_listings WHERE title ~ '^Trend follower[0-9]+$'`;
   });
 
   it('thins a long record to at most 500 points and keeps the last', async () => {

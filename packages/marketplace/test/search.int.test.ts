@@ -264,6 +264,56 @@ describe(`search over ${N} generated listings`, () => {
   });
 });
 
+describe('search cost bounds (H1)', () => {
+  it('matches every word in any order (AND of terms, no phrase semantics), from the stored document', async () => {
+    // "scalper momentum" in reverse order and with quotes: websearch_to_tsquery would make it a phrase.
+    const { ids } = await pageThrough({ q: '"scalper momentum"', sort: 'return', limit: 50 });
+    const words = (r: Ref) => `${r.title} ${r.summary} ${r.tags.join(' ')}`.toLowerCase().split(/\s+/);
+    const want = expected({ sort: 'return', limit: 50 }, (r) => {
+      const w = words(r);
+      return w.includes('momentum') && w.includes('scalper');
+    });
+    expect(want.length).toBeGreaterThan(0);
+    expect(ids).toEqual(want);
+    const [row] = await db.prisma.$queryRaw<{ generated: string }[]>`
+      SELECT is_generated AS generated FROM information_schema.columns
+       WHERE table_name = 'marketplace_listings' AND column_name = 'search_doc'`;
+    expect(row?.generated).toBe('ALWAYS');
+  });
+
+  it('a search that cannot finish within its statement timeout answers a retryable SERVICE_UNAVAILABLE', async () => {
+    // A lock held elsewhere makes the search wait: statement_timeout covers the wait, so the search gives
+    // up after the timeout instead of holding its connection until the lock goes.
+    const quick = createMarketplace({
+      db: db.prisma,
+      clock: new ManualClock(0),
+      logger: silentLogger,
+      billing: new RecordingBilling(),
+      strategies: new RecordingStrategies(db.prisma),
+      searchTimeoutMs: 200,
+    });
+    const { withClient } = await import('@qt/db/testing');
+    await withClient(db.url, async (c) => {
+      await c.query('BEGIN');
+      await c.query('LOCK TABLE marketplace_listings IN ACCESS EXCLUSIVE MODE');
+      try {
+        const t0 = performance.now();
+        const err = await quick.search(viewer.scope, { q: 'momentum', sort: 'return', limit: 20 }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        const took = performance.now() - t0;
+        expect(err).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { retryable: true } });
+        expect(took).toBeLessThan(3_000);
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+    // And the pool is fine afterwards.
+    expect((await quick.search(viewer.scope, { sort: 'return', limit: 1 })).items).toHaveLength(1);
+  });
+});
+
 describe('at 10,000 listings', () => {
   beforeAll(async () => {
     await generate(N + 1, 10_000);
@@ -284,7 +334,9 @@ describe('at 10,000 listings', () => {
     expect(await plan({ sort: 'newest', limit: 20 })).toContain('marketplace_listings_published_created_idx');
     // A selective text (one listing's number) goes through the GIN index; a common word may rightly walk
     // the sort index instead and filter.
-    expect(await plan({ q: '4321', sort: 'return', limit: 20 })).toContain('marketplace_listings_search_idx');
+    expect(await plan({ q: '4321', sort: 'return', limit: 20 })).toContain(
+      'marketplace_listings_search_doc_idx',
+    );
     // Several selective filters: some index of the listings, never a scan of the whole table.
     const combined = await plan({ market: 'bybit:SOL-USDT', minSubscribers: 39, sort: 'return', limit: 20 });
     expect(combined).toMatch(/Index Scan on marketplace_listings_\w+_idx/);

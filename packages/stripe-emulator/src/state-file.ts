@@ -40,3 +40,54 @@ export async function saveState(ctx: Ctx, file: string): Promise<void> {
   await writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
   await rename(tmp, file);
 }
+
+/** How long after the first unsaved change the state is written: a crash loses at most about this much. */
+export const SAVE_DELAY_MS = 1_000;
+
+export interface StatePersister {
+  /** A change happened: the state is written within SAVE_DELAY_MS (one write for a burst of changes). */
+  changed(): void;
+  /** Writes now (waits for a write in flight first); later changes are still scheduled. */
+  flush(): Promise<void>;
+  /** No more scheduled writes; waits for one in flight. */
+  close(): Promise<void>;
+}
+
+/**
+ * Saves the state after changes, not only at stop: the first change arms a timer, the write (atomic,
+ * see saveState) runs when it fires and covers every change up to that moment. Writes never overlap
+ * (they share one temporary file name); a change during a write arms the timer again. A failed write
+ * is reported and retried with the next change or at stop.
+ */
+export function startStatePersister(
+  ctx: Ctx,
+  file: string,
+  onError: (err: unknown) => void,
+  delayMs = SAVE_DELAY_MS,
+): StatePersister {
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let closed = false;
+  const write = () => {
+    timer = undefined;
+    writing = writing.then(() => saveState(ctx, file)).catch(onError);
+    return writing;
+  };
+  return {
+    changed() {
+      if (closed || timer) return;
+      timer = setTimeout(() => void write(), delayMs);
+      timer.unref();
+    },
+    flush() {
+      clearTimeout(timer);
+      return write();
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      timer = undefined;
+      await writing;
+    },
+  };
+}

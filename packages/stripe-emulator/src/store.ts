@@ -49,6 +49,8 @@ export class Store {
   private readonly byKind = new Map<Kind, Map<string, Stored>>();
   private readonly byId = new Map<string, Stored>();
   virtualExpander: VirtualExpander = () => undefined;
+  /** Called after every insert and removal (every change emits an event, so every change is seen). */
+  onChange: () => void = () => undefined;
 
   constructor(private readonly maxPerKind: number) {}
 
@@ -67,6 +69,7 @@ export class Store {
     const stored = value as unknown as Stored;
     map.set(stored.id, stored);
     this.byId.set(stored.id, stored);
+    this.onChange();
     return value;
   }
 
@@ -83,6 +86,7 @@ export class Store {
   remove(kind: Kind, id: string): void {
     this.byKind.get(kind)?.delete(id);
     this.byId.delete(id);
+    this.onChange();
   }
 
   /** Newest first. */

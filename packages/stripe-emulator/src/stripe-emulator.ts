@@ -8,7 +8,7 @@ import { IdempotencyCache } from './http/idempotency.ts';
 import { Router } from './http/router.ts';
 import { type PageResult, pageRoutes } from './pages/routes.ts';
 import { apiRoutes } from './resources/index.ts';
-import { loadState, saveState } from './state-file.ts';
+import { loadState, saveState, startStatePersister } from './state-file.ts';
 import { newId, Store } from './store.ts';
 import type { StripeEmulator, StripeEmulatorOptions } from './types.ts';
 import { WebhookDeliverer } from './webhooks.ts';
@@ -76,6 +76,13 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   };
   // Before the server listens: no request sees a half-loaded state.
   const restored = options.stateFile ? loadState(ctx, options.stateFile) : false;
+  // Saved within a second of each change (not only at stop): a crashed process loses at most that much.
+  const persister = options.stateFile
+    ? startStatePersister(ctx, options.stateFile, (err) =>
+        process.emitWarning(`stripe emulator: could not save its state: ${String(err)}`),
+      )
+    : null;
+  store.onChange = () => persister?.changed();
   const api = new Router().add(apiRoutes(ctx));
   const pages = pageRoutes();
   const idempotency = new IdempotencyCache(limits.maxIdempotencyKeys);
@@ -191,6 +198,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
+    // A change in place (a card's behaviour, an updated object) emits no insert: any request that may
+    // change something schedules a save when it is answered.
+    if (req.method !== 'GET') res.once('finish', () => persister?.changed());
     readBody(req, limits.maxBodyBytes).then(
       async (raw) => {
         if (url.pathname.startsWith('/v1/')) return handleApi(req, res, url, raw);
@@ -255,13 +265,14 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     events: () => store.oldestFirst('event'),
     restored,
     saveState: async () => {
-      if (options.stateFile) await saveState(ctx, options.stateFile);
+      await persister?.flush();
     },
     stop: async () => {
       webhooks.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      // After the last request: nothing changes the state while it is written.
+      // After the last request: nothing changes the state while it is written (after any write in flight).
+      await persister?.close();
       if (options.stateFile) await saveState(ctx, options.stateFile);
     },
   };

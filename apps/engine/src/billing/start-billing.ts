@@ -25,6 +25,13 @@ export interface Billing {
 /** The emulator's state, in the data folder: saved at stop, loaded at start. */
 export const EMULATOR_STATE_FILE = 'stripe-emulator.json';
 
+/**
+ * Every Stripe call (real or the emulator) gives up after 10 s and is retried twice by the SDK (with
+ * idempotency keys on POSTs, so a retried create is not doubled): a slow Stripe cannot hold a request,
+ * a webhook or reconciliation for the SDK's default 80 s.
+ */
+export const STRIPE_CLIENT_OPTIONS = { timeout: 10_000, maxNetworkRetries: 2 } as const;
+
 /** A failed catalog set-up against real Stripe is tried again this often (the engine runs meanwhile). */
 const CATALOG_RETRY_MS = 30_000;
 
@@ -37,6 +44,8 @@ const CATALOG_RETRY_MS = 30_000;
 export async function startBilling(params: {
   config: EngineConfig;
   db: Db;
+  /** For reconciliation's session advisory lock on a connection of its own. */
+  databaseUrl: string;
   clock: Clock;
   logger: Logger;
   hooks: BillingHooks;
@@ -51,7 +60,7 @@ export async function startBilling(params: {
   let webhookSecret: string;
   let mode: Billing['mode'];
   if (config.stripeSecretKey) {
-    stripe = new Stripe(config.stripeSecretKey);
+    stripe = new Stripe(config.stripeSecretKey, STRIPE_CLIENT_OPTIONS);
     mode = /^(sk|rk)_live_/.test(config.stripeSecretKey) ? 'live' : 'test';
     // Checked at load (loadConfig): a key without the endpoint secret does not start.
     webhookSecret = config.stripeWebhookSecret as string;
@@ -65,7 +74,7 @@ export async function startBilling(params: {
       // Its customers and subscriptions outlive a restart, as the database's rows of them do.
       stateFile: join(config.dataDir, EMULATOR_STATE_FILE),
     });
-    stripe = new Stripe('sk_test_emulator', emulator.sdkOptions);
+    stripe = new Stripe('sk_test_emulator', { ...emulator.sdkOptions, ...STRIPE_CLIENT_OPTIONS });
     webhookSecret = emulator.webhookSecret;
     mode = 'emulator';
     logger.info(
@@ -81,12 +90,15 @@ export async function startBilling(params: {
       stripe,
       mode,
       webhookSecret,
+      // The Connect endpoint signs its events with a secret of its own: either verifies a delivery.
+      ...(config.stripeConnectWebhookSecret ? { webhookSecrets: [config.stripeConnectWebhookSecret] } : {}),
       clock,
       logger,
       hooks: params.hooks,
       webPublicUrl: config.webPublicUrl,
       testClocks: mode === 'emulator',
       feePercent: config.marketplaceFeePercent,
+      databaseUrl: params.databaseUrl,
     });
     const marketplace = createMarketplace({
       db,

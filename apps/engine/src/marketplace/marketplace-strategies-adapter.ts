@@ -1,4 +1,4 @@
-import type { Db } from '@qt/db';
+import { type Db, Prisma } from '@qt/db';
 import type { MarketplaceStrategies } from '@qt/marketplace';
 import type { InstrumentRef, StrategyInterval } from '@qt/shared';
 import type { StrategiesService } from '../strategies/strategies-service.ts';
@@ -17,13 +17,25 @@ export function marketplaceStrategies(deps: {
   db: Db;
   service: StrategiesService;
   store: StrategyStore;
+  /** The engine's instrument catalogue (empty without market data: then every instrument is unknown). */
+  instrument(venue: string, symbol: string): unknown;
 }): MarketplaceStrategies {
   const { db, service, store } = deps;
   return {
     async resolveVersion(sellerTenantId, strategyId, version) {
       // NOT_FOUND for another tenant's strategy, exactly as for a missing one.
       const v = await store.version(sellerTenantId, strategyId, version);
-      return { versionId: v.id, version: v.version, sha256: v.sha256, strategyName: v.strategyName };
+      return {
+        versionId: v.id,
+        version: v.version,
+        sha256: v.sha256,
+        strategyName: v.strategyName,
+        createdAt: v.createdAt.getTime(),
+      };
+    },
+
+    async unknownInstruments(instruments) {
+      return instruments.filter((ref) => !deps.instrument(ref.venue, ref.symbol));
     },
 
     startVerification(input) {
@@ -52,8 +64,8 @@ export function marketplaceStrategies(deps: {
       };
     },
 
-    storedCandles(instrument, interval) {
-      return storedCandles(db, instrument, interval);
+    storedCandles(instrument, interval, window) {
+      return storedCandles(db, instrument, interval, window);
     },
 
     deployListing(scope, input) {
@@ -87,14 +99,19 @@ async function storedCandles(
   db: Db,
   instrument: InstrumentRef,
   interval: StrategyInterval,
+  window?: { from: number; to: number },
 ): Promise<{ first: number; last: number; count: number } | null> {
+  // [from, to) on the primary key's open_time: still one range scan.
+  const within = window
+    ? Prisma.sql`AND open_time >= to_timestamp(${window.from / 1000}) AND open_time < to_timestamp(${window.to / 1000})`
+    : Prisma.empty;
   const rows = await db.$queryRaw<{ first: bigint | null; last: bigint | null; count: bigint }[]>`
     SELECT (extract(epoch FROM min(open_time)) * 1000)::bigint AS first,
            (extract(epoch FROM max(open_time)) * 1000)::bigint AS last,
            count(*) AS count
       FROM market_klines
      WHERE venue = ${instrument.venue} AND symbol = ${instrument.symbol}
-       AND "interval" = ${interval} AND closed`;
+       AND "interval" = ${interval} AND closed ${within}`;
   const row = rows[0];
   if (!row || row.first === null || row.last === null || row.count === 0n) return null;
   return { first: Number(row.first), last: Number(row.last), count: Number(row.count) };

@@ -37,7 +37,7 @@ export class EngineMetrics {
     });
     this.billingWebhooks = new Counter({
       name: 'qt_billing_webhooks_total',
-      help: 'Stripe webhook deliveries by outcome (applied, refused: bad signature or stale, retry: 5xx, too_large, error).',
+      help: 'Stripe webhook deliveries by outcome: applied, duplicate, ignored, bad_signature (bad or stale signature), unavailable (503: database or Stripe), error, too_large, timeout, refused (not a POST).',
       labelNames: ['outcome'],
       registers: [this.registry],
     });

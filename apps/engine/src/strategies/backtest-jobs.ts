@@ -38,6 +38,12 @@ const CONCURRENCY = 1;
  * (queued + running, counted under the cap lock); this bound holds the sum when many tenants queue.
  */
 const MAX_QUEUED = 256;
+/**
+ * Marketplace verification backtests queued or running on this engine, counted apart from users' jobs:
+ * a burst of publications must never take the places users' backtests queue in. Beyond it the
+ * marketplace hears BACKTEST_QUEUE_FULL (retryable) and tries again on its next pass.
+ */
+export const MAX_VERIFICATIONS = 8;
 const INTERVAL_MS: Record<StrategyInterval, number> = {
   '1s': 1_000,
   '1m': 60_000,
@@ -64,7 +70,7 @@ export interface BacktestJobsOptions {
   logger: Logger;
   instrument(venue: string, symbol: string): Instrument | undefined;
   /** Tests: shorter run-time caps than the tier table's, and a smaller engine-wide queue. */
-  limits?: { runMs?: Partial<Record<Tier, number>>; maxQueued?: number };
+  limits?: { runMs?: Partial<Record<Tier, number>>; maxQueued?: number; maxVerifications?: number };
 }
 
 interface Job {
@@ -73,6 +79,7 @@ interface Job {
   tier: Tier;
   version: StoredVersion;
   input: RunBacktestInput;
+  purpose: BacktestPurpose;
   worker?: Worker;
   cancelled?: boolean;
 }
@@ -94,9 +101,12 @@ export class BacktestJobs {
   readonly #queues = new Map<string, Job[]>();
   /** Tenants with queued jobs and none running, in the order they are served. */
   readonly #ring: string[] = [];
+  /** Users' jobs queued (verifications are counted in `#verifications` instead). */
   #queued = 0;
   /** Submissions between the engine-wide bound check and their enqueue (they hold a place). */
   #reserved = 0;
+  /** Verification jobs submitted, queued or running (from the bound check until the job ends). */
+  #verifications = 0;
   readonly #running = new Map<string, Job>();
   readonly #hub = new UpdateHub<BacktestProgressView>();
   #closed = false;
@@ -151,6 +161,7 @@ export class BacktestJobs {
         { tier: scope.tier, limit: candleCap, estimated: candles },
       );
     }
+    if (purpose === 'verification') return this.#submitVerification(scope, version, input);
     const maxQueued = this.#o.limits?.maxQueued ?? MAX_QUEUED;
     if (this.#queued + this.#reserved >= maxQueued) {
       throw new AppError(
@@ -162,28 +173,73 @@ export class BacktestJobs {
     this.#reserved++;
     try {
       await this.#requireData(input);
-      const { row, tier } =
-        purpose === 'verification'
-          ? {
-              row: await this.#o.store.createBacktest(scope.tenantId, version, input, undefined, purpose),
-              tier: scope.tier,
-            }
-          : await this.#o.store.withinTierCap({
-              tenantId: scope.tenantId,
-              kind: 'backtests',
-              count: (tx) => this.#o.store.countActiveBacktests(scope.tenantId, tx),
-              create: async (tx, cap) => ({
-                row: await this.#o.store.createBacktest(scope.tenantId, version, input, tx),
-                tier: cap.tier,
-              }),
-            });
-      this.#enqueue({ id: row.view.id, tenantId: scope.tenantId, tier, version, input });
+      const { row, tier } = await this.#o.store.withinTierCap({
+        tenantId: scope.tenantId,
+        kind: 'backtests',
+        count: (tx) => this.#o.store.countActiveBacktests(scope.tenantId, tx),
+        create: async (tx, cap) => ({
+          row: await this.#o.store.createBacktest(scope.tenantId, version, input, tx),
+          tier: cap.tier,
+        }),
+      });
+      this.#enqueue({ id: row.view.id, tenantId: scope.tenantId, tier, version, input, purpose });
       this.#pump();
       // Null when it started at once (its row still says queued until the worker is up).
       return this.view(row.view);
     } finally {
       this.#reserved--;
     }
+  }
+
+  /** A verification: its own engine-wide bound, no tier cap (see submitVerification). */
+  async #submitVerification(
+    scope: StrategyScope,
+    version: StoredVersion,
+    input: RunBacktestInput,
+  ): Promise<BacktestView> {
+    const max = this.#o.limits?.maxVerifications ?? MAX_VERIFICATIONS;
+    if (this.#verifications >= max) {
+      throw new AppError(
+        'BACKTEST_QUEUE_FULL',
+        `The engine is already verifying ${max} listings. The verification starts on a later pass.`,
+        { limit: max, purpose: 'verification', retryable: true },
+      );
+    }
+    // Held from here until the job ends (released by #verificationEnded), or now if it never queues.
+    this.#verifications++;
+    let queued = false;
+    try {
+      await this.#requireData(input);
+      const row = await this.#o.store.createBacktest(
+        scope.tenantId,
+        version,
+        input,
+        undefined,
+        'verification',
+      );
+      this.#enqueue({
+        id: row.view.id,
+        tenantId: scope.tenantId,
+        tier: scope.tier,
+        version,
+        input,
+        purpose: 'verification',
+      });
+      queued = true;
+      this.#pump();
+      return this.view(row.view);
+    } finally {
+      if (!queued) this.#verifications--;
+    }
+  }
+
+  /** Verifications queued or running here (diagnostics, tests). */
+  get verifications(): number {
+    return this.#verifications;
+  }
+
+  #jobEnded(job: Job): void {
+    if (job.purpose === 'verification') this.#verifications--;
   }
 
   async #requireData(input: RunBacktestInput): Promise<void> {
@@ -233,6 +289,7 @@ export class BacktestJobs {
       drawdown: stored.drawdown ?? [],
       orders: stored.orders ?? [],
       fills: stored.fills ?? [],
+      ...(stored.report ? { report: stored.report } : {}),
     };
   }
 
@@ -292,6 +349,7 @@ export class BacktestJobs {
     this.#queues.clear();
     this.#ring.length = 0;
     this.#queued = 0;
+    this.#verifications = 0;
     await Promise.all([...this.#running.values()].map((j) => j.worker?.terminate()));
   }
 
@@ -304,7 +362,7 @@ export class BacktestJobs {
       this.#queues.set(job.tenantId, queue);
     }
     queue.push(job);
-    this.#queued++;
+    if (job.purpose === 'user') this.#queued++;
     if (!this.#ring.includes(job.tenantId) && !this.#runsFor(job.tenantId)) this.#ring.push(job.tenantId);
     this.#publishPositions();
   }
@@ -314,8 +372,9 @@ export class BacktestJobs {
     const queue = this.#queues.get(tenantId);
     const at = queue?.findIndex((j) => j.id === id) ?? -1;
     if (!queue || at < 0) return false;
-    queue.splice(at, 1);
-    this.#queued--;
+    const [job] = queue.splice(at, 1);
+    if (job?.purpose === 'user') this.#queued--;
+    else if (job) this.#jobEnded(job);
     if (queue.length === 0) {
       this.#queues.delete(tenantId);
       const inRing = this.#ring.indexOf(tenantId);
@@ -339,7 +398,7 @@ export class BacktestJobs {
       const job = queue.shift();
       if (!job) continue;
       if (queue.length === 0) this.#queues.delete(tenantId);
-      this.#queued--;
+      if (job.purpose === 'user') this.#queued--;
       started = true;
       this.#running.set(job.id, job);
       void this.#run(job)
@@ -350,6 +409,7 @@ export class BacktestJobs {
         })
         .finally(() => {
           this.#running.delete(job.id);
+          this.#jobEnded(job);
           // Its turn is over: the tenant waits behind everyone already in line.
           if (this.#queues.has(job.tenantId) && !this.#ring.includes(job.tenantId)) {
             this.#ring.push(job.tenantId);
@@ -515,7 +575,7 @@ export class BacktestJobs {
     const status = r.status === 'completed' ? 'completed' : r.status === 'cancelled' ? 'cancelled' : 'failed';
     await this.#finish(job.id, status, r.reason, {
       metrics: metricsView(r, input.quoteCurrency) as unknown as Prisma.InputJsonValue,
-      result: storedResult(r) as unknown as Prisma.InputJsonValue,
+      result: storedResult(r, instruments) as unknown as Prisma.InputJsonValue,
     });
   }
 
@@ -596,6 +656,7 @@ function metricsView(r: BacktestResult, quote: string): BacktestMetricsView {
     // Trades mode replays no stored candles: the strategy's candles are the bars cut from the trades.
     candles: r.mode === 'trades' ? m.bars : m.candlesProcessed,
     trades: m.tradesProcessed,
+    notes: r.report.notes,
   };
 }
 
@@ -608,8 +669,24 @@ function thin<T>(points: readonly T[]): T[] {
   return out;
 }
 
-function storedResult(r: BacktestResult): Omit<BacktestResultView, 'backtest'> {
+function storedResult(
+  r: BacktestResult,
+  instruments: readonly Instrument[],
+): Omit<BacktestResultView, 'backtest'> {
+  const { buyAndHold, tradeTotals, ...report } = r.report;
   return {
+    report: {
+      ...report,
+      buyAndHold: buyAndHold && { ...buyAndHold, curve: thin(buyAndHold.curve) },
+      trips: r.roundTrips.slice(0, MAX_STORED_FILLS),
+      totals: tradeTotals,
+      instruments: instruments.map((i) => ({
+        venue: i.venue,
+        symbol: i.symbol,
+        tickSize: i.tickSize,
+        lotSize: i.lotSize,
+      })),
+    },
     equity: thin(r.equityCurve).map((p) => [p.time, p.value]),
     drawdown: thin(r.drawdownCurve).map((p) => [p.time, p.drawdown]),
     orders: r.orders.slice(0, MAX_STORED_FILLS).map((o) => ({

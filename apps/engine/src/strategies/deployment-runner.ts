@@ -214,6 +214,12 @@ export class DeploymentRunner {
     await this.#setState('paused', reason);
   }
 
+  /** A paused deployment's reason changes (who holds it paused): e.g. a stale feed, then an ended subscription. */
+  async repause(reason: string): Promise<void> {
+    if (this.#state !== 'paused') throw stateError(this.#state, 'paused');
+    await this.#setState('paused', reason);
+  }
+
   /**
    * Resume, after the caller stored `running` in the transaction that reserved the tier-cap place (so
    * memory never runs ahead of the row). False when the deployment left `paused` meanwhile (it failed or

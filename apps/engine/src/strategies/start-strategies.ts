@@ -57,6 +57,8 @@ export async function startStrategies(params: {
   logger: Logger;
   trading: TradingService;
   instrument(venue: string, symbol: string): Instrument | undefined;
+  /** Whether the market's feed delivers venue/symbol now (absent: no market data here). */
+  feedLive?(venue: string, symbol: string): boolean;
   /** How long restored deployments stay on probation (default PROBATION_MS). */
   probationMs?: number;
   /** INSTANCE_ID: the first part of this engine's holder id. */
@@ -109,6 +111,7 @@ async function startWithHolder(
     instrument: params.instrument,
     startStrategy: startSandboxStrategy,
     backtests,
+    ...(params.feedLive ? { feedLive: params.feedLive } : {}),
     async tierOf(tenantId) {
       let tier = tiers.get(tenantId);
       if (!tier) {
@@ -146,6 +149,7 @@ async function startWithHolder(
   probationTimer?.unref();
   const timer = setInterval(() => service.publishMetrics(), METRICS_PUSH_MS);
   timer.unref();
+  service.startListingSweep();
   let released: Promise<void> | undefined;
   const release = () => {
     released ??= store.releaseDeployments().then(

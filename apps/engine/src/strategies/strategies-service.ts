@@ -41,6 +41,19 @@ export const FEED_STALE_PREFIX = 'FEED_STALE: ';
  */
 export const SUBSCRIPTION_ENDED_PREFIX = 'SUBSCRIPTION_ENDED: ';
 
+/** A seller's deployment as the marketplace's forward record samples it. */
+export interface DeploymentEquityView {
+  versionId: string;
+  running: boolean;
+  equity: string;
+  accountId: string;
+  instruments: DeploymentRow['instruments'];
+  interval: DeploymentRow['interval'];
+  params: StrategyParams;
+  otherActiveDeployments: number;
+  lastExternalFlowAt: number | null;
+}
+
 const HOLDING: readonly DeploymentState[] = ['starting', 'running', 'paused'];
 const RUNNING: readonly DeploymentState[] = ['starting', 'running'];
 
@@ -54,7 +67,16 @@ export interface StrategiesServiceOptions {
   startStrategy: StartStrategy;
   backtests: BacktestJobs;
   tierOf(tenantId: string): Promise<Tier>;
+  /**
+   * Whether the market's feed delivers venue/symbol now (absent: no market data on this engine, taken as
+   * live). A listing deployment whose access returns is resumed only onto live feeds.
+   */
+  feedLive?(venue: string, symbol: string): boolean;
+  /** How often this engine compares its listing deployments with the entitlements (default 30 s). */
+  listingSweepMs?: number;
 }
+
+const LISTING_SWEEP_MS = 30_000;
 
 /**
  * The strategies domain in the engine: modules validated at upload and stored as immutable versions,
@@ -68,9 +90,31 @@ export class StrategiesService implements StrategiesPort {
   readonly #deploymentHub = new UpdateHub<DeploymentView>();
   readonly #logHub = new UpdateHub<StrategyLogLineView>();
   #stopping = false;
+  /** Starts in flight, per deployment: a listing access change waits for one before it pauses. */
+  readonly #starts = new Map<string, Promise<void>>();
+  /** Listing access passes run one at a time (a hook and the sweep never pause the same runner twice). */
+  #listingPass: Promise<unknown> = Promise.resolve();
+  #sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(options: StrategiesServiceOptions) {
     this.#o = options;
+  }
+
+  /**
+   * Every `listingSweepMs`, this engine's listing deployments are compared with the entitlements: a
+   * change whose hook never reached this engine (another engine's webhook with the change feed down, a
+   * crash between commit and hook) is applied within one period.
+   */
+  startListingSweep(): void {
+    if (this.#sweepTimer) return;
+    this.#sweepTimer = setInterval(
+      () =>
+        void this.syncListingAccess().catch((err: unknown) =>
+          this.#o.logger.warn({ err }, 'listing access sweep failed; the next one tries again'),
+        ),
+      this.#o.listingSweepMs ?? LISTING_SWEEP_MS,
+    );
+    this.#sweepTimer.unref();
   }
 
   /**
@@ -97,15 +141,21 @@ export class StrategiesService implements StrategiesPort {
     );
     for (const row of rows) {
       let paused = row.state === 'paused';
-      let pausedReason: string | null = null;
+      // A paused deployment keeps the reason that says who paused it (the stale-feed path reads it).
+      let pausedReason: string | null = paused ? row.reason : null;
       if (row.listingId) {
-        const subscriptionEnded = (row.reason ?? '').startsWith(SUBSCRIPTION_ENDED_PREFIX);
+        const reason = row.reason ?? '';
+        const subscriptionEnded = reason.startsWith(SUBSCRIPTION_ENDED_PREFIX);
         if (ended.has(`${row.tenantId}:${row.listingId}`)) {
-          if (!paused || subscriptionEnded) {
+          // Access wins over a stale feed: the feed coming back must not resume it.
+          if (!paused || subscriptionEnded || reason.startsWith(FEED_STALE_PREFIX)) {
             paused = true;
             pausedReason = subscriptionEnded ? row.reason : pausedForEndedSubscription(row);
           }
-        } else if (paused && subscriptionEnded) paused = false;
+        } else if (paused && subscriptionEnded) {
+          paused = false;
+          pausedReason = null;
+        }
       }
       try {
         await this.#launch(row, await this.#o.tierOf(row.tenantId), paused, undefined, pausedReason);
@@ -124,6 +174,8 @@ export class StrategiesService implements StrategiesPort {
   /** Engine shutdown: sandboxes end, deployments stay running in the database (restored at start). */
   async close(): Promise<void> {
     this.#stopping = true;
+    clearInterval(this.#sweepTimer);
+    await this.#listingPass.catch(() => undefined);
     const runners = [...this.#runners.values()];
     this.#runners.clear();
     await Promise.all(runners.map((r) => r.stop(null, r.state)));
@@ -292,8 +344,9 @@ export class StrategiesService implements StrategiesPort {
     for (const { deploymentId, tenantId } of this.tradingOn(venue, symbol)) {
       const runner = this.#runners.get(deploymentId);
       const reason = runner?.reason ?? '';
-      if (runner?.state !== 'paused' || !reason.startsWith(`${FEED_STALE_PREFIX}${venue} ${symbol}`))
-        continue;
+      // The market must match whole: a stale `okx BTC-USDT` is not `okx BTC-USDT-SWAP`.
+      const market = `${FEED_STALE_PREFIX}${venue} ${symbol}`;
+      if (runner?.state !== 'paused' || (reason !== market && !reason.startsWith(`${market} `))) continue;
       const scope = { tenantId, actor: 'system:feed-stale', tier: await this.#o.tierOf(tenantId) };
       try {
         await this.resume(scope, deploymentId);
@@ -432,7 +485,17 @@ export class StrategiesService implements StrategiesPort {
     const { row, tier } = await this.#o.store.withinTierCap({
       tenantId: scope.tenantId,
       kind: 'deployments',
-      count: (tx) => this.#o.store.countDeployments(scope.tenantId, HOLDING, null, tx),
+      count: async (tx) => {
+        // Checked again here, the entitlement row held FOR SHARE until the commit: an end racing this
+        // deploy commits after it, and its change (applied to every engine from the rows) finds this
+        // deployment; without it the deployment could start after the pause pass and run unpaid.
+        if (!(await this.#o.store.entitled(scope.tenantId, input.listingId, tx))) {
+          throw new AppError('SUBSCRIPTION_REQUIRED', 'Subscribe to this listing to deploy it.', {
+            listingId: input.listingId,
+          });
+        }
+        return this.#o.store.countDeployments(scope.tenantId, HOLDING, null, tx);
+      },
       create: async (tx, cap) => ({
         tier: cap.tier,
         row: await this.#o.store.createDeployment(
@@ -454,47 +517,86 @@ export class StrategiesService implements StrategiesPort {
   }
 
   /**
-   * Billing's `listingAccessChanged`: `ended` pauses the tenant's running deployments of the listing on
-   * this engine with `SUBSCRIPTION_ENDED: <title>`; `active` resumes only those paused for that reason
-   * (one its owner paused stays paused). Returns the ids changed.
+   * Billing's `listingAccessChanged`, as applied on this engine (every engine gets it, see the engine's
+   * hook): the tenant's deployments of the listing follow the entitlement's CURRENT row, not the change's
+   * `access`, so changes arriving out of order or twice converge on the last committed state.
    */
-  async listingAccessChanged(change: {
-    tenantId: string;
-    listingId: string;
-    access: 'active' | 'ended';
+  listingAccessChanged(change: { tenantId: string; listingId: string }): Promise<string[]> {
+    return this.syncListingAccess({ tenantIds: [change.tenantId], listingId: change.listingId });
+  }
+
+  /**
+   * This engine's listing deployments (all, or those of `tenantIds` / `listingId`) against the
+   * entitlements read now. Access ended: running ones pause with `SUBSCRIPTION_ENDED: <title>`, and one
+   * paused by a stale feed takes that reason (access wins: the feed coming back must not resume it).
+   * Access active: those paused with SUBSCRIPTION_ENDED resume if their feeds are live; otherwise they
+   * are handed to the stale-feed path (`FEED_STALE: ...`), which resumes them when the feed is back. A
+   * deployment its owner paused is never touched. One still starting is waited for. Returns the ids changed.
+   */
+  syncListingAccess(
+    filter: { tenantIds?: readonly string[] | null; listingId?: string } = {},
+  ): Promise<string[]> {
+    const pass = this.#listingPass.then(() => this.#syncListingAccess(filter));
+    this.#listingPass = pass.catch(() => undefined);
+    return pass;
+  }
+
+  async #syncListingAccess(filter: {
+    tenantIds?: readonly string[] | null;
+    listingId?: string;
   }): Promise<string[]> {
+    const tenants = filter.tenantIds ? new Set(filter.tenantIds) : null;
+    const picked = () =>
+      [...this.#runners].filter(
+        ([, r]) =>
+          r.row.listingId !== null &&
+          HOLDING.includes(r.state) &&
+          (tenants === null || tenants.has(r.row.tenantId)) &&
+          (filter.listingId === undefined || r.row.listingId === filter.listingId),
+      );
+    // A start in flight ends first (paused or running, or failed): a runner cannot pause while starting.
+    await Promise.all(picked().map(([id]) => this.#starts.get(id)?.catch(() => undefined)));
+    const runners = picked();
+    if (runners.length === 0 || this.#stopping) return [];
+    const ended = await this.#o.store.endedListings(
+      runners.map(([, r]) => ({ tenantId: r.row.tenantId, listingId: r.row.listingId as string })),
+    );
     const changed: string[] = [];
-    for (const [id, runner] of [...this.#runners]) {
+    for (const [id, runner] of runners) {
       const row = runner.row;
-      if (row.tenantId !== change.tenantId || row.listingId !== change.listingId) continue;
+      const reason = runner.reason ?? '';
       try {
-        if (change.access === 'ended' && runner.state === 'running') {
-          await runner.pause(pausedForEndedSubscription(row));
+        if (ended.has(`${row.tenantId}:${row.listingId}`)) {
+          if (runner.state === 'running') await runner.pause(pausedForEndedSubscription(row));
+          else if (runner.state === 'paused' && reason.startsWith(FEED_STALE_PREFIX))
+            await runner.repause(pausedForEndedSubscription(row));
+          else continue;
           changed.push(id);
-        } else if (
-          change.access === 'active' &&
-          runner.state === 'paused' &&
-          (runner.reason ?? '').startsWith(SUBSCRIPTION_ENDED_PREFIX)
-        ) {
-          const tier = await this.#o.tierOf(change.tenantId);
-          await this.resume({ tenantId: change.tenantId, actor: 'system:billing', tier }, id);
+        } else if (runner.state === 'paused' && reason.startsWith(SUBSCRIPTION_ENDED_PREFIX)) {
+          const stale = row.instruments.find((i) => !(this.#o.feedLive?.(i.venue, i.symbol) ?? true));
+          if (stale) {
+            await runner.repause(
+              `${FEED_STALE_PREFIX}${stale.venue} ${stale.symbol} (not live when the subscription resumed)`,
+            );
+          } else {
+            const tier = await this.#o.tierOf(row.tenantId);
+            await this.resume({ tenantId: row.tenantId, actor: 'system:billing', tier }, id);
+          }
           changed.push(id);
         }
       } catch (err) {
-        this.#o.logger.warn(
-          { err, deployment: id, access: change.access },
-          'listing access change not applied',
-        );
+        this.#o.logger.warn({ err, deployment: id }, 'listing access change not applied');
       }
     }
     return changed;
   }
 
-  /** A seller's own deployment (the forward record): its version and its paper account's equity now. */
-  async deploymentEquity(
-    sellerTenantId: string,
-    deploymentId: string,
-  ): Promise<{ versionId: string; running: boolean; equity: string }> {
+  /**
+   * A seller's own deployment (the forward record): what it runs, its paper account's equity now, the
+   * account's other active deployments and its last deposit or withdrawal (either would mix into the
+   * record's return).
+   */
+  async deploymentEquity(sellerTenantId: string, deploymentId: string): Promise<DeploymentEquityView> {
     const row = await this.#o.store.deployment(sellerTenantId, deploymentId);
     // A listing deployment is a buyer's copy: never a seller's own track record.
     if (row.listingId) throw notFound('Deployment');
@@ -507,8 +609,19 @@ export class StrategiesService implements StrategiesPort {
         { unpriced: pnl.unpriced },
       );
     }
+    const account = await this.#o.store.accountActivity(row.accountId, row.id);
     const state = this.#runners.get(row.id)?.state ?? row.state;
-    return { versionId: row.versionId, running: state === 'running', equity: pnl.equity };
+    return {
+      versionId: row.versionId,
+      running: state === 'running',
+      equity: pnl.equity,
+      accountId: row.accountId,
+      instruments: row.instruments,
+      interval: row.interval,
+      params: row.params,
+      otherActiveDeployments: account.otherActiveDeployments,
+      lastExternalFlowAt: account.lastExternalFlowAt,
+    };
   }
 
   /** A verification backtest for the marketplace (see BacktestJobs.submitVerification). */
@@ -629,9 +742,13 @@ export class StrategiesService implements StrategiesPort {
       onLog: (id, line) => this.#logHub.publish(id, line),
     });
     this.#runners.set(row.id, runner);
-    try {
+    const starting = (async () => {
       const bytes = wasm ?? (await this.#o.store.versionById(row.versionId)).wasm;
       await runner.start(bytes, tier, paused, pausedReason);
+    })();
+    this.#starts.set(row.id, starting);
+    try {
+      await starting;
     } catch (err) {
       // A start that throws (a worker that could not boot, the bus refusing a subscription) must not
       // leave the deployment "starting" for ever: it fails with the reason, as a trap would.
@@ -641,6 +758,8 @@ export class StrategiesService implements StrategiesPort {
       const reason = `START_FAILED: ${err instanceof Error ? err.message : String(err)}`;
       await this.#setState(row.id, 'failed', reason);
       return;
+    } finally {
+      if (this.#starts.get(row.id) === starting) this.#starts.delete(row.id);
     }
     if (runner.state === 'failed' || runner.state === 'stopped') {
       this.#runners.delete(row.id);
@@ -685,16 +804,23 @@ export class StrategiesService implements StrategiesPort {
   #view(row: DeploymentRow, runner = this.#runners.get(row.id)): DeploymentView {
     const m = runner?.metrics();
     const c = runner?.counters;
+    // A buyer's deployment of a listing shows the listing, not the seller's strategy: the listing's id and
+    // title, and only the parameters the buyer may set (the seller's fixed values stay the seller's). The
+    // version number stays (the schema requires it); it is the listing's pin, public on the listing.
+    const buyer = row.listingId !== null && row.tenantId !== row.listingSellerTenantId;
+    const tunable = buyer ? new Set(row.listingTunableNames ?? []) : null;
     return {
       id: row.id,
-      strategyId: row.strategyId,
+      strategyId: buyer ? (row.listingId as string) : row.strategyId,
       // A buyer knows a listing deployment by the listing's title, never the seller's strategy name.
       strategyName: row.listingTitle ?? row.strategyName,
       version: row.version,
       accountId: row.accountId,
       instruments: row.instruments,
       interval: row.interval,
-      params: row.params,
+      params: tunable
+        ? Object.fromEntries(Object.entries(row.params).filter(([name]) => tunable.has(name)))
+        : row.params,
       state: runner?.state ?? row.state,
       reason: runner?.reason ?? row.reason,
       metrics: {

@@ -35,6 +35,8 @@ export interface StoredVersion {
   version: number;
   sha256: string;
   wasm: Uint8Array;
+  /** When it was uploaded. */
+  createdAt: Date;
 }
 
 export interface DeploymentRow {
@@ -54,6 +56,10 @@ export interface DeploymentRow {
   listingId: string | null;
   /** The listing's title: what the buyer sees as the strategy's name. */
   listingTitle: string | null;
+  /** The listing's seller: their own deployment of it is always entitled and shows them everything. */
+  listingSellerTenantId: string | null;
+  /** The parameter names a buyer may set: the only ones a buyer's view shows (the rest are the seller's). */
+  listingTunableNames: string[] | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -448,27 +454,65 @@ export class StrategyStore {
 
   // ---- marketplace ---------------------------------------------------------------------------------
 
-  /** Whether the tenant's access to the listing is active (free or paid; ended or none: false). */
-  async entitled(tenantId: string, listingId: string): Promise<boolean> {
-    const row = await this.#db.marketplaceEntitlement.findUnique({
-      where: { tenantId_listingId: { tenantId, listingId } },
-      select: { status: true },
-    });
-    return row?.status === 'active';
+  /**
+   * Whether the tenant may run the listing: its entitlement is active (free or paid; ended or none:
+   * false), or it is the listing's seller (their own strategy needs no subscription). With `tx`, the
+   * entitlement row is read `FOR SHARE`: an end committing meanwhile waits for the caller's commit, so a
+   * deployment created in that transaction is seen by whoever applies the end (never lost between them).
+   */
+  async entitled(tenantId: string, listingId: string, tx?: Prisma.TransactionClient): Promise<boolean> {
+    const client = tx ?? this.#db;
+    const seller = await client.$queryRaw<{ seller: boolean }[]>`
+      SELECT seller_tenant_id = ${tenantId}::uuid AS seller FROM marketplace_listings WHERE id = ${listingId}::uuid`;
+    if (seller[0]?.seller) return true;
+    if (seller.length === 0) return false;
+    // Locked only when there is a transaction to hold it (a row lock cannot sit on an outer join's side).
+    const lock = tx ? Prisma.sql`FOR SHARE` : Prisma.empty;
+    const rows = await client.$queryRaw<{ status: string }[]>`
+      SELECT status FROM marketplace_entitlements
+       WHERE tenant_id = ${tenantId}::uuid AND listing_id = ${listingId}::uuid ${lock}`;
+    return rows[0]?.status === 'active';
   }
 
-  /** The listings among `listingIds` whose entitlement for `tenantId` is not active. */
+  /**
+   * The `tenant:listing` pairs among `pairs` whose access is not active now (read at call time: the
+   * current state, whatever order the changes arrived in). A seller's own pairs are never ended.
+   */
   async endedListings(pairs: { tenantId: string; listingId: string }[]): Promise<Set<string>> {
     const ended = new Set<string>();
     if (pairs.length === 0) return ended;
-    const rows = await this.#db.marketplaceEntitlement.findMany({
-      where: { OR: pairs.map((p) => ({ tenantId: p.tenantId, listingId: p.listingId })), status: 'active' },
-      select: { tenantId: true, listingId: true },
-    });
-    const active = new Set(rows.map((r) => `${r.tenantId}:${r.listingId}`));
+    const tenants = pairs.map((p) => p.tenantId);
+    const listings = pairs.map((p) => p.listingId);
+    const rows = await this.#db.$queryRaw<{ tenant_id: string; listing_id: string }[]>`
+      SELECT p.tenant_id::text AS tenant_id, p.listing_id::text AS listing_id
+        FROM unnest(${tenants}::uuid[], ${listings}::uuid[]) AS p(tenant_id, listing_id)
+        JOIN marketplace_listings l ON l.id = p.listing_id
+        LEFT JOIN marketplace_entitlements e ON e.listing_id = p.listing_id AND e.tenant_id = p.tenant_id
+       WHERE l.seller_tenant_id = p.tenant_id OR e.status = 'active'`;
+    const active = new Set(rows.map((r) => `${r.tenant_id}:${r.listing_id}`));
     for (const p of pairs)
       if (!active.has(`${p.tenantId}:${p.listingId}`)) ended.add(`${p.tenantId}:${p.listingId}`);
     return ended;
+  }
+
+  /**
+   * A paper account's activity beside one deployment: the other deployments on it that are starting,
+   * running or paused, and when money last moved in or out other than by trading (ms; null: never).
+   */
+  async accountActivity(
+    accountId: string,
+    deploymentId: string,
+  ): Promise<{ otherActiveDeployments: number; lastExternalFlowAt: number | null }> {
+    const [others, flow] = await Promise.all([
+      this.#db.strategyDeployment.count({
+        where: { accountId, id: { not: deploymentId }, state: { in: ACTIVE_STATES } },
+      }),
+      this.#db.ledgerPosting.aggregate({
+        where: { accountId, type: { in: ['deposit', 'withdrawal'] } },
+        _max: { createdAt: true },
+      }),
+    ]);
+    return { otherActiveDeployments: others, lastExternalFlowAt: flow._max.createdAt?.getTime() ?? null };
   }
 
   /** The tenant's deployments of a listing in `states`. */
@@ -509,6 +553,7 @@ function storedVersion(
     version: r.version,
     sha256: r.sha256,
     wasm: new Uint8Array(r.wasm),
+    createdAt: r.createdAt,
   };
 }
 
@@ -517,10 +562,18 @@ export type BacktestPurpose = 'user' | 'verification';
 const deploymentInclude = {
   strategy: { select: { name: true } },
   strategyVersion: { select: { version: true } },
-  listing: { select: { title: true } },
+  listing: { select: { title: true, sellerTenantId: true, tunableParams: true } },
 } as const;
 
+const tunableNamesJson = z.array(z.object({ name: z.string() }));
+
 type DeploymentDbRow = Prisma.StrategyDeploymentGetPayload<{ include: typeof deploymentInclude }>;
+
+/** Unreadable tunables (never written so) show nothing rather than the seller's fixed values. */
+function tunableNames(json: Prisma.JsonValue): string[] {
+  const parsed = tunableNamesJson.safeParse(json);
+  return parsed.success ? parsed.data.map((t) => t.name) : [];
+}
 
 function deploymentRow(r: DeploymentDbRow): DeploymentRow {
   return {
@@ -538,6 +591,8 @@ function deploymentRow(r: DeploymentDbRow): DeploymentRow {
     reason: r.reason,
     listingId: r.listingId,
     listingTitle: r.listing?.title ?? null,
+    listingSellerTenantId: r.listing?.sellerTenantId ?? null,
+    listingTunableNames: r.listing ? tunableNames(r.listing.tunableParams) : null,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };

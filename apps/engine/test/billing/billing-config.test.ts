@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
+import { STRIPE_CLIENT_OPTIONS } from '../../src/billing/start-billing.ts';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 
 const noFile = join(tmpdir(), 'does-not-exist-quant-trader.yaml');
@@ -44,5 +46,28 @@ describe('billing config', () => {
     expect(() => loadConfig({ env: { QT_CONFIG: noFile, STRIPE_EMULATOR_PORT: '70000' } })).toThrow(
       /STRIPE_EMULATOR_PORT/,
     );
+  });
+
+  it('takes an optional Connect endpoint secret', () => {
+    expect(loadConfig({ env: { QT_CONFIG: noFile } }).stripeConnectWebhookSecret).toBeUndefined();
+    const c = loadConfig({
+      env: { QT_CONFIG: noFile, STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect123' },
+    });
+    expect(c.stripeConnectWebhookSecret).toBe('whsec_connect123');
+    expect(() => loadConfig({ env: { QT_CONFIG: noFile, STRIPE_CONNECT_WEBHOOK_SECRET: 'short' } })).toThrow(
+      /STRIPE_CONNECT_WEBHOOK_SECRET/,
+    );
+  });
+
+  it('gives every Stripe client a 10 s timeout and two network retries', () => {
+    expect(STRIPE_CLIENT_OPTIONS).toEqual({ timeout: 10_000, maxNetworkRetries: 2 });
+    const stripe = new Stripe('sk_test_x', {
+      host: '127.0.0.1',
+      port: 1,
+      protocol: 'http',
+      ...STRIPE_CLIENT_OPTIONS,
+    });
+    expect(stripe.getMaxNetworkRetries()).toBe(2);
+    expect(stripe.getApiField('timeout')).toBe(10_000);
   });
 });

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@qt/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMULATOR_STATE_FILE } from '../../src/billing/start-billing.ts';
 import { startTestEngine, type TestEngine } from '../support/test-engine.ts';
 import { payCheckout, waitUntil } from './stripe-pages.ts';
 
@@ -49,6 +50,15 @@ describe('the emulator across engine restarts', () => {
       'tier PRO',
     );
     const before = await planRow();
+    // Saved within about a second of the change, while the engine runs: a crash now would keep it.
+    const file = join(dataDir, EMULATOR_STATE_FILE);
+    await waitUntil(
+      async () => (existsSync(file) ? readFileSync(file, 'utf8') : ''),
+      (text) => text.includes(before.stripeSubscriptionId),
+      3_000,
+      'the state file holds the subscription',
+    );
+    expect(readdirSync(dataDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     await t.stop();
     t = undefined;
 

@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { signPayload } from '@qt/stripe-emulator';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +78,7 @@ describe('POST /webhooks/stripe', () => {
     // Stripe's tolerance is 5 minutes: a correctly signed delivery from an hour ago is a replay.
     expect((await post(payload, signPayload(payload, secret, now() - 3_600))).status).toBe(400);
     expect(await t.engine.api.db.stripeEvent.count()).toBe(before);
-    expect(await metric('refused')).toBeGreaterThanOrEqual(4);
+    expect(await metric('bad_signature')).toBeGreaterThanOrEqual(4);
   });
 
   it('answers a duplicate delivery 200 without applying it twice', async () => {
@@ -89,10 +90,13 @@ describe('POST /webhooks/stripe', () => {
     const rowsBefore = await t.engine.api.db.billingSubscription.findMany({ where: { tenantId } });
     const eventsBefore = await t.engine.api.db.stripeEvent.count();
     const payload = JSON.stringify(completed);
+    const duplicatesBefore = await metric('duplicate');
     for (let i = 0; i < 2; i++) {
       const res = await post(payload, signPayload(payload, secret, now()));
       expect(res.status).toBe(200);
     }
+    // Counted as what the handler did: duplicates, not applied.
+    expect(await metric('duplicate')).toBe(duplicatesBefore + 2);
     expect(await t.engine.api.db.stripeEvent.count()).toBe(eventsBefore);
     const rowsAfter = await t.engine.api.db.billingSubscription.findMany({ where: { tenantId } });
     expect(rowsAfter).toEqual(rowsBefore);
@@ -105,6 +109,53 @@ describe('POST /webhooks/stripe', () => {
     expect((await post(big, signPayload(big.toString(), secret, now()))).status).toBe(413);
   });
 
+  it('answers 413 at once to a declared length over 1 MiB and closes the connection unread', async () => {
+    const tooLarge = await metric('too_large');
+    const s = await rawRequest(hook, { 'content-length': String((1 << 20) + 1) });
+    // Nothing of the body was sent: the answer does not wait for it.
+    expect(await s.status()).toBe(413);
+    await s.closed;
+    expect(await metric('too_large')).toBe(tooLarge + 1);
+  });
+
+  it('stops reading a chunked body the moment it passes 1 MiB: 413 and the connection closed', async () => {
+    const s = await rawRequest(hook, { 'transfer-encoding': 'chunked' });
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    // Keeps sending while the socket is open: the server must answer and close, not read on.
+    while (!s.isClosed() && sent < 8 * (1 << 20)) {
+      if (
+        !s.socket.write(`${chunk.length.toString(16)}\r\n`) ||
+        !s.socket.write(chunk) ||
+        !s.socket.write('\r\n')
+      )
+        await new Promise((r) => setTimeout(r, 5));
+      sent += chunk.length;
+    }
+    expect(await s.status()).toBe(413);
+    await s.closed;
+    expect(sent).toBeLessThan(8 * (1 << 20));
+  });
+
+  it('takes its bytes from the shared body budget (503 when it is spent) and times a slow body out (408)', async () => {
+    // 64 deliveries announcing 1 MiB each hold the engine's 64 MiB body budget while they trickle.
+    const holders = await Promise.all(
+      Array.from({ length: 64 }, () => rawRequest(hook, { 'content-length': String(1 << 20) })),
+    );
+    for (const h of holders) h.socket.write('{');
+    await new Promise((r) => setTimeout(r, 200));
+    const busy = await rawRequest(hook, { 'content-length': '100' });
+    expect(await busy.status()).toBe(503);
+    // No more of their bodies comes: each is answered 408 after the 10 s read timeout, and the budget
+    // is back for the next delivery.
+    const started = Date.now();
+    const statuses = await Promise.all(holders.map((h) => h.status()));
+    expect(new Set(statuses)).toEqual(new Set([408]));
+    expect(Date.now() - started).toBeGreaterThan(8_000);
+    const event = JSON.stringify({ ...t.stripeEmulator?.events().at(-1), id: 'evt_after_budget' });
+    expect((await post(event, `t=${now()},v1=${'0'.repeat(64)}`)).status).toBe(400);
+  }, 30_000);
+
   it('answers 503 while the database is down; the retry applies the change once it is back', async () => {
     const row = await t.engine.api.db.billingSubscription.findFirstOrThrow({
       where: { tenantId, kind: 'plan' },
@@ -113,7 +164,7 @@ describe('POST /webhooks/stripe', () => {
     const emulator = t.stripeEmulator;
     if (!emulator) throw new Error('emulator');
     const failedBefore = emulator.webhookStats().failedAttempts;
-    const retriesBefore = await metric('retry');
+    const retriesBefore = await metric('unavailable');
     proxy.cut();
     try {
       // The customer cancels at the period end (as in the portal): customer.subscription.updated.
@@ -124,7 +175,7 @@ describe('POST /webhooks/stripe', () => {
         15_000,
         'a refused delivery',
       );
-      expect(await metric('retry')).toBeGreaterThan(retriesBefore);
+      expect(await metric('unavailable')).toBeGreaterThan(retriesBefore);
     } finally {
       proxy.restore();
     }
@@ -140,3 +191,43 @@ describe('POST /webhooks/stripe', () => {
     expect((await t.client(token).accounts.me.query()).tenant.tier).toBe('PRO');
   }, 60_000);
 });
+
+/**
+ * A POST to `url` over a raw socket with `headers` and no body yet: the test writes the body (or not)
+ * and reads the status line the server answers.
+ */
+async function rawRequest(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ socket: Socket; status(): Promise<number>; closed: Promise<void>; isClosed(): boolean }> {
+  const u = new URL(url);
+  const socket = connect(Number(u.port), u.hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let received = '';
+  let closed = false;
+  socket.on('data', (d: Buffer) => {
+    received += d.toString('latin1');
+  });
+  socket.on('error', () => undefined);
+  const closedP = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  void closedP.then(() => {
+    closed = true;
+  });
+  const head = Object.entries({ host: u.host, 'content-type': 'application/json', ...headers })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.write(`POST ${u.pathname} HTTP/1.1\r\n${head}\r\n`);
+  return {
+    socket,
+    closed: closedP,
+    isClosed: () => closed,
+    async status() {
+      for (;;) {
+        const m = /^HTTP\/1\.1 (\d{3})/.exec(received);
+        if (m) return Number(m[1]);
+        if (closed) throw new Error(`closed without an answer: ${received}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+  };
+}

@@ -54,13 +54,13 @@ export const marketplaceRouter = router({
     .mutation(({ ctx, input }) =>
       marketplaceOf(ctx.deps).attachTrackRecord(marketplaceScopeOf(ctx.principal), input),
     ),
-  sellerStatus: authedProcedure
+  sellerStatus: manageProcedure
     .output(sellerStatusSchema)
     .query(({ ctx }) => marketplaceOf(ctx.deps).sellerStatus(marketplaceScopeOf(ctx.principal))),
   sellerOnboarding: manageProcedure
     .output(redirectSchema)
     .mutation(({ ctx }) => marketplaceOf(ctx.deps).sellerOnboarding(marketplaceScopeOf(ctx.principal))),
-  sellerDashboard: authedProcedure
+  sellerDashboard: manageProcedure
     .output(sellerDashboardSchema)
     .query(({ ctx }) => marketplaceOf(ctx.deps).sellerDashboard(marketplaceScopeOf(ctx.principal))),
   subscribe: manageProcedure

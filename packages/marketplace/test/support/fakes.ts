@@ -20,8 +20,21 @@ import type { MarketplaceStrategies } from '../../src/marketplace-strategies.ts'
  */
 export class RecordingStrategies implements MarketplaceStrategies {
   readonly calls: { method: string; args: unknown[] }[] = [];
-  readonly candles = new Map<string, { first: number; last: number; count: number }>();
+  /** Stored candle open times per `venue:SYMBOL:interval` (ascending). */
+  readonly candles = new Map<string, number[]>();
   readonly equity = new Map<string, string>();
+  /** Test control: the last deposit/withdrawal on a paper account (ms). */
+  readonly flows = new Map<string, number>();
+  /** Test control: `venue:SYMBOL` the platform does not know. */
+  readonly unknown = new Set<string>();
+
+  /** Test control: `count` candles every `step` ms from `first`. */
+  setCandles(key: string, first: number, step: number, count: number): void {
+    this.candles.set(
+      key,
+      Array.from({ length: count }, (_, i) => first + i * step),
+    );
+  }
   readonly curves = new Map<string, { equity: [number, number][]; drawdown: [number, number][] }>();
 
   constructor(private readonly db: Db) {}
@@ -34,7 +47,18 @@ export class RecordingStrategies implements MarketplaceStrategies {
     });
     const v = version === undefined ? s?.versions[0] : s?.versions.find((x) => x.version === version);
     if (!s || !v) throw notFound('Strategy');
-    return { versionId: v.id, version: v.version, sha256: v.sha256, strategyName: s.name };
+    return {
+      versionId: v.id,
+      version: v.version,
+      sha256: v.sha256,
+      strategyName: s.name,
+      createdAt: v.createdAt.getTime(),
+    };
+  }
+
+  async unknownInstruments(instruments: InstrumentRef[]): Promise<InstrumentRef[]> {
+    this.calls.push({ method: 'unknownInstruments', args: [instruments] });
+    return instruments.filter((i) => this.unknown.has(`${i.venue}:${i.symbol}`));
   }
 
   async startVerification(input: Parameters<MarketplaceStrategies['startVerification']>[0]): Promise<string> {
@@ -117,9 +141,17 @@ export class RecordingStrategies implements MarketplaceStrategies {
     };
   }
 
-  async storedCandles(instrument: InstrumentRef, interval: StrategyInterval) {
-    this.calls.push({ method: 'storedCandles', args: [instrument, interval] });
-    return this.candles.get(`${instrument.venue}:${instrument.symbol}:${interval}`) ?? null;
+  async storedCandles(
+    instrument: InstrumentRef,
+    interval: StrategyInterval,
+    window?: { from: number; to: number },
+  ) {
+    this.calls.push({ method: 'storedCandles', args: [instrument, interval, window] });
+    const all = this.candles.get(`${instrument.venue}:${instrument.symbol}:${interval}`) ?? [];
+    const times = window ? all.filter((t) => t >= window.from && t < window.to) : all;
+    const first = times[0];
+    const last = times.at(-1);
+    return first === undefined || last === undefined ? null : { first, last, count: times.length };
   }
 
   async deployListing(
@@ -167,10 +199,19 @@ export class RecordingStrategies implements MarketplaceStrategies {
       where: { id: deploymentId, tenantId: sellerTenantId },
     });
     if (!d) throw notFound('Deployment');
+    const others = await this.db.strategyDeployment.count({
+      where: { accountId: d.accountId, id: { not: d.id }, state: { in: ['starting', 'running', 'paused'] } },
+    });
     return {
       versionId: d.versionId,
       running: d.state === 'running',
       equity: this.equity.get(d.id) ?? '10000',
+      accountId: d.accountId,
+      instruments: d.instruments as unknown as InstrumentRef[],
+      interval: d.interval as StrategyInterval,
+      params: d.params as Record<string, number>,
+      otherActiveDeployments: others,
+      lastExternalFlowAt: this.flows.get(d.accountId) ?? null,
     };
   }
 

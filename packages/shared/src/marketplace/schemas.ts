@@ -132,6 +132,11 @@ export const listingSummarySchema = z.strictObject({
       sharpe: z.number().nullable(),
     })
     .nullable(),
+  /** The instrument and interval the stats were computed on (the listing's first of each). */
+  statsInstrument: instrumentRef.nullable().optional(),
+  statsInterval: strategyInterval.nullable().optional(),
+  /** Why the listing is in its status (e.g. what a verification waits for, or why it failed). */
+  statusReason: z.string().nullable().optional(),
   subscribers: z.number().int().nonnegative(),
   rating: z.strictObject({ average: z.number().nullable(), count: z.number().int().nonnegative() }),
   sellerName: z.string(),
@@ -160,6 +165,8 @@ export const verifiedBacktestSchema = z.strictObject({
   equity: z.array(z.tuple([z.number(), z.number()])),
   drawdown: z.array(z.tuple([z.number(), z.number()])),
   verifiedAt: z.string().nullable(),
+  /** How to read the window, e.g. "out of sample: data after the module was uploaded". */
+  label: z.string().optional(),
 });
 export type VerifiedBacktestView = z.infer<typeof verifiedBacktestSchema>;
 
@@ -172,6 +179,8 @@ export const trackRecordSchema = z.strictObject({
   totalReturn: z.number().nullable(),
   maxDrawdown: z.number().nullable(),
   running: z.boolean(),
+  /** Why sampling stopped (null while running). */
+  endedReason: z.string().nullable().optional(),
 });
 export type TrackRecordView = z.infer<typeof trackRecordSchema>;
 
@@ -192,6 +201,8 @@ export const listingDetailSchema = z.strictObject({
   tunableParams: z.array(tunableParamSchema),
   verified: verifiedBacktestSchema.nullable(),
   trackRecord: trackRecordSchema.nullable(),
+  /** Earlier forward records of this listing (other deployments attached before), newest first. */
+  earlierTrackRecords: z.array(trackRecordSchema).optional(),
   reviews: z.array(reviewSchema),
   /** The caller's relation to the listing. */
   viewer: z.strictObject({

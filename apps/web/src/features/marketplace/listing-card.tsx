@@ -4,6 +4,7 @@ import { Badge } from '@/components/ui/badge';
 import { formatPrice } from '../billing/money';
 import { drawdownText, percentText, sharpeText, shortHash } from './listing-filters';
 import { ListingStatusBadge } from './listing-status';
+import { statsMarketText } from './track-record-model';
 
 function ratingText(r: ListingSummaryView['rating']): string {
   return r.average === null || r.count === 0 ? 'No reviews' : `★ ${r.average.toFixed(1)} (${r.count})`;
@@ -18,6 +19,7 @@ export function ListingCard({
   showStatus?: boolean;
 }) {
   const { price, stats } = listing;
+  const statsOn = statsMarketText(listing);
   return (
     <li
       className="flex flex-col rounded-xl border border-zinc-800 bg-zinc-900/60 p-4 focus-within:border-emerald-500/60 hover:border-zinc-700"
@@ -41,7 +43,18 @@ export function ListingCard({
       <p className="mt-0.5 text-xs text-zinc-500">by {listing.sellerName}</p>
       {listing.summary && <p className="mt-2 line-clamp-2 text-sm text-zinc-400">{listing.summary}</p>}
       <div className="mt-3 rounded-md border border-zinc-800 bg-zinc-950/60 px-3 py-2">
-        <p className="text-[10px] font-semibold tracking-wider text-zinc-500 uppercase">Verified backtest</p>
+        <p className="flex flex-wrap items-baseline justify-between gap-x-2 text-[10px] font-semibold tracking-wider text-zinc-500 uppercase">
+          Verified backtest
+          {stats && statsOn && (
+            // The listing may offer several markets: the figures hold for this one.
+            <span
+              className="font-mono font-normal tracking-normal normal-case"
+              data-testid="listing-card-stats-market"
+            >
+              on {statsOn}
+            </span>
+          )}
+        </p>
         {stats ? (
           <dl className="mt-1 grid grid-cols-3 gap-2 text-xs">
             <div>

@@ -18,7 +18,7 @@ import { StrategyProblemBox } from '../strategies/strategy-problem-box';
 import { ListingDeployForm } from './listing-deploy-form';
 import { ListingReviews } from './listing-reviews';
 import { ListingStatusBadge } from './listing-status';
-import { PanelCard, TrackRecordPanel, VerifiedPanel } from './verified-panel';
+import { EarlierTrackRecords, PanelCard, TrackRecordPanel, VerifiedPanel } from './verified-panel';
 
 const VERIFY_POLL_MS = 2_000;
 
@@ -109,7 +109,25 @@ export function ListingScreen({
       </header>
 
       <VerifiedPanel verified={d.verified} />
-      {d.trackRecord && <TrackRecordPanel track={d.trackRecord} />}
+      {d.trackRecord ? (
+        <TrackRecordPanel track={d.trackRecord} earlier={d.earlierTrackRecords} />
+      ) : (
+        (d.earlierTrackRecords?.length ?? 0) > 0 && (
+          // No current record, but earlier ones: still shown, so detaching a record never hides it.
+          <PanelCard
+            title="Forward paper record"
+            testId="track-record-panel"
+            label={
+              <Badge tone="violet" caps={false}>
+                Forward paper trading, from our ledger
+              </Badge>
+            }
+          >
+            <p className="text-sm text-zinc-400">No deployment is attached now.</p>
+            <EarlierTrackRecords records={d.earlierTrackRecords ?? []} />
+          </PanelCard>
+        )
+      )}
 
       {d.viewer.entitled && (
         <PanelCard title="Deploy to paper" testId="listing-deploy" label={null}>

@@ -14,6 +14,7 @@ import { StrategyProblemBox } from '../strategies/strategy-problem-box';
 import { useDeployments } from '../strategies/use-deployments';
 import { percentText, shortHash } from './listing-filters';
 import { ListingStatusBadge } from './listing-status';
+import { statsMarketText } from './track-record-model';
 
 /** The seller's listings, with their state and the controls that apply to each. */
 export function MyListings({ listings }: { listings: readonly ListingSummaryView[] }) {
@@ -39,6 +40,9 @@ function MyListingRow({ listing }: { listing: ListingSummaryView }) {
   const update = useMutation(trpc.marketplace.update.mutationOptions({ onSuccess: refresh }));
   const [attaching, setAttaching] = useState(false);
   const canToggle = listing.status === 'published' || listing.status === 'unlisted';
+  // The engine says why a listing waits or failed (e.g. which candles verification waits for).
+  const reason = listing.statusReason?.trim() || null;
+  const statsOn = statsMarketText(listing);
   return (
     <li className="py-3" data-testid="my-listing" data-listing-id={listing.id} data-status={listing.status}>
       <div className="flex flex-wrap items-start justify-between gap-3">
@@ -55,13 +59,27 @@ function MyListingRow({ listing }: { listing: ListingSummaryView }) {
             <span className="font-mono">{instrumentsText(listing.instruments)}</span> ·{' '}
             <span className="font-mono">sha256 {shortHash(listing.moduleSha256)}</span>
             {listing.stats && ` · verified return ${percentText(listing.stats.totalReturn, true)}`}
+            {listing.stats && statsOn && (
+              <span className="font-mono" data-testid="my-listing-stats-market">
+                {' '}
+                on {statsOn}
+              </span>
+            )}
           </p>
           {listing.status === 'verifying' && (
-            <p className="mt-1 text-xs text-sky-300" role="status">
-              The platform is running its backtest of this version; the listing is published when it finishes.
+            <p className="mt-1 text-xs text-sky-300" role="status" data-testid="my-listing-verifying-reason">
+              {reason ??
+                'The platform is running its backtest of this version; the listing is published when it finishes.'}
             </p>
           )}
-          {listing.status === 'verification_failed' && <FailedReason listingId={listing.id} />}
+          {listing.status === 'verification_failed' &&
+            (reason ? (
+              <p className="mt-1 text-xs text-rose-300" role="alert" data-testid="my-listing-failed-reason">
+                {reason}
+              </p>
+            ) : (
+              <FailedReason listingId={listing.id} />
+            ))}
         </div>
         <div className="flex flex-wrap gap-2">
           {canToggle && (
@@ -101,7 +119,10 @@ function MyListingRow({ listing }: { listing: ListingSummaryView }) {
   );
 }
 
-/** Why the platform's backtest failed (from the listing page's verified record: the summary has no reason). */
+/**
+ * Why the platform's backtest failed, for an engine whose summary carries no `statusReason`: from the
+ * listing's verified record.
+ */
 function FailedReason({ listingId }: { listingId: string }) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.marketplace.get.queryOptions({ listingId }, { staleTime: 60_000 }));
@@ -120,7 +141,11 @@ function AttachTrackRecord({ listingId, onDone }: { listingId: string; onDone: (
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { list } = useDeployments();
-  const running = (list.data ?? []).filter((d) => d.state === 'running');
+  const strategies = useQuery(trpc.strategies.list.queryOptions(undefined, { staleTime: 15_000 }));
+  // Only deployments of the tenant's own strategies: a listing deployment bought from someone else
+  // carries the listing's id as its strategyId and could never be this listing's record.
+  const own = new Set((strategies.data ?? []).map((s) => s.id));
+  const running = (list.data ?? []).filter((d) => d.state === 'running' && own.has(d.strategyId));
   const [deploymentId, setDeploymentId] = useState('');
   const attach = useMutation(
     trpc.marketplace.attachTrackRecord.mutationOptions({
@@ -138,7 +163,7 @@ function AttachTrackRecord({ listingId, onDone }: { listingId: string; onDone: (
         Show a live paper deployment of this exact version as the listing's forward record. Its equity is
         sampled from our ledger, not reported by you.
       </p>
-      {list.isPending ? (
+      {list.isPending || strategies.isPending ? (
         <p className="text-xs text-zinc-500">Loading deployments…</p>
       ) : running.length === 0 ? (
         <p className="text-xs text-zinc-400" data-testid="attach-none">

@@ -9,6 +9,7 @@ import { type MetricTone, metricCards } from '../backtests/backtest-metrics';
 import { formatDay } from '../billing/billing-view';
 import { MarketState } from '../markets/market-state';
 import { drawdownText, percentText } from './listing-filters';
+import { endedReasonText, marketText, trackRecordUntil } from './track-record-model';
 
 const EquityDrawdownChart = dynamic(() => import('./listing-charts').then((m) => m.EquityDrawdownChart), {
   ssr: false,
@@ -83,6 +84,12 @@ export function VerifiedPanel({ verified }: { verified: VerifiedBacktestView | n
       <dl className="grid gap-x-6 gap-y-1 text-xs sm:grid-cols-2">
         <Row term="Window">
           {momentOf(verified.from)} → {momentOf(verified.to)}
+          {verified.label && (
+            // What the window means for the figures (e.g. data after the upload): a buyer's key question.
+            <span className="block text-sky-300" data-testid="verified-window-label">
+              {verified.label}
+            </span>
+          )}
         </Row>
         <Row term="Market">
           <span className="font-mono">
@@ -119,6 +126,14 @@ export function VerifiedPanel({ verified }: { verified: VerifiedBacktestView | n
         </p>
       )}
       {verified.metrics && (
+        <p className="-mb-2 text-xs text-zinc-500" data-testid="verified-metrics-market">
+          Figures on{' '}
+          <span className="font-mono text-zinc-300">
+            {marketText(verified.instrument, verified.interval)}
+          </span>
+        </p>
+      )}
+      {verified.metrics && (
         <dl data-testid="verified-metrics" className="grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-4">
           {metricCards(verified.metrics, quote).map((m) => (
             <div
@@ -147,7 +162,15 @@ export function VerifiedPanel({ verified }: { verified: VerifiedBacktestView | n
 }
 
 /** The seller's live paper deployment, from our ledger: forward results, labelled as such, with its start. */
-export function TrackRecordPanel({ track }: { track: TrackRecordView }) {
+export function TrackRecordPanel({
+  track,
+  earlier = [],
+}: {
+  track: TrackRecordView;
+  earlier?: readonly TrackRecordView[];
+}) {
+  const ended = endedReasonText(track);
+  const until = trackRecordUntil(track);
   return (
     <PanelCard
       title="Forward paper record"
@@ -161,8 +184,15 @@ export function TrackRecordPanel({ track }: { track: TrackRecordView }) {
       <dl className="grid gap-x-6 gap-y-1 text-xs sm:grid-cols-2">
         <Row term="Since">
           <span data-testid="track-record-since">{formatDay(track.since)}</span>
-          {track.running ? '' : ' (stopped)'}
+          {track.running ? '' : until === null ? ' (stopped)' : ` until ${momentOf(until)}`}
         </Row>
+        {ended && (
+          <Row term="Ended">
+            <span className="text-amber-200" data-testid="track-record-ended">
+              {ended}
+            </span>
+          </Row>
+        )}
         <Row term="Return">
           <span className="font-mono">{percentText(track.totalReturn, true)}</span>
         </Row>
@@ -177,7 +207,44 @@ export function TrackRecordPanel({ track }: { track: TrackRecordView }) {
           <EquityDrawdownChart equity={track.equity} drawdown={track.drawdown} />
         )}
       </div>
+      {earlier.length > 0 && <EarlierTrackRecords records={earlier} />}
     </PanelCard>
+  );
+}
+
+/**
+ * Forward records of deployments attached before the current one, newest first: kept visible so a seller
+ * cannot swap a bad record for a fresh one unseen. Collapsed: the current record is what matters most.
+ */
+export function EarlierTrackRecords({ records }: { records: readonly TrackRecordView[] }) {
+  return (
+    <details className="rounded-lg border border-zinc-800 text-xs" data-testid="earlier-track-records">
+      <summary className="cursor-pointer px-3 py-2 text-zinc-300 select-none">
+        Earlier forward records ({records.length})
+      </summary>
+      <ul className="divide-y divide-zinc-800 border-t border-zinc-800">
+        {records.map((r) => {
+          const until = trackRecordUntil(r);
+          const ended = endedReasonText(r);
+          return (
+            <li
+              key={`${r.since}:${r.equity[0]?.[0] ?? ''}`}
+              className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1 px-3 py-2"
+              data-testid="earlier-track-record"
+            >
+              <span className="text-zinc-300">
+                {formatDay(r.since)} →{' '}
+                {r.running ? 'running' : until === null ? '—' : formatDay(new Date(until).toISOString())}
+              </span>
+              <span className="font-mono text-zinc-200" data-testid="earlier-track-record-return">
+                {percentText(r.totalReturn, true)}
+              </span>
+              {ended && <span className="w-full text-zinc-500">{ended}</span>}
+            </li>
+          );
+        })}
+      </ul>
+    </details>
   );
 }
 

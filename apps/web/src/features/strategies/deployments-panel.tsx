@@ -171,14 +171,26 @@ export function DeploymentsPanel(props: DeploymentsPanelProps) {
                       Stop
                     </Button>
                   )}
-                  <Button
-                    size="sm"
-                    variant="secondary"
-                    data-testid="deployment-redeploy"
-                    onClick={() => setRedeploying(d)}
-                  >
-                    Redeploy
-                  </Button>
+                  {props.strategies.some((s) => s.id === d.strategyId) ? (
+                    <Button
+                      size="sm"
+                      variant="secondary"
+                      data-testid="deployment-redeploy"
+                      onClick={() => setRedeploying(d)}
+                    >
+                      Redeploy
+                    </Button>
+                  ) : (
+                    // A marketplace listing's deployment (its strategyId is the listing's id): it runs the
+                    // listing's pinned version and is deployed again from the listing.
+                    <Link
+                      href={`/marketplace/${d.strategyId}`}
+                      className="text-sm text-sky-400 hover:underline"
+                      data-testid="deployment-listing-link"
+                    >
+                      Listing
+                    </Link>
+                  )}
                 </td>
               </tr>
             );
