@@ -5,6 +5,7 @@ import type { CredentialCache } from './auth/credential-cache.ts';
 import type { AccountMail } from './domains/accounts/account-mail.ts';
 import type { AlertsPort } from './domains/alerts/alerts-port.ts';
 import type { BillingPort } from './domains/billing/billing-port.ts';
+import type { HistoryPort } from './domains/history/history-port.ts';
 import type { MarketPort } from './domains/market/market-port.ts';
 import type { MarketplacePort } from './domains/marketplace/marketplace-port.ts';
 import type { StrategiesPort } from './domains/strategies/strategies-port.ts';
@@ -63,6 +64,8 @@ export interface ApiDeps {
   /** Usage per tenant per day, counted in memory and flushed in batches; read by the usage router. */
   usage?: UsageMeter;
   market: MarketPort;
+  /** Market-history coverage and backfills; absent on an engine that runs no market data. */
+  history?: HistoryPort;
   /** Absent on an engine that runs no paper trading (e.g. a market-data-only node). */
   trading?: TradingPort;
   /** Absent on an engine that runs no strategies. */

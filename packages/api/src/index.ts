@@ -27,6 +27,16 @@ export {
 export { type CreateAccountOptions, createAccount, signUp } from './domains/accounts/sign-up.ts';
 export type { AlertScope, AlertsPort } from './domains/alerts/alerts-port.ts';
 export type { BillingPort, BillingScope } from './domains/billing/billing-port.ts';
+export {
+  type BackfillInput,
+  type BackfillJobView,
+  type BackfillProgressView,
+  backfillInput,
+  type CoverageInput,
+  type CoverageView,
+  type HistoryPort,
+  type HistoryScope,
+} from './domains/history/history-port.ts';
 export type { MarketPort, QuoteInput } from './domains/market/market-port.ts';
 export type { MarketplacePort, MarketplaceScope } from './domains/marketplace/marketplace-port.ts';
 export type { StrategiesPort, StrategyScope } from './domains/strategies/strategies-port.ts';

@@ -5,6 +5,7 @@ import { authRouter } from './routers/auth.ts';
 import { backtestsRouter } from './routers/backtests.ts';
 import { billingRouter } from './routers/billing.ts';
 import { fillsRouter } from './routers/fills.ts';
+import { historyRouter } from './routers/history.ts';
 import { marketRouter } from './routers/market.ts';
 import { marketplaceRouter } from './routers/marketplace.ts';
 import { ordersRouter } from './routers/orders.ts';
@@ -22,6 +23,7 @@ export const appRouter = router({
   accounts: accountsRouter,
   apiKeys: apiKeysRouter,
   market: marketRouter,
+  history: historyRouter,
   paperAccounts: paperAccountsRouter,
   orders: ordersRouter,
   fills: fillsRouter,

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { formatTrimmed } from './decimal-format.ts';
+import { RestHistory } from './history/rest-history.ts';
 import { instrumentSpec, toSimInstrument, venueSymbol } from './instruments.ts';
 import { Market, type SymbolMarket } from './market/market.ts';
 import { resolveOptions } from './options.ts';
@@ -56,6 +57,7 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
     market.symbols.map((s) => [s, perVenue(() => 0)]),
   );
   const restTrades = new RestTrades(market, histories, o.limits, monotonic);
+  const restHistory = new RestHistory(market, o, () => o.clock.now(), monotonic);
   // During a step the frame clock is pinned, so every venue's frames and the REST history print the
   // same time for a trade (the history is the ground truth a repaired gap is compared with).
   let pinnedNow: number | null = null;
@@ -146,7 +148,8 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
           wss,
           monotonic,
           onConnection: (venue, ws, socket, path, query) => onConnection(i, venue, ws, socket, path, query),
-          restTrades: (venue, path, query) => restTrades.handle(venue, path, query),
+          restTrades: (venue, path, query) =>
+            restHistory.handle(venue, path, query) ?? restTrades.handle(venue, path, query),
         }),
       );
     }
@@ -256,6 +259,9 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
       throttleRest(venue, ms) {
         restTrades.throttledUntil[venue] = monotonic() + ms;
       },
+      failHistory(venue, count, status = 429, retryAfterSeconds = 1) {
+        restHistory.faults[venue] = count > 0 ? { status, remaining: count, retryAfterSeconds } : null;
+      },
       sendMalformed(venue, kind: MalformedKind = 'garbage') {
         const now = monotonic();
         for (const conn of connections[venue]) conn.send(protocols[venue].malformedFrame(conn, kind), now);
@@ -321,6 +327,8 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
         restRequests: count((v) => restTrades.stats.requests[v]),
         restThrottled: count((v) => restTrades.stats.throttled[v]),
         restBanned: count((v) => restTrades.stats.banned[v]),
+        historyRequests: count((v) => restHistory.requests[v]),
+        historyRefused: count((v) => restHistory.refused[v]),
       };
     },
     historyTrades(venue, symbol, fromId, toId): SimTrade[] {

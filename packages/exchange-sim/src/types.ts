@@ -125,6 +125,11 @@ export interface ExchangeSimFaults {
   withholdTrades(venue: Venue, symbol: string, count: number): void;
   /** Answer every trade-history request of the venue with its rate-limit refusal (429; Bybit 403) for `ms`. */
   throttleRest(venue: Venue, ms: number): void;
+  /**
+   * The next `count` candle-history requests of the venue (klines / history-candles / kline) are answered
+   * `status` instead (default 429, with `Retry-After: retryAfterSeconds`, default 1; a 5xx has none).
+   */
+  failHistory(venue: Venue, count: number, status?: number, retryAfterSeconds?: number): void;
   /** One bad frame on every socket of the venue. */
   sendMalformed(venue: Venue, kind?: MalformedKind): void;
   /**
@@ -173,6 +178,9 @@ export interface ExchangeSimStats {
   restRequests: Record<string, number>;
   restThrottled: Record<string, number>;
   restBanned: Record<string, number>;
+  /** Candle-history requests answered per venue (any status), and the refusals among them. */
+  historyRequests: Record<string, number>;
+  historyRefused: Record<string, number>;
 }
 
 export interface ExchangeSim {

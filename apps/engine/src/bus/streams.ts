@@ -52,6 +52,20 @@ export const streamSpecs: readonly StreamSpec[] = [
     storage: 'file',
   },
   {
+    // Conflated L2 depth (`market.depth.<venue>.<symbol>`, at most ~10/s per book): live fan-out only,
+    // the newest state is all anyone needs, so the stream keeps a minute.
+    name: streamNames.marketDepth,
+    subjects: ['market.depth.>'],
+    maxAgeMs: 60_000,
+    maxBytes: 256 * MiB,
+    maxMsgs: 1_000_000,
+    maxMsgSize: 256 * 1024,
+    duplicateWindowMs: 10_000,
+    discard: 'old',
+    // Nothing here is worth a disk write: a restart rebuilds every book from the venue.
+    storage: 'memory',
+  },
+  {
     // Alert firings for the in-app live stream (`alerts.fired.<tenantId>`, msgId = firing id). The
     // database is the record (alert_firings); this only fans them out to connected clients, so it is short.
     name: 'ALERTS_FIRED',

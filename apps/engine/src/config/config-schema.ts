@@ -89,6 +89,20 @@ export const configSchema = z.strictObject({
   klineLatenessMs: z.coerce.number().int().min(0).max(600_000).default(2_000),
   /** Sub-second candles are opt-in: they multiply the bus traffic. */
   klineSubSecond: bool.default(false),
+  /** L2 order books of the followed symbols on every venue (`false`: trades and best bid/ask only). */
+  marketDepth: bool.default(true),
+  /** Levels per side kept, published on the bus and served by `market.depth` / `market.onDepth`. */
+  marketDepthLevels: z.coerce.number().int().min(1).max(1000).default(20),
+  /**
+   * A synced book with no depth frame for this long is stale (dropped, served as `stale`, resynced). Bybit
+   * sends no delta while nothing changes, so it stays well above a quiet market's silence.
+   */
+  marketDepthStaleMs: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /**
+   * Days of 1m candles backfilled for the followed symbols at start (what is missing only). Unset: 90 on
+   * the simulator with the embedded database (a first `npm start`), otherwise 0 (off).
+   */
+  historyBootstrapDays: z.coerce.number().int().min(0).max(3_650).optional(),
   tradeRetentionDays: z.coerce.number().int().min(1).default(30),
   klineRetentionDays: z.coerce.number().int().min(1).default(730),
 
@@ -176,6 +190,11 @@ export const configSchema = z.strictObject({
   ),
   /** The webhook endpoint's signing secret (`whsec_...`): required with STRIPE_SECRET_KEY. */
   stripeWebhookSecret: z.preprocess(emptyAsUndefined, z.string().min(8).optional()),
+  /**
+   * The Connect endpoint's signing secret (`whsec_...`, optional): Stripe signs the connected accounts'
+   * events (account.updated) with the Connect endpoint's own secret, so both are accepted.
+   */
+  stripeConnectWebhookSecret: z.preprocess(emptyAsUndefined, z.string().min(8).optional()),
   /** The emulator's port when no key is set (0: a free port). */
   stripeEmulatorPort: z.coerce.number().int().min(0).max(65_535).default(12_111),
   stripeEmulatorHost: z.string().default('127.0.0.1'),
@@ -227,6 +246,10 @@ export const envNames: Record<keyof EngineConfig, string> = {
   simulatorTradesPerSecond: 'SIMULATOR_TRADES_PER_SECOND',
   klineLatenessMs: 'KLINE_LATENESS_MS',
   klineSubSecond: 'KLINE_SUB_SECOND',
+  marketDepth: 'MARKET_DEPTH',
+  marketDepthLevels: 'MARKET_DEPTH_LEVELS',
+  marketDepthStaleMs: 'MARKET_DEPTH_STALE_MS',
+  historyBootstrapDays: 'HISTORY_BOOTSTRAP_DAYS',
   tradeRetentionDays: 'TRADE_RETENTION_DAYS',
   klineRetentionDays: 'KLINE_RETENTION_DAYS',
   webPublicUrl: 'WEB_PUBLIC_URL',
@@ -249,6 +272,7 @@ export const envNames: Record<keyof EngineConfig, string> = {
   alertWebhookPorts: 'ALERT_WEBHOOK_PORTS',
   stripeSecretKey: 'STRIPE_SECRET_KEY',
   stripeWebhookSecret: 'STRIPE_WEBHOOK_SECRET',
+  stripeConnectWebhookSecret: 'STRIPE_CONNECT_WEBHOOK_SECRET',
   stripeEmulatorPort: 'STRIPE_EMULATOR_PORT',
   stripeEmulatorHost: 'STRIPE_EMULATOR_HOST',
   stripeEmulatorPublicUrl: 'STRIPE_EMULATOR_PUBLIC_URL',

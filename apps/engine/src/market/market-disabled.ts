@@ -30,4 +30,10 @@ export const marketDisabled: MarketPort = {
   liveQuotes: () => {
     throw disabled();
   },
+  depth: async () => {
+    throw disabled();
+  },
+  liveDepth: () => {
+    throw disabled();
+  },
 };

@@ -2,6 +2,7 @@ import type { MarketPort } from '@qt/api';
 import type { MarketDataQueries } from '@qt/db';
 import { AppError, canonicalDecimal, type Kline, type MessageBus, subjects, topics } from '@qt/shared';
 import type { KlineService } from './aggregate/kline-service.ts';
+import type { DepthService } from './depth/depth-service.ts';
 import type { FeedSupervisor } from './ingest/feed-supervisor.ts';
 import type { InstrumentCatalog } from './instruments/instrument-catalog.ts';
 import { busStream } from './live/bus-stream.ts';
@@ -19,6 +20,8 @@ export function createMarketService(deps: {
   klines: KlineService;
   feeds: FeedSupervisor;
   quotes: QuoteBook;
+  /** L2 books; null when `MARKET_DEPTH=false`. */
+  depth?: DepthService | null;
 }): MarketPort {
   const known = (venue: string, symbol: string) => {
     if (!deps.catalog.get(venue, symbol)) {
@@ -86,6 +89,20 @@ export function createMarketService(deps: {
     liveQuotes(input, signal) {
       known(input.venue, input.symbol);
       return deps.quotes.stream(input.venue, input.symbol, signal);
+    },
+    async depth(input) {
+      known(input.venue, input.symbol);
+      return deps.depth?.latest(input.venue, input.symbol, input.levels) ?? null;
+    },
+    liveDepth(input, signal) {
+      known(input.venue, input.symbol);
+      if (!deps.depth) {
+        throw new AppError(
+          'MARKET_DATA_DISABLED',
+          'Order books are switched off on this engine (MARKET_DEPTH=false).',
+        );
+      }
+      return deps.depth.stream(input.venue, input.symbol, signal, input.levels);
     },
   };
 }

@@ -7,6 +7,8 @@ import type pg from 'pg';
 import type { EngineConfig } from '../config/config-schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type KlineService, startKlineService } from './aggregate/kline-service.ts';
+import { type Backfill, bootstrapDaysOf, startBackfill } from './backfill/start-backfill.ts';
+import { type DepthService, startDepth } from './depth/depth-service.ts';
 import { type FeedSupervisor, startFeeds } from './ingest/feed-supervisor.ts';
 import { TradePublisher } from './ingest/trade-publisher.ts';
 import { InstrumentCatalog } from './instruments/instrument-catalog.ts';
@@ -29,6 +31,12 @@ export interface MarketData {
   persisters: { trades: PersisterStats; klines: PersisterStats };
   /** Fills the feeds' trade-id gaps from the venues' REST history. */
   repairer: GapRepairer;
+  /** Market-history backfills (jobs, runner, the `history` API port). */
+  backfill: Backfill;
+  /** Stored queries (the CSV export reads through them). */
+  queries: MarketDataQueries;
+  /** L2 order books of the followed symbols; null when `MARKET_DEPTH=false`. */
+  depth: DepthService | null;
   simulator: ExchangeSim | null;
   stop(): Promise<void>;
 }
@@ -150,6 +158,18 @@ export async function startMarketData(params: {
     );
     // Stopped before the writer's pool closes (stops run in reverse): a repair in flight ends first.
     stops.push(() => repairer.stop());
+    // Queued and resumed backfills run beside the feeds; stopped (the job in flight released) before the pool.
+    const backfill = startBackfill({
+      pool: params.pool,
+      writer,
+      queries,
+      venues,
+      symbols: config.marketSymbols,
+      clock,
+      logger,
+      bootstrapDays: bootstrapDaysOf(config),
+    });
+    stops.push(() => backfill.stop());
     const feeds = startFeeds({
       venues,
       symbols: config.marketSymbols,
@@ -168,6 +188,20 @@ export async function startMarketData(params: {
     });
     stops.push(() => feeds.stop());
 
+    const depth = config.marketDepth
+      ? startDepth({
+          venues,
+          symbols: config.marketSymbols,
+          catalog,
+          clock,
+          logger,
+          bus,
+          levels: config.marketDepthLevels,
+          staleAfterMs: config.marketDepthStaleMs,
+        })
+      : null;
+    if (depth) stops.push(() => depth.stop());
+
     const port = createMarketService({
       bus,
       queries,
@@ -175,6 +209,7 @@ export async function startMarketData(params: {
       klines,
       feeds,
       quotes,
+      depth,
     });
     return {
       port,
@@ -185,6 +220,9 @@ export async function startMarketData(params: {
       quotes,
       persisters: { trades: trades.stats, klines: klinePersist.stats },
       repairer,
+      backfill,
+      queries,
+      depth,
       simulator,
       stop: () => runStops(stops),
     };

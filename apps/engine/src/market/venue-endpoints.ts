@@ -36,6 +36,7 @@ export function venueEndpoints(config: EngineConfig, sim: ExchangeSim | null): V
         wsEndpoints: sim.urls.map((u) => u[venue].ws),
         restEndpoints: sim.urls.map((u) => u[venue].rest),
         feedOptions,
+        source: 'simulator',
       };
     }
     const ws = { binance: config.binanceWsUrls, okx: config.okxWsUrls, bybit: config.bybitWsUrls }[venue];
@@ -47,6 +48,7 @@ export function venueEndpoints(config: EngineConfig, sim: ExchangeSim | null): V
       wsEndpoints: ws && ws.length > 0 ? ws : adapter.defaultWsEndpoints,
       restEndpoints: rest ? [rest] : adapter.defaultRestEndpoints,
       feedOptions,
+      source: 'venue',
     };
   });
 }

@@ -2,6 +2,8 @@ import {
   candlesInput,
   candlesPage,
   canonicalSymbol,
+  depthInput,
+  depthSchema,
   feedStatusSchema,
   instrumentSchema,
   instrumentsInput,
@@ -54,5 +56,18 @@ export const marketRouter = router({
   onQuote: authedProcedure.input(quoteInput).subscription(async function* ({ ctx, input, signal }) {
     const abort = signal ?? new AbortController().signal;
     for await (const q of ctx.deps.market.liveQuotes(input, abort)) yield q;
+  }),
+  /**
+   * The top of the L2 book (`levels` per side, default and at most what the engine keeps) with its
+   * status; levels only while `synced` (a book known wrong is never shown). Null when books are off.
+   */
+  depth: authedProcedure
+    .input(depthInput)
+    .output(depthSchema.nullable())
+    .query(({ ctx, input }) => ctx.deps.market.depth(input)),
+  /** The book as it changes: the current state first, then at most ~10 per second (the newest wins). */
+  onDepth: authedProcedure.input(depthInput).subscription(async function* ({ ctx, input, signal }) {
+    const abort = signal ?? new AbortController().signal;
+    for await (const d of ctx.deps.market.liveDepth(input, abort)) yield d;
   }),
 });

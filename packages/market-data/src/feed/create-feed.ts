@@ -1,6 +1,6 @@
 import type { Clock, FeedStatus, Quote, Trade } from '@qt/shared';
 import { type SequenceStats, type TradeGap, TradeSequencer } from '../sequence/trade-sequencer.ts';
-import type { MarketChannel, Subscription, VenueAdapter } from '../venues/venue-adapter.ts';
+import type { DepthFrame, MarketChannel, Subscription, VenueAdapter } from '../venues/venue-adapter.ts';
 import { SlidingWindowLimiter } from './connect-limiter.ts';
 import { FeedConnection } from './feed-connection.ts';
 import type { FeedEvent } from './feed-events.ts';
@@ -21,6 +21,11 @@ export interface CreateFeedParams {
   /** Called once per frame with the frame's trades, duplicates already dropped. Keep it synchronous. */
   onTrades?: (trades: Trade[]) => void;
   onQuote?: (quote: Quote) => void;
+  /**
+   * Depth frames (channel `depth`), parsed in the venue's terms for its book synchroniser, from each
+   * connection's current socket only. Keep it synchronous. A socket change shows as `stateChanged`.
+   */
+  onDepth?: (symbol: string, depth: DepthFrame, receiveTime: number) => void;
   onEvent?: (event: FeedEvent) => void;
 }
 
@@ -35,6 +40,12 @@ export interface Feed {
   silentSymbols(): string[];
   /** Gap and duplicate counts over the whole feed. */
   sequenceStats(): SequenceStats;
+  /**
+   * Unsubscribe and subscribe one stream again on the connection that carries it (a fresh book snapshot
+   * on OKX and Bybit). False when no connection carries it or its socket is not live (a reconnect
+   * subscribes anyway).
+   */
+  resubscribe(symbol: string, channel: MarketChannel): boolean;
 }
 
 /**
@@ -65,6 +76,7 @@ export function createFeed(params: CreateFeedParams): Feed {
     sequencer,
     onTrades: params.onTrades ?? noop,
     onQuote: params.onQuote ?? noop,
+    onDepth: params.onDepth ?? noop,
     onEvent: params.onEvent ?? noop,
     nextRequestId: () => ++requestId,
   };
@@ -99,6 +111,11 @@ export function createFeed(params: CreateFeedParams): Feed {
     status: () => connections.map((c) => c.status()),
     silentSymbols: () => connections.flatMap((c) => c.silentSymbols()),
     sequenceStats: () => sequencer.stats(),
+    resubscribe: (symbol, channel) => {
+      const sub: Subscription = { symbol, channel };
+      const c = connections.find((conn) => conn.carries(sub));
+      return c?.resubscribe([sub]) ?? false;
+    },
   };
 }
 

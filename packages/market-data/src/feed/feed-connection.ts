@@ -1,6 +1,6 @@
 import type { Clock, FeedState, FeedStatus, Quote, Trade } from '@qt/shared';
 import type { TradeGap, TradeIdReset, TradeSequencer } from '../sequence/trade-sequencer.ts';
-import type { Subscription, VenueAdapter, VenueMessage } from '../venues/venue-adapter.ts';
+import type { DepthFrame, Subscription, VenueAdapter, VenueMessage } from '../venues/venue-adapter.ts';
 import { sampleOf } from '../venues/wire-helpers.ts';
 import { Backoff } from './backoff.ts';
 import type { ConnectLimiter } from './connect-limiter.ts';
@@ -21,6 +21,8 @@ export interface FeedContext {
   readonly sequencer: TradeSequencer;
   readonly onTrades: (trades: Trade[]) => void;
   readonly onQuote: (quote: Quote) => void;
+  /** Depth frames of the current socket only (see `#onText`). */
+  readonly onDepth: (symbol: string, depth: DepthFrame, receiveTime: number) => void;
   readonly onEvent: (event: FeedEvent) => void;
   readonly nextRequestId: () => number;
 }
@@ -115,6 +117,26 @@ export class FeedConnection {
   /** Symbols whose trades this connection carries. */
   tradeSymbols(): string[] {
     return [...new Set(this.#subscriptions.filter((s) => s.channel === 'trades').map((s) => s.symbol))];
+  }
+
+  /** True when this connection carries `sub`. */
+  carries(sub: Subscription): boolean {
+    return this.#subscriptions.some((s) => s.symbol === sub.symbol && s.channel === sub.channel);
+  }
+
+  /**
+   * Unsubscribe and subscribe `subs` again on the current socket (a book known wrong: OKX and Bybit send
+   * a fresh snapshot on subscribe). The answers are not waited for (the socket is live already); false
+   * when no socket is open, in which case the reconnect subscribes anyway. Sends go through the socket's
+   * pacing and the venue's hourly subscribe cap like any other request.
+   */
+  resubscribe(subs: readonly Subscription[]): boolean {
+    const session = this.#current;
+    if (this.#stopped || session === null || !session.isOpen || !session.live) return false;
+    const { adapter, nextRequestId } = this.#ctx;
+    for (const r of adapter.unsubscribeRequests(subs, nextRequestId)) session.send(r.text, true);
+    for (const r of adapter.subscribeRequests(subs, nextRequestId)) session.send(r.text, true);
+    return true;
   }
 
   /** A trade-id gap of one of this connection's symbols was reported (counted here, then emitted). */
@@ -374,6 +396,13 @@ export class FeedConnection {
       case 'quote':
         this.#sawData(session, msg.quote.symbol, now);
         this.#deliver(() => this.#ctx.onQuote(msg.quote));
+        return;
+      case 'depth':
+        // A book follows one socket's sequence: frames of a replacement still subscribing or of a socket
+        // being drained would interleave two chains (a false gap at best). Only the current socket's count.
+        if (session !== this.#current) return;
+        this.#sawData(session, msg.symbol, now);
+        this.#deliver(() => this.#ctx.onDepth(msg.symbol, msg.depth, now));
         return;
       case 'ack':
         this.#settle(session, msg.requestId);

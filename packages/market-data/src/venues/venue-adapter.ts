@@ -1,7 +1,17 @@
 import type { Instrument, KnownVenue, Quote, Trade } from '@qt/shared';
+import type { BinanceDepthEvent, BybitOrderbookMessage, OkxBooksMessage } from '../books/book-parsers.ts';
 
-/** What a connection carries for a symbol: its trades, its best bid/ask, or both. */
-export type MarketChannel = 'trades' | 'quotes';
+/**
+ * What a connection carries for a symbol: its trades, its best bid/ask, its L2 depth (Binance
+ * `@depth@100ms`, OKX `books`, Bybit `orderbook.50`), or several of them.
+ */
+export type MarketChannel = 'trades' | 'quotes' | 'depth';
+
+/** One depth frame, parsed in its venue's own terms: the venue's book synchroniser takes it as is. */
+export type DepthFrame =
+  | { readonly venue: 'binance'; readonly event: BinanceDepthEvent }
+  | { readonly venue: 'okx'; readonly message: OkxBooksMessage }
+  | { readonly venue: 'bybit'; readonly message: BybitOrderbookMessage };
 
 /** One venue stream we want: a canonical symbol (`BTC-USDT`) on one channel. */
 export interface Subscription {
@@ -25,6 +35,8 @@ export interface OutgoingRequest {
 export type VenueMessage =
   | { readonly kind: 'trades'; readonly trades: Trade[]; readonly ids: number[] }
   | { readonly kind: 'quote'; readonly quote: Quote }
+  /** A depth message of a canonical symbol (see `DepthFrame`). */
+  | { readonly kind: 'depth'; readonly symbol: string; readonly depth: DepthFrame }
   | { readonly kind: 'ack'; readonly requestId: string | null }
   | {
       readonly kind: 'error';

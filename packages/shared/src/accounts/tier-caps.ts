@@ -197,6 +197,9 @@ export const PROCEDURE_WEIGHTS: Readonly<Record<string, number>> = {
   'marketplace.sellerOnboarding': 10,
   'marketplace.sellerDashboard': 10,
   'marketplace.deploy': 10,
+  // Coverage runs a gaps-and-islands scan; a backfill queues a job that reads a venue's REST history.
+  'history.coverage': 5,
+  'history.backfill': 10,
 };
 
 /** The heaviest weight of any procedure: a request budget's burst must hold at least one such call. */

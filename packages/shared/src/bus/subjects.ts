@@ -35,6 +35,9 @@ export const subjects = {
   /** A feed's data-quality events for one symbol, e.g. `market.quality.binance.BTC-USDT`. */
   marketQuality: (venue: string, symbol: string) =>
     `market.quality.${subjectToken('venue', venue)}.${subjectToken('symbol', symbol)}`,
+  /** Conflated L2 depth of one book, e.g. `market.depth.okx.BTC-USDT`. */
+  marketDepth: (venue: string, symbol: string) =>
+    `market.depth.${subjectToken('venue', venue)}.${subjectToken('symbol', symbol)}`,
 } as const;
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalSymbol, klineSchema, tradeBatchSchema, venueId } from '../market/schemas.ts';
+import { canonicalSymbol, depthSchema, klineSchema, tradeBatchSchema, venueId } from '../market/schemas.ts';
 import { defineTopic } from './message-bus.ts';
 
 /** Stream names; their limits are declared in apps/engine/src/bus/streams.ts. */
@@ -7,6 +7,7 @@ export const streamNames = {
   marketTrades: 'MARKET_TRADES',
   marketKlines: 'MARKET_KLINES',
   marketQuality: 'MARKET_QUALITY',
+  marketDepth: 'MARKET_DEPTH',
 } as const;
 
 /**
@@ -45,5 +46,12 @@ export const topics = {
     stream: streamNames.marketQuality,
     pattern: 'market.quality.>',
     schema: dataQualityMessageSchema,
+  }),
+  /** Conflated L2 depth, at most ~10 per second per book (`market.depth.<venue>.<symbol>`). */
+  marketDepth: defineTopic({
+    name: 'market.depth',
+    stream: streamNames.marketDepth,
+    pattern: 'market.depth.>',
+    schema: depthSchema,
   }),
 } as const;

@@ -39,3 +39,11 @@ export type LiveCandlesInput = z.infer<typeof liveCandlesInput>;
 
 export const liveTradesInput = z.strictObject({ venue: venueId, symbol: canonicalSymbol });
 export type LiveTradesInput = z.infer<typeof liveTradesInput>;
+
+/** `market.depth` / `market.onDepth`: levels per side, at most what the engine keeps (`MARKET_DEPTH_LEVELS`). */
+export const depthInput = z.strictObject({
+  venue: venueId,
+  symbol: canonicalSymbol,
+  levels: z.number().int().min(1).max(1000).optional(),
+});
+export type DepthInput = z.infer<typeof depthInput>;

@@ -82,6 +82,35 @@ export const quoteSchema = z.strictObject({
 });
 export type Quote = z.infer<typeof quoteSchema>;
 
+/** One price level of an L2 book: canonical decimals (no trailing zeros). */
+export const depthLevelSchema = z.strictObject({ price: decimalString, quantity: decimalString });
+export type DepthLevel = z.infer<typeof depthLevelSchema>;
+
+/**
+ * A book's state: `synced` (in sync with the venue, served), `syncing` (waiting for a snapshot, first
+ * start or after a resync), `stale` (was live, nothing arrived for too long). Only `synced` has levels.
+ */
+export const bookStatusSchema = z.enum(['syncing', 'synced', 'stale']);
+export type BookStatus = z.infer<typeof bookStatusSchema>;
+
+/**
+ * The top of a venue's L2 book for one symbol (`market.depth.<venue>.<symbol>`, `market.depth`,
+ * `market.onDepth`): best level first on each side. A book that is not `synced` carries no levels: a book
+ * known to be wrong is never shown as live.
+ */
+export const depthSchema = z.strictObject({
+  venue: venueId,
+  symbol: canonicalSymbol,
+  status: bookStatusSchema,
+  bids: z.array(depthLevelSchema).max(1000),
+  asks: z.array(depthLevelSchema).max(1000),
+  /** When this state was taken (engine clock, ms). */
+  at: z.number().int().nonnegative(),
+  /** Times this book had to be rebuilt since the engine started (sequence gap, checksum, stale, ...). */
+  resyncs: z.number().int().nonnegative(),
+});
+export type Depth = z.infer<typeof depthSchema>;
+
 /** A tradable pair on a venue, with the precision every price and quantity must respect. */
 export const instrumentSchema = z.strictObject({
   venue: venueId,
@@ -124,5 +153,11 @@ export const feedStatusSchema = z.strictObject({
   duplicates: z.number().int().nonnegative(),
   malformed: z.number().int().nonnegative(),
   lastError: z.string().nullable(),
+  /**
+   * Where the data comes from: the venue itself or the bundled exchange simulator (MARKET_SOURCE=simulator),
+   * so a screen never shows simulated prices as live ones. Optional: a feed reports it without knowing it;
+   * the engine adds it.
+   */
+  source: z.enum(['venue', 'simulator']).optional(),
 });
 export type FeedStatus = z.infer<typeof feedStatusSchema>;

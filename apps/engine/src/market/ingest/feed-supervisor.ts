@@ -27,6 +27,8 @@ export interface VenueEndpoints {
   restEndpoints: readonly string[];
   /** Per-venue feed tuning from the configuration (heartbeat interval). */
   feedOptions?: FeedOptions;
+  /** The bundled exchange simulator or the venue itself (the feed status says which; default venue). */
+  source?: 'venue' | 'simulator';
 }
 
 /** Sequence counters of one venue's feed (see `TradeSequencer`). */
@@ -77,7 +79,7 @@ export function startFeeds(params: {
    */
   bus?: MessageBus;
 }): FeedSupervisor {
-  const feeds: Array<{ venue: string; feed: Feed }> = [];
+  const feeds: Array<{ venue: string; feed: Feed; source: 'venue' | 'simulator' }> = [];
   const gapLog = new LogThrottle(gapLogEveryMs, () => params.clock.now());
   const quality = params.bus ? qualityReporter(params.bus, params.logger, params.clock) : null;
   for (const v of params.venues) {
@@ -105,11 +107,11 @@ export function startFeeds(params: {
       },
     });
     feed.start();
-    feeds.push({ venue, feed });
+    feeds.push({ venue, feed, source: v.source ?? 'venue' });
     logger.info({ symbols: listed, endpoints: v.wsEndpoints }, 'feed started');
   }
   return {
-    status: () => feeds.flatMap((f) => f.feed.status()),
+    status: () => feeds.flatMap((f) => f.feed.status().map((s) => ({ ...s, source: f.source }))),
     sequence: () =>
       feeds.map(({ venue, feed }) => {
         const s = feed.sequenceStats();

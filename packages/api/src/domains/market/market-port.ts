@@ -1,6 +1,8 @@
 import type {
   CandlesInput,
   CandlesPage,
+  Depth,
+  DepthInput,
   FeedStatus,
   Instrument,
   InstrumentsInput,
@@ -30,6 +32,13 @@ export interface MarketPort {
   quote(input: QuoteInput): Promise<Quote | null>;
   /** Best bid/ask as it changes, conflated: the current one, then at most ~10 per second, until `signal` aborts. */
   liveQuotes(input: QuoteInput, signal: AbortSignal): AsyncIterable<Quote>;
+  /**
+   * The top `levels` of the instrument's L2 book and its status (levels only while `synced`); null when
+   * the engine keeps no book for it (`MARKET_DEPTH=false`).
+   */
+  depth(input: DepthInput): Promise<Depth | null>;
+  /** The book as it changes, conflated per subscriber (<= 10/s, the newest wins), until `signal` aborts. */
+  liveDepth(input: DepthInput, signal: AbortSignal): AsyncIterable<Depth>;
 }
 
 export interface QuoteInput {

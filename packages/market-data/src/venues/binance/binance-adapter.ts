@@ -1,3 +1,4 @@
+import { binanceDepthFrame } from '../depth-frames.ts';
 import { chunk, GluedSymbolCache, joinUrl } from '../symbol-cache.ts';
 import type { OutgoingRequest, Subscription, VenueAdapter } from '../venue-adapter.ts';
 import { glueSymbol } from '../wire-helpers.ts';
@@ -22,8 +23,9 @@ export function createBinanceAdapter(options: BinanceAdapterOptions = {}): Venue
   const tradeStream = options.tradeStream ?? 'trade';
   const symbols = new GluedSymbolCache();
   const canonical = (s: string) => symbols.canonical(s);
-  const streamOf = (sub: Subscription) =>
-    `${glueSymbol(sub.symbol).toLowerCase()}@${sub.channel === 'trades' ? tradeStream : 'bookTicker'}`;
+  // Depth: the diff stream every 100 ms, synchronised with `GET /api/v3/depth` (src/books/README.md).
+  const suffix = { trades: tradeStream, quotes: 'bookTicker', depth: 'depth@100ms' } as const;
+  const streamOf = (sub: Subscription) => `${glueSymbol(sub.symbol).toLowerCase()}@${suffix[sub.channel]}`;
 
   const requests = (
     method: 'SUBSCRIBE' | 'UNSUBSCRIBE',
@@ -79,7 +81,8 @@ export function createBinanceAdapter(options: BinanceAdapterOptions = {}): Venue
     },
     subscribeRequests: (subs, nextId) => requests('SUBSCRIBE', subs, nextId),
     unsubscribeRequests: (subs, nextId) => requests('UNSUBSCRIBE', subs, nextId),
-    parse: (text, receiveTime) => parseBinanceFrame(text, receiveTime, canonical),
+    parse: (text, receiveTime) =>
+      binanceDepthFrame(text, canonical) ?? parseBinanceFrame(text, receiveTime, canonical),
     instrumentsUrl: (base) => joinUrl(base, '/api/v3/exchangeInfo'),
     parseInstruments: parseBinanceInstruments,
   };

@@ -1,3 +1,4 @@
+import { bybitDepthFrame } from '../depth-frames.ts';
 import { chunk, GluedSymbolCache, joinUrl } from '../symbol-cache.ts';
 import type { OutgoingRequest, Subscription, VenueAdapter } from '../venue-adapter.ts';
 import { glueSymbol } from '../wire-helpers.ts';
@@ -16,8 +17,9 @@ const argsPerRequest = 10;
 export function createBybitAdapter(options: BybitAdapterOptions = {}): VenueAdapter {
   const symbols = new GluedSymbolCache();
   const canonical = (s: string) => symbols.canonical(s);
-  const topicOf = (sub: Subscription) =>
-    `${sub.channel === 'trades' ? 'publicTrade' : 'orderbook.1'}.${glueSymbol(sub.symbol)}`;
+  // `orderbook.1` is the best bid/ask; `orderbook.50` the L2 depth (snapshot + deltas, src/books/README.md).
+  const prefix = { trades: 'publicTrade', quotes: 'orderbook.1', depth: 'orderbook.50' } as const;
+  const topicOf = (sub: Subscription) => `${prefix[sub.channel]}.${glueSymbol(sub.symbol)}`;
 
   const requests = (op: 'subscribe' | 'unsubscribe', subs: readonly Subscription[], nextId: () => number) =>
     chunk(subs, argsPerRequest).map((group): OutgoingRequest => {
@@ -56,7 +58,8 @@ export function createBybitAdapter(options: BybitAdapterOptions = {}): VenueAdap
     connectUrl: (base, subs) => ({ url: joinUrl(base, '/v5/public/spot'), pending: [...subs] }),
     subscribeRequests: (subs, nextId) => requests('subscribe', subs, nextId),
     unsubscribeRequests: (subs, nextId) => requests('unsubscribe', subs, nextId),
-    parse: (text, receiveTime) => parseBybitFrame(text, receiveTime, canonical),
+    parse: (text, receiveTime) =>
+      bybitDepthFrame(text, canonical) ?? parseBybitFrame(text, receiveTime, canonical),
     instrumentsUrl: (base) => joinUrl(base, '/v5/market/instruments-info?category=spot'),
     parseInstruments: parseBybitInstruments,
   };

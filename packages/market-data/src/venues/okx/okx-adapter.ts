@@ -1,3 +1,4 @@
+import { okxDepthFrame } from '../depth-frames.ts';
 import { joinUrl } from '../symbol-cache.ts';
 import type { OutgoingRequest, Subscription, VenueAdapter } from '../venue-adapter.ts';
 import { parseOkxInstruments } from './okx-instruments.ts';
@@ -21,7 +22,7 @@ const spotInstId = /^[A-Z0-9]{1,20}-[A-Z0-9]{1,20}$/;
 export function createOkxAdapter(options: OkxAdapterOptions = {}): VenueAdapter {
   const tradesChannel = options.tradesChannel ?? 'trades';
   const argOf = (sub: Subscription) => ({
-    channel: sub.channel === 'trades' ? tradesChannel : 'bbo-tbt',
+    channel: { trades: tradesChannel, quotes: 'bbo-tbt', depth: 'books' }[sub.channel],
     instId: sub.symbol,
   });
   // OKX spot instIds are the canonical symbols; swaps/futures (`BTC-USDT-SWAP`) are not spot.
@@ -94,7 +95,8 @@ export function createOkxAdapter(options: OkxAdapterOptions = {}): VenueAdapter 
     },
     subscribeRequests: (subs, nextId) => requests('subscribe', subs, nextId),
     unsubscribeRequests: (subs, nextId) => requests('unsubscribe', subs, nextId),
-    parse: (text, receiveTime) => parseOkxFrame(text, receiveTime, canonical),
+    parse: (text, receiveTime) =>
+      okxDepthFrame(text, canonical) ?? parseOkxFrame(text, receiveTime, canonical),
     instrumentsUrl: (base) => joinUrl(base, '/api/v5/public/instruments?instType=SPOT'),
     parseInstruments: parseOkxInstruments,
   };

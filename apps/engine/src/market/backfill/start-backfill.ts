@@ -1,0 +1,99 @@
+import type { HistoryPort } from '@qt/api';
+import type { MarketDataQueries, MarketDataWriter } from '@qt/db';
+import { type CandleHistorySource, candleHistorySource } from '@qt/market-data';
+import type { Clock } from '@qt/shared';
+import type pg from 'pg';
+import type { EngineConfig } from '../../config/config-schema.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { VenueEndpoints } from '../ingest/feed-supervisor.ts';
+import { BackfillRunner } from './backfill-runner.ts';
+import { BackfillStore } from './backfill-store.ts';
+import { bootstrapHistory } from './bootstrap.ts';
+import { createHistoryService } from './history-service.ts';
+
+export interface Backfill {
+  runner: BackfillRunner;
+  store: BackfillStore;
+  port: HistoryPort;
+  /** Resolves when the first-start bootstrap has queued its jobs (not when they finish). */
+  bootstrapped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * History backfill for the engine: one candle-history source per followed venue (half the venue's
+ * published REST limit each), the job runner (resuming what a previous run left), the `history` API port
+ * and, when `bootstrapDays` > 0, the first-start bootstrap of 1m candles for the followed symbols.
+ */
+export function startBackfill(params: {
+  pool: pg.Pool;
+  writer: MarketDataWriter;
+  queries: MarketDataQueries;
+  venues: readonly VenueEndpoints[];
+  symbols: readonly string[];
+  clock: Clock;
+  logger: Logger;
+  bootstrapDays: number;
+}): Backfill {
+  const logger = params.logger.child({ component: 'backfill' });
+  const store = new BackfillStore(params.pool);
+  const sources = new Map<string, CandleHistorySource>();
+  for (const v of params.venues)
+    sources.set(v.adapter.venue, candleHistorySource(v.adapter, v.restEndpoints));
+  const runner = new BackfillRunner({
+    store,
+    sources,
+    writeKlines: (k) => params.writer.writeKlines(k),
+    stored1m: (venue, symbol, fromMs, toMs) =>
+      params.queries.closedCandlesAscending({ venue, symbol, interval: '1m', fromMs, toMs, limit: 50_000 }),
+    logger,
+  });
+  runner.start();
+  const port = createHistoryService({
+    pool: params.pool,
+    store,
+    runner,
+    clock: params.clock,
+    symbols: params.symbols,
+  });
+  const bootstrapped =
+    params.bootstrapDays > 0
+      ? bootstrapHistory({
+          pool: params.pool,
+          store,
+          runner,
+          venues: [...sources.keys()],
+          symbols: params.symbols,
+          days: params.bootstrapDays,
+          now: params.clock.now(),
+          logger,
+        }).catch((err: unknown) => {
+          logger.error(
+            { err: err instanceof Error ? err.message : String(err) },
+            'history bootstrap could not queue its jobs',
+          );
+        })
+      : Promise.resolve();
+  return {
+    runner,
+    store,
+    port,
+    bootstrapped,
+    stop: async () => {
+      await bootstrapped;
+      await runner.stop();
+    },
+  };
+}
+
+/**
+ * `HISTORY_BOOTSTRAP_DAYS`: days of 1m candles backfilled for the followed symbols at start. Unset: 90 on
+ * the simulator with the embedded database (the first `npm start`), 0 (off) when following real venues or
+ * on a configured database, where a long backfill should be a decision.
+ */
+export function bootstrapDaysOf(
+  config: Pick<EngineConfig, 'historyBootstrapDays' | 'marketSource' | 'databaseUrl'>,
+): number {
+  if (config.historyBootstrapDays !== undefined) return config.historyBootstrapDays;
+  return config.marketSource === 'simulator' && !config.databaseUrl ? 90 : 0;
+}
