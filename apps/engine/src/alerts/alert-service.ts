@@ -39,6 +39,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import { UpdateHub } from '../trading/update-hub.ts';
 import { type AlertPositions, AlertStore, type FiringToStore, firingView } from './alert-store.ts';
+import { isTransientCommitError } from './commit-errors.ts';
 import { alertsFiredSubject, alertsFiredTopic } from './fired-topic.ts';
 
 /** Bus messages handed over at once; also the consumers' unacknowledged bound. */
@@ -75,6 +76,14 @@ export const COMMIT_RETRY_MAX_MS = 5_000;
 export const SNAPSHOT_EVERY_MS = 5_000;
 /** Markets with deployments paused by a stale feed that a restart watches for their first trade. */
 export const MAX_STALE_PAUSED_MARKETS = 10_000;
+/** Resume attempts per market a restart watches (one per trade batch on it) before it gives up (logged). */
+export const MAX_STALE_RESUME_ATTEMPTS = 5;
+/**
+ * Statements a batch whose commit failed for good (not a transient error) may spend isolating the bad
+ * firing(s) by halving: enough to single out a few among 1,000; past it the rest of the batch is dropped
+ * (logged) rather than holding the stream.
+ */
+export const MAX_ISOLATION_STATEMENTS = 64;
 /** A delivery row's lease lasts at least this long (renewed every sweep while the queue holds it). */
 export const MIN_DELIVERY_LEASE_MS = 60_000;
 
@@ -127,17 +136,16 @@ type Row = {
 
 /**
  * The alert engine in the engine: evaluates the active alerts on every trade (`market.trades.*`) and every
- * closed candle (`market.klines.*`), publishes each firing on `alerts.fired.<tenantId>` at once (in-app),
- * stores it with its pending deliveries and the committed stream positions in one statement, then
- * delivers it to the external channels (email, webhooks and chat formats through @qt/alerts'
- * DeliveryQueue) from the stored rows only. Also the API's `AlertsPort`.
+ * closed candle (`market.klines.*`), stores each firing with its pending deliveries and the committed
+ * stream positions in one transaction, then publishes the firings that commit created on
+ * `alerts.fired.<tenantId>` (in-app) and delivers them to the external channels (email, webhooks and chat
+ * formats through @qt/alerts' DeliveryQueue) from the stored rows only. Also the API's `AlertsPort`.
  *
  * Latency. Batches are group commits: a batch is what arrived while the previous one was evaluated and
  * committed (never held back to fill), so at a low rate each trade is committed on its own and under load
- * the batches grow by themselves. The in-app event does not wait for the database (its id is the
- * deterministic firing id, idempotent for clients; if the commit never succeeds the same id is stored
- * when the batch is evaluated again); external channels do. The evaluator state is written apart, in the
- * background, and its writes never hold a batch.
+ * the batches grow by themselves. In-app events wait for the commit (an event for a firing that is then
+ * dropped, or never stored, would be a notification with no record); the evaluator state is written
+ * apart, in the background, and its writes never hold a batch.
  *
  * Restart guarantee. The bus is read through durable consumers (trades, candles, data quality); a batch
  * is acknowledged only after the statement storing its firings, deliveries and the committed stream
@@ -200,9 +208,10 @@ export class AlertService implements AlertsPort {
   readonly #writes = new Set<Promise<unknown>>();
   /**
    * `<venue> <symbol>` of deployments a stale feed paused before this engine started (bounded by
-   * MAX_STALE_PAUSED_MARKETS): the first trade seen on such a market resumes them (see #resumeOnTrades).
+   * MAX_STALE_PAUSED_MARKETS), with when they were paused and the resume attempts made: the first trade
+   * on such a market after the pause resumes them (see #resumeOnTrades).
    */
-  readonly #pausedByStaleFeed = new Set<string>();
+  readonly #pausedByStaleFeed = new Map<string, { pausedAt: number; attempts: number; busy: boolean }>();
   #stopped = false;
   /** Aborted by stop(): ends a commit retry's wait at once. */
   readonly #stopping = new AbortController();
@@ -213,6 +222,8 @@ export class AlertService implements AlertsPort {
     snapshots: 0,
     commitFailures: 0,
     skippedReplays: 0,
+    /** Firings the database refused for good (isolated from their batch and dropped, logged). */
+    firingsDropped: 0,
     tierLimited: 0,
     full: 0,
     /** Milliseconds spent evaluating bus batches, in commit transactions, and serialising the state. */
@@ -274,8 +285,19 @@ export class AlertService implements AlertsPort {
     }
     this.#committedState ??= JSON.stringify(this.#evaluator.snapshot());
     if (this.#o.deployments) {
-      for (const m of await this.#store.staleFeedPauses(MAX_STALE_PAUSED_MARKETS))
-        this.#pausedByStaleFeed.add(`${m.venue} ${m.symbol}`);
+      const pauses = await this.#store.staleFeedPauses(MAX_STALE_PAUSED_MARKETS);
+      for (const m of pauses)
+        this.#pausedByStaleFeed.set(`${m.venue} ${m.symbol}`, {
+          pausedAt: m.pausedAt,
+          attempts: 0,
+          busy: false,
+        });
+      // The oldest pauses beyond the bound are not watched: their feeds' next `feedLive` resumes them.
+      if (pauses.length >= MAX_STALE_PAUSED_MARKETS)
+        this.#log.warn(
+          { limit: MAX_STALE_PAUSED_MARKETS },
+          'more markets paused by a stale feed than watched: only the most recent are resumed on their first trade',
+        );
     }
     this.#log.info(
       { alerts: this.#alerts.size, restored: snap !== null, positions: this.#positions },
@@ -337,9 +359,16 @@ export class AlertService implements AlertsPort {
     const deadline = performance.now() + budgetMs;
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     for (const s of this.#subs.splice(0)) await s.unsubscribe().catch(() => undefined);
-    await this.#sweeping;
-    await this.#lock.catch(() => undefined);
-    await this.#finalSnapshot(deadline);
+    // Both within the budget: a sweep or a commit stuck on a hung database must not hold the shutdown
+    // (a commit ends at its statement timeout; the batch is then not acknowledged, see #commit).
+    await withinDeadline(this.#sweeping ?? Promise.resolve(), deadline);
+    const drained = await withinDeadline(
+      this.#lock.then(() => true),
+      deadline,
+    );
+    // A batch still in its commit: the state may be past what is stored, so no final snapshot.
+    if (drained === true) await this.#finalSnapshot(deadline);
+    else this.#log.warn('alert stop: a batch was still committing at the deadline; no final snapshot');
     this.#queue.close();
     const left = Math.max(0, deadline - performance.now());
     await Promise.race([
@@ -389,7 +418,7 @@ export class AlertService implements AlertsPort {
     const t0 = performance.now();
     const firings: Firing[] = [];
     const { fresh, last } = this.#unseen(stream, msgs);
-    if (this.#pausedByStaleFeed.size > 0) this.#resumeOnTrades(fresh);
+    if (this.#pausedByStaleFeed.size > 0) this.#resumeOnTrades(msgs);
     for (const m of this.#alerts.size === 0 ? [] : fresh) {
       for (const t of m.data.trades) {
         const out = this.#evaluator.onTrade({
@@ -477,30 +506,54 @@ export class AlertService implements AlertsPort {
         .catch((err: unknown) => this.#log.warn({ err: errText(err), firingId: f.id }, 'feed pause failed'));
     }
     for (const q of live) {
-      this.#pausedByStaleFeed.delete(`${q.venue} ${q.symbol}`);
-      await hooks
-        .resumeAfterStaleFeed(q.venue, q.symbol)
-        .catch((err: unknown) => this.#log.warn({ err: errText(err), event: q.id }, 'feed resume failed'));
+      const resumed = await hooks.resumeAfterStaleFeed(q.venue, q.symbol).then(
+        () => true,
+        (err: unknown) => {
+          this.#log.warn({ err: errText(err), event: q.id }, 'feed resume failed');
+          return false;
+        },
+      );
+      // Watched by #resumeOnTrades until a resume went through (a failed one is tried on the next trade).
+      if (resumed) this.#pausedByStaleFeed.delete(`${q.venue} ${q.symbol}`);
     }
   }
 
   /**
    * A restart forgets which feeds were stale: the deployments a stale feed paused before it (their stored
-   * reason says so) are resumed when their market trades again, i.e. its feed delivers. Not awaited: a
-   * resume goes through the tier cap's transaction and must not hold up the evaluation.
+   * reason says so) are resumed when their market trades again after the pause (exchange time after the
+   * paused row's last change: a late or replayed trade from before it proves nothing about the feed now).
+   * The market is forgotten only once a resume went through; a failed one is tried again on the market's
+   * next batch, up to MAX_STALE_RESUME_ATTEMPTS (then logged and left to the next `feedLive`). Not
+   * awaited: a resume goes through the tier cap's transaction and must not hold up the evaluation.
    */
   #resumeOnTrades(msgs: BusMessage<TradeBatch>[]): void {
     const hooks = this.#o.deployments;
+    if (!hooks) return;
     for (const m of msgs) {
       const key = `${m.data.venue} ${m.data.symbol}`;
-      if (!this.#pausedByStaleFeed.delete(key) || !hooks) continue;
+      const watch = this.#pausedByStaleFeed.get(key);
+      if (!watch || watch.busy) continue;
+      if (!m.data.trades.some((t) => t.exchangeTime > watch.pausedAt)) continue;
+      watch.busy = true;
+      watch.attempts++;
       void hooks
         .resumeAfterStaleFeed(m.data.venue, m.data.symbol)
         .then((ids) => {
+          this.#pausedByStaleFeed.delete(key);
           if (ids.length > 0)
             this.#log.info({ market: key, deployments: ids }, 'feed live: deployments resumed');
         })
-        .catch((err: unknown) => this.#log.warn({ err: errText(err), market: key }, 'feed resume failed'));
+        .catch((err: unknown) => {
+          const givingUp = watch.attempts >= MAX_STALE_RESUME_ATTEMPTS;
+          if (givingUp) this.#pausedByStaleFeed.delete(key);
+          this.#log.warn(
+            { err: errText(err), market: key, attempt: watch.attempts, givingUp },
+            'feed resume failed',
+          );
+        })
+        .finally(() => {
+          watch.busy = false;
+        });
     }
   }
 
@@ -514,32 +567,47 @@ export class AlertService implements AlertsPort {
   }
 
   /**
-   * In-app first: the firings are published on `alerts.fired.<tenantId>` as soon as they are decided
-   * (msgId = the deterministic firing id, so a re-evaluation after a crash or a second engine publishes
-   * nothing new within the bus's duplicate window; clients key on the id). Then the firings, their
-   * pending deliveries and the position are stored in one transaction; only then is anything sent to an
-   * external channel (webhook, email, chat): those are delivered from stored rows only.
-   * A failed commit is retried IN PLACE with backoff (the evaluation is deterministic, its result is
-   * kept) and the handler does not return meanwhile, so no later batch is evaluated or committed past
-   * it: a crossing that only happened inside this batch is stored when the database is back, never
-   * skipped. Only stop() ends the retries: the batch is then not acknowledged and the evaluator goes
-   * back to the last stored snapshot, so the redelivery after the restart is evaluated afresh (its
-   * firings, shown in-app already, are stored then under the same ids).
+   * Stores the firings, their pending deliveries and the position in one transaction; only then is
+   * anything shown in-app (`alerts.fired.<tenantId>`) or sent to an external channel, and only for the
+   * firings this commit created: a firing dropped because its alert is no longer active (paused by its
+   * owner, fired out by another engine) or stored already (a replay) is never shown, and a batch whose
+   * commit never succeeds shows nothing.
+   * A commit that failed with a transient error (connection lost, timeouts, lock not granted,
+   * serialization, see isTransientCommitError) is retried IN PLACE with backoff (the evaluation is
+   * deterministic, its result is kept) and the handler does not return meanwhile, so no later batch is
+   * evaluated or committed past it: a crossing that only happened inside this batch is stored when the
+   * database is back, never skipped. Only stop() ends the retries: the batch is then not acknowledged and
+   * the evaluator goes back to the last stored snapshot, so the redelivery after the restart is evaluated
+   * afresh. Any other error says the batch's content is refused for good: it is split (#isolate) so the
+   * bad firing(s) are dropped (logged) and the rest stored, and the batch is acknowledged.
    * The evaluator state is not part of this transaction: when due, it is captured right after the
    * commit (so it covers only stored firings) and written in the background (#snapshotSoon).
    */
   async #commit(stream: string, last: number, firings: Firing[]): Promise<void> {
-    for (const f of firings) this.#publishLive(f);
-    const committed = { ...this.#positions, [stream]: last };
+    const committed = { bus: this.#o.bus.kind, streams: { ...this.#positions, [stream]: last } };
     const toStore: FiringToStore[] = firings.map((f) => ({
       firing: f,
       channelIds: this.#alerts.get(f.alertId)?.channels.map((c) => c.id) ?? [],
     }));
-    let created: Set<string> | null = null;
+    // Across attempts: an isolation interrupted by a transient error has stored some parts already.
+    const created = new Set<string>();
+    let done = false;
     const tc = performance.now();
-    for (let attempt = 0; created === null; attempt++) {
+    for (let attempt = 0; !done; attempt++) {
       try {
-        created = await this.#store.commitEvaluation(this.#o.evaluatorId, toStore, committed, this.#leaseMs);
+        try {
+          for (const id of await this.#store.commitEvaluation(
+            this.#o.evaluatorId,
+            toStore,
+            committed,
+            this.#leaseMs,
+          ))
+            created.add(id);
+        } catch (err) {
+          if (isTransientCommitError(err) || toStore.length === 0) throw err;
+          await this.#isolate(toStore, committed, err, created);
+        }
+        done = true;
       } catch (err) {
         this.stats.commitFailures++;
         if (this.#stopped) {
@@ -570,9 +638,62 @@ export class AlertService implements AlertsPort {
       if (!created.has(f.id)) continue;
       this.stats.firings++;
       this.#o.usage?.add(f.tenantId, 'alertsFired', 1);
+      this.#publishLive(f);
       for (const channel of reg?.channels ?? []) this.#offer(f, channel, reg?.tier ?? 'FREE', 0);
     }
     this.#snapshotSoon();
+  }
+
+  /**
+   * The batch's commit was refused for good (`first`): halves are committed apart, down to single
+   * firings, within MAX_ISOLATION_STATEMENTS statements; a firing refused alone (or left when the budget
+   * ran out) is dropped and logged. Then the positions are written, so the batch is acknowledged. A
+   * transient error on the way is thrown (the caller retries the whole batch; stored parts are found
+   * stored, ON CONFLICT DO NOTHING, and `created` keeps their ids).
+   */
+  async #isolate(
+    toStore: FiringToStore[],
+    committed: { bus: AlertPositions['bus']; streams: Record<string, number> },
+    first: unknown,
+    created: Set<string>,
+  ): Promise<void> {
+    const dropped: FiringToStore[] = [];
+    let statements = 0;
+    const half = Math.ceil(toStore.length / 2);
+    const parts: FiringToStore[][] =
+      toStore.length === 1 ? [] : [toStore.slice(half), toStore.slice(0, half)];
+    if (toStore.length === 1) dropped.push(...toStore);
+    let lastErr = first;
+    for (let part = parts.pop(); part; part = parts.pop()) {
+      if (statements >= MAX_ISOLATION_STATEMENTS) {
+        dropped.push(...part, ...parts.splice(0).flat());
+        break;
+      }
+      statements++;
+      try {
+        for (const id of await this.#store.commitEvaluation(this.#o.evaluatorId, part, null, this.#leaseMs))
+          created.add(id);
+      } catch (err) {
+        if (isTransientCommitError(err)) throw err;
+        lastErr = err;
+        if (part.length === 1) dropped.push(...part);
+        else {
+          const h = Math.ceil(part.length / 2);
+          parts.push(part.slice(h), part.slice(0, h));
+        }
+      }
+    }
+    this.stats.firingsDropped += dropped.length;
+    this.#log.error(
+      {
+        err: errText(lastErr),
+        firings: toStore.length,
+        dropped: dropped.slice(0, 20).map((d) => ({ id: d.firing.id, alertId: d.firing.alertId })),
+        droppedCount: dropped.length,
+      },
+      'alert firings refused by the database: dropped, the rest of the batch stored',
+    );
+    await this.#store.commitEvaluation(this.#o.evaluatorId, [], committed, this.#leaseMs);
   }
 
   /** The live (in-app) event of a firing; best effort (the notification centre reads the table). */
@@ -623,15 +744,19 @@ export class AlertService implements AlertsPort {
    * the stop budget; a failure only leaves the previous snapshot (what a crash would leave).
    */
   async #finalSnapshot(deadline: number): Promise<void> {
-    await this.#snapshotting;
+    if ((await withinDeadline(this.#snapshotting ?? Promise.resolve(), deadline)) === TIMED_OUT) return;
     if (this.#sinceSnapshot === 0) return;
     const positions: AlertPositions = {
       bus: this.#o.bus.kind,
       streams: { ...this.#positions },
       committed: { ...this.#positions },
     };
+    const left0 = Math.max(1, deadline - performance.now());
     const write = this.#store
-      .writeSnapshot(this.#o.evaluatorId, JSON.stringify(this.#evaluator.snapshot()), positions)
+      .writeSnapshot(this.#o.evaluatorId, JSON.stringify(this.#evaluator.snapshot()), positions, {
+        maxWaitMs: left0,
+        timeoutMs: left0,
+      })
       .then(() => {
         this.#sinceSnapshot = 0;
         this.stats.snapshots++;
@@ -996,6 +1121,25 @@ export class AlertService implements AlertsPort {
         );
       }
     }
+  }
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** `p`'s value, or TIMED_OUT once `deadline` (performance.now()) passed; `p` failing counts as settled. */
+async function withinDeadline<T>(p: Promise<T>, deadline: number): Promise<T | undefined | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const left = Math.max(0, deadline - performance.now());
+  try {
+    return await Promise.race([
+      p.catch(() => undefined),
+      new Promise<typeof TIMED_OUT>((r) => {
+        timer = setTimeout(() => r(TIMED_OUT), left);
+        timer.unref();
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -40,10 +40,53 @@ export interface PendingDeliveryRow {
   channels: unknown;
 }
 
+/**
+ * What a batch's commit records on the `#committed` row: the positions and the bus they are positions
+ * on (a sequence means something only on the stream that numbered it: a row written on another bus is
+ * ignored at load, as the state row's positions are).
+ */
+export interface CommittedPositions {
+  bus: AlertPositions['bus'];
+  streams: Record<string, number>;
+}
+
 /** One firing to store, with the channels it goes to. */
 export interface FiringToStore {
   firing: Firing;
   channelIds: readonly string[];
+}
+
+/**
+ * Firings per statement: a batch of 1,000 trades can fire thousands (one per alert on a busy symbol);
+ * one JSON parameter of that size is one long statement holding locks on every alert it finishes.
+ * Chunks of this size go in one transaction, the positions row with the last chunk.
+ */
+export const FIRINGS_PER_STATEMENT = 500;
+/**
+ * Server-side bounds on a batch's commit (SET LOCAL, so only that transaction): a hung or locked
+ * database fails the commit (SQLSTATE 57014 / 55P03, transient) and the caller retries it, instead of
+ * the evaluation waiting for ever with the bus holding every later batch.
+ */
+export const COMMIT_STATEMENT_TIMEOUT_MS = 5_000;
+export const COMMIT_LOCK_TIMEOUT_MS = 2_000;
+
+/** A deployment market paused by a stale feed, with when it was paused (the row's last change). */
+export interface StaleFeedPause {
+  venue: string;
+  symbol: string;
+  /** ms since epoch: the latest `updated_at` of the market's paused rows (a lower bound of the pause). */
+  pausedAt: number;
+}
+
+/**
+ * `FEED_STALE: <venue> <symbol> ...` -> venue and symbol; null for anything else. Parsed here, not in a
+ * SQL regular expression: backslash classes in a tagged template reach the server without their
+ * backslash (`\S` became `S`, which matched nothing).
+ */
+export function parseStaleFeedReason(reason: string): { venue: string; symbol: string } | null {
+  if (!reason.startsWith('FEED_STALE: ')) return null;
+  const [venue, symbol] = reason.slice('FEED_STALE: '.length).split(' ', 2);
+  return venue && symbol ? { venue, symbol } : null;
 }
 
 /** The row holding an evaluator's committed positions (beside its state row). */
@@ -81,11 +124,14 @@ export class AlertStore {
     if (!row) return null;
     const positions = row.positions as unknown as AlertPositions;
     const later = rows.find((r) => r.evaluator !== evaluator)?.positions as
-      | { committed?: Record<string, number> }
+      | { bus?: string; committed?: Record<string, number> }
       | undefined;
     // The larger of the two per stream: rows written before the split carry `committed` in the state row.
     const committed: Record<string, number> = { ...positions.streams, ...(positions.committed ?? {}) };
-    for (const [k, v] of Object.entries(later?.committed ?? {}))
+    // Only positions on the bus the state was written on (an engine moved between the in-process bus and
+    // NATS numbers its streams afresh; a row without a bus predates this check and is not trusted).
+    const sameBus = later?.bus === positions.bus;
+    for (const [k, v] of Object.entries(sameBus ? (later?.committed ?? {}) : {}))
       committed[k] = Math.max(v, committed[k] ?? 0);
     return { state: row.state, positions: { ...positions, committed } };
   }
@@ -96,17 +142,29 @@ export class AlertStore {
    * outside the per-batch commits and on its own row, so a batch's commit never waits for it (nor for its
    * row lock). The state may only cover positions whose firings are stored (the caller's order).
    */
-  async writeSnapshot(evaluator: string, stateJson: string, positions: AlertPositions): Promise<void> {
-    await this.#db.$transaction(async (tx) => {
-      // Not waiting for the WAL flush: a snapshot lost to a database crash leaves the previous one, which
-      // a restart handles as after an engine crash; the firings themselves are committed synchronously.
-      await tx.$executeRaw`SET LOCAL synchronous_commit = off`;
-      await tx.$executeRaw`
+  async writeSnapshot(
+    evaluator: string,
+    stateJson: string,
+    positions: AlertPositions,
+    /** Waiting for a connection, and the whole transaction (the stop path passes what its budget has left). */
+    limits: { maxWaitMs: number; timeoutMs: number } = { maxWaitMs: 5_000, timeoutMs: 30_000 },
+  ): Promise<void> {
+    await this.#db.$transaction(
+      async (tx) => {
+        // Not waiting for the WAL flush: a snapshot lost to a database crash leaves the previous one, which
+        // a restart handles as after an engine crash; the firings themselves are committed synchronously.
+        await tx.$executeRaw`SET LOCAL synchronous_commit = off`;
+        await tx.$executeRaw`
         INSERT INTO alert_evaluator_snapshots (evaluator, state, positions, updated_at)
         VALUES (${evaluator}, ${stateJson}::jsonb, ${JSON.stringify(positions)}::jsonb, now())
         ON CONFLICT (evaluator) DO UPDATE
         SET state = EXCLUDED.state, positions = EXCLUDED.positions, updated_at = now()`;
-    });
+      },
+      {
+        maxWait: Math.max(1, Math.round(limits.maxWaitMs)),
+        timeout: Math.max(1, Math.round(limits.timeoutMs)),
+      },
+    );
   }
 
   async activeAlerts(): Promise<ActiveAlertRow[]> {
@@ -133,23 +191,64 @@ export class AlertStore {
   }
 
   /**
-   * One batch's commit, as ONE statement (one round trip, atomic like a transaction): stores the firings
-   * (ON CONFLICT DO NOTHING: a replayed event finds its firing stored), a pending delivery per channel of
-   * each NEW firing (leased to this engine at once: it offers them to its queue right after, and another
-   * engine's sweep must not send them meanwhile), marks the alerts of final firings fired out, and
-   * records the committed stream positions on the evaluator's `#committed` row (not the state row, which
-   * writeSnapshot rewrites in the background: its row lock must not hold a commit). Firings of alerts
+   * One batch's commit, in ONE transaction bounded by COMMIT_STATEMENT_TIMEOUT_MS / COMMIT_LOCK_TIMEOUT_MS
+   * (a timed-out commit fails whole and the caller retries it): stores the firings (ON CONFLICT DO
+   * NOTHING: a replayed event finds its firing stored), a pending delivery per channel of each NEW firing
+   * (leased to this engine at once: it offers them to its queue right after, and another engine's sweep
+   * must not send them meanwhile), marks the alerts of final firings fired out, and records the committed
+   * stream positions on the evaluator's `#committed` row (not the state row, which writeSnapshot rewrites
+   * in the background: its row lock must not hold a commit). Firings go FIRINGS_PER_STATEMENT to a
+   * statement, the positions with the last one (up to 500 firings: one statement). Firings of alerts
    * deleted or no longer active are dropped (joined on alerts: another engine may have fired a `once`
-   * alert out, or the owner paused it, since this engine evaluated the event). Returns the new firings'
-   * ids: only those are delivered by the caller.
+   * alert out, or the owner paused it, since this engine evaluated the event). `committed` null: the
+   * firings only (isolating a bad firing: the positions are written once the batch is settled).
+   * Returns the new firings' ids: only those are published in-app and delivered by the caller.
    */
   async commitEvaluation(
     evaluator: string,
     firings: readonly FiringToStore[],
-    /** The last sequence evaluated per stream, this batch included. */
-    committed: Record<string, number>,
+    /** The last sequence evaluated per stream, this batch included, and the bus they are on. */
+    committed: CommittedPositions | null,
     leaseMs: number,
   ): Promise<Set<string>> {
+    const chunks: FiringToStore[][] = [];
+    for (let i = 0; i < firings.length; i += FIRINGS_PER_STATEMENT)
+      chunks.push(firings.slice(i, i + FIRINGS_PER_STATEMENT));
+    const positions =
+      committed === null ? null : JSON.stringify({ bus: committed.bus, committed: committed.streams });
+    const statements = chunks.map((chunk, i) =>
+      this.#storeFirings(evaluator, chunk, i === chunks.length - 1 ? positions : null, leaseMs),
+    );
+    // Most batches fire nothing: only the positions (and nothing that touches the firing tables).
+    if (chunks.length === 0 && positions !== null)
+      statements.push(
+        this.#db.$queryRaw<{ id: string }[]>`
+          INSERT INTO alert_evaluator_snapshots (evaluator, state, positions, updated_at)
+          VALUES (${committedRow(evaluator)}, '{}'::jsonb, ${positions}::jsonb, now())
+          ON CONFLICT (evaluator) DO UPDATE SET positions = EXCLUDED.positions, updated_at = now()
+          RETURNING NULL::text AS id`,
+      );
+    if (statements.length === 0) return new Set();
+    // set_config(..., true) is SET LOCAL: these bounds end with the transaction.
+    const [, ...results] = await this.#db.$transaction([
+      this.#db.$executeRaw`
+        SELECT set_config('statement_timeout', ${String(COMMIT_STATEMENT_TIMEOUT_MS)}, true),
+               set_config('lock_timeout', ${String(COMMIT_LOCK_TIMEOUT_MS)}, true)`,
+      ...statements,
+    ]);
+    const ids = new Set<string>();
+    for (const rows of results as { id: string | null }[][])
+      for (const r of rows) if (r.id !== null) ids.add(r.id);
+    return ids;
+  }
+
+  /** One statement: up to FIRINGS_PER_STATEMENT firings, and the positions when given. */
+  #storeFirings(
+    evaluator: string,
+    firings: readonly FiringToStore[],
+    positions: string | null,
+    leaseMs: number,
+  ) {
     const rows = firings.map(({ firing, channelIds }) => ({
       id: firing.id,
       alert_id: firing.alertId,
@@ -158,16 +257,7 @@ export class AlertStore {
       channels: channelIds,
       final: firing.final,
     }));
-    const positions = JSON.stringify({ committed });
-    if (firings.length === 0) {
-      // Most batches fire nothing: only the positions (and nothing that touches the firing tables).
-      await this.#db.$executeRaw`
-        INSERT INTO alert_evaluator_snapshots (evaluator, state, positions, updated_at)
-        VALUES (${committedRow(evaluator)}, '{}'::jsonb, ${positions}::jsonb, now())
-        ON CONFLICT (evaluator) DO UPDATE SET positions = EXCLUDED.positions, updated_at = now()`;
-      return new Set();
-    }
-    const inserted = await this.#db.$queryRaw<{ id: string }[]>`
+    return this.#db.$queryRaw<{ id: string }[]>`
       WITH f AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           AS f(id text, alert_id uuid, payload jsonb, fired_at bigint, channels text[], final boolean)
@@ -188,11 +278,11 @@ export class AlertStore {
         WHERE id IN (SELECT alert_id FROM f WHERE final) AND state = 'active'
       ), pos AS (
         INSERT INTO alert_evaluator_snapshots (evaluator, state, positions, updated_at)
-        VALUES (${committedRow(evaluator)}, '{}'::jsonb, ${positions}::jsonb, now())
+        SELECT ${committedRow(evaluator)}, '{}'::jsonb, ${positions}::jsonb, now()
+        WHERE ${positions}::jsonb IS NOT NULL
         ON CONFLICT (evaluator) DO UPDATE SET positions = EXCLUDED.positions, updated_at = now()
       )
       SELECT id FROM ins`;
-    return new Set(inserted.map((r) => r.id));
   }
 
   /**
@@ -304,17 +394,29 @@ export class AlertStore {
   }
 
   /**
-   * The markets (`<venue> <symbol>`) of deployments paused by a stale feed (reason `FEED_STALE: <venue>
-   * <symbol> ...`, set by the strategies service), at most `limit`: after a restart no `feedLive` event
-   * closes a stale period the previous run saw open, so the first trade on the market resumes them.
+   * The markets of deployments paused by a stale feed (reason `FEED_STALE: <venue> <symbol> ...`, set by
+   * the strategies service), at most `limit`, most recently paused first (the ones a restart most likely
+   * interrupted): after a restart no `feedLive` event closes a stale period the previous run saw open, so
+   * a trade on the market after the pause resumes them. The reason is parsed here (parseStaleFeedReason).
    */
-  async staleFeedPauses(limit: number): Promise<Array<{ venue: string; symbol: string }>> {
-    const rows = await this.#db.$queryRaw<{ venue: string; symbol: string }[]>`
-      SELECT DISTINCT m[1] AS venue, m[2] AS symbol
-      FROM strategy_deployments d, regexp_match(d.reason, '^FEED_STALE: (\S+) (\S+)') AS m
-      WHERE d.state = 'paused' AND d.reason LIKE 'FEED_STALE: %' AND m IS NOT NULL
+  async staleFeedPauses(limit: number): Promise<StaleFeedPause[]> {
+    const rows = await this.#db.$queryRaw<{ reason: string; paused_at: Date }[]>`
+      SELECT reason, max(updated_at) AS paused_at
+      FROM strategy_deployments
+      WHERE state = 'paused' AND reason LIKE 'FEED_STALE: %'
+      GROUP BY reason
+      ORDER BY max(updated_at) DESC, reason
       LIMIT ${limit}`;
-    return rows;
+    const byMarket = new Map<string, StaleFeedPause>();
+    for (const r of rows) {
+      const m = parseStaleFeedReason(r.reason);
+      if (!m) continue;
+      const key = `${m.venue} ${m.symbol}`;
+      const at = r.paused_at.getTime();
+      const seen = byMarket.get(key);
+      if (!seen || seen.pausedAt < at) byMarket.set(key, { ...m, pausedAt: at });
+    }
+    return [...byMarket.values()];
   }
 
   /** Active alerts whose `expiresAt` passed become expired; returns their ids. */

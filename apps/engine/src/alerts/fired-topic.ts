@@ -1,11 +1,9 @@
 import { alertFiringSchema, defineTopic, subjectToken } from '@qt/shared';
 
 /**
- * `alerts.fired.<tenantId>`: each firing, published as soon as it is decided, before its row commits
- * (msgId = firing id, so two engines evaluating the same event, or a re-evaluation after a failed commit,
- * publish it once within the bus's duplicate window; clients key on the id). Feeds the in-app live
- * stream (`alerts.onFired`) of every engine; the database is the record, and external channels are sent
- * only from stored rows.
+ * `alerts.fired.<tenantId>`: each firing, published once its row committed and only by the commit that
+ * created it (msgId = firing id; clients key on the id). Feeds the in-app live stream (`alerts.onFired`)
+ * of every engine; the database is the record, and external channels are sent only from stored rows.
  */
 export const alertsFiredTopic = defineTopic({
   name: 'alerts.fired',

@@ -1,11 +1,18 @@
 import type { Firing } from '@qt/alerts';
 import { createTestDatabase, type TestDatabase } from '@qt/db/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertStore } from '../../src/alerts/alert-store.ts';
+import {
+  AlertStore,
+  COMMIT_LOCK_TIMEOUT_MS,
+  FIRINGS_PER_STATEMENT,
+  parseStaleFeedReason,
+} from '../../src/alerts/alert-store.ts';
+import { isTransientCommitError } from '../../src/alerts/commit-errors.ts';
 
 // Two engines on one database, as the store sees them: engine A and engine B share the tables.
 const LEASE_MS = 60_000;
-const committed = { MARKET_TRADES: 1 };
+const committed = { bus: 'nats' as const, streams: { MARKET_TRADES: 1 } };
 
 let db: TestDatabase;
 let store: AlertStore;
@@ -168,7 +175,7 @@ describe('alert store positions and snapshots', () => {
   it('a commit records its positions beside the state; a restart resumes from the later of the two', async () => {
     expect(await store.loadSnapshot('P')).toBeNull();
     // The first commits come before any state is stored: nothing to restore yet.
-    await store.commitEvaluation('P', [], { MARKET_TRADES: 5 }, LEASE_MS);
+    await store.commitEvaluation('P', [], { bus: 'nats', streams: { MARKET_TRADES: 5 } }, LEASE_MS);
     expect(await store.loadSnapshot('P')).toBeNull();
     const state = { version: 1, note: 'x'.repeat(1_000) };
     await store.writeSnapshot('P', JSON.stringify(state), {
@@ -177,8 +184,18 @@ describe('alert store positions and snapshots', () => {
       committed: { MARKET_TRADES: 5, MARKET_KLINES: 2 },
     });
     // Later batches commit while the state stays as stored (it is rewritten every few seconds only).
-    await store.commitEvaluation('P', [], { MARKET_TRADES: 9, MARKET_KLINES: 2 }, LEASE_MS);
-    await store.commitEvaluation('P', [], { MARKET_TRADES: 12, MARKET_KLINES: 3 }, LEASE_MS);
+    await store.commitEvaluation(
+      'P',
+      [],
+      { bus: 'nats', streams: { MARKET_TRADES: 9, MARKET_KLINES: 2 } },
+      LEASE_MS,
+    );
+    await store.commitEvaluation(
+      'P',
+      [],
+      { bus: 'nats', streams: { MARKET_TRADES: 12, MARKET_KLINES: 3 } },
+      LEASE_MS,
+    );
     const snap = await store.loadSnapshot('P');
     expect(snap?.state).toEqual(state);
     expect(snap?.positions.streams).toEqual({ MARKET_TRADES: 5, MARKET_KLINES: 2 });
@@ -194,5 +211,152 @@ describe('alert store positions and snapshots', () => {
     expect(after?.positions.committed).toEqual({ MARKET_TRADES: 12, MARKET_KLINES: 3 });
     // Each engine has its own rows.
     expect(await store.loadSnapshot('Q')).toBeNull();
+  });
+});
+
+describe('alert store: committed positions on their bus', () => {
+  it('a #committed row written on another bus is ignored at load, like the state row', async () => {
+    await store.writeSnapshot('BUS', JSON.stringify({ v: 1 }), {
+      bus: 'nats',
+      streams: { MARKET_TRADES: 5 },
+      committed: { MARKET_TRADES: 5 },
+    });
+    // The same evaluator id ran on the in-process bus since (its sequences restart at 1 every run).
+    await store.commitEvaluation('BUS', [], { bus: 'in-process', streams: { MARKET_TRADES: 900 } }, LEASE_MS);
+    expect((await store.loadSnapshot('BUS'))?.positions.committed).toEqual({ MARKET_TRADES: 5 });
+    await store.commitEvaluation('BUS', [], { bus: 'nats', streams: { MARKET_TRADES: 7 } }, LEASE_MS);
+    expect((await store.loadSnapshot('BUS'))?.positions.committed).toEqual({ MARKET_TRADES: 7 });
+  });
+});
+
+describe('alert store: bounded commits', () => {
+  it('more firings than one statement holds: all stored in one transaction, positions with the last', async () => {
+    const alert = await newAlert();
+    const n = FIRINGS_PER_STATEMENT * 2 + 7;
+    const ids = Array.from({ length: n }, (_, i) => `${alert.id}:chunk:${i}`);
+    const created = await store.commitEvaluation(
+      'CH',
+      ids.map((id) => ({ firing: firing(alert.id, id), channelIds: ['m'] })),
+      { bus: 'nats', streams: { MARKET_TRADES: 42 } },
+      LEASE_MS,
+    );
+    expect(created.size).toBe(n);
+    expect(await db.prisma.alertFiring.count({ where: { alertId: alert.id } })).toBe(n);
+    expect(await db.prisma.alertDelivery.count({ where: { firingId: { in: ids } } })).toBe(n);
+    const row = await db.prisma.alertEvaluatorSnapshot.findUniqueOrThrow({
+      where: { evaluator: 'CH#committed' },
+    });
+    expect(row.positions).toEqual({ bus: 'nats', committed: { MARKET_TRADES: 42 } });
+    // One bad firing in the LAST chunk: nothing of the batch is stored (one transaction), positions kept.
+    const more = Array.from({ length: FIRINGS_PER_STATEMENT + 1 }, (_, i) =>
+      firing(alert.id, `${alert.id}:more:${i}`),
+    );
+    const last = more[more.length - 1];
+    if (last) last.at = 9.9e15; // past PostgreSQL's last timestamp: 22008, refused for good
+    const err = await store
+      .commitEvaluation(
+        'CH',
+        more.map((f) => ({ firing: f, channelIds: ['m'] })),
+        { bus: 'nats', streams: { MARKET_TRADES: 43 } },
+        LEASE_MS,
+      )
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(err).not.toBeNull();
+    expect(isTransientCommitError(err)).toBe(false);
+    expect(await db.prisma.alertFiring.count({ where: { id: { startsWith: `${alert.id}:more:` } } })).toBe(0);
+    const after = await db.prisma.alertEvaluatorSnapshot.findUniqueOrThrow({
+      where: { evaluator: 'CH#committed' },
+    });
+    expect(after.positions).toEqual({ bus: 'nats', committed: { MARKET_TRADES: 42 } });
+  });
+
+  it('a commit waiting on a lock fails within the lock timeout (transient), then commits once it is free', async () => {
+    const alert = await newAlert();
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE alert_firings IN ACCESS EXCLUSIVE MODE');
+      const t0 = performance.now();
+      const err = await store
+        .commitEvaluation(
+          'LK',
+          [{ firing: firing(alert.id, `${alert.id}:lk`), channelIds: ['m'] }],
+          committed,
+          LEASE_MS,
+        )
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      const took = performance.now() - t0;
+      expect(err).not.toBeNull();
+      expect(isTransientCommitError(err)).toBe(true);
+      expect(took).toBeGreaterThanOrEqual(COMMIT_LOCK_TIMEOUT_MS - 100);
+      expect(took).toBeLessThan(COMMIT_LOCK_TIMEOUT_MS + 3_000);
+      await holder.query('ROLLBACK');
+      const created = await store.commitEvaluation(
+        'LK',
+        [{ firing: firing(alert.id, `${alert.id}:lk`), channelIds: ['m'] }],
+        committed,
+        LEASE_MS,
+      );
+      expect([...created]).toEqual([`${alert.id}:lk`]);
+    } finally {
+      await holder.end();
+    }
+  }, 20_000);
+});
+
+describe('alert store: deployments paused by a stale feed', () => {
+  async function deployment(reason: string | null, state: 'paused' | 'running') {
+    const suffix = Math.random().toString(36).slice(2);
+    const strategy = await db.prisma.strategy.create({ data: { tenantId, name: `s-${suffix}` } });
+    const version = await db.prisma.strategyVersion.create({
+      data: {
+        strategyId: strategy.id,
+        version: 1,
+        wasm: Buffer.from([0]),
+        sha256: 'x',
+        sizeBytes: 1,
+        source: '',
+        memoryPages: 1,
+      },
+    });
+    const account = await db.prisma.paperAccount.create({ data: { tenantId, name: `a-${suffix}` } });
+    return db.prisma.strategyDeployment.create({
+      data: {
+        tenantId,
+        strategyId: strategy.id,
+        versionId: version.id,
+        accountId: account.id,
+        instruments: [],
+        interval: '1m',
+        state,
+        reason,
+      },
+    });
+  }
+
+  it('parses venue and symbol of FEED_STALE reasons (not in a SQL regex that lost its backslashes)', async () => {
+    const paused = await deployment('FEED_STALE: okx BTC-USDT (alert x)', 'paused');
+    await deployment('FEED_STALE: okx BTC-USDT-SWAP (alert y)', 'paused');
+    await deployment('FEED_STALE: binance ETH-USDT (alert z)', 'running');
+    await deployment('paused by its owner', 'paused');
+    const pauses = await store.staleFeedPauses(100);
+    expect(
+      pauses.map(({ venue, symbol }) => ({ venue, symbol })).sort((a, b) => a.symbol.localeCompare(b.symbol)),
+    ).toEqual([
+      { venue: 'okx', symbol: 'BTC-USDT' },
+      { venue: 'okx', symbol: 'BTC-USDT-SWAP' },
+    ]);
+    expect(pauses.find((p) => p.symbol === 'BTC-USDT')?.pausedAt).toBe(paused.updatedAt.getTime());
+    // Most recently paused first, within the limit.
+    expect(await store.staleFeedPauses(1)).toEqual([expect.objectContaining({ symbol: 'BTC-USDT-SWAP' })]);
+    expect(parseStaleFeedReason('FEED_STALE: okx')).toBeNull();
+    expect(parseStaleFeedReason('STALE: okx BTC-USDT')).toBeNull();
   });
 });

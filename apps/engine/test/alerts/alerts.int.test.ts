@@ -1,8 +1,8 @@
 import { verifySignature } from '@qt/alerts';
-import { withClient } from '@qt/db/testing';
 import { startTestSmtpServer, type TestSmtpServer } from '@qt/notify/testing';
 import { type AlertFiringView, subjects, topics } from '@qt/shared';
 import { TRPCClientError } from '@trpc/client';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestartableEngine, startHookReceiver, waitFor } from './alert-engine-support.ts';
 
@@ -282,7 +282,7 @@ describe('alerts: refusals, isolation and limits', () => {
     expect(all.filter((d) => d.reason === 'refused')).toHaveLength(24 - limited.length);
   }, 120_000);
 
-  it('a cross inside a batch whose commit fails: in-app at once, stored once the database is back', async () => {
+  it('a cross inside a batch whose commit fails: stored once the database is back, then shown in-app', async () => {
     const fay = await e.signUp('fay');
     const c = e.client(fay.token);
     const ws = e.wsClient(fay.token);
@@ -325,8 +325,12 @@ describe('alerts: refusals, isolation and limits', () => {
           };
         }),
       });
-    // Storing firings fails (the table is away); batches without firings would still commit.
-    await withClient(e.db.url, (db) => db.query('ALTER TABLE alert_firings RENAME TO alert_firings_away'));
+    // Storing firings fails: another session holds a write lock on the table, so each commit of a firing
+    // fails at its lock timeout (55P03, transient); batches without firings would still commit.
+    const holder = new pg.Client({ connectionString: e.db.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE alert_firings IN EXCLUSIVE MODE');
     let restored = false;
     try {
       const failuresBefore = service.stats.commitFailures;
@@ -335,12 +339,8 @@ describe('alerts: refusals, isolation and limits', () => {
       await waitFor('the failed commit', () =>
         service.stats.commitFailures > failuresBefore ? true : undefined,
       );
-      // In-app does not wait for the database (the firing id is deterministic: clients key on it);
-      // external channels are sent only from stored delivery rows (which reference the stored firing).
-      const shown = await waitFor('the firing in-app during the outage', () =>
-        live.find((f) => f.alertId === alert.id),
-      );
-      expect(shown.id).toBe(`${alert.id}:once`);
+      // Nothing is shown in-app before the firing is stored (it follows the stored rows).
+      expect(live.filter((f) => f.alertId === alert.id)).toEqual([]);
       // Later trades above the level, no cross: committing them past the failed batch used to lose it.
       await publish(['111', '112']);
       const committed = service.stats.committed;
@@ -351,7 +351,8 @@ describe('alerts: refusals, isolation and limits', () => {
           ? true
           : undefined,
       );
-      await withClient(e.db.url, (db) => db.query('ALTER TABLE alert_firings_away RENAME TO alert_firings'));
+      expect(live.filter((f) => f.alertId === alert.id)).toEqual([]);
+      await holder.query('ROLLBACK');
       restored = true;
       const fired = await waitFor(
         'the firing stored after the outage',
@@ -366,14 +367,16 @@ describe('alerts: refusals, isolation and limits', () => {
       // A `once` firing's id is the alert's: a second engine could not store it again under another id.
       expect(fired[0]?.id).toBe(`${alert.id}:once`);
       expect((await c.alerts.get.query({ alertId: alert.id })).state).toBe('fired_out');
+      const shown = await waitFor('the firing in-app once stored', () =>
+        live.find((f) => f.alertId === alert.id),
+      );
+      expect(shown.id).toBe(`${alert.id}:once`);
       expect(live.filter((f) => f.alertId === alert.id)).toHaveLength(1);
     } finally {
       sub.unsubscribe();
       await ws.close();
-      if (!restored)
-        await withClient(e.db.url, (db) =>
-          db.query('ALTER TABLE alert_firings_away RENAME TO alert_firings'),
-        );
+      if (!restored) await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end().catch(() => undefined);
     }
   }, 120_000);
 

@@ -221,35 +221,10 @@ describe('data-quality alerts on the simulator (NATS bus)', () => {
 
   // Needs the strategies service to keep a FEED_STALE reason across an engine stop and restore (today
   // `close()` stops each runner with a null reason, which is stored, and `restore()` passes a paused
-  // row's reason to the runner only for ended marketplace subscriptions): the alert engine then resumes
-  // the deployment on the first trade of its market after the restart (no `feedLive` event closes a
-  // stale period the previous run saw open). Marked `fails` until then: turn it into `it` with that.
-  it.fails('a deployment paused by a stale feed is resumed after an engine restart once the feed trades', async () => {
-    await okxLive();
-    const { person, deploymentId } = await deployOnOkx('dq-restart');
-    sim().faults.goSilent('okx', 120_000);
-    await waitFor(
-      'the deployment paused by the stale feed',
-      async () => {
-        const row = await e.db.prisma.strategyDeployment.findUniqueOrThrow({ where: { id: deploymentId } });
-        return row.state === 'paused' ? row : undefined;
-      },
-      90_000,
-    );
-    // Stopped while the feed is still stale; the next run's feed is live from the start.
-    await e.stop();
-    await e.start();
-    const c = e.client(person.token);
-    // Restored paused (this holds today: what is missing is the resume).
-    expect((await c.strategies.deployment.query({ deploymentId })).state).toBe('paused');
-    const d = await waitFor(
-      'the deployment running after the restart',
-      async () => {
-        const v = await c.strategies.deployment.query({ deploymentId });
-        return v.state === 'running' ? v : undefined;
-      },
-      30_000,
-    );
-    expect(d.reason).toBeNull();
-  }, 240_000);
+  // row's reason to the runner only for ended marketplace subscriptions). The alert engine's side (a
+  // restart reads the FEED_STALE pauses and resumes them on the market's first trade after the pause)
+  // is covered by the store's test of staleFeedPauses. To be turned on with the strategies change: a
+  // deployment paused by a stale feed, the engine stopped while the feed is stale and started again,
+  // the deployment restored paused and running again once the feed trades, its reason cleared.
+  it.todo('a deployment paused by a stale feed is resumed after an engine restart once the feed trades');
 });
