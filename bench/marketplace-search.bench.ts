@@ -8,7 +8,7 @@
  * A `qt_bench_market_*` database is created, migrated and dropped at the end. Seeded in SQL (deterministic:
  * values come from hashes of the row number): 200 sellers, 10,000 published listings plus 1,000 that are
  * not (verifying, unlisted, failed: search must skip them) with varied markets (1-2 of 12), tags (1-3 of
- * 12), titles, summaries and a ~40-word description from a 60-word vocabulary, prices (free, monthly,
+ * 12), titles, summaries and a 2-20 kB description (280-2,800 words) from a 60-word vocabulary, prices (free, monthly,
  * yearly), stats with some nulls, skewed subscriber counts, a year of creation times, and ~30,000 reviews
  * (the rating join). `createMarketplace` gets small in-bench billing/strategies ports: search never calls
  * them (they throw if it did).
@@ -17,12 +17,14 @@
  * BENCH_ROUNDS interleaved rounds, at a closed-loop concurrency of 8 against Prisma's default pool of 10):
  * - `mix`: the five kinds below in turn;
  * - `sort only`: no filter, each of the six sorts in turn (first page of 20);
- * - `text`: full-text queries (websearch syntax: words, phrases, negation), sort by return;
+ * - `text`: full-text queries (plain words; every word must match), sort by return;
+ * - `phrase`: quoted multi-word queries over the long descriptions (an AND of the words, no phrase recheck);
  * - `market + minReturn`: one market and a minimum return;
  * - `maxDrawdown + sort sharpe`;
  * - `cursor pages 2-5`: cursors collected before measuring by walking five pages of the sorts and filters
  *   above (keyset paging: page 5 should cost what page 1 does);
- * - baseline `pk lookup`: `SELECT * FROM marketplace_listings WHERE id = $1` for random listings.
+ * - baseline `pk lookup`: every stored column of one listing by id (all but the generated `search_doc`,
+ *   which the Prisma driver cannot decode) for random listings.
  * Latency: one `marketplace.search` call (the SQL, the rows' zod parsing and mapping to views), from the
  * same process; no HTTP or tRPC in front (the API bench measures that layer).
  */
@@ -150,12 +152,19 @@ const TEXT_QUERIES = [
   'mean reversion',
   'bitcoin breakout',
   '"trend following"',
-  'grid -leverage',
+  'grid leverage',
   'ema crossover',
   'volatility regime',
   'kalman',
   'rsi bands bitcoin',
   'scalper intraday',
+];
+/** Quoted phrases: with plainto_tsquery they are an AND of their words (no phrase recheck). */
+const PHRASE_QUERIES = [
+  '"trend following"',
+  '"mean reversion bitcoin"',
+  '"ema crossover with trailing stop"',
+  '"volatility regime filter"',
 ];
 const SORTS = ['return', 'drawdown', 'sharpe', 'subscribers', 'newest', 'price'] as const;
 
@@ -198,8 +207,9 @@ async function seed(db: Db): Promise<void> {
            initcap((${WORDS}::text[])[1 + floor(r[20] * 60)::int]) || ' ' || (${WORDS}::text[])[1 + floor(r[21] * 60)::int]
              || ' ' || (${WORDS}::text[])[1 + floor(r[22] * 60)::int] || ' #' || g,
            (SELECT string_agg((${WORDS}::text[])[1 + floor(r[22 + k] * 60)::int], ' ') FROM generate_series(1, 8) k),
-           (SELECT string_agg((${WORDS}::text[])[1 + floor(((r[k] * 7919 + k * 0.37) % 1) * 60)::int], ' ')
-              FROM generate_series(1, 40) k),
+           -- 2-20 kB of Markdown (about 280-2,800 words), so text search pays for long documents.
+           (SELECT string_agg((${WORDS}::text[])[1 + abs(hashtext(g || ':' || k)) % 60], ' ')
+              FROM generate_series(1, 280 + floor(r[34] * 2520)::int) k),
            '<p>generated</p>', tags,
            (SELECT jsonb_agg(jsonb_build_object('venue', split_part(m, ':', 1), 'symbol', split_part(m, ':', 2))) FROM unnest(markets) m),
            markets, ARRAY[(ARRAY['1m', '5m', '15m', '1h', '4h'])[1 + floor(r[5] * 5)::int]],
@@ -239,6 +249,7 @@ const billing: MarketplaceBilling = {
 };
 const strategies: MarketplaceStrategies = {
   resolveVersion: unused('strategies.resolveVersion'),
+  unknownInstruments: unused('strategies.unknownInstruments'),
   startVerification: unused('strategies.startVerification'),
   verificationResult: unused('strategies.verificationResult'),
   storedCandles: unused('strategies.storedCandles'),
@@ -311,6 +322,7 @@ async function main(): Promise<void> {
 
     const sortOnly = SORTS.map((sort) => input({ sort }));
     const text = TEXT_QUERIES.map((q) => input({ q }));
+    const phrase = PHRASE_QUERIES.map((q) => input({ q }));
     const marketReturn = MARKETS.flatMap((m) =>
       [0, 0.1, 0.25, 0.5].map((minReturn) => input({ market: m, minReturn })),
     );
@@ -342,6 +354,7 @@ async function main(): Promise<void> {
     const kinds: { name: string; inputs: SearchListingsInput[] }[] = [
       { name: 'sort only (6 sorts)', inputs: sortOnly },
       { name: 'text', inputs: text },
+      { name: 'phrase (2-20 kB descriptions)', inputs: phrase },
       { name: 'market + minReturn', inputs: marketReturn },
       { name: 'maxDrawdown + sort sharpe', inputs: drawdownSharpe },
       { name: 'cursor pages 2-5', inputs: pages },
@@ -368,7 +381,12 @@ async function main(): Promise<void> {
           const id = pick(ids, (i * 7919) % ids.length);
           const rows = await db.$queryRaw<
             { id: string }[]
-          >`SELECT * FROM marketplace_listings WHERE id = ${id}::uuid`;
+          >`SELECT id, seller_tenant_id, strategy_id, version_id, module_sha256, title, summary, description_md,
+                    description_html, tags, instruments, markets, intervals, tunable_params, default_params,
+                    price_cents, currency, billing_interval, trial_days, stripe_product_id, stripe_price_id, status,
+                    status_reason, verification_backtest_id, verified_at, stat_return, stat_max_drawdown,
+                    stat_sharpe, subscribers, track_deployment_id, track_since, created_at, updated_at
+               FROM marketplace_listings WHERE id = ${id}::uuid`;
           if (rows.length !== 1) throw new Error('listing not found by id');
         },
       },

@@ -46,7 +46,7 @@ async function runExample(apiKey: string): Promise<{ code: number; out: string }
       ['examples/api-key-client.ts'],
       {
         cwd: root,
-        env: { ...process.env, QT_API_KEY: apiKey, QT_API_URL: `${engine.engine.server.url}/trpc` },
+        env: { ...process.env, QT_API_KEY: apiKey, ENGINE_URL: engine.engine.server.url },
         timeout: 30_000,
       },
     );

@@ -88,6 +88,8 @@ describe('strategies and backtests from the dashboard, on the simulator market',
     await page.waitForURL(/\/trade/);
     await byTestId('trade-onboarding').waitFor({ timeout: 15_000 });
     await byTestId('account-name').fill('Strategy paper');
+    // Funded below with the deposit form: no starting balance here.
+    await byTestId('account-initial-deposit').fill('');
     await byTestId('account-create').click();
     await byTestId('account-picker').waitFor({ timeout: 15_000 });
     await byTestId('deposit-open').click();
@@ -114,7 +116,7 @@ describe('strategies and backtests from the dashboard, on the simulator market',
     expect(page.url()).toMatch(/strategy=[0-9a-f-]{36}/);
   });
 
-  it('runs a backtest on stored candles with a progress bar, then shows its metrics and equity chart', async () => {
+  it('runs a backtest on stored candles with a progress bar, then shows its metrics, notes, buy and hold and trades', async () => {
     await expect
       .poll(storedOneSecondCandles, { timeout: 90_000, interval: 2_000 })
       .toBeGreaterThanOrEqual(40);
@@ -122,6 +124,11 @@ describe('strategies and backtests from the dashboard, on the simulator market',
     await byTestId('strategy-backtest-link').click();
     await page.waitForURL(/\/backtests/);
     await byTestId('backtest-run').waitFor({ timeout: 15_000 });
+    // Defaults fit the data that exists: a few minutes of simulator data has too few 1m candles, so 1s.
+    await expect.poll(() => byTestId('backtest-interval').inputValue(), { timeout: 10_000 }).toBe('1s');
+    const stored = byTestId('backtest-stored');
+    await stored.waitFor({ timeout: 10_000 });
+    expect(Number(await stored.getAttribute('data-candles'))).toBeGreaterThanOrEqual(40);
     await byTestId('backtest-interval').selectOption('1s');
     await fillSmaParams();
     await byTestId('backtest-run').click();
@@ -144,6 +151,51 @@ describe('strategies and backtests from the dashboard, on the simulator market',
     await equity.locator('canvas').first().waitFor({ timeout: 15_000 });
     const box = await equity.locator('canvas').first().boundingBox();
     expect(box?.width ?? 0).toBeGreaterThan(100);
+
+    // An honest report: a run of a minute or two is far too short to annualise, and says so.
+    for (const key of ['sharpe', 'sortino', 'cagr']) {
+      expect(await byTestId(`metric-${key}`).textContent()).toMatch(
+        /n\/a — run too short \(\d+(\.\d+)? (s|min)[^)]*; annualised figures need ≥ 30 days\)/,
+      );
+    }
+    const notes = byTestId('backtest-notes');
+    await notes.waitFor();
+    expect((await notes.getAttribute('data-codes'))?.split(' ')).toContain('RUN_TOO_SHORT');
+    expect(
+      await page.locator('[data-testid="backtest-note"][data-code="RUN_TOO_SHORT"]').textContent(),
+    ).toMatch(/annualised figures need at least 30 days/);
+    // The requested range against the candles used.
+    const coverage = byTestId('backtest-coverage-row').first();
+    expect(await coverage.textContent()).toMatch(/binance:BTC-USDT.*candles expected.*\d+ candles/);
+    expect(await byTestId('backtest-warmup').textContent()).toMatch(
+      /^(First order after \d+ candles?\.|No orders\.)$/,
+    );
+
+    // Buy and hold beside the equity curve, point for point, with its exact end value.
+    expect(await equity.getAttribute('data-buy-and-hold-points')).toBe(
+      await equity.getAttribute('data-points'),
+    );
+    expect(await byTestId('backtest-buy-and-hold-end').textContent()).toMatch(/^\d{1,3}(,\d{3})*\.\d{2}$/);
+
+    // The per-trade table: round trips with prices at the tick (2 decimals for BTC-USDT), and totals that
+    // are the exact sum of the rows.
+    const trades = byTestId('backtest-trades');
+    await trades.waitFor({ timeout: 10_000 });
+    const rows = byTestId('backtest-trade-row');
+    expect(await rows.count()).toBeGreaterThan(0);
+    expect(await rows.first().getByTestId('trade-entry-price').textContent()).toMatch(
+      /^\d{1,3}(,\d{3})*\.\d{2}$/,
+    );
+    const units18 = (d: string) => {
+      const [i, f = ''] = d.replace('-', '').split('.');
+      const units = BigInt(i ?? '0') * 10n ** 18n + BigInt(f.padEnd(18, '0'));
+      return d.startsWith('-') ? -units : units;
+    };
+    let sum = 0n;
+    for (const pnl of await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-pnl') ?? '0')))
+      sum += units18(pnl);
+    expect(sum).toBe(units18((await byTestId('backtest-trade-totals').getAttribute('data-pnl')) ?? ''));
+    expect(Number(await trades.getAttribute('data-trips'))).toBe(await rows.count());
 
     const fills = byTestId('backtest-fills-chart');
     await expect.poll(() => fills.getAttribute('data-candles'), { timeout: 15_000 }).not.toBe('0');

@@ -66,17 +66,14 @@ describe('the Trade screen on the simulator market', () => {
     await byTestId('nav-trade').click();
     await page.waitForURL(/\/trade/);
     await byTestId('trade-onboarding').waitFor({ timeout: 15_000 });
+    // One step: the account is created with its starting balance (10,000 USDT unless changed).
     await byTestId('account-name').fill('Spot paper');
+    expect(await byTestId('account-initial-deposit').inputValue()).toBe('10000');
     await byTestId('account-create').click();
     await byTestId('account-picker').waitFor({ timeout: 15_000 });
     expect(page.url()).toMatch(/account=[0-9a-f-]{36}/);
     await byTestId('markets-venue').selectOption('binance');
     await byTestId('markets-symbol').selectOption('BTC-USDT');
-
-    await byTestId('deposit-open').click();
-    await byTestId('deposit-asset').fill('USDT');
-    await byTestId('deposit-amount').fill('10000');
-    await byTestId('deposit-submit').click();
     await expect.poll(() => num('balance-row-USDT', 'data-free'), { timeout: 10_000 }).toBe(10_000);
     expect(await num('balance-row-USDT', 'data-locked')).toBe(0);
     await expect.poll(() => attr('equity', 'data-equity'), { timeout: 10_000 }).not.toBe('');

@@ -3,8 +3,8 @@
  *
  *   QT_API_KEY=qt_... npx tsx examples/api-key-client.ts
  *
- * QT_API_URL defaults to http://127.0.0.1:4000/trpc. Create a key in the dashboard under Settings ->
- * API keys. Every error carries a stable code in `error.data.appCode` (e.g. AUTH_API_KEY_REVOKED).
+ * ENGINE_URL is where the engine is, as for `npm start` and the dashboard (default http://127.0.0.1:4000;
+ * the API is under /trpc). Create a key in the dashboard under Settings -> API keys. Every error carries a stable code in `error.data.appCode` (e.g. AUTH_API_KEY_REVOKED).
  *
  * Rate limits: every answer to an authenticated call carries the IETF RateLimit header fields, one member
  * per budget the call was counted against (per key, per tenant, and for orders):
@@ -19,7 +19,23 @@
 import type { AppRouter } from '@qt/api';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 
-const url = process.env.QT_API_URL ?? 'http://127.0.0.1:4000/trpc';
+if (process.env.QT_API_URL !== undefined) {
+  // The old name: one variable for the engine's address everywhere, so a stale one is not silently ignored.
+  console.error(
+    'QT_API_URL is no longer read: set ENGINE_URL to the engine, e.g. ENGINE_URL=http://127.0.0.1:4000',
+  );
+  process.exit(2);
+}
+const engineUrl = (process.env.ENGINE_URL ?? 'http://127.0.0.1:4000')
+  .replace(/\/+$/, '')
+  .replace(/\/trpc$/, '');
+if (!/^https?:\/\/[^/]/.test(engineUrl)) {
+  console.error(
+    `ENGINE_URL must be the engine's http(s) address, like http://127.0.0.1:4000 (got "${engineUrl}").`,
+  );
+  process.exit(2);
+}
+const url = `${engineUrl}/trpc`;
 const apiKey = process.env.QT_API_KEY;
 if (!apiKey) {
   console.error('Set QT_API_KEY to a key from Settings -> API keys.');
@@ -96,6 +112,15 @@ try {
     }),
   );
 } catch (err) {
+  if (err instanceof TRPCClientError && !(err.data as { appCode?: string } | undefined)?.appCode) {
+    // No answer from the engine at all (nothing listening, wrong host, DNS): say where we looked.
+    const cause = err.cause instanceof Error ? (err.cause.cause ?? err.cause) : null;
+    const why = cause instanceof Error ? cause.message : err.message;
+    console.error(
+      `cannot reach the engine at ${engineUrl} (${why}). Is it running? Set ENGINE_URL if it is elsewhere.`,
+    );
+    process.exit(1);
+  }
   if (err instanceof TRPCClientError) {
     const appCode = (err.data as { appCode?: string } | undefined)?.appCode ?? 'UNKNOWN';
     console.error(`refused: ${appCode}: ${err.message}`);

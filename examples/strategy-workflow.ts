@@ -6,7 +6,7 @@
  *   QT_API_KEY=qt_... npx tsx examples/strategy-workflow.ts [strategy.ts] [--deploy]
  *
  * Without a file it uses the SDK's moving-average crossover example. The key needs the `trade` scope.
- * QT_API_URL defaults to http://127.0.0.1:4000/trpc; QT_SYMBOL to binance:BTC-USDT; QT_INTERVAL to 1m;
+ * ENGINE_URL (the engine, as for the dashboard) defaults to http://127.0.0.1:4000; QT_SYMBOL to binance:BTC-USDT; QT_INTERVAL to 1m;
  * QT_HOURS (how much history to backtest) to 24; QT_PARAMS (JSON) to the example's defaults.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,13 @@ import { compileStrategy, examples, examplesDir } from '@qt/strategy-sdk';
 import { createTRPCClient, createWSClient, httpLink, splitLink, TRPCClientError, wsLink } from '@trpc/client';
 import { WebSocket } from 'ws';
 
-const url = process.env.QT_API_URL ?? 'http://127.0.0.1:4000/trpc';
+if (process.env.QT_API_URL !== undefined) {
+  console.error(
+    'QT_API_URL is no longer read: set ENGINE_URL to the engine, e.g. ENGINE_URL=http://127.0.0.1:4000',
+  );
+  process.exit(2);
+}
+const url = `${(process.env.ENGINE_URL ?? 'http://127.0.0.1:4000').replace(/\/+$/, '')}/trpc`;
 const apiKey = process.env.QT_API_KEY;
 if (!apiKey) {
   console.error('Set QT_API_KEY to a key with the "trade" scope (Settings -> API keys).');

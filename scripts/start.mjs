@@ -20,12 +20,112 @@ const reachableHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 const engineUrl = env.ENGINE_URL ?? `http://${reachableHost}:${enginePort}`;
 const webUrl = env.NEXTAUTH_URL ?? `http://localhost:${webPort}`;
 
+// The engine writes JSON lines (LOG_FORMAT=json below); this script shows them as they were asked for:
+// human lines on a terminal, the JSON untouched otherwise (LOG_FORMAT=json|pretty overrides).
+const askedFormat = env.LOG_FORMAT?.trim().toLowerCase();
+const pretty = askedFormat === 'pretty' || (askedFormat !== 'json' && process.stdout.isTTY === true);
+const colour = pretty && process.stdout.isTTY === true && !env.NO_COLOR;
+
+// Until the banner is printed, output is held back so that it comes first: then the held warnings and
+// errors follow (at most `heldMax` of them, the newest) and the routine start-up lines are only counted.
+const heldMax = 200;
+const held = [];
+let heldRoutine = 0;
+let gateOpen = false;
+
+function emit(text, stream) {
+  (stream === 'err' ? process.stderr : process.stdout).write(`${text}\n`);
+}
+
+function onLine(name, line, stream) {
+  if (line.trim() === '') return;
+  const entry = parseLog(line);
+  if (!gateOpen) {
+    if (entry && entry.level < 40) {
+      heldRoutine++;
+      return;
+    }
+    if (held.length >= heldMax) held.shift();
+    held.push([name, line, stream]);
+    return;
+  }
+  emit(format(name, line, entry), stream);
+}
+
+function openGate() {
+  if (gateOpen) return;
+  gateOpen = true;
+  for (const [name, line, stream] of held) emit(format(name, line, parseLog(line)), stream);
+  held.length = 0;
+  if (heldRoutine > 0)
+    emit(dim(`  (${heldRoutine} routine start-up log lines not shown; LOG_LEVEL=warn hides them for good)`));
+}
+
+function parseLog(line) {
+  if (!line.startsWith('{')) return null;
+  try {
+    const o = JSON.parse(line);
+    return typeof o.level === 'number' && typeof o.msg === 'string' ? o : null;
+  } catch {
+    return null;
+  }
+}
+
+const levelNames = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const levelColours = { 10: 90, 20: 90, 30: 32, 40: 33, 50: 31, 60: 31 };
+const dim = (t) => (colour ? `\x1b[2m${t}\x1b[0m` : t);
+const paint = (code, t) => (colour ? `\x1b[${code}m${t}\x1b[0m` : t);
+const skipped = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'instance', 'v']);
+
+/** One human line per log entry: time, level, [venue or component], message, then the other fields. */
+function format(name, line, entry) {
+  if (!pretty) return line;
+  if (!entry) return `${dim(`${name} |`)} ${line}`;
+  const time = new Date(typeof entry.time === 'number' ? entry.time : Date.now()).toTimeString().slice(0, 8);
+  const level = paint(
+    levelColours[entry.level] ?? 0,
+    (levelNames[entry.level] ?? String(entry.level)).padEnd(5),
+  );
+  const tag = entry.venue ?? entry.component ?? entry.module;
+  const fields = Object.entries(entry)
+    .filter(([k, v]) => !skipped.has(k) && k !== 'venue' && k !== 'component' && k !== 'module' && v !== '')
+    .map(([k, v]) => {
+      if (k === 'err' && v && typeof v === 'object') return `err=${JSON.stringify(v.message ?? v.type ?? v)}`;
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      return `${k}=${text.length > 160 ? `${text.slice(0, 157)}...` : text}`;
+    });
+  const msg = entry.level >= 50 ? paint(1, entry.msg) : entry.msg;
+  return `${dim(time)} ${level} ${tag ? `${paint(36, `[${tag}]`)} ` : ''}${msg}${fields.length ? ` ${dim(fields.join(' '))}` : ''}`;
+}
+
+function pipeLines(name, readable, stream) {
+  let rest = '';
+  readable.setEncoding('utf8');
+  readable.on('data', (chunk) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    // A line without an end that grows past 1 MB is written as it is (a bound on what is held).
+    if (rest.length > 1_000_000) {
+      lines.push(rest);
+      rest = '';
+    }
+    for (const line of lines) onLine(name, line, stream);
+  });
+  readable.on('end', () => {
+    if (rest) onLine(name, rest, stream);
+  });
+}
+
 const children = [];
 function run(name, cmd, args, opts) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  pipeLines(name, child.stdout, 'out');
+  pipeLines(name, child.stderr, 'err');
   children.push(child);
   child.on('exit', (code, signal) => {
     if (!stopping) {
+      // Whatever was held back is what explains the exit.
+      openGate();
       console.error(`\n${name} exited (${signal ?? code}); stopping.`);
       stop(code ?? 1);
     }
@@ -37,6 +137,8 @@ let stopping = false;
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
+  // Stopped before the banner: what was held back (warnings, errors) is shown rather than lost.
+  openGate();
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   // The engine flushes its last batches, then stops the embedded database (which runs in a process
   // group of its own, so Ctrl-C does not stop it under the engine): wait for it past its own deadline.
@@ -52,13 +154,17 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-const tsx = join(root, 'node_modules/.bin/tsx');
-run('engine', tsx, [join(root, 'apps/engine/src/main.ts')], {
+console.log(`Starting Quant-Trader (the first start sets up the database; this can take a minute)...`);
+
+// Node itself with tsx as a loader (not the tsx wrapper process): the child is the engine, so its exit is
+// the engine's, and this script, which carries the engine's log, never goes before it does.
+run('engine', process.execPath, ['--import', 'tsx', join(root, 'apps/engine/src/main.ts')], {
   cwd: root,
   env: {
     ...env,
     DATA_DIR: dataDir,
     ENGINE_PORT: enginePort,
+    LOG_FORMAT: 'json',
     // The dashboard calls the engine from the browser: allow the origin it is actually served from.
     WEB_ORIGINS:
       env.WEB_ORIGINS ?? [webUrl, `http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`].join(','),
@@ -79,12 +185,16 @@ async function waitReady() {
   }
   throw new Error(`engine did not become ready at ${engineUrl}/readyz`);
 }
-await waitReady();
+await waitReady().catch((err) => {
+  openGate();
+  throw err;
+});
 
 const secretsFile = join(dataDir, 'secrets.json');
 const secrets = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
 const sessionSecret = env.SESSION_SECRET ?? secrets.sessionSecret;
 if (!sessionSecret) {
+  openGate();
   console.error('SESSION_SECRET is not set and the engine kept none in the data folder.');
   stop(2);
   await new Promise(() => {}); // stop() exits the process once the engine is down
@@ -122,6 +232,7 @@ ${demo ? `    Demo login: demo@quant-trader.local / ${demo}\n` : ''}    Database
     Markets   : ${marketSourceLine(env.MARKET_SOURCE ?? 'live')}
   Ctrl-C stops both.
 `);
+openGate();
 
 function marketSourceLine(source) {
   if (source === 'simulator') return 'bundled exchange simulator (offline)';

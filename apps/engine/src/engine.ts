@@ -30,6 +30,8 @@ import { InProcessBus } from './bus/in-process-bus.ts';
 import type { EngineConfig } from './config/config-schema.ts';
 import { loadOrCreateLocalSecrets } from './lifecycle/local-secrets.ts';
 import { ShutdownStack } from './lifecycle/shutdown-stack.ts';
+import { csvExportHandler } from './market/backfill/csv-export.ts';
+import { registerDepthMetrics } from './market/depth/depth-metrics.ts';
 import { marketDisabled } from './market/market-disabled.ts';
 import { registerGapRepairMetrics } from './market/repair/repair-metrics.ts';
 import { type MarketData, startMarketData } from './market/start-market-data.ts';
@@ -39,6 +41,7 @@ import type { Logger } from './observability/logger.ts';
 import { registerMarketMetrics } from './observability/market-metrics.ts';
 import { EngineMetrics } from './observability/metrics.ts';
 import { type ApiServer, startApiServer } from './server/api-server.ts';
+import { clientIp } from './server/client-ip.ts';
 import { type Strategies, startStrategies } from './strategies/start-strategies.ts';
 import { startTrading, type Trading } from './trading/start-trading.ts';
 
@@ -220,6 +223,7 @@ export async function startEngine({
       logger,
       trading: trading.service,
       instrument: (venue, symbol) => market?.catalog.get(venue, symbol),
+      ...(market ? { feedLive: feedLive(market) } : {}),
       instanceId: config.instanceId,
     });
     stack.push('strategies', () => strategies.stop(), SHARE.strategies);
@@ -251,6 +255,7 @@ export async function startEngine({
     if (market) {
       registerMarketMetrics(metrics.registry, market, () => clock.now());
       registerGapRepairMetrics(metrics.registry, market.repairer);
+      if (market.depth) registerDepthMetrics(metrics.registry, market.depth);
     }
     const health = async (): Promise<HealthReport> => {
       const components: HealthReport['components'] = {};
@@ -294,6 +299,7 @@ export async function startEngine({
     const billing = await startBilling({
       config,
       db,
+      databaseUrl,
       clock,
       logger,
       hooks: {
@@ -302,11 +308,20 @@ export async function startEngine({
           await setTenantTier(apiRef ?? { db }, tenantId, tier);
         },
         listingAccessChanged: async (change) => {
+          // Applied here at once, then published to every engine through the credential cache's change
+          // feed (a tenant change, as setTenantTier does): each applies it to its own runners from the
+          // entitlement rows (the tenant change feed below). Without Redis there is one engine: local only.
           const changed = await strategies.service.listingAccessChanged(change);
           if (changed.length > 0) logger.info({ ...change, deployments: changed }, 'listing access applied');
+          await apiRef?.credentialCache?.invalidate({ tenantId: change.tenantId });
         },
       },
-      strategies: marketplaceStrategies({ db, service: strategies.service, store: strategies.store }),
+      strategies: marketplaceStrategies({
+        db,
+        service: strategies.service,
+        store: strategies.store,
+        instrument: (venue, symbol) => market?.catalog.get(venue, symbol),
+      }),
       ...(stripeEmulator ? { emulator: stripeEmulator } : {}),
     });
     stack.push('billing', () => billing.stop(), SHARE.small);
@@ -355,6 +370,7 @@ export async function startEngine({
       accounts,
       health,
       market: market?.port ?? marketDisabled,
+      ...(market ? { history: market.backfill.port } : {}),
       trading: trading.service,
       strategies: strategies.service,
       alerts: alerts.service,
@@ -375,6 +391,9 @@ export async function startEngine({
           if (tenantIds === null) strategies.forgetTier(null);
           else for (const id of tenantIds) strategies.forgetTier(id);
           await trading.service.refreshTenantTiers(tenantIds);
+          // A listing access change on another engine (billing's hook publishes it as a tenant change).
+          const changed = await strategies.service.syncListingAccess({ tenantIds });
+          if (changed.length > 0) logger.info({ tenantIds, deployments: changed }, 'listing access applied');
         },
         onError: (err) =>
           logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'tenant change feed'),
@@ -399,6 +418,9 @@ export async function startEngine({
       logger,
       readiness: health,
       stripeWebhook: (raw, signature) => billing.billing.handleWebhook(raw, signature),
+      ...(market
+        ? { exportCsv: csvExportHandler(api, market.queries, (req) => clientIp(req, config.trustedProxies)) }
+        : {}),
     });
     // The API takes what the shares of the later steps leave (0.4 of the deadline at most), up to 5 s.
     stack.push('api-server', (budget) => server.close(Math.min(5_000, budget * 0.9)));
@@ -474,6 +496,12 @@ async function probe(check: () => Promise<unknown>): Promise<{ ok: boolean; deta
   } catch (err) {
     return { ok: false, detail: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** Whether a feed connection of the venue that carries the symbol is live now. */
+function feedLive(market: MarketData): (venue: string, symbol: string) => boolean {
+  return (venue, symbol) =>
+    market.feeds.status().some((f) => f.venue === venue && f.state === 'live' && f.symbols.includes(symbol));
 }
 
 /** The engine's mailer for alert emails (SMTP when configured, else `${dataDir}/outbox`). */

@@ -1,6 +1,7 @@
+import { venuesUnreachable, venuesUnreachableMessage } from '@qt/shared';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { type Engine, startEngine } from './engine.ts';
-import { createLogger } from './observability/logger.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
 
 /**
  * The engine process: parse config, start, and stop gracefully on SIGTERM/SIGINT (stop intake, drain,
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
     return;
   }
 
+  watchVenues(engine, logger);
+
   const webUrl = process.env.QT_WEB_URL;
   logger.info(
     {
@@ -72,6 +75,37 @@ async function main(): Promise<void> {
     },
     'engine ready',
   );
+}
+
+/** How often the feeds are checked for "no venue reachable", and how long that must last before saying so. */
+const venueCheckEveryMs = 2_000;
+const venueUnreachableAfterMs = 4_000;
+
+/**
+ * Offline (or behind a network that blocks the venues), every feed retries for ever: one clear line says
+ * so and offers the simulator, instead of a connect warning per venue every few seconds (those are rate
+ * limited by the logger). Said again only after the venues were reachable in between.
+ */
+function watchVenues(engine: Engine, logger: Logger): void {
+  const market = engine.market;
+  if (!market) return;
+  let since: number | null = null;
+  let said = false;
+  const timer = setInterval(() => {
+    const down = venuesUnreachable(market.port.feeds());
+    if (!down) {
+      if (said) logger.info('venues reachable again: live market data resumes');
+      since = null;
+      said = false;
+      return;
+    }
+    since ??= Date.now();
+    if (!said && Date.now() - since >= venueUnreachableAfterMs) {
+      said = true;
+      logger.error({ venues: down.venues, reason: down.reason }, venuesUnreachableMessage(down));
+    }
+  }, venueCheckEveryMs);
+  timer.unref();
 }
 
 main().catch((err: unknown) => {

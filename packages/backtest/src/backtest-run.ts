@@ -18,6 +18,7 @@ import { BacktestError } from './errors.ts';
 import { strategyActionSchema } from './intents.ts';
 import { computeMetrics } from './metrics.ts';
 import { PaperSession } from './paper-session.ts';
+import { buyAndHold, CoverageTracker, coverageNotes, tradeTotals, warmupNotes } from './report.ts';
 import type {
   BacktestResult,
   BacktestStatus,
@@ -92,6 +93,10 @@ export class BacktestRun {
   #logsDropped = 0;
   readonly #curveTimes: number[] = [];
   readonly #curveEquity: bigint[] = [];
+  /** The first instrument's last price at each sample, for the buy-and-hold line. */
+  readonly #curvePrice: (bigint | null)[] = [];
+  readonly #coverage: CoverageTracker;
+  #firstOrderAfter: number | null = null;
   #bars = 0;
   #barsWithPosition = 0;
 
@@ -117,6 +122,7 @@ export class BacktestRun {
     });
     for (const [k, i] of spec.instruments.entries()) this.instrumentIndex.set(`${i.venue}|${i.symbol}`, k);
     this.#trips = new RoundTripTracker(spec.instruments.length);
+    this.#coverage = new CoverageTracker(spec.instruments.length, spec.intervalMs);
     this.driver = typeof driver === 'function' ? driver(this.#hostView()) : driver;
   }
 
@@ -165,6 +171,7 @@ export class BacktestRun {
 
   /** `call` of driver.onCandle, without a closure per candle. */
   callCandle(instrument: number, event: CandleEvent): void {
+    this.#coverage.onCandle(instrument, event.openTime);
     if (this.#mayCall()) this.#outcome(this.driver.onCandle(instrument, event));
   }
 
@@ -291,6 +298,7 @@ export class BacktestRun {
       this.#refuse(a.handle, a.instrument, a, 'ORDER_DUPLICATE_ID');
       return;
     }
+    if (this.#firstOrderAfter === null) this.#firstOrderAfter = this.#bars;
     const orderId = `o${this.#nextOrder++}`;
     this.#handles.set(a.handle, orderId);
     const record = this.#newRecord(orderId, a.handle, inst, a);
@@ -429,7 +437,13 @@ export class BacktestRun {
         t.instrument,
         inst.venue,
         inst.symbol,
-        { side: e.fill.side, quantity: booked.quantity, quote: booked.quote, time: e.fill.time },
+        {
+          side: e.fill.side,
+          quantity: booked.quantity,
+          quote: booked.quote,
+          fee: booked.fee,
+          time: e.fill.time,
+        },
         before,
         after,
         position ? realizedPnl(position) : 0n,
@@ -492,11 +506,14 @@ export class BacktestRun {
     const equity = this.session.equity();
     if (equity === null) return;
     const n = this.#curveTimes.length;
+    const price = this.session.lastPrice(0);
     if (n > 0 && this.#curveTimes[n - 1] === time) {
       this.#curveEquity[n - 1] = equity;
+      this.#curvePrice[n - 1] = price;
     } else {
       this.#curveTimes.push(time);
       this.#curveEquity.push(equity);
+      this.#curvePrice.push(price);
     }
     if (!bar) return;
     this.#bars++;
@@ -561,7 +578,7 @@ export class BacktestRun {
       barsWithPosition: this.#barsWithPosition,
       bars: this.#bars,
     });
-    const { drawdownCurve, ...perf } = metrics;
+    const { drawdownCurve, notes: metricNotes, ...perf } = metrics;
     const drawdownPoints: DrawdownPoint[] = [];
     for (let i = 0; i < n; i++) {
       drawdownPoints.push({ time: times[i] as number, drawdown: drawdownCurve[i] as number });
@@ -610,6 +627,33 @@ export class BacktestRun {
       positions,
       logs: this.#logs,
       logsDropped: this.#logsDropped,
+      report: this.#report(metricNotes),
+    };
+  }
+
+  #report(metricNotes: BacktestResult['report']['notes']): BacktestResult['report'] {
+    const spec = this.spec;
+    const coverage = this.#coverage.list(spec.instruments);
+    const first = spec.instruments[0] as Instrument;
+    return {
+      notes: [
+        ...metricNotes,
+        ...coverageNotes(
+          coverage,
+          { start: spec.start, end: spec.end, intervalMs: spec.intervalMs },
+          this.status === 'completed' || this.status === 'running',
+        ),
+        ...warmupNotes(this.#firstOrderAfter, this.#bars),
+      ],
+      coverage,
+      firstOrderAfterCandles: this.#firstOrderAfter,
+      buyAndHold: buyAndHold(
+        { venue: first.venue, symbol: first.symbol },
+        this.#curveTimes,
+        this.#curvePrice,
+        this.#curveEquity[0] ?? null,
+      ),
+      tradeTotals: tradeTotals(this.#trips.trips, this.#trips.pnls, this.#trips.fees),
     };
   }
 

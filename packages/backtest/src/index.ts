@@ -3,6 +3,7 @@ export * from './candle-path.ts';
 export * from './errors.ts';
 export * from './metrics.ts';
 export * from './paper-session.ts';
+export * from './report.ts';
 export * from './result.ts';
 export * from './round-trips.ts';
 export * from './run-backtest.ts';

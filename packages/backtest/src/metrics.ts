@@ -1,3 +1,5 @@
+import { annualisedGate, type ReportNote } from './report.ts';
+
 /**
  * Performance statistics of a backtest, from its equity samples (one per bar) and its round trips.
  * Statistics are floating point (they are estimates, not money); money figures stay exact elsewhere.
@@ -13,6 +15,8 @@
  * - winRate: round trips with pnl > 0 / round trips; profitFactor: sum of gains / |sum of losses| (null
  *   without a losing trip).
  * - exposure: share of bars that ended with a non-zero position on some instrument.
+ * - The short-run rule (report.ts `annualisedGate`): CAGR, Sharpe and Sortino are null when the samples
+ *   span less than 30 days or give fewer than 30 returns, and a RUN_TOO_SHORT note says so.
  */
 export interface PerformanceMetrics {
   totalReturn: number | null;
@@ -117,24 +121,27 @@ export function computeMetrics(input: {
   tripPnls: readonly number[];
   barsWithPosition: number;
   bars: number;
-}): PerformanceMetrics & { drawdownCurve: number[] } {
+}): PerformanceMetrics & { drawdownCurve: number[]; notes: ReportNote[] } {
   const { times, equity } = input;
   const first = equity[0];
   const last = equity[equity.length - 1];
   const returns = returnsOf(equity);
   const perYear = barsPerYear(input.intervalMs);
   const dd = drawdowns(times, equity);
-  const years = times.length > 1 ? ((times[times.length - 1] as number) - (times[0] as number)) / YEAR_MS : 0;
+  const spanMs = times.length > 1 ? (times[times.length - 1] as number) - (times[0] as number) : 0;
+  const years = spanMs / YEAR_MS;
+  const tooShort = annualisedGate(spanMs, returns.length);
   return {
     totalReturn: first !== undefined && last !== undefined && first > 0 ? last / first - 1 : null,
-    cagr: first !== undefined && last !== undefined ? cagr(first, last, years) : null,
-    sharpe: sharpe(returns, perYear),
-    sortino: sortino(returns, perYear),
+    cagr: !tooShort && first !== undefined && last !== undefined ? cagr(first, last, years) : null,
+    sharpe: tooShort ? null : sharpe(returns, perYear),
+    sortino: tooShort ? null : sortino(returns, perYear),
     maxDrawdown: dd.max,
     maxDrawdownDurationMs: dd.maxDurationMs,
     ...tripStats(input.tripPnls),
     exposure: input.bars > 0 ? input.barsWithPosition / input.bars : null,
     drawdownCurve: dd.curve,
+    notes: tooShort ? [tooShort] : [],
   };
 }
 

@@ -1,5 +1,6 @@
 import type { StrategyLogLine } from '@qt/strategy-runtime';
 import type { PerformanceMetrics } from './metrics.ts';
+import type { BacktestReport } from './report.ts';
 import type { RoundTrip } from './round-trips.ts';
 
 export type BacktestStatus = 'completed' | 'failed' | 'cancelled';
@@ -94,4 +95,6 @@ export interface BacktestResult {
   /** The first log lines of the strategy (at most 1,000) and how many more were dropped. */
   logs: StrategyLogLine[];
   logsDropped: number;
+  /** Notes, data coverage, warm-up, buy-and-hold and trade totals (report.ts). */
+  report: BacktestReport;
 }

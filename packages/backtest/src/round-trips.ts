@@ -22,6 +22,10 @@ export interface RoundTrip {
    * to the trip it closes.
    */
   pnl: string;
+  /** pnl / the quote paid or received to open it (every opening fill), in percent, 2 decimals half-even. */
+  pnlPercent: string | null;
+  /** Fees paid on the trip's fills, in the quote currency (fills pay fees in the quote asset). */
+  fees: string;
 }
 
 interface Open {
@@ -33,14 +37,20 @@ interface Open {
   exitQuote: bigint;
   maxQty: bigint;
   realizedAtStart: bigint;
+  fees: bigint;
 }
 
 const abs = (n: bigint) => (n < 0n ? -n : n);
+/** part / whole in percent at 2 decimals, half-even, exact ("1.25" for 1.25 %). */
+const percentOf = (part: bigint, whole: bigint) =>
+  formatScaled(divRound(part * 10_000n, whole, 'halfEven'), 2, 2);
 
 /** Follows fills per instrument and cuts round trips where the position returns to zero or flips. */
 export class RoundTripTracker {
   readonly trips: RoundTrip[] = [];
   readonly pnls: bigint[] = [];
+  /** Fees per trip, as units (the totals sum these, not the strings). */
+  readonly fees: bigint[] = [];
   readonly #open: (Open | null)[];
   readonly #realized: bigint[];
 
@@ -57,7 +67,7 @@ export class RoundTripTracker {
     k: number,
     venue: string,
     symbol: string,
-    f: { side: OrderSide; quantity: bigint; quote: bigint; time: number },
+    f: { side: OrderSide; quantity: bigint; quote: bigint; fee: bigint; time: number },
     before: bigint,
     after: bigint,
     realizedAfter: bigint,
@@ -67,12 +77,16 @@ export class RoundTripTracker {
     let trip = this.#open[k] ?? null;
     let openQty = f.quantity;
     let openQuote = f.quote;
+    // A fill's whole fee goes to one trip: the one it closes (a flip's too), else the one it opens or grows.
+    let fee = f.fee;
     if (trip && before !== 0n && before > 0n !== (f.side === 'buy')) {
       // biome-ignore lint/complexity/useMathMinMax: bigint operands (Math.min throws on bigint)
       const closeQty = f.quantity < abs(before) ? f.quantity : abs(before);
       const closeQuote =
         closeQty === f.quantity ? f.quote : divRound(f.quote * closeQty, f.quantity, 'halfEven');
       trip.exitQty += closeQty;
+      trip.fees += fee;
+      fee = 0n;
       trip.exitQuote += closeQuote;
       openQty -= closeQty;
       openQuote -= closeQuote;
@@ -88,8 +102,11 @@ export class RoundTripTracker {
           entryPrice: fmt(divRound(trip.entryQuote * ONE, trip.entryQty, 'halfEven')),
           exitPrice: fmt(divRound(trip.exitQuote * ONE, trip.exitQty, 'halfEven')),
           pnl: fmt(pnl),
+          pnlPercent: trip.entryQuote > 0n ? percentOf(pnl, trip.entryQuote) : null,
+          fees: fmt(trip.fees),
         });
         this.pnls.push(pnl);
+        this.fees.push(trip.fees);
         trip = null;
         this.#open[k] = null;
       }
@@ -105,9 +122,11 @@ export class RoundTripTracker {
         exitQuote: 0n,
         maxQty: 0n,
         realizedAtStart: before === 0n ? realizedBefore : realizedAfter,
+        fees: 0n,
       };
       this.#open[k] = trip;
     }
+    trip.fees += fee;
     trip.entryQty += openQty;
     trip.entryQuote += openQuote;
     if (abs(after) > trip.maxQty) trip.maxQty = abs(after);

@@ -130,7 +130,7 @@ export class TradeReplay {
           close: c.close,
           volume: Number(formatScaled(c.volume, AMOUNT_SCALE)),
         };
-        run.call(() => run.driver.onCandle(k, event));
+        run.callCandle(k, event);
         run.deliver();
       });
       run.sample(next, true);

@@ -53,6 +53,11 @@ export interface ApiServerOptions {
    * the path answers 404 like any other.
    */
   stripeWebhook?: (raw: Buffer, signature: string | undefined) => Promise<{ status: number; body: unknown }>;
+  /**
+   * CSV exports under `/export/` (bearer-authenticated, streamed): answers and returns true for a path it
+   * serves, false otherwise (then 404). Absent: `/export/` answers 404.
+   */
+  exportCsv?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface ApiServer {
@@ -69,6 +74,8 @@ const TRPC_PATH = '/trpc';
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
 /** Stripe's events are a few KiB; anything near this is not one. */
 export const STRIPE_WEBHOOK_MAX_BYTES = 1 << 20;
+/** A webhook body that has not fully arrived by then is answered 408 and its connection closed. */
+export const STRIPE_WEBHOOK_READ_TIMEOUT_MS = 10_000;
 
 /**
  * One HTTP server carries the tRPC API (HTTP at /trpc, WebSocket upgrade at /trpc) and the operational
@@ -124,6 +131,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/healthz') return json(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok' });
     if (path === '/readyz') return void readyz(res);
     if (path === '/metrics') return void metrics(res);
+    if (path.startsWith('/export/') && opts.exportCsv) {
+      if (draining) return json(res, 503, { error: 'shutting down' });
+      const serve = opts.exportCsv;
+      return void serve(req, res).then(
+        (served) => (served ? undefined : json(res, 404, { error: 'not found' })),
+        (err: unknown) => {
+          opts.logger.error({ err }, 'export failed');
+          if (!res.headersSent) json(res, 500, { error: 'internal error' });
+          else res.destroy();
+        },
+      );
+    }
     if (path === TRPC_PATH || path.startsWith(`${TRPC_PATH}/`)) {
       if (draining) return json(res, 503, { error: 'shutting down' });
       const call = parseTrpcCall(req.url ?? '/', `${TRPC_PATH}/`);
@@ -140,34 +159,51 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   async function stripeWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const handle = opts.stripeWebhook as NonNullable<ApiServerOptions['stripeWebhook']>;
-    const count = (outcome: string) => opts.metrics.billingWebhooks.inc({ outcome });
+    const count = (outcome: WebhookOutcome) => opts.metrics.billingWebhooks.inc({ outcome });
+    // Answers and ends the exchange without reading the rest of the body: the socket goes once the
+    // answer is out (what Stripe, or anyone, still sends is never buffered).
+    const refuse = (status: number, outcome: WebhookOutcome, body: Record<string, unknown>) => {
+      count(outcome);
+      res.shouldKeepAlive = false;
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify(body), () => req.destroy());
+    };
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      req.resume();
-      return json(res, 405, { error: 'method not allowed' });
+      return refuse(405, 'refused', { error: 'method not allowed' });
     }
     // Shutting down: Stripe retries a non-2xx delivery, and the next engine (or this one restarted) takes it.
-    if (draining) {
-      req.resume();
-      count('retry');
-      return json(res, 503, { error: 'shutting down' });
-    }
-    let raw: Buffer | null;
-    try {
-      raw = await readBounded(req, STRIPE_WEBHOOK_MAX_BYTES);
-    } catch {
-      return; // the client went away mid-body: nothing to answer
-    }
-    if (!raw) {
-      count('too_large');
-      res.setHeader('connection', 'close');
-      return json(res, 413, { error: `the body is over ${STRIPE_WEBHOOK_MAX_BYTES} bytes` });
-    }
+    if (draining) return refuse(503, 'unavailable', { error: 'shutting down' });
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > STRIPE_WEBHOOK_MAX_BYTES)
+      return refuse(413, 'too_large', { error: `the body is over ${STRIPE_WEBHOOK_MAX_BYTES} bytes` });
+    // The body's bytes come out of the same engine-wide budget as the API's bodies, given back when the
+    // exchange ends: a flood of deliveries cannot hold more memory than that budget.
+    let held = 0;
+    res.once('close', () => bodyBudget.give(held));
+    const take = (bytes: number) => {
+      if (!bodyBudget.take(bytes)) return false;
+      held += bytes;
+      return true;
+    };
+    const busy = { error: 'busy reading other request bodies, retry' };
+    // A declared length is reserved at once (then the read takes nothing more); chunked bodies per chunk.
+    const reserved = Number.isFinite(declared) && declared > 0;
+    if (reserved && !take(declared)) return refuse(503, 'unavailable', busy);
+    const raw = await readWebhookBody(req, reserved ? () => true : take);
+    if (raw === 'aborted') return; // the client went away mid-body: nothing to answer
+    if (raw === 'too-large')
+      return refuse(413, 'too_large', { error: `the body is over ${STRIPE_WEBHOOK_MAX_BYTES} bytes` });
+    if (raw === 'busy') return refuse(503, 'unavailable', busy);
+    if (raw === 'timeout')
+      return refuse(408, 'timeout', {
+        error: `the body did not arrive within ${STRIPE_WEBHOOK_READ_TIMEOUT_MS / 1000} s`,
+      });
     const header = req.headers['stripe-signature'];
     const signature = Array.isArray(header) ? header[0] : header;
     try {
       const answer = await handle(raw, signature);
-      count(answer.status < 300 ? 'applied' : answer.status < 500 ? 'refused' : 'retry');
+      count(webhookOutcome(answer));
       json(res, answer.status, answer.body);
     } catch (err) {
       // Billing answers its own failures; an exception is a defect, and 500 makes Stripe retry it.
@@ -271,20 +307,71 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
  * The request body, or null when it is over `max` bytes (the rest is read and dropped, so the client
  * receives the answer instead of a reset; memory stays bounded).
  */
-function readBounded(req: IncomingMessage, max: number): Promise<Buffer | null> {
-  const declared = Number(req.headers['content-length']);
-  return new Promise((resolve, reject) => {
+/**
+ * The label values of qt_billing_webhooks_total (a fixed set: the handler's own outcome for a 200, the
+ * refusals by kind). `refused`: not a POST.
+ */
+type WebhookOutcome =
+  | 'applied'
+  | 'duplicate'
+  | 'ignored'
+  | 'bad_signature'
+  | 'unavailable'
+  | 'error'
+  | 'too_large'
+  | 'timeout'
+  | 'refused';
+
+/** What billing's answer says happened: 200 carries its outcome (applied, duplicate or ignored). */
+function webhookOutcome(answer: { status: number; body: unknown }): WebhookOutcome {
+  if (answer.status === 200) {
+    const outcome = (answer.body as { outcome?: unknown } | null)?.outcome;
+    return outcome === 'duplicate' || outcome === 'ignored' ? outcome : 'applied';
+  }
+  if (answer.status === 400) return 'bad_signature';
+  if (answer.status === 413) return 'too_large';
+  if (answer.status === 503) return 'unavailable';
+  return 'error';
+}
+
+/**
+ * Reads a webhook body: stops the moment it passes STRIPE_WEBHOOK_MAX_BYTES, when `take` refuses a chunk
+ * (the body budget is spent) or after STRIPE_WEBHOOK_READ_TIMEOUT_MS (a sender trickling bytes holds
+ * nothing for longer).
+ */
+function readWebhookBody(
+  req: IncomingMessage,
+  take: (bytes: number) => boolean,
+): Promise<Buffer | 'too-large' | 'busy' | 'timeout' | 'aborted'> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = Number.isFinite(declared) && declared > max;
-    req.on('data', (chunk: Buffer) => {
+    const timer = setTimeout(() => stop('timeout'), STRIPE_WEBHOOK_READ_TIMEOUT_MS);
+    const stop = (result: 'too-large' | 'busy' | 'timeout') => {
+      chunks.length = 0;
+      req.pause();
+      done(result);
+    };
+    const done = (result: Buffer | 'too-large' | 'busy' | 'timeout' | 'aborted') => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('aborted', onAbort);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) over = true;
-      if (!over) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? null : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-    req.on('aborted', () => reject(new Error('aborted')));
+      if (size > STRIPE_WEBHOOK_MAX_BYTES) return stop('too-large');
+      if (!take(chunk.length)) return stop('busy');
+      chunks.push(chunk);
+    };
+    const onEnd = () => done(Buffer.concat(chunks, size));
+    const onAbort = () => done('aborted');
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('aborted', onAbort);
   });
 }
 

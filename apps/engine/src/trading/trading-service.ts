@@ -14,12 +14,14 @@ import type {
   Quote,
   Trade,
 } from '@qt/shared';
+import { AMOUNT_SCALE, parseScaled } from '@qt/shared';
 import type { MatchingEvent, Posting, RiskLimitsInput, RiskView } from '@qt/trading';
 import type { z } from 'zod';
 import { balanceViews, ownAccount, refreshTenantTiers } from './account-access.ts';
 import * as funding from './account-funding.ts';
 import * as reads from './account-reads.ts';
 import { applyEvent, routeEvent } from './event-application.ts';
+import { asAppError, assertStorable } from './ledger-guard.ts';
 import * as cancellation from './order-cancellation.ts';
 import * as placement from './order-placement.ts';
 import { type HoldStatus, holdStatus, isHeld, stopRetries } from './persistence-hold.ts';
@@ -163,11 +165,29 @@ export class TradingService implements TradingPort {
 
   // ---- accounts and funding ------------------------------------------------------------------------
 
-  createAccount(
+  async createAccount(
     scope: TenantScope,
-    input: { name: string; quoteCurrency: string },
+    input: { name: string; quoteCurrency: string; initialDeposit?: string | undefined },
   ): Promise<PaperAccountView> {
-    return funding.createAccount(this.#s, scope, input);
+    const { initialDeposit, ...account } = input;
+    // An amount the ledger cannot hold is refused before the account exists, not after.
+    if (initialDeposit !== undefined) {
+      try {
+        assertStorable('amount', parseScaled(initialDeposit, AMOUNT_SCALE));
+      } catch (err) {
+        throw asAppError(err);
+      }
+    }
+    const created = await funding.createAccount(this.#s, scope, account);
+    if (initialDeposit !== undefined) {
+      await funding.transfer(
+        this.#s,
+        scope,
+        { accountId: created.id, asset: created.quoteCurrency, amount: initialDeposit },
+        'deposit',
+      );
+    }
+    return created;
   }
 
   listAccounts(scope: TenantScope): Promise<PaperAccountView[]> {

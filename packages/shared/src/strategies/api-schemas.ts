@@ -174,6 +174,17 @@ export type RunBacktestInput = z.infer<typeof runBacktestInput>;
 
 export const backtestIdInput = z.strictObject({ backtestId: z.uuid() });
 
+/**
+ * A remark on a backtest's figures: `RUN_TOO_SHORT` (annualised figures withheld), `RANGE_NOT_COVERED`,
+ * `DATA_GAPS`, `NO_DATA`, `NO_ORDERS`, `LATE_FIRST_ORDER` (warm-up). `details` are plain numbers.
+ */
+export const backtestNoteSchema = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.number()),
+});
+export type BacktestNoteView = z.infer<typeof backtestNoteSchema>;
+
 export const backtestMetricsSchema = z.strictObject({
   totalReturn: z.number().nullable(),
   cagr: z.number().nullable(),
@@ -194,6 +205,8 @@ export const backtestMetricsSchema = z.strictObject({
   candles: z.number().int().nonnegative(),
   /** Trades replayed (trades mode). */
   trades: z.number().int().nonnegative(),
+  /** Why a figure is null (CAGR, Sharpe and Sortino need 30 days and 30 returns); absent on older runs. */
+  notes: z.array(backtestNoteSchema).optional(),
 });
 export type BacktestMetricsView = z.infer<typeof backtestMetricsSchema>;
 
@@ -247,6 +260,73 @@ export const backtestOrderSchema = z.strictObject({
   reason: z.string().nullable(),
 });
 
+/** One round trip (flat to flat); decimal strings in the quote currency, exact from the ledger. */
+export const backtestTripSchema = z.strictObject({
+  venue: z.string(),
+  symbol: z.string(),
+  side: z.enum(['long', 'short']),
+  entryTime: z.number(),
+  exitTime: z.number(),
+  quantity: z.string(),
+  entryPrice: z.string(),
+  exitPrice: z.string(),
+  /** Net of the trip's fees. */
+  pnl: z.string(),
+  /** pnl / quote paid to open, in percent (2 decimals); null without an opening amount. */
+  pnlPercent: z.string().nullable(),
+  fees: z.string(),
+});
+export type BacktestTripView = z.infer<typeof backtestTripSchema>;
+
+/** The candles an instrument really gave the run (open times), against the requested range. */
+export const backtestCoverageSchema = z.strictObject({
+  venue: z.string(),
+  symbol: z.string(),
+  firstCandle: z.number().nullable(),
+  lastCandle: z.number().nullable(),
+  candles: z.number().int().nonnegative(),
+  missing: z.number().int().nonnegative(),
+  gaps: z.number().int().nonnegative(),
+  largestGaps: z.array(
+    z.strictObject({ from: z.number(), to: z.number(), missing: z.number().int().nonnegative() }),
+  ),
+});
+
+/** What the report needs beside the curves: notes, coverage, warm-up, buy and hold, the trade table. */
+export const backtestReportSchema = z.strictObject({
+  notes: z.array(backtestNoteSchema),
+  coverage: z.array(backtestCoverageSchema),
+  /** Candles the strategy had seen when its first order went out; null without orders. */
+  firstOrderAfterCandles: z.number().int().nonnegative().nullable(),
+  /** The whole start equity held in the first instrument from the first open; no fees. */
+  buyAndHold: z
+    .strictObject({
+      venue: z.string(),
+      symbol: z.string(),
+      startPrice: z.string(),
+      endPrice: z.string(),
+      startEquity: z.string(),
+      endEquity: z.string(),
+      /** [time, value]: numbers for drawing only. */
+      curve: z.array(z.tuple([z.number(), z.number()])),
+    })
+    .nullable(),
+  /** The first round trips (at most 5,000); `totals` cover all of them. */
+  trips: z.array(backtestTripSchema),
+  totals: z.strictObject({
+    trips: z.number().int().nonnegative(),
+    wins: z.number().int().nonnegative(),
+    losses: z.number().int().nonnegative(),
+    pnl: z.string(),
+    fees: z.string(),
+  }),
+  /** Each instrument's price and quantity steps, to show prices and quantities at their precision. */
+  instruments: z.array(
+    z.strictObject({ venue: z.string(), symbol: z.string(), tickSize: z.string(), lotSize: z.string() }),
+  ),
+});
+export type BacktestReportView = z.infer<typeof backtestReportSchema>;
+
 /** The charts' data: equity and drawdown per bar (numbers: for drawing only), the orders and fills. */
 export const backtestResultSchema = z.strictObject({
   backtest: backtestSchema,
@@ -254,6 +334,8 @@ export const backtestResultSchema = z.strictObject({
   drawdown: z.array(z.tuple([z.number(), z.number()])),
   orders: z.array(backtestOrderSchema),
   fills: z.array(backtestFillSchema),
+  /** Absent on runs stored before the report existed. */
+  report: backtestReportSchema.optional(),
 });
 export type BacktestResultView = z.infer<typeof backtestResultSchema>;
 

@@ -8,6 +8,11 @@ const asset = z.string().regex(/^[A-Z0-9]{1,20}$/, 'an asset code like USDT');
 export const createPaperAccountInput = z.strictObject({
   name: z.string().trim().min(1).max(60).refine(withoutNul, NUL_MESSAGE),
   quoteCurrency: asset.default('USDT'),
+  /**
+   * Deposited in the quote currency right after the account is created, so a new account can trade at
+   * once (one step instead of create, then deposit). Left out: the account starts empty, as before.
+   */
+  initialDeposit: positiveDecimal.optional(),
 });
 
 export const paperAccountSchema = z.strictObject({

@@ -21,6 +21,22 @@ const kline = (openTime: number, close: string): Kline => ({
 });
 
 describe('equityChartOption', () => {
+  it('draws buy and hold beside the equity, dashed, on the equity axis, in the legend', () => {
+    const curve: [number, number][] = [
+      [1, 10_000],
+      [2, 10_250.5],
+    ];
+    const option = equityChartOption([[1, 10_000]], [[1, 0]], { label: 'Buy & hold BTC-USDT', curve });
+    const bh = option.series.find((s) => s.id === 'buyAndHold');
+    expect(bh).toMatchObject({ name: 'Buy & hold BTC-USDT', type: 'line', data: curve });
+    expect(bh && 'xAxisIndex' in bh).toBe(false); // the top grid, with the equity
+    expect(option.legend.data).toEqual(['Equity', 'Buy & hold BTC-USDT']);
+    expect(equityChartOption([[1, 10_000]], [[1, 0]], null).series.map((s) => s.id)).toEqual([
+      'equity',
+      'drawdown',
+    ]);
+  });
+
   it('draws equity on top and drawdown below as a negative percentage', () => {
     const option = equityChartOption(
       [

@@ -12,12 +12,14 @@ const axisLabel = { color: c.label, fontSize: 11 };
 const equityFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
 /**
- * Equity above, drawdown below, on one time axis zoomed together. The values are the engine's per-bar
- * numbers, for drawing only (the metric cards show the exact figures).
+ * Equity above, drawdown below, on one time axis zoomed together; with `buyAndHold`, a dashed line of the
+ * same start equity held in the first instrument, beside the equity. The values are the engine's per-bar
+ * numbers, for drawing only (the metric cards and the report show the exact figures).
  */
 export function equityChartOption(
   equity: readonly [number, number][],
   drawdown: readonly [number, number][],
+  buyAndHold?: { label: string; curve: readonly [number, number][] } | null,
 ) {
   const ddPercent = drawdown.map(([t, v]) => [t, -Math.abs(v) * 100] as const);
   return {
@@ -26,8 +28,14 @@ export function equityChartOption(
     textStyle: { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace' },
     axisPointer: { link: [{ xAxisIndex: 'all' }], label: { backgroundColor: '#27272a', color: c.text } },
     tooltip: { trigger: 'axis', ...tooltipStyle },
+    legend: {
+      data: buyAndHold ? ['Equity', buyAndHold.label] : ['Equity'],
+      textStyle: { color: c.label, fontSize: 11 },
+      top: 0,
+      right: 72,
+    },
     grid: [
-      { left: 8, right: 72, top: 16, height: '58%' },
+      { left: 8, right: 72, top: 24, height: '55%' },
       { left: 8, right: 72, top: '72%', bottom: 40 },
     ],
     xAxis: [0, 1].map((gridIndex) => ({
@@ -87,6 +95,18 @@ export function equityChartOption(
         lineStyle: { color: c.down, width: 1 },
         areaStyle: { color: 'rgba(251, 113, 133, 0.18)' },
       },
+      ...(buyAndHold
+        ? [
+            {
+              id: 'buyAndHold',
+              name: buyAndHold.label,
+              type: 'line',
+              showSymbol: false,
+              data: buyAndHold.curve,
+              lineStyle: { color: c.label, width: 1, type: 'dashed' },
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -33,9 +33,15 @@ echarts.use([
 const fill = { height: '100%', width: '100%' };
 
 export function EquityChart({ result }: { result: BacktestResultView }) {
+  const bh = result.report?.buyAndHold ?? null;
   const option = useMemo(
-    () => equityChartOption(result.equity, result.drawdown),
-    [result.equity, result.drawdown],
+    () =>
+      equityChartOption(
+        result.equity,
+        result.drawdown,
+        bh && { label: `Buy & hold ${bh.symbol}`, curve: bh.curve },
+      ),
+    [result.equity, result.drawdown, bh],
   );
   return (
     <ReactEChartsCore echarts={echarts} option={option} notMerge style={fill} opts={{ renderer: 'canvas' }} />

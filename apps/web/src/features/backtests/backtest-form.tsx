@@ -10,17 +10,27 @@ import {
   type StrategyView,
 } from '@qt/shared';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Select } from '@/components/ui/select';
 import { useTRPC } from '@/engine/react';
+import { formatCandleTime } from '../markets/chart-theme';
 import { InstrumentPicker } from '../strategies/instrument-picker';
 import { ParamFields } from '../strategies/param-fields';
 import { describeStrategyProblem } from '../strategies/strategy-errors';
 import { isStrategyInterval, strategyIntervals } from '../strategies/strategy-intervals';
 import { exampleOf, initialParamRows, parseParams } from '../strategies/strategy-params';
 import { StrategyProblemBox } from '../strategies/strategy-problem-box';
-import { defaultRange, fromLocalInput, rangeProblem, toLocalInput } from './backtest-range';
+import {
+  type DataExtent,
+  defaultInterval,
+  defaultRange,
+  fitRange,
+  fromLocalInput,
+  rangeProblem,
+  toLocalInput,
+} from './backtest-range';
+import { useDataExtent } from './use-data-extent';
 
 export interface BacktestFormProps {
   strategies: readonly StrategyView[];
@@ -59,6 +69,12 @@ function StrategyBacktestForm({
   const [version, setVersion] = useState(latest?.version ?? 1);
   const [instruments, setInstruments] = useState<InstrumentRef[]>([{ venue: 'binance', symbol: 'BTC-USDT' }]);
   const [interval, setChosenInterval] = useState<StrategyInterval>('1s');
+  // Until the person picks an interval or edits the range, both follow the stored data: the interval from
+  // how many 1m candles exist, the range from the chosen interval's candles.
+  const [intervalTouched, setIntervalTouched] = useState(false);
+  const [rangeTouched, setRangeTouched] = useState(false);
+  const minuteExtent = useDataExtent(instruments[0], '1m');
+  const extent = useDataExtent(instruments[0], interval);
   const [mode, setMode] = useState<ReplayMode>('candles');
   const [from, setFrom] = useState(toLocalInput(initial.from));
   const [to, setTo] = useState(toLocalInput(initial.to));
@@ -69,6 +85,26 @@ function StrategyBacktestForm({
     params: {},
     fields: {},
   });
+  useEffect(() => {
+    if (intervalTouched || minuteExtent.data === undefined) return;
+    setChosenInterval(defaultInterval(minuteExtent.data));
+  }, [intervalTouched, minuteExtent.data]);
+
+  function fitToData(data: DataExtent) {
+    const fit = fitRange(data, interval);
+    if (!fit) return;
+    setFrom(toLocalInput(fit.from));
+    setTo(toLocalInput(fit.to));
+  }
+
+  useEffect(() => {
+    if (rangeTouched || !extent.data) return;
+    const fit = fitRange(extent.data, interval);
+    if (!fit) return;
+    setFrom(toLocalInput(fit.from));
+    setTo(toLocalInput(fit.to));
+  }, [rangeTouched, extent.data, interval]);
+
   const run = useMutation(
     trpc.backtests.run.mutationOptions({
       onSuccess: (backtest) => {
@@ -151,7 +187,11 @@ function StrategyBacktestForm({
           className="w-20"
           data-testid="backtest-interval"
           value={interval}
-          onChange={(e) => isStrategyInterval(e.target.value) && setChosenInterval(e.target.value)}
+          onChange={(e) => {
+            if (!isStrategyInterval(e.target.value)) return;
+            setIntervalTouched(true);
+            setChosenInterval(e.target.value);
+          }}
         >
           {strategyIntervals.map((i) => (
             <option key={i} value={i}>
@@ -176,12 +216,31 @@ function StrategyBacktestForm({
         <DateField
           label="From"
           value={from}
-          onChange={setFrom}
+          onChange={(v) => {
+            setRangeTouched(true);
+            setFrom(v);
+          }}
           error={errors.fields.from}
           testId="backtest-from"
         />
-        <DateField label="To" value={to} onChange={setTo} error={errors.fields.to} testId="backtest-to" />
+        <DateField
+          label="To"
+          value={to}
+          onChange={(v) => {
+            setRangeTouched(true);
+            setTo(v);
+          }}
+          error={errors.fields.to}
+          testId="backtest-to"
+        />
       </div>
+      <StoredData
+        interval={interval}
+        instrument={instruments[0]}
+        extent={extent.data}
+        loading={extent.isPending}
+        onFit={(data) => fitToData(data)}
+      />
       <div className="grid grid-cols-[6rem_10rem] gap-2">
         <div>
           <label htmlFor="bt-quote" className={labelClass}>
@@ -230,6 +289,53 @@ function StrategyBacktestForm({
         </Button>
       </div>
     </form>
+  );
+}
+
+/** The stored candles the range can use, with a button to fit the range to them. */
+function StoredData({
+  interval,
+  instrument,
+  extent,
+  loading,
+  onFit,
+}: {
+  interval: StrategyInterval;
+  instrument: InstrumentRef | undefined;
+  extent: DataExtent | null | undefined;
+  loading: boolean;
+  onFit: (extent: DataExtent) => void;
+}) {
+  if (!instrument || loading) return null;
+  const name = `${instrument.venue}:${instrument.symbol}`;
+  if (!extent) {
+    return (
+      <p className="text-xs text-amber-200" data-testid="backtest-stored" data-candles={0}>
+        No stored {interval} candles of {name} yet: pick another interval or instrument, or wait for data.
+      </p>
+    );
+  }
+  const time = (ms: number) => formatCandleTime(ms, '1s', true);
+  return (
+    <p
+      className="flex flex-wrap items-center gap-2 text-xs text-zinc-500"
+      data-testid="backtest-stored"
+      data-candles={extent.candles}
+      data-first={extent.first}
+    >
+      <span>
+        Stored {interval} candles of {name}: {extent.more ? 'the newest ' : ''}
+        {extent.candles.toLocaleString('en-US')}, {time(extent.first)} → {time(extent.last)}
+      </span>
+      <button
+        type="button"
+        className="rounded border border-zinc-700 px-1.5 py-0.5 text-zinc-300 hover:border-emerald-500"
+        onClick={() => onFit(extent)}
+        data-testid="backtest-fit-range"
+      >
+        Fit range to data
+      </button>
+    </p>
   );
 }
 

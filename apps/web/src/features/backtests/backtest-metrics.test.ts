@@ -51,4 +51,22 @@ describe('metricCards', () => {
     expect(cards.totalReturn).toMatchObject({ value: '-1.00%', tone: 'down' });
     expect(cards.endEquity?.tone).toBe('down');
   });
+
+  it('says "n/a — run too short" on the annualised cards when the engine withheld them', () => {
+    const note = {
+      code: 'RUN_TOO_SHORT',
+      message: 'CAGR, Sharpe and Sortino are not shown: the run covers 6 min with 360 returns; …',
+      details: { spanMs: 360_000, returns: 360, minSpanMs: 30 * 86_400_000, minReturns: 30 },
+    };
+    const cards = byKey({ ...base, cagr: null, sharpe: null, sortino: null, notes: [note] });
+    for (const key of ['cagr', 'sharpe', 'sortino']) {
+      expect(cards[key]).toMatchObject({
+        value: 'n/a — run too short (6 min; annualised figures need ≥ 30 days)',
+        tone: 'neutral',
+        hint: note.message,
+      });
+    }
+    // Other notes leave the cards alone.
+    expect(byKey({ ...base, notes: [{ ...note, code: 'DATA_GAPS' }] }).sharpe?.value).toBe('1.23');
+  });
 });

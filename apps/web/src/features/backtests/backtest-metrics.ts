@@ -1,5 +1,6 @@
 import type { BacktestMetricsView } from '@qt/shared';
 import { compareDecimal, formatDecimal } from '../markets/decimal-text';
+import { tooShortNote, tooShortText } from './backtest-report';
 
 export type MetricTone = 'up' | 'down' | 'neutral';
 
@@ -41,6 +42,12 @@ export function metricCards(m: BacktestMetricsView, quote: string): MetricCard[]
         : 'neutral';
   // Drawdown may come signed either way; it is a loss by definition, so it is shown as one.
   const drawdown = m.maxDrawdown === null ? null : -Math.abs(m.maxDrawdown);
+  // A run too short to annualise: the engine withheld CAGR, Sharpe and Sortino, and the cards say why
+  // instead of showing a dash that reads like "no trades".
+  const short = tooShortNote(m.notes);
+  const na = short ? tooShortText(short) : null;
+  const annualised = (card: MetricCard): MetricCard =>
+    na ? { ...card, value: na, tone: 'neutral', hint: short?.message ?? card.hint } : card;
   return [
     {
       key: 'totalReturn',
@@ -63,27 +70,27 @@ export function metricCards(m: BacktestMetricsView, quote: string): MetricCard[]
       tone: drawdown ? 'down' : 'neutral',
       hint: 'Largest fall from a peak of equity',
     },
-    {
+    annualised({
       key: 'sharpe',
       label: 'Sharpe',
       value: ratio(m.sharpe),
       tone: toneOf(m.sharpe),
       hint: 'Annualised, per-bar returns',
-    },
-    {
+    }),
+    annualised({
       key: 'sortino',
       label: 'Sortino',
       value: ratio(m.sortino),
       tone: toneOf(m.sortino),
       hint: 'Like Sharpe, counting only downside moves',
-    },
-    {
+    }),
+    annualised({
       key: 'cagr',
       label: 'CAGR',
       value: percent(m.cagr, true),
       tone: toneOf(m.cagr),
-      hint: 'Annualised growth (large on short ranges)',
-    },
+      hint: 'Annualised growth',
+    }),
     {
       key: 'winRate',
       label: 'Win rate',

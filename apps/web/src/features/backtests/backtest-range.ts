@@ -65,3 +65,56 @@ export function rangeProblem(range: TimeRange, interval: StrategyInterval, now: 
     return `The range holds ${candles.toLocaleString('en-US')} ${interval} candles; pick a shorter range or a longer interval (at most ${MAX_RANGE_CANDLES.toLocaleString('en-US')}).`;
   return null;
 }
+
+/** The stored closed candles found for one instrument and interval (the newest page of them). */
+export interface DataExtent {
+  /** Open time of the oldest candle found and of the newest closed one. */
+  first: number;
+  last: number;
+  candles: number;
+  /** More candles exist before `first` (only the newest page was read). */
+  more: boolean;
+}
+
+/** The extent of a page of candles (oldest first or not); null without a closed candle. */
+export function extentOf(
+  candles: readonly { openTime: number; closed: boolean }[],
+  more: boolean,
+): DataExtent | null {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  let count = 0;
+  for (const k of candles) {
+    if (!k.closed) continue;
+    count++;
+    if (k.openTime < first) first = k.openTime;
+    if (k.openTime > last) last = k.openTime;
+  }
+  return count === 0 ? null : { first, last, candles: count, more };
+}
+
+/**
+ * A range fitting the stored data in whole minutes (the form's inputs hold minutes): inside it when that
+ * keeps at least two candles (from the first whole minute at or after the oldest candle to the last at or
+ * before the newest one's end, so the run does not start with a hole that only the rounding made), else
+ * the whole minutes around it (a minute or two of 1s data). Null when even that holds under two candles.
+ */
+export function fitRange(extent: DataExtent, interval: StrategyInterval): TimeRange | null {
+  const ms = intervalMs[interval];
+  const from = Math.ceil(extent.first / 60_000) * 60_000;
+  const to = Math.floor((extent.last + ms) / 60_000) * 60_000;
+  if (to - from >= 2 * ms) return { from, to };
+  const outer = {
+    from: Math.floor(extent.first / 60_000) * 60_000,
+    to: Math.ceil((extent.last + ms) / 60_000) * 60_000,
+  };
+  return extent.last + ms - extent.first >= 2 * ms ? outer : null;
+}
+
+/** Candles a default 1m range needs before 1m is the default interval (else 1s, where the data is). */
+export const MIN_DEFAULT_CANDLES = 30;
+
+/** The default interval for the data that exists: 1m once there are enough 1m candles, else 1s. */
+export function defaultInterval(minuteExtent: DataExtent | null): StrategyInterval {
+  return minuteExtent && minuteExtent.candles >= MIN_DEFAULT_CANDLES ? '1m' : '1s';
+}

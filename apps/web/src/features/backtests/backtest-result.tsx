@@ -13,8 +13,11 @@ import { paramsText } from '../strategies/strategy-params';
 import { StrategyProblemBox } from '../strategies/strategy-problem-box';
 import { backtestTones } from './backtest-list';
 import { type MetricTone, metricCards } from './backtest-metrics';
+import { BacktestNotes } from './backtest-notes';
 import { BacktestOrders } from './backtest-orders';
+import { precisionOf } from './backtest-report';
 import { backtestStatusLabel } from './backtest-status';
+import { BacktestTrades } from './backtest-trades';
 import { useBacktest } from './use-backtest';
 import { useRangeCandles } from './use-range-candles';
 
@@ -175,14 +178,24 @@ function Completed({ result }: { result: BacktestResultView }) {
             >
               <dt className="text-[10px] font-semibold tracking-wider text-zinc-500 uppercase">{m.label}</dt>
               <dd className={`mt-0.5 font-mono text-sm break-all tabular-nums ${toneClass[m.tone]}`}>
-                {m.value}
+                <MetricValue value={m.value} />
               </dd>
             </div>
           ))}
         </dl>
       )}
+      {result.report && (
+        <ChartCard title="Before reading the numbers">
+          <BacktestNotes backtest={backtest} report={result.report} />
+        </ChartCard>
+      )}
       <ChartCard title="Equity and drawdown">
-        <div data-testid="backtest-equity-chart" data-points={result.equity.length} className="relative h-80">
+        <div
+          data-testid="backtest-equity-chart"
+          data-points={result.equity.length}
+          data-buy-and-hold-points={result.report?.buyAndHold?.curve.length ?? 0}
+          className="relative h-80"
+        >
           {result.equity.length === 0 ? (
             <MarketState title="No equity points">The range held no candles to replay.</MarketState>
           ) : (
@@ -190,13 +203,36 @@ function Completed({ result }: { result: BacktestResultView }) {
           )}
         </div>
       </ChartCard>
+      {result.report && (
+        <ChartCard
+          title="Round trips"
+          aside={<span className="text-[11px] text-zinc-500">{result.report.totals.trips}</span>}
+        >
+          <BacktestTrades report={result.report} quote={quoteOf(backtest)} />
+        </ChartCard>
+      )}
       {first && <FillsCard result={result} instrument={first} />}
       <ChartCard
         title="Orders"
         aside={<span className="text-[11px] text-zinc-500">{result.orders.length}</span>}
       >
-        <BacktestOrders orders={result.orders} />
+        <BacktestOrders
+          orders={result.orders}
+          {...(result.report ? { precision: precisionOf(result.report) } : {})}
+        />
       </ChartCard>
+    </>
+  );
+}
+
+/** "n/a — run too short (…)" reads as n/a at the card's size, the reason small beneath it. */
+function MetricValue({ value }: { value: string }) {
+  const na = /^n\/a( — .*)$/.exec(value);
+  if (!na) return <>{value}</>;
+  return (
+    <>
+      n/a
+      <span className="block font-sans text-[10px] leading-tight break-normal text-zinc-500">{na[1]}</span>
     </>
   );
 }

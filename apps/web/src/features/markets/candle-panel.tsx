@@ -7,6 +7,8 @@ import { ChartAlertDialog } from '@/features/alerts/chart-alert-dialog';
 import { useChartAlerts } from '@/features/alerts/use-alerts';
 import type { DrawnState } from './candle-chart';
 import { compareDecimal, formatDecimal } from './decimal-text';
+import { useFeedStatus } from './feed-badges';
+import { type VenueDataState, venueDataState } from './feed-badges-state';
 import { IndicatorOverlayPicker } from './indicator-overlay-picker';
 import { useIndicatorOverlays } from './indicator-overlays-store';
 import { LastPrice } from './last-price';
@@ -86,6 +88,7 @@ export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
           paging={candles.loadingOlder}
           pagingFailed={!!candles.olderError}
           hasProblem={!!problem}
+          venue={selection.venue}
         />
       </header>
       <div
@@ -135,17 +138,33 @@ const liveLabels: Record<string, { text: string; dot: string; title: string }> =
   error: { text: 'Live stopped', dot: 'bg-rose-400', title: 'Live updates stopped; reload to retry' },
 };
 const connecting = { text: 'Connecting', dot: 'bg-amber-400', title: 'Connecting to live updates' };
+// The subscription being open is not enough for a green dot: the venue's feed must deliver (feed status).
+const byFeed: Partial<Record<VenueDataState, { text: string; dot: string; title: string }>> = {
+  waiting: {
+    text: 'No live data',
+    dot: 'bg-zinc-500',
+    title: 'Subscribed, but the venue feed delivers nothing (see the feed badges)',
+  },
+  simulated: {
+    text: 'Simulated',
+    dot: 'bg-violet-400',
+    title: 'Prices from the bundled exchange simulator, not a venue',
+  },
+};
 
 interface LiveIndicatorProps {
   status: string;
   paging: boolean;
   pagingFailed: boolean;
   hasProblem: boolean;
+  venue: string;
 }
 
-function LiveIndicator({ status, paging, pagingFailed, hasProblem }: LiveIndicatorProps) {
+function LiveIndicator({ status, paging, pagingFailed, hasProblem, venue }: LiveIndicatorProps) {
+  const feeds = useFeedStatus();
   if (hasProblem) return null;
-  const label = liveLabels[status] ?? connecting;
+  const label =
+    (status === 'pending' && byFeed[venueDataState(feeds.data, venue)]) || liveLabels[status] || connecting;
   return (
     <span className="ml-auto flex items-center gap-3 text-[11px] text-zinc-500">
       {paging && <span>Loading older candles…</span>}

@@ -4,6 +4,7 @@ import type { FeedState, FeedStatus } from '@qt/shared';
 import { useQuery } from '@tanstack/react-query';
 import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { useTRPC } from '@/engine/react';
+import { isSimulated, unreachable } from './feed-badges-state';
 import { retryMarketCall } from './market-errors';
 
 const tones: Record<FeedState, BadgeTone> = {
@@ -32,12 +33,47 @@ function worst(feeds: readonly FeedStatus[]): FeedState {
   );
 }
 
-/** The engine's feed connections, one badge per venue, polled every few seconds. */
-export function FeedBadges() {
+/** The engine's feed status, polled every few seconds (one query shared by every component using it). */
+export function useFeedStatus() {
   const trpc = useTRPC();
-  const feeds = useQuery(
+  return useQuery(
     trpc.market.feeds.queryOptions(undefined, { refetchInterval: 3_000, retry: retryMarketCall }),
   );
+}
+
+/**
+ * Said on screen when no venue can be reached (offline, or a network that blocks them): the feeds retry
+ * for ever, so without this the page would just wait. Offers the simulator, as the terminal does.
+ */
+export function FeedProblemBanner() {
+  const feeds = useFeedStatus();
+  const down = unreachable(feeds.data);
+  if (!down) return null;
+  return (
+    <div
+      role="alert"
+      data-testid="venues-unreachable"
+      className="rounded-lg border border-amber-500/40 bg-amber-500/10 px-4 py-3 text-sm text-amber-100"
+    >
+      <p className="font-medium">
+        The market venues cannot be reached ({down.venues.join(', ')}): there is no live market data.
+      </p>
+      <p className="mt-1 text-amber-200/80">
+        The engine keeps retrying. To work offline, restart it on the bundled exchange simulator:{' '}
+        <code className="rounded bg-zinc-950/60 px-1.5 py-0.5 font-mono text-xs text-amber-100">
+          MARKET_SOURCE=simulator npm start
+        </code>
+      </p>
+      <p className="mt-1 truncate font-mono text-[11px] text-amber-200/60" title={down.reason}>
+        {down.reason}
+      </p>
+    </div>
+  );
+}
+
+/** The engine's feed connections, one badge per venue, and a "Simulated data" badge on the simulator. */
+export function FeedBadges() {
+  const feeds = useFeedStatus();
   if (feeds.isPending) return null;
   if (feeds.isError) return <span className="text-xs text-zinc-500">Feed status unavailable</span>;
   if (feeds.data.length === 0) return <span className="text-xs text-zinc-500">No feeds running</span>;
@@ -46,12 +82,26 @@ export function FeedBadges() {
   for (const f of feeds.data) byVenue.set(f.venue, [...(byVenue.get(f.venue) ?? []), f]);
   return (
     <ul className="flex flex-wrap items-center gap-1.5" aria-label="Feed status">
+      {isSimulated(feeds.data) && (
+        <li>
+          <Badge
+            tone="blue"
+            caps={false}
+            data-testid="simulated-data"
+            title="Prices come from the bundled exchange simulator (MARKET_SOURCE=simulator), not from a venue"
+          >
+            Simulated data
+          </Badge>
+        </li>
+      )}
       {[...byVenue.entries()].map(([venue, list]) => {
         const state = worst(list);
+        // A simulator feed that is up is not "live": its prices are made up.
+        const simulated = state === 'live' && list.some((f) => f.source === 'simulator');
         return (
           <li key={venue} className="group relative">
             <Badge
-              tone={tones[state]}
+              tone={simulated ? 'violet' : tones[state]}
               caps={false}
               tabIndex={0}
               data-testid={`feed-badge-${venue}`}
@@ -60,9 +110,9 @@ export function FeedBadges() {
             >
               <span
                 aria-hidden="true"
-                className={`size-1.5 rounded-full bg-current ${state === 'live' ? 'animate-pulse' : ''}`}
+                className={`size-1.5 rounded-full bg-current ${state === 'live' && !simulated ? 'animate-pulse' : ''}`}
               />
-              {venue} <span className="opacity-70">{state}</span>
+              {venue} <span className="opacity-70">{simulated ? 'simulated' : state}</span>
             </Badge>
             <FeedDetails feeds={list} />
           </li>

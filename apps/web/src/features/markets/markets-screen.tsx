@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { CandlePanel } from './candle-panel';
 import { decimalsOf } from './decimal-text';
-import { FeedBadges } from './feed-badges';
+import { FeedBadges, FeedProblemBanner } from './feed-badges';
 import { MarketPickers } from './market-pickers';
 import { type MarketSelection, selectionKey, selectionQuery } from './market-selection';
 import { TradesPanel } from './trades-panel';
@@ -46,6 +46,7 @@ export function MarketsScreen({ initial }: { initial: MarketSelection }) {
         </div>
         <FeedBadges />
       </div>
+      <FeedProblemBanner />
       <div className="grid grid-cols-1 gap-3 lg:h-[calc(100dvh-10.5rem)] lg:min-h-[520px] lg:grid-cols-[minmax(0,1fr)_19rem]">
         <CandlePanel key={key} selection={selection} priceDecimals={priceDecimals} />
         <TradesPanel

@@ -17,8 +17,8 @@ export function ApiSnippetCard({ engineUrl }: { engineUrl: string }) {
     >
       <Snippet code={command} />
       <p className="mt-2 text-xs text-zinc-500">
-        It calls <code className="font-mono text-zinc-400">http://127.0.0.1:4000/trpc</code> unless{' '}
-        <code className="font-mono text-zinc-400">QT_API_URL</code> says otherwise; this deployment's API is{' '}
+        It calls the engine at <code className="font-mono text-zinc-400">http://127.0.0.1:4000</code> unless{' '}
+        <code className="font-mono text-zinc-400">ENGINE_URL</code> says otherwise; this deployment's API is{' '}
         <code className="font-mono text-zinc-400" data-testid="engine-api-url">
           {engineUrl}/trpc
         </code>

@@ -30,7 +30,7 @@ export type AccountDialog = 'create' | 'deposit';
 /** Which paper account the screen trades, with the buttons to fund it and to add another. */
 export function AccountBar({ accounts, account, onSelect, onOpen }: AccountBarProps) {
   return (
-    <div className="flex items-end gap-2">
+    <div className="flex flex-wrap items-end gap-2">
       <Select
         label="Account"
         className="w-44"
@@ -109,7 +109,7 @@ export function AccountDialogs({
   );
 }
 
-/** A tenant with no paper account yet: one step to make one, then the screen asks for a deposit. */
+/** A tenant with no paper account yet: one step makes one, funded with the starting balance. */
 export function FirstAccount({ onCreated }: { onCreated: (account: PaperAccountView) => void }) {
   return (
     <section
@@ -118,8 +118,8 @@ export function FirstAccount({ onCreated }: { onCreated: (account: PaperAccountV
     >
       <h2 className="text-base font-semibold text-zinc-50">Create your first paper account</h2>
       <p className="mt-1 mb-5 text-sm leading-relaxed text-zinc-400">
-        Paper accounts trade the live market with simulated money. Create one, deposit e.g. 10,000 USDT, and
-        place your first order.
+        Paper accounts trade the market with simulated money. Create one with a starting balance and place
+        your first order right away.
       </p>
       <CreateAccountForm suggestedName="Main" onCreated={onCreated} />
     </section>

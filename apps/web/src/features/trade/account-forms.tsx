@@ -9,7 +9,13 @@ import { TextField } from '@/components/ui/text-field';
 import { describeEngineError } from '@/engine/engine-error';
 import { useTRPC } from '@/engine/react';
 
-/** Creates a paper account; the quote currency is what its equity and PnL are counted in. */
+/** What a new account starts with unless the person changes it: enough to place a first order at once. */
+export const DEFAULT_STARTING_BALANCE = '10000';
+
+/**
+ * Creates a paper account and funds it in one step: the starting balance is deposited in the quote
+ * currency (what its equity and PnL are counted in) by the same call. Empty: the account starts empty.
+ */
 export function CreateAccountForm({
   onCreated,
   suggestedName,
@@ -19,6 +25,7 @@ export function CreateAccountForm({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const [depositError, setDepositError] = useState<string | undefined>();
   const create = useMutation(
     trpc.paperAccounts.create.mutationOptions({
       onSuccess: async (account) => {
@@ -26,27 +33,40 @@ export function CreateAccountForm({
         onCreated(account);
         await queryClient.invalidateQueries(trpc.paperAccounts.list.queryFilter());
       },
+      // A deposit that failed after the account was made (database outage) leaves it in the list, empty.
+      onError: () => queryClient.invalidateQueries(trpc.paperAccounts.list.queryFilter()),
     }),
   );
   const problem = create.isError
-    ? describeEngineError(create.error, { name: 'Name', quoteCurrency: 'Quote currency' })
+    ? describeEngineError(create.error, {
+        name: 'Name',
+        quoteCurrency: 'Quote currency',
+        initialDeposit: 'Starting balance',
+      })
     : null;
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    const initialDeposit = String(form.get('initialDeposit') ?? '').trim();
+    const valid =
+      initialDeposit === '' ||
+      (isDecimalString(initialDeposit) && !initialDeposit.startsWith('-') && /[1-9]/.test(initialDeposit));
+    setDepositError(valid ? undefined : 'Enter a positive amount, like 10000, or leave it empty.');
+    if (!valid) return;
     create.mutate({
       name: String(form.get('name') ?? '').trim(),
       quoteCurrency:
         String(form.get('quoteCurrency') ?? '')
           .trim()
           .toUpperCase() || 'USDT',
+      ...(initialDeposit === '' ? {} : { initialDeposit }),
     });
   }
 
   return (
     <form onSubmit={submit} className="space-y-3" aria-label="Create a paper account" noValidate>
-      <div className="grid gap-3 sm:grid-cols-[1fr_7rem]">
+      <div className="grid gap-3 sm:grid-cols-[1fr_7rem_9rem]">
         <TextField
           label="Account name"
           name="name"
@@ -64,11 +84,21 @@ export function CreateAccountForm({
           hint="For equity and PnL"
           error={problem?.fieldErrors.quoteCurrency}
         />
+        <TextField
+          label="Starting balance"
+          name="initialDeposit"
+          inputMode="decimal"
+          autoComplete="off"
+          defaultValue={DEFAULT_STARTING_BALANCE}
+          hint="Paper money, in the quote currency"
+          error={depositError ?? problem?.fieldErrors.initialDeposit}
+          data-testid="account-initial-deposit"
+        />
       </div>
       {problem && !Object.keys(problem.fieldErrors).length && <FormError message={problem.message} />}
       <div className="flex justify-end">
         <Button type="submit" size="sm" disabled={create.isPending} data-testid="account-create">
-          {create.isPending ? 'Creating…' : 'Create account'}
+          {create.isPending ? 'Creating…' : 'Create and fund'}
         </Button>
       </div>
     </form>

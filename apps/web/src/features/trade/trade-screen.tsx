@@ -6,7 +6,7 @@ import { type ReactNode, useState } from 'react';
 import { useTRPC } from '@/engine/react';
 import { CandlePanel } from '../markets/candle-panel';
 import { compareDecimal, decimalsOf } from '../markets/decimal-text';
-import { FeedBadges } from '../markets/feed-badges';
+import { FeedBadges, FeedProblemBanner } from '../markets/feed-badges';
 import { MarketPickers } from '../markets/market-pickers';
 import { type MarketSelection, selectionKey } from '../markets/market-selection';
 import { MarketState } from '../markets/market-state';
@@ -125,6 +125,7 @@ function AccountWorkspace({ accounts, account, market, onChange }: AccountWorksp
           <FeedBadges />
         </div>
       </div>
+      <FeedProblemBanner />
       <AccountDialogs
         open={dialog}
         onClose={() => setDialog(null)}
@@ -134,7 +135,9 @@ function AccountWorkspace({ accounts, account, market, onChange }: AccountWorksp
         onCreated={(created) => onChange({ accountId: created.id })}
       />
       <div className="grid grid-cols-1 gap-3 lg:grid-cols-[minmax(0,1fr)_21rem]">
-        <div className="flex h-[460px] min-h-0 flex-col">
+        {/* No fixed height: the card is as tall as its header (which wraps on a phone) plus the chart, so
+            the chart's axis and zoom slider never spill over the order ticket or the panels below. */}
+        <div className="flex min-w-0 flex-col">
           <CandlePanel key={selectionKey(market)} selection={market} priceDecimals={priceDecimals} />
         </div>
         <OrderTicket

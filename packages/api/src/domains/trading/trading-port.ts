@@ -31,9 +31,10 @@ export interface Page<T> {
  * NOT_FOUND otherwise, exactly as for an id that does not exist.
  */
 export interface TradingPort {
+  /** With `initialDeposit`, also deposits that much of the quote currency before answering. */
   createAccount(
     scope: TenantScope,
-    input: { name: string; quoteCurrency: string },
+    input: { name: string; quoteCurrency: string; initialDeposit?: string | undefined },
   ): Promise<PaperAccountView>;
   listAccounts(scope: TenantScope): Promise<PaperAccountView[]>;
   deposit(
