@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@qt/db';
 import { type ApiKeyScope, AppError, errorStatus, isAppError } from '@qt/shared';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
@@ -62,51 +63,11 @@ export const createCallerFactory = t.createCallerFactory;
 /** How long a caller is told to wait (`Retry-After`) when the database cannot be reached. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-const unreachableErrnos = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-/** Prisma: can't reach, timed out, server closed the connection, pool timeout. */
-const unreachablePrismaCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
-const unreachableAdapterKinds = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout']);
-
 /**
- * Whether `err` (or one of its causes) says the database cannot be reached now, as opposed to a query
- * that is wrong. Covers Prisma's codes, the pg driver adapter's kinds, node socket errors, pg's own
- * "Connection terminated" errors and PostgreSQL's connection-class SQLSTATEs (08xxx, shutdown, too many
- * connections).
+ * Whether `err` says the database cannot be reached now (one definition in @qt/db, shared with billing's
+ * webhook): such a call is answered 503 with Retry-After.
  */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  let e: unknown = err;
-  for (let depth = 0; depth < 6 && e && typeof e === 'object'; depth++) {
-    const o = e as {
-      code?: unknown;
-      name?: unknown;
-      message?: unknown;
-      meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
-      cause?: unknown;
-    };
-    const code = typeof o.code === 'string' ? o.code : '';
-    if (unreachablePrismaCodes.has(code) || unreachableErrnos.has(code)) return true;
-    if (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
-    if (o.name === 'PrismaClientInitializationError') return true;
-    const kind = o.meta?.driverAdapterError?.cause?.kind;
-    if (typeof kind === 'string' && unreachableAdapterKinds.has(kind)) return true;
-    if (
-      typeof o.message === 'string' &&
-      /^Connection terminated|timeout exceeded when trying to connect/.test(o.message)
-    )
-      return true;
-    e = o.cause;
-  }
-  return false;
-}
+export { isDatabaseUnavailable };
 
 function databaseUnavailable(cause: unknown): AppError {
   return new AppError(

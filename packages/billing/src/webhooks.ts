@@ -1,8 +1,8 @@
+import { isDatabaseUnavailable } from '@qt/db';
 import type Stripe from 'stripe';
 import { APPLY_TIMEOUT_MS, type ApplyResult, applySubscription, recordEvent } from './apply-subscription.ts';
 import type { Catalog } from './catalog.ts';
 import type { BillingContext } from './context.ts';
-import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { callHooks } from './hooks-after-commit.ts';
 import { isStripeUnavailable, stripeCall } from './stripe-call.ts';
 

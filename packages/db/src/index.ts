@@ -7,6 +7,7 @@ export {
   withClient,
   withDatabase,
 } from './client.ts';
+export { isDatabaseUnavailable } from './database-unavailable.ts';
 export {
   type EmbeddedPostgresOptions,
   type RunningPostgres,

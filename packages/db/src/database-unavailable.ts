@@ -1,7 +1,9 @@
 /**
  * Whether `err` (or one of its causes) says the database cannot be reached now, as opposed to a query
- * that is wrong: the webhook then answers 503 so Stripe delivers the event again later. The same check as
- * the API transport's (copied, not imported: billing does not depend on the transport).
+ * that is wrong. Covers Prisma's codes, the pg driver adapter's kinds, node socket errors, pg's own
+ * "Connection terminated" errors and PostgreSQL's connection-class SQLSTATEs (08xxx, shutdown, too many
+ * connections). The API answers 503 with Retry-After on it; the Stripe webhook answers 503 so Stripe
+ * delivers the event again.
  */
 const unreachableErrnos = new Set([
   'ECONNREFUSED',
