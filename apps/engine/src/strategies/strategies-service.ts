@@ -178,7 +178,9 @@ export class StrategiesService implements StrategiesPort {
     await this.#listingPass.catch(() => undefined);
     const runners = [...this.#runners.values()];
     this.#runners.clear();
-    await Promise.all(runners.map((r) => r.stop(null, r.state)));
+    // A paused deployment keeps its reason across the restart (FEED_STALE / SUBSCRIPTION_ENDED say who
+    // paused it, and so who may resume it).
+    await Promise.all(runners.map((r) => r.stop(r.state === 'paused' ? r.reason : null, r.state)));
     await this.#o.backtests.close();
   }
 

@@ -219,12 +219,38 @@ describe('data-quality alerts on the simulator (NATS bus)', () => {
     await other.c.strategies.stop.mutate({ deploymentId: other.deploymentId });
   }, 240_000);
 
-  // Needs the strategies service to keep a FEED_STALE reason across an engine stop and restore (today
-  // `close()` stops each runner with a null reason, which is stored, and `restore()` passes a paused
-  // row's reason to the runner only for ended marketplace subscriptions). The alert engine's side (a
-  // restart reads the FEED_STALE pauses and resumes them on the market's first trade after the pause)
-  // is covered by the store's test of staleFeedPauses. To be turned on with the strategies change: a
-  // deployment paused by a stale feed, the engine stopped while the feed is stale and started again,
-  // the deployment restored paused and running again once the feed trades, its reason cleared.
-  it.todo('a deployment paused by a stale feed is resumed after an engine restart once the feed trades');
+  it('a deployment paused by a stale feed is resumed after an engine restart once the feed trades', async () => {
+    await okxLive();
+    const { person, deploymentId } = await deployOnOkx('dq-restart');
+    sim().faults.goSilent('okx', 120_000);
+    await waitFor(
+      'the deployment paused by the stale feed',
+      async () => {
+        const row = await e.db.prisma.strategyDeployment.findUniqueOrThrow({ where: { id: deploymentId } });
+        return row.state === 'paused' ? row : undefined;
+      },
+      90_000,
+    );
+    // Stopped while the feed is still stale; the next run's feed is live from the start. The restored
+    // deployment keeps its FEED_STALE reason, and the alert engine resumes it on the market's first trade
+    // after the pause.
+    await e.stop();
+    // The stop kept who paused it: the stored row says FEED_STALE (a null reason would never be resumed).
+    const stored = await e.db.prisma.strategyDeployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    expect(stored.state).toBe('paused');
+    expect(stored.reason ?? '').toMatch(/^FEED_STALE: okx BTC-USDT /);
+    await e.start();
+    const c = e.client(person.token);
+    // The new run's feed is live at once: restored paused, then resumed on the first okx trade after the
+    // pause (within milliseconds, so only the end state is observable here).
+    const d = await waitFor(
+      'the deployment running after the restart',
+      async () => {
+        const v = await c.strategies.deployment.query({ deploymentId });
+        return v.state === 'running' ? v : undefined;
+      },
+      30_000,
+    );
+    expect(d.reason).toBeNull();
+  }, 240_000);
 });
