@@ -74,6 +74,8 @@ describe('Ctrl-C on the embedded default', () => {
       ENGINE_PORT: '0',
       // Its own Stripe emulator on a free port: several engines run at once here.
       STRIPE_EMULATOR_PORT: '0',
+      // The first simulator start on an embedded database would backfill 90 days of candles: not this test's subject.
+      HISTORY_BOOTSTRAP_DAYS: '0',
       MARKET_SOURCE: 'simulator',
       MARKET_SYMBOLS: 'BTC-USDT,ETH-USDT,SOL-USDT',
       SIMULATOR_TRADES_PER_SECOND: '200',
@@ -207,6 +209,8 @@ describe('Ctrl-C on the embedded default', () => {
       ENGINE_PORT: '0',
       // Its own Stripe emulator on a free port: several engines run at once here.
       STRIPE_EMULATOR_PORT: '0',
+      // The first simulator start on an embedded database would backfill 90 days of candles: not this test's subject.
+      HISTORY_BOOTSTRAP_DAYS: '0',
       MARKET_SOURCE: 'simulator',
       MARKET_SYMBOLS: 'BTC-USDT',
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
