@@ -92,6 +92,13 @@ function storeDown(cause: unknown): AppError {
   );
 }
 
+/** KEYS[1] the limiter's key, ARGV[1] the blocked count, ARGV[2] the block in ms. */
+const BLOCK_SCRIPT = `
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
 export function createAttemptLimiter(opts: AttemptLimitOptions, redis?: Redis): AttemptLimiter {
   // The library never blocks by itself (blockDuration 0): whether a refusal blocks depends on the call
   // (see `reserve`), so blocks are set here with `block()`. No in-memory block either: a point given
@@ -110,7 +117,21 @@ export function createAttemptLimiter(opts: AttemptLimitOptions, redis?: Redis): 
 
   async function block(key: string): Promise<void> {
     try {
-      await limiter.block(key, opts.blockSeconds);
+      if (redis) {
+        // Not the library's block(): it SETs the count to points + 1, which erases the points of refused
+        // attempts still in flight, whose give-backs (DECR) then take the count below the limit and let
+        // extra attempts through (seen as 31 evaluated of 30 under load). Raise it to at least points + 1,
+        // never lower, and hold it for the block, in one script.
+        await redis.eval(
+          BLOCK_SCRIPT,
+          1,
+          limiter.getKey(key),
+          String(opts.points + 1),
+          String(opts.blockSeconds * 1000),
+        );
+      } else {
+        await limiter.block(key, opts.blockSeconds);
+      }
     } catch {
       // Store unreachable: the spent budget still refuses until its window ends (fail closed).
     }
