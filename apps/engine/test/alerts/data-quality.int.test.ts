@@ -199,9 +199,17 @@ describe('data-quality alerts on the simulator (NATS bus)', () => {
       90_000,
     );
     expect(paused.reason).toMatch(/^FEED_STALE: okx BTC-USDT/);
-    // Stored as well (the reason is the record of who paused it).
-    const row = await e.db.prisma.strategyDeployment.findUniqueOrThrow({ where: { id: deploymentId } });
-    expect(row.state).toBe('paused');
+    // Stored as well (the reason is the record of who paused it). The runner changes its state in
+    // memory first (no order leaves a paused deployment) and writes the row right after, in order; the
+    // API can show `paused` a moment before the row says so.
+    const row = await waitFor(
+      'the paused state stored',
+      async () => {
+        const r = await e.db.prisma.strategyDeployment.findUniqueOrThrow({ where: { id: deploymentId } });
+        return r.state === 'paused' ? r : undefined;
+      },
+      10_000,
+    );
     expect(row.reason).toMatch(/^FEED_STALE: okx BTC-USDT/);
     const resumed = await waitFor(
       'the deployment running again once the feed is live',
