@@ -119,8 +119,23 @@ export async function getListing(
       accessUntil:
         (rel.entitlement?.accessUntil ?? rel.subscription?.currentPeriodEnd ?? null)?.toISOString() ?? null,
       canReview: !rel.isSeller && rel.entitlement !== null,
+      trialAvailable: !rel.isSeller && trialDaysFor(row.trial_days, rel) > 0,
     },
   };
+}
+
+/**
+ * A listing's trial is offered once per tenant: a tenant that ever held a paid subscription to it (ended,
+ * cancelled during its trial, or lapsed) pays from the first day when it subscribes again. Otherwise cancel
+ * and re-subscribe would be an endless free trial. A checkout that was started but never paid left no
+ * subscription row, so it does not use the trial up.
+ */
+export function trialDaysFor(
+  trialDays: number,
+  rel: { subscription: unknown; entitlement: { stripeSubscriptionId: string | null } | null },
+): number {
+  const hadPaid = rel.subscription !== null || rel.entitlement?.stripeSubscriptionId != null;
+  return hadPaid ? 0 : trialDays;
 }
 
 export function entitlementAccess(status: string | undefined): SubscriptionAccess | null {

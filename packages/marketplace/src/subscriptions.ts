@@ -11,7 +11,13 @@ import {
   type SubscriptionAccess,
 } from '@qt/shared';
 import { type MarketplaceDeps, tellListingAccess } from './deps.ts';
-import { entitlementAccess, reviewerName, viewerRelation, visibleTo } from './listing-detail.ts';
+import {
+  entitlementAccess,
+  reviewerName,
+  trialDaysFor,
+  viewerRelation,
+  visibleTo,
+} from './listing-detail.ts';
 import {
   type ListingRow,
   loadListing,
@@ -74,7 +80,7 @@ export async function subscribe(
     listingId: row.id,
     stripePriceId: row.stripe_price_id,
     sellerTenantId: row.seller_tenant_id,
-    trialDays: row.trial_days,
+    trialDays: trialDaysFor(row.trial_days, rel),
   });
   return { kind: 'checkout', url };
 }

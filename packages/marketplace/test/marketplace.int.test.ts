@@ -427,6 +427,47 @@ describe('subscribing, reviewing, deploying', () => {
     expect(dash.transactions).toHaveLength(1);
   });
 
+  it('a trial is offered once per tenant: after a paid subscription ended, the new checkout has no trial', async () => {
+    billing.onboard(seller.scope.tenantId);
+    const l = await publishVerified({
+      price: { kind: 'recurring', amountCents: 900, interval: 'month', trialDays: 14 },
+    });
+    const checkoutArgs = () =>
+      billing.calls.filter((c) => c.method === 'startListingCheckout').at(-1)?.args[0] as {
+        trialDays: number;
+      };
+    await market.subscribe(buyer.scope, l.id);
+    expect(checkoutArgs().trialDays).toBe(14);
+    // A checkout started and abandoned leaves no subscription: the trial is still there.
+    await market.subscribe(buyer.scope, l.id);
+    expect(checkoutArgs().trialDays).toBe(14);
+    // Subscribed with the trial, cancelled during it, ended (what billing's webhooks write).
+    await db.prisma.billingSubscription.create({
+      data: {
+        stripeSubscriptionId: `sub_trial_${l.id}`,
+        tenantId: buyer.scope.tenantId,
+        kind: 'listing',
+        listingId: l.id,
+        stripeCustomerId: 'cus_1',
+        stripePriceId: `price_${l.id}`,
+        billingInterval: 'month',
+        amountCents: 900,
+        currency: 'usd',
+        status: 'canceled',
+        access: 'ended',
+        currentPeriodEnd: new Date(clock.now()),
+        updatedFrom: 'evt_trial_end',
+      },
+    });
+    await market.subscribe(buyer.scope, l.id);
+    expect(checkoutArgs().trialDays).toBe(0);
+    expect((await market.get(buyer.scope, l.id)).viewer.trialAvailable).toBe(false);
+    expect((await market.get(stranger.scope, l.id)).viewer.trialAvailable).toBe(true);
+    // Another tenant still gets it.
+    await market.subscribe(stranger.scope, l.id);
+    expect(checkoutArgs().trialDays).toBe(14);
+  });
+
   it("a seller that is not onboarded gets zeros and no Stripe call; another tenant's dashboard is its own", async () => {
     const before = billing.count('sellerFinance');
     const dash = await market.sellerDashboard(stranger.scope);

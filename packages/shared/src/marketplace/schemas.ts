@@ -213,6 +213,8 @@ export const listingDetailSchema = z.strictObject({
     cancelAtPeriodEnd: z.boolean(),
     accessUntil: z.string().nullable(),
     canReview: z.boolean(),
+    /** The listing's trial applies to the caller's next checkout (offered once per tenant). */
+    trialAvailable: z.boolean(),
   }),
 });
 export type ListingDetailView = z.infer<typeof listingDetailSchema>;

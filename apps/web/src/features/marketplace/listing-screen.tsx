@@ -166,7 +166,14 @@ function BuyBox({ detail }: { detail: ListingDetailView }) {
       <p className="font-mono text-xl text-zinc-50" data-testid="listing-price">
         {formatPrice(price.amountCents, price.currency, price.interval)}
       </p>
-      {price.trialDays > 0 && <p className="text-xs text-sky-300">{price.trialDays}-day free trial</p>}
+      {price.trialDays > 0 &&
+        (viewer.trialAvailable || viewer.isSeller ? (
+          <p className="text-xs text-sky-300">{price.trialDays}-day free trial</p>
+        ) : (
+          <p className="text-xs text-zinc-400" data-testid="listing-trial-used">
+            Your team has used this listing&apos;s free trial: billing starts on the first day.
+          </p>
+        ))}
       <div className="mt-3">
         {viewer.isSeller ? (
           <p className="text-sm text-zinc-400" data-testid="listing-own">
