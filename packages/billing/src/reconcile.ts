@@ -167,7 +167,10 @@ async function run(
       missing.push(row);
     }
   }
-  if (missing.length > 0 && (await safeToEnd(ctx, state, livemode, candidates.length, missing))) {
+  // Read on every run, not only when something is missing: the first run's account is what a later run
+  // (after the key was changed) is compared with.
+  const identity = await checkIdentity(ctx, state, livemode);
+  if (missing.length > 0 && (await safeToEnd(ctx, identity, candidates.length, missing))) {
     for (const row of missing) {
       const ended = await endMissing(ctx, row.stripeSubscriptionId);
       if (ended) {
@@ -220,8 +223,7 @@ async function run(
  */
 async function safeToEnd(
   ctx: BillingContext,
-  state: ReconcileState,
-  livemode: boolean | null,
+  identity: IdentityCheck,
   candidates: number,
   missing: { stripeSubscriptionId: string; stripeCustomerId: string }[],
 ): Promise<boolean> {
@@ -234,20 +236,11 @@ async function safeToEnd(
   };
   const limit = Math.max(3, Math.floor(candidates * 0.1));
   if (missing.length > limit) return refuse(`more than ${limit} missing at once`);
-
-  const identity = { account: await accountId(ctx), livemode };
-  const first = state.identity;
-  if (!first) {
-    state.identity = identity;
-  } else if (
-    (first.account !== null && identity.account !== null && first.account !== identity.account) ||
-    (first.livemode !== null && identity.livemode !== null && first.livemode !== identity.livemode)
-  ) {
+  if (identity.changed)
     return refuse('the Stripe account or mode differs from the first reconciliation', {
-      first,
-      now: identity,
+      first: identity.first,
+      now: identity.now,
     });
-  }
   const customers = [...new Set(missing.map((m) => m.stripeCustomerId))].slice(0, MAX_CUSTOMER_PROBES);
   for (const customer of customers) {
     const known = await stripeCall('reading a customer', () =>
@@ -264,7 +257,26 @@ async function safeToEnd(
   return true;
 }
 
-/** The platform account's id; null where it cannot be read (e.g. the emulator has no GET /v1/account). */
+type Identity = { account: string | null; livemode: boolean | null };
+type IdentityCheck = { changed: boolean; first: Identity; now: Identity };
+
+/** This run's Stripe account and mode against the first run's (recorded by the first run that reads them). */
+async function checkIdentity(
+  ctx: BillingContext,
+  state: ReconcileState,
+  livemode: boolean | null,
+): Promise<IdentityCheck> {
+  const now = { account: await accountId(ctx), livemode };
+  const first = state.identity ?? now;
+  // Fields the first run could not read are filled by a later one (e.g. no subscription showed the mode).
+  state.identity = { account: first.account ?? now.account, livemode: first.livemode ?? now.livemode };
+  const changed =
+    (first.account !== null && now.account !== null && first.account !== now.account) ||
+    (first.livemode !== null && now.livemode !== null && first.livemode !== now.livemode);
+  return { changed, first, now };
+}
+
+/** The platform account's id (GET /v1/account); null where it cannot be read (a restricted key may not). */
 async function accountId(ctx: BillingContext): Promise<string | null> {
   try {
     return (await ctx.stripe.accounts.retrieveCurrent()).id;

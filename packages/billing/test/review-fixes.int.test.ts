@@ -240,6 +240,34 @@ describe('reconcile never mass-ends', () => {
   });
 });
 
+describe('reconcile against another Stripe account', () => {
+  it('the key now belongs to another account (GET /v1/account differs) -> nothing ended, an error logged', async () => {
+    const h = await start();
+    const tenant = await h.tenant();
+    const sub = await buy(h, tenant);
+    await h.billing.reconcile(); // the first run records the account
+    h.emulator.switchPlatformAccount();
+    // A row Stripe does not have (and whose customer it does know): it would be ended against the same
+    // account; against another account the run refuses to end anything.
+    await h.db.prisma.billingSubscription.create({
+      data: {
+        ...(await rowOf(h, sub.id)),
+        stripeSubscriptionId: 'sub_other_account',
+        applicationFeePercent: null,
+        createdAt: undefined,
+        updatedAt: undefined,
+      },
+    });
+    await h.billing.reconcile();
+    expect((await rowOf(h, 'sub_other_account')).access).toBe('active');
+    expect(
+      h.logger.lines.some(
+        (l) => l.level === 'error' && (l.obj as { why?: string }).why?.includes('account or mode differs'),
+      ),
+    ).toBe(true);
+  });
+});
+
 describe('webhook inputs', () => {
   it('invoice without parent: the subscription id comes from invoice.subscription', async () => {
     const h = await start();

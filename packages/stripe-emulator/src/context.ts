@@ -36,6 +36,11 @@ export interface Ctx {
   balanceOwners: Map<string, string | null>;
   /** The API request being served, for `event.request`; null for test-clock and page actions. */
   request: RequestInfo | null;
+  /**
+   * The platform's own account (what the secret key belongs to): `GET /v1/account` answers it. Its id is
+   * kept in the state file, so a restarted emulator is the same Stripe account.
+   */
+  platform: { id: string; created: number };
 }
 
 /** Seconds on the customer's test clock when it has one, else on the wall clock. */

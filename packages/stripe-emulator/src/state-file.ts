@@ -11,6 +11,8 @@ interface SavedState {
   cards: [string, CardBehaviour][];
   subscriptions: [string, SubscriptionState][];
   balanceOwners: [string, string | null][];
+  /** Absent in files written before `GET /v1/account` existed: the emulator keeps the id it started with. */
+  platform?: { id: string; created: number };
 }
 
 /** Loads `file` into `ctx` when it exists; false when there is none. A malformed file is an error. */
@@ -23,6 +25,8 @@ export function loadState(ctx: Ctx, file: string): boolean {
   ctx.cards = new Map(saved.cards ?? []);
   ctx.subscriptions = new Map(saved.subscriptions ?? []);
   ctx.balanceOwners = new Map(saved.balanceOwners ?? []);
+  if (saved.platform && typeof saved.platform.id === 'string' && saved.platform.id.startsWith('acct_'))
+    ctx.platform = { id: saved.platform.id, created: Number(saved.platform.created) || ctx.platform.created };
   return true;
 }
 
@@ -34,6 +38,7 @@ export async function saveState(ctx: Ctx, file: string): Promise<void> {
     cards: [...ctx.cards],
     subscriptions: [...ctx.subscriptions],
     balanceOwners: [...ctx.balanceOwners],
+    platform: ctx.platform,
   };
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;

@@ -73,6 +73,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     subscriptions: new Map(),
     balanceOwners: new Map(),
     request: null,
+    platform: {
+      id: options.platformAccountId ?? newId('acct', 16),
+      created: Math.floor(clock() / 1000),
+    },
   };
   // Before the server listens: no request sees a half-loaded state.
   const restored = options.stateFile ? loadState(ctx, options.stateFile) : false;
@@ -266,6 +270,14 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     restored,
     saveState: async () => {
       await persister?.flush();
+    },
+    get platformAccountId() {
+      return ctx.platform.id;
+    },
+    switchPlatformAccount: (id) => {
+      ctx.platform = { id: id ?? newId('acct', 16), created: ctx.wallSeconds() };
+      persister?.changed();
+      return ctx.platform.id;
     },
     stop: async () => {
       webhooks.stop();

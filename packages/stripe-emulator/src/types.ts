@@ -64,6 +64,11 @@ export interface StripeEmulatorOptions {
    * webhook deliveries, idempotency keys and onboarding links are not kept.
    */
   stateFile?: string;
+  /**
+   * The platform account's id (`acct_...`) answered by `GET /v1/account`; random when omitted (or the one
+   * a state file holds).
+   */
+  platformAccountId?: string;
 }
 
 export interface WebhookStats {
@@ -98,5 +103,12 @@ export interface StripeEmulator {
   readonly restored: boolean;
   /** Writes the state to `stateFile` now (also done at stop); a no-op without one. */
   saveState(): Promise<void>;
+  /** The platform account's id (`GET /v1/account`). */
+  readonly platformAccountId: string;
+  /**
+   * Makes the emulator another Stripe account from now on (a new platform id): what a platform sees when
+   * its secret key is swapped for another account's while its database keeps the first one's objects.
+   */
+  switchPlatformAccount(id?: string): string;
   stop(): Promise<void>;
 }

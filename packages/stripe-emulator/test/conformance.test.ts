@@ -48,6 +48,9 @@ async function runFlow(): Promise<void> {
   expect(seller.charges_enabled).toBe(true);
   seen('account (onboarded)', seller);
   seen('login link', await stripe.accounts.createLoginLink(account.id));
+  seen('account (platform)', await stripe.accounts.retrieveCurrent());
+  // With Stripe-Account, GET /v1/account is the connected account.
+  expect((await stripe.accounts.retrieveCurrent({}, { stripeAccount: seller.id })).id).toBe(seller.id);
 
   const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start, name: 'conformance' });
   seen('test clock', clock);

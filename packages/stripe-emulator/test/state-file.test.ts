@@ -50,11 +50,15 @@ describe('emulator state file', () => {
     });
     expect(pay.status).toBe(303);
     const [sub] = (await first.stripe.subscriptions.list({ customer: customer.id })).data;
+    const platform = await first.stripe.accounts.retrieveCurrent();
+    expect(platform.id).toBe(first.emulator.platformAccountId);
     await first.emulator.stop();
 
     const second = await startWithSdk({ stateFile });
     try {
       expect(second.emulator.restored).toBe(true);
+      // The same Stripe account after the restart (reconciliation compares it with the first run's).
+      expect((await second.stripe.accounts.retrieveCurrent()).id).toBe(platform.id);
       const again = await second.stripe.subscriptions.retrieve(sub?.id ?? '');
       expect(again.status).toBe('active');
       expect((await second.stripe.customers.retrieve(customer.id)).deleted).toBeUndefined();

@@ -144,7 +144,74 @@ export function completeOnboarding(ctx: Ctx, account: Account): void {
   emit(ctx, 'account.updated', account, previousAttributes(before, account));
 }
 
+/**
+ * The platform's own account, as `GET /v1/account` answers it: a full (standard) account that controls
+ * itself, charges and payouts on, nothing due. Built on each call from `ctx.platform` (it is not one of
+ * the connected accounts `GET /v1/accounts` lists).
+ */
+function platformAccount(ctx: Ctx): Account {
+  const { id, created } = ctx.platform;
+  const none = {
+    alternatives: [],
+    current_deadline: null,
+    currently_due: [],
+    disabled_reason: null,
+    errors: [],
+    eventually_due: [],
+    past_due: [],
+    pending_verification: [],
+  };
+  return {
+    id,
+    object: 'account',
+    business_profile: {
+      annual_revenue: null,
+      estimated_worker_count: null,
+      mcc: '5734',
+      minority_owned_business_designation: null,
+      name: 'Quant-Trader (emulated platform)',
+      product_description: null,
+      specified_commercial_transactions_act_url: null,
+      support_address: null,
+      support_email: null,
+      support_phone: null,
+      support_url: null,
+      url: null,
+    },
+    business_type: 'company',
+    capabilities: { card_payments: 'active', transfers: 'active' },
+    charges_enabled: true,
+    controller: { type: 'account' },
+    country: 'US',
+    created,
+    default_currency: 'usd',
+    details_submitted: true,
+    email: null,
+    external_accounts: {
+      object: 'list',
+      data: [],
+      has_more: false,
+      url: `/v1/accounts/${id}/external_accounts`,
+    },
+    future_requirements: { ...none },
+    metadata: {},
+    payouts_enabled: true,
+    requirements: { ...none },
+    tos_acceptance: { date: created, ip: null, user_agent: null },
+    type: 'standard',
+  };
+}
+
 export const connectRoutes: [string, string, Handler][] = [
+  // With a `Stripe-Account` header Stripe answers that connected account, else the key's own account.
+  [
+    'GET',
+    '/v1/account',
+    (ctx) => {
+      const acting = ctx.request?.account;
+      return acting ? ctx.store.get('account', acting) : platformAccount(ctx);
+    },
+  ],
   ['POST', '/v1/accounts', (ctx, p) => createAccount(ctx, p)],
   ['GET', '/v1/accounts/:id', (ctx, _p, [id]) => ctx.store.get('account', id as string)],
   [
