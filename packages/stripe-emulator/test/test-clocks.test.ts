@@ -127,6 +127,35 @@ describe('test clocks', () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
   });
 
+  it('the hosted invoice page shows a past-due invoice and paying it there recovers the subscription', async () => {
+    const { emulator, stripe, clock, sub } = await subscribedOnClock();
+    await stripe.subscriptions.update(sub.id, { default_payment_method: 'pm_card_chargeCustomerFail' });
+    await advanceClock(stripe, clock.id, (sub.items.data[0]?.current_period_end as number) + 60);
+    const pastDue = await stripe.subscriptions.retrieve(sub.id);
+    expect(pastDue.status).toBe('past_due');
+    const invoice = await stripe.invoices.retrieve(pastDue.latest_invoice as string);
+    const url = invoice.hosted_invoice_url as string;
+    expect(url.startsWith(emulator.url)).toBe(true);
+    const shown = await (await fetch(url)).text();
+    expect(shown).toContain(`Invoice ${invoice.number}`);
+    expect(shown).toMatch(/Status: <strong>open<\/strong>/);
+    expect(shown).toContain('data-testid="pay-invoice"');
+    const pay = (card: string) =>
+      fetch(url, { method: 'POST', body: new URLSearchParams({ cardNumber: card }), redirect: 'manual' });
+    // A declined card: the page says so, nothing changes.
+    const declined = await pay('4000 0000 0000 0002');
+    expect(declined.status).toBe(402);
+    expect(await declined.text()).toContain('role="alert"');
+    expect((await stripe.invoices.retrieve(invoice.id)).status).toBe('open');
+    const ok = await pay('4242 4242 4242 4242');
+    expect(ok.status).toBe(303);
+    expect((await stripe.invoices.retrieve(invoice.id)).status).toBe('paid');
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
+    expect(await (await fetch(url)).text()).not.toContain('data-testid="pay-invoice"');
+    // Unknown ids get a 404 page.
+    expect((await fetch(`${emulator.url}/i/in_unknown`)).status).toBe(404);
+  });
+
   it('ends a subscription set to cancel at period end when the clock passes it', async () => {
     const { emulator, stripe, clock, sub } = await subscribedOnClock();
     await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });

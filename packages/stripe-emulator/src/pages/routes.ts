@@ -1,5 +1,6 @@
 import type { Ctx } from '../context.ts';
 import { showCheckout, submitCheckout } from './checkout-page.ts';
+import { payInvoice, showInvoice } from './invoice-page.ts';
 import { showOnboarding, submitOnboarding } from './onboarding-page.ts';
 import { portalCancel, portalCard, portalRenew, portalSwitch, showPortal } from './portal-page.ts';
 
@@ -43,6 +44,8 @@ export function pageRoutes(): PageRouter {
     .add('POST', '/p/session/:id/renew', portalRenew)
     .add('POST', '/p/session/:id/switch', portalSwitch)
     .add('POST', '/p/session/:id/card', portalCard)
+    .add('GET', '/i/:id', showInvoice)
+    .add('POST', '/i/:id', payInvoice)
     .add('GET', '/connect/onboard/:token', showOnboarding)
     .add('POST', '/connect/onboard/:token', submitOnboarding);
 }
