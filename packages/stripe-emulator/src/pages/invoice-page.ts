@@ -15,7 +15,7 @@ const day = (seconds: number | null | undefined) =>
  * link in an invoice email or on the platform's billing page: number, status, lines, totals and, for an
  * open invoice, a card form that pays it (as Stripe's page does; the card becomes the customer's).
  */
-function render(ctx: Ctx, invoice: Invoice, error?: string, status = 200): PageResult {
+function render(invoice: Invoice, error?: string, status = 200): PageResult {
   const currency = invoice.currency;
   const lines = invoice.lines.data
     .map(
@@ -53,19 +53,19 @@ function invoiceOf(ctx: Ctx, id: string | undefined): Invoice {
   return invoice;
 }
 
-export const showInvoice: PageHandler = (ctx, _form, [id]) => render(ctx, invoiceOf(ctx, id));
+export const showInvoice: PageHandler = (ctx, _form, [id]) => render(invoiceOf(ctx, id));
 
 export const payInvoice: PageHandler = (ctx, form, [id]) => {
   const invoice = invoiceOf(ctx, id);
-  if (invoice.status !== 'open') return render(ctx, invoice);
+  if (invoice.status !== 'open') return render(invoice);
   try {
     const customer = customerOf({ customer: invoice.customer });
     const pm = attachCard(ctx, cardFromNumber(form.get('cardNumber') ?? ''), customer);
     emit(ctx, 'payment_method.attached', pm);
     const outcome = payNow(ctx, invoice, pm.id);
-    if (!outcome.ok) return render(ctx, invoice, outcome.error?.message ?? 'Your card was declined.', 402);
+    if (!outcome.ok) return render(invoice, outcome.error?.message ?? 'Your card was declined.', 402);
   } catch (err) {
-    if (err instanceof StripeApiError) return render(ctx, invoice, err.body.message, 402);
+    if (err instanceof StripeApiError) return render(invoice, err.body.message, 402);
     throw err;
   }
   return { redirect: `/i/${invoice.id}` };
