@@ -310,7 +310,8 @@ async function main(): Promise<void> {
   const st = withA.stats;
   log(
     `  alert consumer: eval ${Math.round(st.evalMs ?? 0)} ms, commits ${Math.round(st.commitMs ?? 0)} ms ` +
-      `(slowest ${Math.round(st.commitMaxMs ?? 0)} ms), state serialised ${Math.round(st.snapshotMs ?? 0)} ms`,
+      `(slowest ${Math.round(st.commitMaxMs ?? 0)} ms), state captured ${Math.round(st.snapshotMs ?? 0)} ms, ` +
+      `${st.committed ?? 0} commits, ${st.commitFailures ?? 0} failed`,
   );
   for (const r of results) report(r);
   log(table(results));

@@ -35,7 +35,8 @@ describe('indexed evaluator against the naive one', () => {
       }),
       { numRuns: 400 },
     );
-  });
+    // Hundreds of generated streams: seconds of CPU, more on a loaded 2-core CI machine.
+  }, 60_000);
 
   it('agrees on bar-close alerts over long candle streams (indicators warm up and cross)', () => {
     fc.assert(
@@ -44,7 +45,7 @@ describe('indexed evaluator against the naive one', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 60_000);
 
   it('fires the same after a restart at any point (snapshot through JSON, alerts added again)', () => {
     fc.assert(
@@ -61,7 +62,7 @@ describe('indexed evaluator against the naive one', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 60_000);
 
   it('sees firings at all (the generators reach every kind of firing)', () => {
     // Guards the two properties above against generators that never fire anything.

@@ -40,7 +40,12 @@ import type { Logger } from '../observability/logger.ts';
 import { UpdateHub } from '../trading/update-hub.ts';
 import { type AlertPositions, AlertStore, type FiringToStore, firingView } from './alert-store.ts';
 import { isTransientCommitError } from './commit-errors.ts';
+import { consumerBaseName } from './evaluator-id.ts';
 import { alertsFiredSubject, alertsFiredTopic } from './fired-topic.ts';
+import { type FollowedMarkets, marketChanged } from './followed-markets.ts';
+import { IndicatorWarmup, type StoredCandleReader } from './indicator-warmup.ts';
+import { AlertsStoppingError, positionOnStream, replayPlan, type StreamBounds } from './replay-positions.ts';
+import { stateJsonInSlices } from './state-json.ts';
 
 /** Bus messages handed over at once; also the consumers' unacknowledged bound. */
 export const ALERT_BATCH_MESSAGES = 1_000;
@@ -104,6 +109,12 @@ export interface AlertServiceOptions {
   deployments?: FeedDeploymentHooks;
   /** How often the evaluator state is stored with a batch's commit (default SNAPSHOT_EVERY_MS). */
   snapshotEveryMs?: number;
+  /** Refuses alerts on markets this engine does not follow (none: every market is accepted). */
+  followed?: FollowedMarkets;
+  /** Stored closed candles: new indicator instances are seeded from them (none: they warm up live). */
+  storedCandles?: StoredCandleReader;
+  /** A stream's stored range (NATS): restored positions are checked against it at start. */
+  streamBounds?: (stream: string) => Promise<StreamBounds>;
 }
 
 /** What the alert engine needs from the deployments this engine runs (the strategies service). */
@@ -118,6 +129,8 @@ export interface FeedDeploymentHooks {
 
 interface Registered {
   rule: AlertRule;
+  /** Epoch ms the rule started (row's updatedAt): the evaluator ignores earlier events for it. */
+  activeFrom: number;
   channels: AlertChannel[];
   tenantId: string;
   tier: Tier;
@@ -151,25 +164,26 @@ type Row = {
  * is acknowledged only after the statement storing its firings, deliveries and the committed stream
  * positions committed. The evaluator state (a few MB at 100,000 alerts: alerts that never fired are not
  * stored) is captured right after a commit every SNAPSHOT_EVERY_MS (5 s) and at stop, with the positions
- * it covers, so it never covers an event whose firings are not stored. After a clean stop the state
- * covers every acknowledged batch: on NATS the consumers redeliver exactly what was not acknowledged,
- * messages at or before the committed sequence are skipped, later ones are evaluated from the restored
- * state, so each firing is produced once (a replay produces the same deterministic id, stored ON
- * CONFLICT DO NOTHING) and none is missed while the stream still holds the messages (24 h of trades,
- * 6 h of candles). After a crash the state may be up to 5 s (plus one background write) older than the
- * acknowledged positions; the
- * bus does not redeliver acknowledged messages, so that gap is not replayed (a warning is logged): the
- * firings of the gap are stored, `once` alerts fired in it stay fired out, but the crossing, cooldown and
- * per-bar state of the gap is lost, so an `every`/per-bar alert that fired in it may fire once more and a
- * crossing is measured from the older price. On the in-process bus nothing survives the process: the
- * snapshot is restored (after a clean stop: no duplicate firing, `once`/per-bar/cooldown state kept, a
- * price that crossed a level while the engine was down fires on the first trade after; after a crash,
- * as on NATS), but intrabar conditions that held only while the engine was down are not seen.
+ * it covers, so it never covers an event whose firings are not stored. On NATS each start recreates the
+ * consumers to deliver, in stream order, from the message after the positions the restored state covers
+ * (replay-positions.ts): after a clean stop that is exactly what was not committed; after a crash, or a
+ * commit that failed at stop, the messages committed after the state was captured are evaluated again
+ * from that exact state, reproduce the same deterministic firing ids (stored ON CONFLICT DO NOTHING: not
+ * created, so not shown nor delivered again), and the uncommitted batch is evaluated in its place. Each
+ * firing is produced once and none is missed while the stream still holds the messages (24 h of trades,
+ * 6 h of candles). Replayed messages (at or before the committed positions) repeat no other side effect
+ * (#replayUntil); with no alert loaded the positions still move on (#advance); a restored position the
+ * stream no longer holds is checked at start (#checkPositionsOnStreams). On the in-process bus nothing survives the process: the snapshot is restored (after a
+ * clean stop: no duplicate firing, `once`/per-bar/cooldown state kept, a price that crossed a level while
+ * the engine was down fires on the first trade after; after a crash, the state of the gap since the last
+ * snapshot is lost), but intrabar conditions that held only while the engine was down are not seen.
  * A failed commit (database down) is retried in place with backoff (100 ms doubling to 5 s) and no later
  * batch of either stream is evaluated meanwhile (the batches wait on one lock; the bus holds the rest,
- * at most ALERT_BATCH_MESSAGES unacknowledged per consumer), so the stored position never moves past an
- * uncommitted batch. Only stop() ends the retries: the batch is then not acknowledged and the evaluator is
- * rebuilt from the last committed snapshot, so its redelivery is evaluated again, not taken as duplicates.
+ * at most ALERT_BATCH_MESSAGES unacknowledged per consumer: the NATS bus drops the server's redeliveries
+ * of the messages a retrying batch holds), so the stored position never moves past an
+ * uncommitted batch. Only stop() ends the retries: the batch is then not acknowledged, the evaluator is
+ * rebuilt from the last stored snapshot (no final snapshot over it) and no later batch is evaluated in
+ * this run (#inOrder), so the next start replays it.
  * API calls that change alerts wait behind a retrying commit too (they need the database anyway).
  *
  * Several engines. Each evaluates every alert; firing ids are deterministic (a `once` firing's id is
@@ -190,6 +204,15 @@ export class AlertService implements AlertsPort {
    */
   #committedState: unknown = null;
   readonly #positions: Record<string, number> = {};
+  /** This evaluator's durable consumers (named after its id: only these are ever recreated), from start(). */
+  consumers: readonly ConsumerSpec[] = [];
+  /**
+   * Per stream, the last sequence a previous run committed (from the replay plan): messages up to it are
+   * evaluated again for the evaluator's sake only. Their side effects outside the firings table (pausing
+   * or resuming deployments, "feed degraded" events for the deployments running NOW) ran, or were
+   * deliberately not run, back then: repeating them would pause a deployment its owner resumed since.
+   */
+  readonly #replayUntil: Record<string, number> = {};
   /** When the state was last captured for storing (performance.now()). */
   #snapshotAt = Number.NEGATIVE_INFINITY;
   /** Batches committed since the state was last stored (a final snapshot at stop when > 0). */
@@ -216,17 +239,26 @@ export class AlertService implements AlertsPort {
   /** Aborted by stop(): ends a commit retry's wait at once. */
   readonly #stopping = new AbortController();
   readonly #leaseMs: number;
+  /** Seeds new indicator instances from stored candles (indicator-warmup.ts); null without a reader. */
+  readonly #warmup: IndicatorWarmup | null;
   readonly stats = {
     firings: 0,
     committed: 0,
     snapshots: 0,
     commitFailures: 0,
     skippedReplays: 0,
+    /** Messages a previous run committed, evaluated again at this start (replay-positions.ts). */
+    replayed: 0,
+    /** Consumers this run started at a stored stream position (the others start at the live edge). */
+    resumedAt: 0,
     /** Firings the database refused for good (isolated from their batch and dropped, logged). */
     firingsDropped: 0,
     tierLimited: 0,
     full: 0,
-    /** Milliseconds spent evaluating bus batches, in commit transactions, and serialising the state. */
+    /**
+     * Milliseconds spent evaluating bus batches, in commit transactions, and capturing the state (its JSON
+     * is written in slices afterwards, between batches: not counted).
+     */
     evalMs: 0,
     commitMs: 0,
     snapshotMs: 0,
@@ -238,6 +270,14 @@ export class AlertService implements AlertsPort {
     this.#o = o;
     this.#store = new AlertStore(o.db);
     this.#log = o.logger.child({ component: 'alerts' });
+    this.#warmup = o.storedCandles
+      ? new IndicatorWarmup({
+          evaluator: () => this.#evaluator,
+          serial: (fn) => this.#serial(fn),
+          read: o.storedCandles,
+          logger: this.#log,
+        })
+      : null;
     // Six sweeps' worth: a lease outlives a few failed renewals (a slow database), not an engine's death.
     this.#leaseMs = Math.max(MIN_DELIVERY_LEASE_MS, 6 * (o.sweepEveryMs ?? 5_000));
     this.#queue = new DeliveryQueue({
@@ -254,7 +294,7 @@ export class AlertService implements AlertsPort {
     await this.#store.expire(this.#o.clock.now());
     for (const row of await this.#store.activeAlerts()) {
       try {
-        this.#register(row.id, row.tenantId, row.tier, row.name, row.rule, row.channels);
+        this.#register(row.id, row.tenantId, row.tier, row.name, row.rule, row.channels, row.updatedAt);
       } catch (err) {
         this.#log.error({ alertId: row.id, err: errText(err) }, 'stored alert not loaded: invalid');
       }
@@ -266,24 +306,25 @@ export class AlertService implements AlertsPort {
         this.#committedState = snap.state;
         // Sequences mean something only on the same durable stream: the in-process bus starts afresh.
         if (snap.positions.bus === 'nats' && this.#o.bus.kind === 'nats') {
-          // The bus redelivers only what was not acknowledged, i.e. after the committed positions.
-          Object.assign(this.#positions, snap.positions.streams, snap.positions.committed ?? {});
-          const behind = Object.entries(this.#positions).filter(
-            ([k, v]) => v > (snap.positions.streams[k] ?? 0),
-          );
-          // A crash (no final snapshot at stop): the messages between the two positions were acknowledged
-          // and their firings stored, but the restored state has not seen them (see the class comment).
-          if (behind.length > 0)
-            this.#log.warn(
-              { snapshot: snap.positions.streams, committed: this.#positions },
-              'alert state restored from before the last committed batch: evaluation resumes after it',
+          // The consumers are recreated to deliver right after what the restored state covers, in
+          // order (see replay-positions.ts): what was committed since is evaluated again, exactly.
+          const plan = replayPlan(snap.positions);
+          Object.assign(this.#positions, plan.positions);
+          Object.assign(this.#replayUntil, plan.committed);
+          if (Object.keys(plan.replayed).length > 0)
+            this.#log.info(
+              { snapshot: plan.positions, replayed: plan.replayed },
+              'alert state older than the last committed batch (crash or failed commit at stop): replaying from it',
             );
         }
       } catch (err) {
         this.#log.error({ err: errText(err) }, 'alert evaluator snapshot not restored: starting fresh');
       }
     }
+    await this.#checkPositionsOnStreams();
     this.#committedState ??= JSON.stringify(this.#evaluator.snapshot());
+    // After the restore: only instances it did not bring back ready are seeded from storage.
+    this.#warmup?.start();
     if (this.#o.deployments) {
       const pauses = await this.#store.staleFeedPauses(MAX_STALE_PAUSED_MARKETS);
       for (const m of pauses)
@@ -310,36 +351,35 @@ export class AlertService implements AlertsPort {
         this.#hub.publish(tenantId, m.data);
       }),
     );
-    const name = this.#o.evaluatorId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 48) || 'default';
+    const name = consumerBaseName(this.#o.evaluatorId);
     const consumer = (stream: string, filter: string, durable: string): ConsumerSpec => ({
       durable,
       stream,
       filterSubject: filter,
       // A new evaluator starts at the live edge, not at a day of stored trades.
       deliver: 'new',
+      // A restored one replays, in order, everything after the position its state covers.
+      ...this.#startAt(stream),
       ackWaitMs: 30_000,
       // Redelivered for ever while the database is down: the stream is the buffer.
       maxDeliver: -1,
       maxAckPending: ALERT_BATCH_MESSAGES,
     });
+    this.consumers = [
+      consumer(streamNames.marketTrades, 'market.trades.>', `alerts-trades-${name}`),
+      consumer(streamNames.marketKlines, 'market.klines.>', `alerts-klines-${name}`),
+      consumer(streamNames.marketQuality, 'market.quality.>', `alerts-quality-${name}`),
+    ];
+    const [trades, klines, quality] = this.consumers as [ConsumerSpec, ConsumerSpec, ConsumerSpec];
     this.#subs.push(
-      await this.#o.bus.consumeBatch(
-        topics.marketTrades,
-        consumer(streamNames.marketTrades, 'market.trades.>', `alerts-trades-${name}`),
-        GROUP_COMMIT,
-        (msgs) => this.#serial(() => this.#onTrades(msgs)),
+      await this.#o.bus.consumeBatch(topics.marketTrades, trades, GROUP_COMMIT, (msgs) =>
+        this.#inOrder(() => this.#onTrades(msgs)),
       ),
-      await this.#o.bus.consumeBatch(
-        topics.marketKlines,
-        consumer(streamNames.marketKlines, 'market.klines.>', `alerts-klines-${name}`),
-        GROUP_COMMIT,
-        (msgs) => this.#serial(() => this.#onKlines(msgs)),
+      await this.#o.bus.consumeBatch(topics.marketKlines, klines, GROUP_COMMIT, (msgs) =>
+        this.#inOrder(() => this.#onKlines(msgs)),
       ),
-      await this.#o.bus.consumeBatch(
-        topics.marketQuality,
-        consumer(streamNames.marketQuality, 'market.quality.>', `alerts-quality-${name}`),
-        GROUP_COMMIT,
-        (msgs) => this.#serial(() => this.#onQuality(msgs)),
+      await this.#o.bus.consumeBatch(topics.marketQuality, quality, GROUP_COMMIT, (msgs) =>
+        this.#inOrder(() => this.#onQuality(msgs)),
       ),
     );
     const every = this.#o.sweepEveryMs ?? 5_000;
@@ -348,14 +388,57 @@ export class AlertService implements AlertsPort {
     this.#sweepSoon();
   }
 
+  /** The consumer's start: right after the stream's restored position, or (none) the live edge. */
+  #startAt(stream: string): { startSeq?: number } {
+    const at = this.#positions[stream] ?? 0;
+    if (at <= 0) return {};
+    this.stats.resumedAt++;
+    return { startSeq: at + 1 };
+  }
+
   /**
-   * Stops reading (in-flight batches finish and commit), stores a last snapshot, stops delivering
-   * (pending rows are offered again at the next start) and waits for the outcome writes, within `budgetMs`.
+   * The restored positions against the streams as they are now (positionOnStream): a stream that was
+   * reset loses its position (live edge), one trimmed past it says how many messages were never evaluated.
+   */
+  async #checkPositionsOnStreams(): Promise<void> {
+    const bounds = this.#o.streamBounds;
+    if (!bounds) return;
+    for (const [stream, position] of Object.entries(this.#positions)) {
+      const b = await bounds(stream).catch((err: unknown) => {
+        this.#log.warn(
+          { stream, err: errText(err) },
+          'stream state not read: resuming at the stored position',
+        );
+        return null;
+      });
+      if (!b) continue;
+      const at = positionOnStream(position, this.#replayUntil[stream] ?? position, b);
+      if (at.kind === 'reset') {
+        delete this.#positions[stream];
+        delete this.#replayUntil[stream];
+        this.#log.warn(
+          { stream, position, lastSeq: b.lastSeq },
+          'stream reset (stored alert position past its last message): starting at the live edge',
+        );
+      } else if (at.kind === 'trimmed') {
+        this.#log.warn(
+          { stream, position, firstSeq: b.firstSeq, lost: at.lost },
+          'stream trimmed past the stored alert position: messages lost before they were evaluated',
+        );
+      }
+    }
+  }
+
+  /**
+   * Stops reading (the batch in its commit finishes; batches not evaluated yet are left unacknowledged
+   * for the next start), stores a last snapshot, stops delivering (pending rows are offered again at the
+   * next start) and waits for the outcome writes, within `budgetMs`.
    */
   async stop(budgetMs = 3_000): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#stopping.abort();
+    this.#warmup?.stop();
     const deadline = performance.now() + budgetMs;
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     for (const s of this.#subs.splice(0)) await s.unsubscribe().catch(() => undefined);
@@ -395,6 +478,18 @@ export class AlertService implements AlertsPort {
   }
 
   /**
+   * A bus batch, evaluated and committed after every batch handed over before it. None is evaluated once
+   * stop() began (thrown back to the bus, not acknowledged): the batch in its commit at that moment may
+   * fail, and a later batch committing would move the stored position past it (see replay-positions.ts).
+   */
+  #inOrder(fn: () => Promise<void>): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#stopped) throw new AlertsStoppingError();
+      await fn();
+    });
+  }
+
+  /**
    * The messages of a batch not evaluated yet, and the batch's last sequence. Sequences are positions on
    * this run's stream on both buses (restored from the snapshot on NATS only): a message at or before the
    * last committed one was evaluated already (a redelivery) and is skipped.
@@ -408,9 +503,15 @@ export class AlertService implements AlertsPort {
         continue;
       }
       last = m.seq;
+      if (this.#isReplay(stream, m.seq)) this.stats.replayed++;
       fresh.push(m);
     }
     return { fresh, last };
+  }
+
+  /** A message a previous run committed, evaluated again at this start (see #replayUntil). */
+  #isReplay(stream: string, seq: number): boolean {
+    return seq <= (this.#replayUntil[stream] ?? 0);
   }
 
   async #onTrades(msgs: BusMessage<TradeBatch>[]): Promise<void> {
@@ -433,8 +534,7 @@ export class AlertService implements AlertsPort {
       }
     }
     this.stats.evalMs += performance.now() - t0;
-    // Nothing to evaluate: no row to write (the stored positions stay behind, which only skips less).
-    if (this.#alerts.size === 0 && firings.length === 0) return;
+    if (this.#alerts.size === 0 && firings.length === 0) return this.#advance(stream, last);
     await this.#commit(stream, last, firings);
   }
 
@@ -459,7 +559,7 @@ export class AlertService implements AlertsPort {
       }))
         firings.push(this.#stableId(f));
     }
-    if (this.#alerts.size === 0 && firings.length === 0) return;
+    if (this.#alerts.size === 0 && firings.length === 0) return this.#advance(stream, last);
     await this.#commit(stream, last, firings);
   }
 
@@ -474,18 +574,25 @@ export class AlertService implements AlertsPort {
     const stream = streamNames.marketQuality;
     const firings: Firing[] = [];
     const live: DataQualityMessage[] = [];
+    /** Pausing firings of messages past what a previous run committed (the others ran their pause then). */
+    const pausing = new Set<string>();
     const { fresh, last } = this.#unseen(stream, msgs);
     for (const m of fresh) {
       const q = m.data;
+      const replay = this.#isReplay(stream, m.seq);
       if (q.kind === 'feedLive') {
-        live.push(q);
+        if (!replay) live.push(q);
         continue;
       }
       if (this.#alerts.size === 0) continue;
       const base = { venue: q.venue, symbol: q.symbol, at: q.at, ...(q.detail ? { detail: q.detail } : {}) };
-      for (const f of this.#evaluator.onDataQuality({ ...base, kind: q.kind, id: q.id }))
-        firings.push(this.#stableId(f));
-      if (q.kind !== 'feedStale') continue;
+      for (const f of this.#evaluator.onDataQuality({ ...base, kind: q.kind, id: q.id })) {
+        const fired = this.#stableId(f);
+        firings.push(fired);
+        if (!replay) pausing.add(fired.id);
+      }
+      // A replayed stale event's "feed degraded" events were made then, for the deployments running then.
+      if (q.kind !== 'feedStale' || replay) continue;
       for (const d of this.#o.deployments?.tradingOn(q.venue, q.symbol) ?? []) {
         const event = {
           ...base,
@@ -497,10 +604,12 @@ export class AlertService implements AlertsPort {
       }
     }
     if (this.#alerts.size > 0 || firings.length > 0) await this.#commit(stream, last, firings);
+    else this.#advance(stream, last);
     const hooks = this.#o.deployments;
     if (!hooks) return;
     for (const f of firings) {
       if (!f.pauseDeployment || f.event !== 'feedStale' || !f.venue || !f.symbol) continue;
+      if (!pausing.has(f.id)) continue;
       await hooks
         .pauseForStaleFeed(f.tenantId, f.venue, f.symbol, `${f.venue} ${f.symbol} (alert ${f.alertName})`)
         .catch((err: unknown) => this.#log.warn({ err: errText(err), firingId: f.id }, 'feed pause failed'));
@@ -706,6 +815,21 @@ export class AlertService implements AlertsPort {
   }
 
   /**
+   * A batch evaluated with no alert loaded: nothing to store, but the position moves on, and the state
+   * (unchanged by it: no alert evaluated it) is stored with it at the snapshot cadence and at stop.
+   * Otherwise the stored positions stayed where the last alert left them, and every start replayed from
+   * there (up to the stream's 24 h) before reaching the live edge. No row per batch: only the snapshot
+   * (a few bytes with no alert), at most every snapshotEveryMs. Exactly-once is untouched: a batch that
+   * has an alert to evaluate always goes through #commit.
+   */
+  #advance(stream: string, last: number): void {
+    if (last <= (this.#positions[stream] ?? 0)) return;
+    this.#positions[stream] = last;
+    this.#sinceSnapshot++;
+    this.#snapshotSoon();
+  }
+
+  /**
    * Every snapshotEveryMs, right after a commit: captures the state (it covers exactly the committed
    * positions, whose firings are stored) and writes it without holding up the next batch. One write at a
    * time; a failed write only leaves the previous snapshot (what a crash would leave) and is tried again
@@ -717,15 +841,19 @@ export class AlertService implements AlertsPort {
     if (performance.now() - this.#snapshotAt < every) return;
     const covers = { ...this.#positions };
     const t0 = performance.now();
+    // Captured now, in one go (it must match `covers`); serialised in slices after (a private copy).
     const state = this.#evaluator.snapshot();
-    const json = JSON.stringify(state);
     this.stats.snapshotMs += performance.now() - t0;
     const positions: AlertPositions = { bus: this.#o.bus.kind, streams: covers, committed: covers };
     // Also when it fails: retried one interval later, not at every commit.
     this.#snapshotAt = performance.now();
     const since = this.#sinceSnapshot;
-    this.#snapshotting = this.#store
-      .writeSnapshot(this.#o.evaluatorId, json, positions)
+    let json = '';
+    this.#snapshotting = stateJsonInSlices(state)
+      .then((text) => {
+        json = text;
+        return this.#store.writeSnapshot(this.#o.evaluatorId, text, positions);
+      })
       .then(() => {
         // The JSON, not the object: the object may share arrays the evaluator goes on changing.
         this.#committedState = json;
@@ -769,7 +897,7 @@ export class AlertService implements AlertsPort {
   /** A fresh evaluator with the registered alerts and the last committed state (after a failed commit). */
   #rebuild(): void {
     const ev = new AlertEvaluator();
-    for (const reg of this.#alerts.values()) ev.add(reg.rule);
+    for (const reg of this.#alerts.values()) ev.add(reg.rule, { activeFrom: reg.activeFrom });
     const s = this.#committedState;
     if (s !== null) ev.restore(typeof s === 'string' ? JSON.parse(s) : s);
     this.#evaluator = ev;
@@ -782,12 +910,17 @@ export class AlertService implements AlertsPort {
     name: string,
     stored: unknown,
     channels: unknown,
+    startedAt: Date,
   ): void {
     const rule = parseAlertRule({ ...(stored as object), id, tenantId, name });
     const parsed = parseChannels(channels);
     if (this.#evaluator.has(id)) this.#evaluator.remove(id);
-    this.#evaluator.add(rule);
-    this.#alerts.set(id, { rule, channels: parsed, tenantId, tier });
+    // From the row's time, not now: a restart replaying the streams (NATS) must not evaluate the alert
+    // on events from before it existed (or before this version of it), which the run never did.
+    const activeFrom = startedAt.getTime();
+    this.#evaluator.add(rule, { activeFrom });
+    this.#warmup?.schedule();
+    this.#alerts.set(id, { rule, activeFrom, channels: parsed, tenantId, tier });
   }
 
   #unregister(id: string): void {
@@ -921,6 +1054,7 @@ export class AlertService implements AlertsPort {
   async create(scope: AlertScope, input: CreateAlertInput): Promise<AlertView> {
     const id = randomUUID();
     const rule = validRule({ ...input, id, tenantId: scope.tenantId });
+    await this.#o.followed?.check(rule);
     await this.#checkDeployment(scope.tenantId, rule);
     const channels = parseChannels(input.channels);
     await this.#checkEmails(scope.tenantId, channels);
@@ -947,9 +1081,11 @@ export class AlertService implements AlertsPort {
         });
       },
       committed: (r) =>
-        this.#serial(async () => this.#register(r.id, r.tenantId, scope.tier, r.name, r.rule, r.channels)),
+        this.#serial(async () =>
+          this.#register(r.id, r.tenantId, scope.tier, r.name, r.rule, r.channels, r.updatedAt),
+        ),
     });
-    return alertView(row as Row, this.#o.delivery);
+    return this.#view(row as Row);
   }
 
   async list(scope: AlertScope, input: { state?: AlertStateView | undefined }): Promise<AlertView[]> {
@@ -958,11 +1094,11 @@ export class AlertService implements AlertsPort {
       orderBy: { createdAt: 'desc' },
       take: 1_000,
     });
-    return rows.map((r) => alertView(r as Row, this.#o.delivery));
+    return rows.map((r) => this.#view(r as Row));
   }
 
   async get(scope: AlertScope, alertId: string): Promise<AlertView> {
-    return alertView(await this.#own(scope, alertId), this.#o.delivery);
+    return this.#view(await this.#own(scope, alertId));
   }
 
   async update(scope: AlertScope, input: UpdateAlertInput): Promise<AlertView> {
@@ -973,6 +1109,9 @@ export class AlertService implements AlertsPort {
       if (input[k] !== undefined) merged[k] = input[k];
     }
     const rule = validRule({ ...merged, id: row.id, tenantId: scope.tenantId });
+    // Only a changed market or condition is checked: a rename or a channels edit of an alert whose market
+    // is no longer followed here stays possible.
+    if (marketChanged(before, rule)) await this.#o.followed?.check(rule);
     await this.#checkDeployment(scope.tenantId, rule);
     const channels = input.channels ? parseChannels(input.channels) : parseChannels(row.channels);
     if (input.channels) await this.#checkEmails(scope.tenantId, channels);
@@ -990,8 +1129,9 @@ export class AlertService implements AlertsPort {
           updated.name,
           updated.rule,
           updated.channels,
+          updated.updatedAt,
         );
-      return alertView(updated as Row, this.#o.delivery);
+      return this.#view(updated as Row);
     });
   }
 
@@ -1001,26 +1141,29 @@ export class AlertService implements AlertsPort {
     return this.#serial(async () => {
       const updated = await this.#o.db.alert.update({ where: { id: row.id }, data: { state: 'paused' } });
       this.#unregister(row.id);
-      return alertView(updated as Row, this.#o.delivery);
+      return this.#view(updated as Row);
     });
   }
 
   async resume(scope: AlertScope, alertId: string): Promise<AlertView> {
     const row = await this.#own(scope, alertId);
-    if (row.state === 'active') return alertView(row, this.#o.delivery);
+    if (row.state === 'active') return this.#view(row);
     if (row.state !== 'paused') throw stateConflict(row.state, 'active');
     const rule = validRule({ ...(row.rule as object), id: row.id, tenantId: scope.tenantId, name: row.name });
     if (rule.expiresAt !== null && rule.expiresAt <= this.#o.clock.now())
       throw new AppError('VALIDATION_FAILED', 'This alert has expired: set a later expiresAt first.');
+    await this.#o.followed?.check(rule);
     const updated = await withinTierCap(this.#o.db, {
       tenantId: scope.tenantId,
       kind: 'activeAlerts',
       count: (tx) => tx.alert.count({ where: { tenantId: scope.tenantId, state: 'active' } }),
       create: (tx) => tx.alert.update({ where: { id: row.id }, data: { state: 'active' } }),
       committed: (r) =>
-        this.#serial(async () => this.#register(r.id, r.tenantId, scope.tier, r.name, r.rule, r.channels)),
+        this.#serial(async () =>
+          this.#register(r.id, r.tenantId, scope.tier, r.name, r.rule, r.channels, r.updatedAt),
+        ),
     });
-    return alertView(updated as Row, this.#o.delivery);
+    return this.#view(updated as Row);
   }
 
   async delete(scope: AlertScope, alertId: string): Promise<{ deleted: true }> {
@@ -1078,6 +1221,13 @@ export class AlertService implements AlertsPort {
 
   firings(scope: AlertScope, signal: AbortSignal): AsyncIterable<AlertFiringView> {
     return this.#hub.subscribe(scope.tenantId, signal);
+  }
+
+  /** The API's view, with how far the alert's bar history is on this engine (active alerts only). */
+  #view(row: Row): AlertView {
+    const view = alertView(row, this.#o.delivery);
+    const warmup = row.state === 'active' ? this.#evaluator.warmupStatus(row.id, this.#o.clock.now()) : null;
+    return warmup ? { ...view, warmup } : view;
   }
 
   async #own(scope: AlertScope, alertId: string): Promise<Row> {

@@ -27,6 +27,8 @@ export interface ActiveAlertRow {
   name: string;
   rule: Record<string, unknown>;
   channels: unknown;
+  /** When its rule last started (created, edited or resumed): earlier events are not evaluated for it. */
+  updatedAt: Date;
 }
 
 export interface PendingDeliveryRow {
@@ -176,6 +178,7 @@ export class AlertStore {
         name: true,
         rule: true,
         channels: true,
+        updatedAt: true,
         tenant: { select: { tier: true } },
       },
       orderBy: { createdAt: 'asc' },
@@ -187,6 +190,7 @@ export class AlertStore {
       name: r.name,
       rule: r.rule as Record<string, unknown>,
       channels: r.channels,
+      updatedAt: r.updatedAt,
     }));
   }
 

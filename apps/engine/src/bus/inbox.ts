@@ -1,7 +1,8 @@
 /**
  * Messages pulled from a JetStream consumer, waiting to be handed to the handler in batches. The
  * pump pushes as they arrive; the handler loop takes up to `max` at once, waiting at most `maxWaitMs`
- * after the first for more. Bounded by the consumer's maxAckPending on the server side.
+ * after the first for more. Bounded by the consumer's maxAckPending on the server side, given that the
+ * caller drops redeliveries of messages it still holds (NatsBus.consumeBatch does).
  */
 export class Inbox<T> {
   #items: T[] = [];

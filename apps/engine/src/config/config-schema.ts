@@ -99,10 +99,21 @@ export const configSchema = z.strictObject({
    */
   marketDepthStaleMs: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /**
+   * Markets tenants may add to the live feeds at run time (`market.follow`) beyond MARKET_SYMBOLS, all
+   * tenants together: each costs venue subscriptions, a candle series and a 24h window on this engine.
+   */
+  marketFollowMax: z.coerce.number().int().min(0).max(1_000).default(100),
+  /**
    * Days of 1m candles backfilled for the followed symbols at start (what is missing only). Unset: 90 on
    * the simulator with the embedded database (a first `npm start`), otherwise 0 (off).
    */
   historyBootstrapDays: z.coerce.number().int().min(0).max(3_650).optional(),
+  /**
+   * Binance's public archive (monthly/daily zips of 1m klines with CHECKSUM files), the fast path of long
+   * Binance candle backfills. Unset: https://data.binance.vision, or the simulator's copy with
+   * `marketSource: simulator`; `off`: REST only.
+   */
+  binanceArchiveUrl: z.preprocess(emptyAsUndefined, z.union([z.literal('off'), z.url()]).optional()),
   tradeRetentionDays: z.coerce.number().int().min(1).default(30),
   klineRetentionDays: z.coerce.number().int().min(1).default(730),
 
@@ -249,7 +260,9 @@ export const envNames: Record<keyof EngineConfig, string> = {
   marketDepth: 'MARKET_DEPTH',
   marketDepthLevels: 'MARKET_DEPTH_LEVELS',
   marketDepthStaleMs: 'MARKET_DEPTH_STALE_MS',
+  marketFollowMax: 'MARKET_FOLLOW_MAX',
   historyBootstrapDays: 'HISTORY_BOOTSTRAP_DAYS',
+  binanceArchiveUrl: 'BINANCE_ARCHIVE_URL',
   tradeRetentionDays: 'TRADE_RETENTION_DAYS',
   klineRetentionDays: 'KLINE_RETENTION_DAYS',
   webPublicUrl: 'WEB_PUBLIC_URL',

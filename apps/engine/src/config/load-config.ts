@@ -50,6 +50,14 @@ export function loadConfig(sources: ConfigSources): EngineConfig {
         "(the endpoint's signing secret, whsec_...; `stripe listen` prints one)",
     );
   }
-  if (!config.instanceId) config.instanceId = `${hostname()}-${process.pid}`;
+  if (!config.instanceId) config.instanceId = defaultInstanceId();
   return config;
+}
+
+/**
+ * INSTANCE_ID when none is set: names this process in logs and connections. Not stable across
+ * restarts, so what must be (the alert evaluator's id) tells it apart from a set one (evaluator-id.ts).
+ */
+export function defaultInstanceId(): string {
+  return `${hostname()}-${process.pid}`;
 }

@@ -162,7 +162,9 @@ describe('alerts: refusals, isolation and limits', () => {
     hook = await startHookReceiver();
     // Default delivery settings: the SSRF guard refuses loopback. Port 80 is an allowed port by default,
     // so the refusal is the address's, not the port's.
-    e = await RestartableEngine.create({});
+    // ZZT-USDT is followed (alerts on markets the engine does not follow are refused) but the test feeds
+    // it itself: the simulator's own trades on it are withheld in the test that uses it.
+    e = await RestartableEngine.create({ marketSymbols: ['BTC-USDT', 'ZZT-USDT'] });
     await e.start();
   }, 120_000);
   afterAll(async () => {
@@ -297,6 +299,8 @@ describe('alerts: refusals, isolation and limits', () => {
     await waitFor('the subscription started', () => (started ? true : undefined));
     // A market of its own, fed by the test (the simulator's BTC trades keep the other batches flowing).
     const symbol = 'ZZT-USDT';
+    // From now on the simulator sends none of its own ZZT trades (those before are older than the test's).
+    e.live.market?.simulator?.faults.withholdTrades('binance', symbol, 1_000_000_000);
     const alert = await c.alerts.create.mutate({
       name: 'through an outage',
       venue: 'binance',

@@ -8,16 +8,21 @@ import { type Client, RestartableEngine, waitFor } from './alert-engine-support.
  * What a batch's commit decides: in-app events follow the stored rows (published after the commit, for
  * the firings it created only), a locked or hung database is waited out (transient, retried, also across
  * a stop and a restart), and a firing the database refuses for good is dropped without holding the rest.
- * On NATS: the restart relies on the durable consumer redelivering the unacknowledged batch. No market
- * feed (marketSource off): every trade is the test's own, so nothing newer than the unacknowledged batch
- * is committed before its redelivery (the consumer redelivers it out of order, and a newer committed
- * position would make it look like a replay: see the report on the restart guarantee).
+ * On NATS, with the market feed on: the restart replays the stream in order from the position the
+ * stored state covers, so the batch left uncommitted at stop is evaluated again although the simulator's
+ * newer batches keep coming (see replay-positions.ts). The test's markets are followed (alerts are
+ * accepted on followed markets only) and its trades carry exchange times a day ahead, so the
+ * simulator's trades on them (priced 1-100, never crossing the levels below) are late ones once ours
+ * arrive.
  */
 describe.skipIf(!process.env.NATS_URL)('alert commits and in-app events (NATS bus)', () => {
   let e: RestartableEngine;
 
   beforeAll(async () => {
-    e = await RestartableEngine.create({ natsUrl: process.env.NATS_URL, marketSource: 'off' });
+    e = await RestartableEngine.create({
+      natsUrl: process.env.NATS_URL,
+      marketSymbols: ['BTC-USDT', 'ZZF-USDT', 'ZZR-USDT', 'ZZP-USDT', 'ZZI-USDT'],
+    });
     await e.start();
     // An alert that never fires keeps every batch committing (with none active, batches write nothing).
     const keeper = await e.signUp('keeper');
@@ -33,8 +38,8 @@ describe.skipIf(!process.env.NATS_URL)('alert commits and in-app events (NATS bu
     await e?.dispose();
   });
 
-  let ts = Date.now();
-  /** One bus message of trades on a market of the test's own (the simulator trades BTC meanwhile). */
+  let ts = Date.now() + 86_400_000;
+  /** One bus message of trades on a market of the test's own (the simulator trades it too, late). */
   const publish = (symbol: string, prices: string[]) =>
     e.live.bus.publish(topics.marketTrades, subjects.marketTrades('binance', symbol), {
       venue: 'binance',

@@ -10,21 +10,25 @@ import {
 import type { DataQualityCondition, MarketCondition } from '../rules/conditions.ts';
 import { fromUnits, toUnits } from '../rules/price.ts';
 import { renderTemplate } from '../rules/template.ts';
-import { BarSeries } from './bar-series.ts';
+import { BarSeries, MAX_VOLUME_BARS, type SeedBar, type SharedIndicator } from './bar-series.ts';
 import {
+  barsNeededOf,
   type CompiledNode,
   compileCondition,
   type EvalContext,
   evaluateNode,
+  indicatorsOf,
   indicatorValues,
   moveLeaves,
   priceLevels,
+  volumeBarsOf,
 } from './compiled-condition.ts';
 import { DueHeap } from './due-heap.ts';
 import { type EvaluatorState, evaluatorStateSchema } from './evaluator-state.ts';
 import { captureIndicator, decodeNumber, encodeNumber, restoreIndicator } from './indicator-state.ts';
 import { intervalMs } from './intervals.ts';
 import { MoveGroup, type OwnerVisitor } from './move-group.ts';
+import { mergeSeed, seedBarOf } from './seed-merge.ts';
 import { SortedThresholds } from './sorted-thresholds.ts';
 import type { AlertCandle, AlertTrade, DataQualityEvent, Firing } from './types.ts';
 
@@ -32,6 +36,66 @@ import type { AlertCandle, AlertTrade, DataQualityEvent, Firing } from './types.
 export const RECENT_EVENTS = 4_096;
 /** Trade ids remembered for the last timestamp of a market; more at one ms are all accepted. */
 export const MAX_IDS_PER_TS = 10_000;
+
+/** Most stored candles one instance is seeded with (one read of at most this many rows). */
+export const WARMUP_MAX_CANDLES = 5_000;
+
+/**
+ * Stored candles read to seed an instance: what it needs to hold values (`lookback` + 2) plus
+ * max(100, 10 x `lookback`), at most WARMUP_MAX_CANDLES,
+ * because smoothed indicators (EMA, Wilder's RSI, MACD) depend on their whole history: after 10 x the
+ * lookback more bars the seed's own starting value weighs e^-10 (EMA) to e^-5 (RSI) of the output, so a
+ * seeded instance reads like one that had run for days.
+ */
+export function warmupLength(ind: { needed: number; ind: { lookback: number } }): number {
+  return Math.min(WARMUP_MAX_CANDLES, ind.needed + Math.max(100, 10 * ind.ind.lookback));
+}
+
+/**
+ * One instance to seed from storage: the engine calls beginWarmup when its read starts, reads `limit`
+ * closed candles of the series opening before `before`, and completes it.
+ */
+export interface WarmupRequest {
+  token: number;
+  venue: string;
+  symbol: string;
+  interval: KlineInterval;
+  /** The instance within its series (indicatorKey). */
+  key: string;
+  limit: number;
+  /**
+   * The series' last applied bar when the read started (beginWarmup), null before it started or when
+   * the series had seen no live close. The read covers bars up to it (`before` = through + the interval),
+   * so the seed depends on what the series had applied, not on when the read runs: a NATS replay that
+   * re-creates the instance at the same point reads the same window.
+   */
+  through: number | null;
+  /** Exclusive upper bound of the read's open times (null: the newest stored candles). */
+  before: number | null;
+}
+
+/** What a completed (or given-up) seed left: `ready` false means too few candles were stored. */
+export interface WarmupOutcome {
+  /** False when the request was no longer current (the instance was seeded or rebuilt meanwhile). */
+  applied: boolean;
+  /** The series has seen no live close yet: the seed is applied with its first one (see BarSeries.adopted). */
+  deferred: boolean;
+  stored: number;
+  live: number;
+  pushed: number;
+  ready: boolean;
+}
+
+/**
+ * How far an alert's bar history is (for the alert view): `warming` while a seed is read, `cold` when
+ * it still needs `barsNeeded` closed bars (storage had too few), `ready` otherwise. `readyAt` estimates
+ * when the last needed bar closes (cold only). Null for alerts that read no bar history.
+ */
+export interface WarmupStatus {
+  status: 'warming' | 'ready' | 'cold';
+  barsNeeded: number;
+  readyAt: number | null;
+}
 
 export interface AlertEvaluatorOptions {
   /** Most alerts one evaluator holds (all tenants); `add` beyond it throws VALUE_OUT_OF_RANGE. */
@@ -62,6 +126,12 @@ interface Slot {
   readonly barMs: number;
   readonly cooldownMs: number;
   readonly levels: readonly bigint[];
+  /**
+   * Events (trades, closes, data-quality events) with a time before this are not evaluated for the alert:
+   * it did not exist yet. Without it, an alert created after the last snapshot would fire on the bars a
+   * NATS replay delivers from before it existed, with firing ids never stored before (stored, delivered).
+   */
+  readonly activeFrom: number;
   done: boolean;
   removed: boolean;
   lastFiredAt: number;
@@ -191,6 +261,9 @@ export class AlertEvaluator {
   /** Made once: the index structures call it for each slot a trade must look at. */
   readonly #visitor: OwnerVisitor = { visit: (index) => this.#visit(index) };
   #alertCount = 0;
+  /** Instances created (or restored not ready) since the last takeWarmups: what the engine may seed. */
+  #wanted: { series: BarSeries; ind: SharedIndicator }[] = [];
+  #warmupToken = 0;
   readonly #stats = {
     lateTrades: 0,
     duplicateTrades: 0,
@@ -230,7 +303,7 @@ export class AlertEvaluator {
    * Registers an alert (validated again here: rules may come from storage). It is evaluated from the next
    * event of its market on, crossings measured from the last price seen before it was added.
    */
-  add(input: AlertRule | unknown): void {
+  add(input: AlertRule | unknown, opts: { activeFrom?: number } = {}): void {
     const rule = parseAlertRule(input);
     if (this.#byId.has(rule.id)) {
       throw new AppError('VALIDATION_FAILED', `Alert ${rule.id} is already registered.`, {
@@ -274,6 +347,7 @@ export class AlertEvaluator {
       barMs: trigger.mode === 'oncePerBar' ? intervalMs[trigger.interval] : 0,
       cooldownMs: trigger.mode === 'every' ? trigger.cooldownMs : 0,
       levels: tree && evaluation.kind === 'trade' ? priceLevels(tree) : [],
+      activeFrom: opts.activeFrom ?? Number.NEGATIVE_INFINITY,
       done: false,
       removed: false,
       lastFiredAt: Number.NaN,
@@ -285,8 +359,16 @@ export class AlertEvaluator {
     this.#byId.set(rule.id, slot);
     this.#alertCount++;
     if (evaluation.kind === 'event') this.#eventSlots.push(slot);
-    else if (evaluation.kind === 'close') series?.slots.push(index);
-    else if (market && tree) {
+    else if (evaluation.kind === 'close') {
+      series?.slots.push(index);
+      if (series && tree) {
+        for (const ind of indicatorsOf(tree)) {
+          if (ind.warmup !== 'none') continue;
+          ind.warmup = 'wanted';
+          this.#wanted.push({ series, ind });
+        }
+      }
+    } else if (market && tree) {
       for (const level of slot.levels) market.thresholds.add(level, index);
       for (const leaf of moveLeaves(tree)) leaf.group.add(leaf.percent, index);
       market.tradeAlerts++;
@@ -367,6 +449,11 @@ export class AlertEvaluator {
     let out: Firing[] | undefined;
     for (const slot of candidates) {
       if (slot.done || !slot.tree) continue;
+      if (ts < slot.activeFrom) {
+        // Looked at again on the first trade at or after its start (a level may hold by then).
+        this.#schedule(slot, m, slot.activeFrom);
+        continue;
+      }
       if (slot.rule.expiresAt !== null && ts >= slot.rule.expiresAt) {
         slot.done = true;
         continue;
@@ -392,6 +479,7 @@ export class AlertEvaluator {
     }
     const close = toUnits(candle.close);
     const volume = toUnits(candle.baseVolume);
+    if (s.adopted !== null) this.#adopt(s, candle.openTime);
     this.#advanceSeries(s, candle, close);
     let out: Firing[] | undefined;
     if (s.slots.length > 0) {
@@ -399,7 +487,7 @@ export class AlertEvaluator {
       const at = candle.closeTime;
       for (const index of s.slots) {
         const slot = this.#slots[index];
-        if (slot === undefined || slot.done || !slot.tree) continue;
+        if (slot === undefined || slot.done || !slot.tree || at < slot.activeFrom) continue;
         if (slot.rule.expiresAt !== null && at >= slot.rule.expiresAt) {
           slot.done = true;
           continue;
@@ -426,18 +514,134 @@ export class AlertEvaluator {
   }
 
   /**
-   * Feeds closed candles from storage into the series' indicators and volumes without evaluating any
-   * alert: the engine calls it at start for series whose state it has no snapshot of (a new alert's
-   * indicator then starts warm instead of waiting `lookback` live bars).
+   * The instances to seed from storage now: created by `add` (or restored waiting for a seed) since the
+   * last call and not able to fire yet. Each becomes `queued`: it goes on taking live closes until the
+   * engine starts its read (beginWarmup). An engine that never calls this keeps today's behaviour:
+   * instances warm up on live closes.
    */
-  warmUp(candles: readonly AlertCandle[]): void {
-    for (const candle of candles) {
-      const s = this.#seriesFor(candle.venue, candle.symbol, candle.interval);
-      if (candle.openTime <= s.lastOpenTime) continue;
-      const volume = toUnits(candle.baseVolume);
-      this.#advanceSeries(s, candle, toUnits(candle.close));
-      s.pushVolume(volume);
+  takeWarmups(): WarmupRequest[] {
+    const out: WarmupRequest[] = [];
+    for (const { series, ind } of this.#wanted) {
+      if (ind.warmup !== 'wanted') continue;
+      if (ind.ready) {
+        ind.warmup = 'done';
+        continue;
+      }
+      ind.warmup = 'queued';
+      ind.seedToken = ++this.#warmupToken;
+      out.push({
+        token: ind.seedToken,
+        venue: series.venue,
+        symbol: series.symbol,
+        interval: series.interval,
+        key: ind.key,
+        limit: warmupLength(ind),
+        through: null,
+        before: null,
+      });
     }
+    this.#wanted = [];
+    return out;
+  }
+
+  /**
+   * The engine starts the stored read of a queued request: the instance is reset (its seed becomes its
+   * whole history: an instance restored or fed live meanwhile must not fire on a value frozen while live
+   * closes are held back) and becomes `seeding`: from here on live closes are not pushed into it but
+   * logged on its series, so `completeWarmup` can merge them with the stored candles in open-time order
+   * (nothing lost, nothing applied twice). Its alerts cannot fire meanwhile (its outputs are NaN).
+   * Returns the request with the read's bounds (`through`, `before`), or null when it is no longer
+   * current (the instance was rebuilt, or given up).
+   */
+  beginWarmup(req: WarmupRequest): WarmupRequest | null {
+    const s = this.#series.get(`${req.venue}:${req.symbol}:${req.interval}`);
+    const ind = s?.indicators.get(req.key);
+    if (!s || !ind || ind.warmup !== 'queued' || ind.seedToken !== req.token) return null;
+    ind.reset();
+    ind.warmup = 'seeding';
+    s.seeding++;
+    const through = Number.isFinite(s.lastOpenTime) ? s.lastOpenTime : null;
+    return { ...req, through, before: through === null ? null : through + intervalMs[s.interval] };
+  }
+
+  /**
+   * Seeds an instance with the stored closed candles of its series (any order; the read's result) and
+   * the live closes logged while they were read, then lets live closes reach it again. Never evaluates
+   * an alert: warm-up data never fires, only the live closes after it do. On a series that has not seen
+   * a live close yet (a fresh start) the stored candles are kept aside and applied, with the series' last
+   * closes and volumes (bar-close crossings, volume spikes), when its first live close arrives, only
+   * those opening before it (`deferred`). Pass no candles to give a seed up (the read failed, or never
+   * started: a queued instance kept taking live closes and is left as it is): a seeding instance takes
+   * the live closes logged meanwhile and warms up on live closes.
+   */
+  completeWarmup(req: WarmupRequest, candles: readonly AlertCandle[]): WarmupOutcome {
+    const s = this.#series.get(`${req.venue}:${req.symbol}:${req.interval}`);
+    const ind = s?.indicators.get(req.key);
+    const stale = { applied: false, deferred: false, stored: 0, live: 0, pushed: 0, ready: false };
+    if (!s || !ind || ind.seedToken !== req.token) return stale;
+    if (ind.warmup === 'queued') {
+      ind.warmup = 'done';
+      return { applied: true, deferred: false, stored: 0, live: 0, pushed: 0, ready: ind.ready };
+    }
+    if (ind.warmup !== 'seeding' || s.awaiting.some((a) => a.ind === ind)) return stale;
+    const stored: AlertCandle[] = [];
+    for (const c of candles) {
+      if (c.venue !== s.venue || c.symbol !== s.symbol || c.interval !== s.interval) continue;
+      if (req.before !== null && c.openTime >= req.before) continue;
+      if (isPlainDecimal(c.close) && isPlainDecimal(c.baseVolume) && seedBarOf(c)) stored.push(c);
+    }
+    if (!Number.isFinite(s.lastOpenTime) && stored.length > 0) {
+      const kept = s.adopted ?? new Map<number, AlertCandle>();
+      for (const c of stored) kept.set(c.openTime, c);
+      if (kept.size > WARMUP_MAX_CANDLES) {
+        const opens = [...kept.keys()].sort((a, b) => a - b);
+        for (const t of opens.slice(0, opens.length - WARMUP_MAX_CANDLES)) kept.delete(t);
+      }
+      s.adopted = kept;
+      s.awaiting.push({ ind, limit: req.limit });
+      return { applied: true, deferred: true, stored: stored.length, live: 0, pushed: 0, ready: false };
+    }
+    const bars: SeedBar[] = [];
+    for (const c of stored) bars.push(seedBarOf(c) as SeedBar);
+    // Every logged close is a bar the series applied (at or before its last): the seeding instance missed
+    // those after the request, and storage may miss the newest ones before it.
+    const live = s.liveLog;
+    const seed = mergeSeed(bars, live, s.lastOpenTime, req.limit);
+    this.#seed(s, ind, seed);
+    return {
+      applied: true,
+      deferred: false,
+      stored: stored.length,
+      live: live.length,
+      pushed: seed.length,
+      ready: ind.ready,
+    };
+  }
+
+  /** Where the alert's bar history stands (see WarmupStatus); null when it reads none or is unknown. */
+  warmupStatus(alertId: string, now: number): WarmupStatus | null {
+    const slot = this.#byId.get(alertId);
+    if (!slot?.series || !slot.tree) return null;
+    const s = slot.series;
+    const needs = barsNeededOf(slot.tree);
+    const volumeBars = volumeBarsOf(slot.tree);
+    if (needs.length === 0 && volumeBars === 0) return null;
+    // A seed waiting for the series' first live close counts as what it will push then (at most).
+    const adopted = s.adopted === null ? 0 : s.adopted.size;
+    const pending = (ind: SharedIndicator) => s.awaiting.find((a) => a.ind === ind);
+    if (needs.some((n) => n.ind.warmup === 'seeding' && !pending(n.ind)))
+      return { status: 'warming', barsNeeded: 0, readyAt: null };
+    let needed = Math.max(0, volumeBars - Math.max(s.volumes.length, Math.min(adopted, MAX_VOLUME_BARS)));
+    for (const n of needs) {
+      const waiting = pending(n.ind);
+      const pushed = waiting ? Math.min(waiting.limit, adopted) : n.ind.pushed;
+      needed = Math.max(needed, n.bars - pushed);
+    }
+    if (needed === 0) return { status: 'ready', barsNeeded: 0, readyAt: null };
+    const ms = intervalMs[s.interval];
+    // The bar after the last one seen (or the current one): the last needed bar closes `needed` bars on.
+    const next = Number.isFinite(s.lastOpenTime) ? s.lastOpenTime + ms : Math.floor(now / ms) * ms;
+    return { status: 'cold', barsNeeded: needed, readyAt: next + needed * ms };
   }
 
   /** One data-quality event; an event id seen among the last RECENT_EVENTS is ignored. */
@@ -450,7 +654,7 @@ export class AlertEvaluator {
     let out: Firing[] | undefined;
     for (const slot of this.#eventSlots) {
       const c = slot.dataQuality;
-      if (c === null || slot.done || !c.events.includes(event.kind)) continue;
+      if (c === null || slot.done || event.at < slot.activeFrom || !c.events.includes(event.kind)) continue;
       if (c.venue !== undefined && c.venue !== event.venue) continue;
       if (c.symbol !== undefined && c.symbol !== event.symbol) continue;
       if (c.deploymentId !== undefined && c.deploymentId !== event.deploymentId) continue;
@@ -507,6 +711,10 @@ export class AlertEvaluator {
           state: captureIndicator(ind.ind),
           prev: Array.from(ind.prev, encodeNumber),
           cur: Array.from(ind.cur, encodeNumber),
+          // A seeding instance was reset when its read began (beginWarmup): stored as not fed.
+          pushed: ind.pushed,
+          // Restarts seed again only what was waiting for a seed (see restore), never one given up.
+          warmup: ind.warmup,
         })),
       });
     }
@@ -572,6 +780,13 @@ export class AlertEvaluator {
         si.cur.forEach((v, i) => {
           shared.cur[i] = decodeNumber(v);
         });
+        // Snapshots from before the count: an instance with outputs has run long enough.
+        shared.pushed = si.pushed ?? (Number.isNaN(shared.cur[0] as number) ? 0 : shared.needed);
+        // Seeded, or its seed given up (it warms up live, cold): not seeded again, whatever it holds, so
+        // a replay from this snapshot evaluates the same instance the run did. Waiting for a seed (wanted,
+        // queued, seeding): `add` left it wanted, and the engine seeds it again. Older snapshots (no
+        // field): seeded again unless ready (takeWarmups).
+        if (si.warmup === 'done' && shared.warmup === 'wanted') shared.warmup = 'done';
       }
     }
     for (const sa of state.alerts) {
@@ -625,11 +840,53 @@ export class AlertEvaluator {
     s.close = close;
     s.prevCloseF64 = s.closeF64;
     s.closeF64 = Number(candle.close);
-    if (s.indicators.size > 0) {
-      const high = Number(candle.high);
-      const low = Number(candle.low);
-      const vol = Number(candle.baseVolume);
-      for (const ind of s.indicators.values()) ind.push(high, low, s.closeF64, vol, candle.openTime);
+    const high = Number(candle.high);
+    const low = Number(candle.low);
+    const vol = Number(candle.baseVolume);
+    for (const ind of s.indicators.values()) {
+      // A seeding instance gets this bar in order with its seed (completeWarmup), not before it.
+      if (ind.warmup !== 'seeding') ind.push(high, low, s.closeF64, vol, candle.openTime);
+    }
+    // Also on series without indicators yet: the first instance made on it is seeded with these.
+    s.logLive({ openTime: candle.openTime, high, low, close: s.closeF64, volume: vol });
+  }
+
+  /** An instance takes `seed` as its whole history and is fed by live closes again. */
+  #seed(s: BarSeries, ind: SharedIndicator, seed: readonly SeedBar[]): void {
+    ind.reset();
+    for (const b of seed) ind.push(b.high, b.low, b.close, b.volume, b.openTime);
+    ind.warmup = 'done';
+    s.seedDone();
+  }
+
+  /**
+   * The first live close (opening at `firstOpen`) of a series that had seen none, while stored candles
+   * were kept aside for it (see BarSeries.adopted): those opening before it become the series' history
+   * (last closes, volumes), the seeds waiting for them, and the state of the instances not being seeded
+   * (they saw nothing either). Nothing is evaluated: these bars are history. Stored bars at or after
+   * `firstOpen` are left to the live path, which delivers them in order.
+   */
+  #adopt(s: BarSeries, firstOpen: number): void {
+    const sorted = [...(s.adopted ?? new Map<number, AlertCandle>()).values()]
+      .filter((c) => c.openTime < firstOpen)
+      .sort((a, b) => a.openTime - b.openTime);
+    const awaiting = s.awaiting;
+    s.adopted = null;
+    s.awaiting = [];
+    for (const c of sorted.slice(-Math.max(MAX_VOLUME_BARS, 2))) {
+      s.lastOpenTime = c.openTime;
+      s.prevClose = s.close;
+      s.close = toUnits(c.close);
+      s.prevCloseF64 = s.closeF64;
+      s.closeF64 = Number(c.close);
+      s.pushVolume(toUnits(c.baseVolume));
+    }
+    const bars = sorted.map((c) => seedBarOf(c) as SeedBar);
+    for (const { ind, limit } of awaiting) this.#seed(s, ind, bars.slice(-limit));
+    const idle = [...s.indicators.values()].filter((i) => i.warmup !== 'seeding');
+    for (const i of idle) {
+      i.reset();
+      for (const b of bars) i.push(b.high, b.low, b.close, b.volume, b.openTime);
     }
   }
 

@@ -176,6 +176,51 @@ export function evaluateNode(node: CompiledNode, ctx: EvalContext): boolean {
   }
 }
 
+/** The shared indicator instances a condition reads (each once). */
+export function indicatorsOf(node: CompiledNode, out: SharedIndicator[] = []): SharedIndicator[] {
+  const add = (ind: SharedIndicator) => {
+    if (!out.includes(ind)) out.push(ind);
+  };
+  if (node.k === 'all' || node.k === 'any') for (const child of node.children) indicatorsOf(child, out);
+  else if (node.k === 'rsi' || node.k === 'macd' || node.k === 'bbands') add(node.ind);
+  else if (node.k === 'ema') {
+    add(node.fast);
+    add(node.slow);
+  }
+  return out;
+}
+
+/**
+ * Closed bars each instance a condition reads must have been pushed before that condition can hold:
+ * a level test on the current value (RSI above/below) needs `cur` only (lookback + 1), a crossing needs
+ * `prev` too (lookback + 2). The most per instance, each instance once.
+ */
+export function barsNeededOf(
+  node: CompiledNode,
+  out: { ind: SharedIndicator; bars: number }[] = [],
+): { ind: SharedIndicator; bars: number }[] {
+  const need = (ind: SharedIndicator, bars: number) => {
+    const seen = out.find((n) => n.ind === ind);
+    if (seen) seen.bars = Math.max(seen.bars, bars);
+    else out.push({ ind, bars });
+  };
+  if (node.k === 'all' || node.k === 'any') for (const child of node.children) barsNeededOf(child, out);
+  else if (node.k === 'rsi')
+    need(node.ind, node.op === 'above' || node.op === 'below' ? node.ind.neededForCur : node.ind.needed);
+  else if (node.k === 'macd' || node.k === 'bbands') need(node.ind, node.ind.needed);
+  else if (node.k === 'ema') {
+    need(node.fast, node.fast.needed);
+    need(node.slow, node.slow.needed);
+  }
+  return out;
+}
+
+/** The most past volumes a condition reads (volume spikes), 0 when none. */
+export function volumeBarsOf(node: CompiledNode): number {
+  if (node.k === 'all' || node.k === 'any') return Math.max(0, ...node.children.map(volumeBarsOf));
+  return node.k === 'volume' ? node.bars : 0;
+}
+
 /** Indicator values a firing reports ("rsi(14)": "71.2345"). */
 export function indicatorValues(node: CompiledNode, out: Record<string, string>): Record<string, string> {
   const fmt = (x: number) => (Number.isNaN(x) ? 'n/a' : String(Math.round(x * 1e4) / 1e4));

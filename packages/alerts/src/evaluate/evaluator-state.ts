@@ -47,6 +47,10 @@ export const evaluatorStateSchema = z.strictObject({
           state: z.record(z.string(), z.unknown()),
           prev: z.array(encodedNumber),
           cur: z.array(encodedNumber),
+          /** Bars pushed (warm-up progress); absent in snapshots written before it was stored. */
+          pushed: z.number().int().nonnegative().optional(),
+          /** Warm-up state (see WarmupState); absent in snapshots written before it was stored. */
+          warmup: z.enum(['none', 'wanted', 'queued', 'seeding', 'done']).optional(),
         }),
       ),
     }),

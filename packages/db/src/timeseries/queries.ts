@@ -13,6 +13,8 @@ export interface CandleQuery {
   limit?: number;
   /** Paging back: only candles opening before this (the previous page's `nextBefore`). */
   before?: number;
+  /** Fails the read after this many ms (pg's query_timeout; the connection is dropped, not reused). */
+  timeoutMs?: number;
 }
 
 export interface CandlePage {
@@ -124,10 +126,11 @@ export class MarketDataQueries {
       params.push(upper);
       where += ` AND t.open_time < ${toTs(`$${params.length}`)}`;
     }
-    const { rows } = await this.#db.query<CandleRow>(
-      `SELECT ${candleColumns} FROM market_klines t WHERE ${where} ORDER BY t.open_time DESC LIMIT $4`,
-      params,
-    );
+    const { rows } = await this.#db.query<CandleRow>({
+      text: `SELECT ${candleColumns} FROM market_klines t WHERE ${where} ORDER BY t.open_time DESC LIMIT $4`,
+      values: params,
+      ...(q.timeoutMs !== undefined ? { query_timeout: q.timeoutMs } : {}),
+    });
     const more = rows.length > limit;
     const page = rows.slice(0, limit).reverse().map(toKline);
     return { candles: page, nextBefore: more ? (page[0]?.openTime ?? null) : null };

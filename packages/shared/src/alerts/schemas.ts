@@ -79,6 +79,19 @@ export const alertSchema = z.object({
   state: alertStateSchema,
   createdAt: z.number(),
   updatedAt: z.number(),
+  /**
+   * Bar history of an active alert reading indicators or past volumes, on the engine that answered:
+   * `warming` while its indicators are seeded from stored candles, `cold` when storage had too few
+   * (`barsNeeded` more closed bars, the last expected to close at `readyAt`), `ready` when it can fire.
+   * Absent for alerts that read no bar history.
+   */
+  warmup: z
+    .object({
+      status: z.enum(['warming', 'ready', 'cold']),
+      barsNeeded: z.number().int().nonnegative(),
+      readyAt: z.number().nullable(),
+    })
+    .optional(),
 });
 export type AlertView = z.infer<typeof alertSchema>;
 

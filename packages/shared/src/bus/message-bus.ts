@@ -40,6 +40,13 @@ export interface ConsumerSpec {
   filterSubject: string;
   /** Where a consumer created for the first time starts. */
   deliver: 'all' | 'new';
+  /**
+   * Replay from this stream sequence, in order, on this subscription: an existing durable is recreated
+   * to start here (its acknowledgements are forgotten). For a reader that keeps its own committed
+   * position, so a restart replays exactly what follows it. Durable buses only: the in-process bus
+   * starts afresh with each process and ignores it.
+   */
+  startSeq?: number;
   /** Unacknowledged longer than this: delivered again. */
   ackWaitMs: number;
   /** Delivery attempts before the message is given up (counted and logged); -1 retries for ever. */

@@ -85,7 +85,9 @@ export function consumerConfig(spec: ConsumerSpec, ns: Namespace): Partial<Consu
     durable_name: spec.durable,
     filter_subject: ns.subject(spec.filterSubject),
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: spec.deliver === 'all' ? DeliverPolicy.All : DeliverPolicy.New,
+    ...(spec.startSeq !== undefined
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, spec.startSeq) }
+      : { deliver_policy: spec.deliver === 'all' ? DeliverPolicy.All : DeliverPolicy.New }),
     ack_wait: nanos(spec.ackWaitMs),
     max_deliver: spec.maxDeliver,
     max_ack_pending: spec.maxAckPending,
@@ -105,6 +107,13 @@ export async function ensureConsumer(
     throw err;
   });
   if (!have) {
+    await jsm.consumers.add(stream, want);
+    return;
+  }
+  // A start position cannot be changed on an existing consumer: it is recreated (the caller said it
+  // keeps its own position, so the acknowledgements lost with it are not needed).
+  if (spec.startSeq !== undefined) {
+    await jsm.consumers.delete(stream, spec.durable);
     await jsm.consumers.add(stream, want);
     return;
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  JetStreamApiCodes,
   JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
@@ -64,6 +65,8 @@ export class NatsBus implements MessageBus {
   #detail: string | undefined;
   rejected = 0;
   slowConsumerDrops = 0;
+  /** Redeliveries of a message a consumer's handler still held, dropped (see consumeBatch). */
+  redeliveriesDropped = 0;
   reconnects = 0;
   readonly #subs = new Set<Subscription>();
   readonly #specs: Map<string, StreamSpec>;
@@ -193,13 +196,28 @@ export class NatsBus implements MessageBus {
     checkConsumer(topic, spec);
     await ensureConsumer(this.jsm, spec, this.ns);
     const consumer = await this.js.consumers.get(this.ns.stream(spec.stream), spec.durable);
-    // The server never has more than maxAckPending unacknowledged messages out, which bounds `inbox`.
     const messages = await consumer.consume({
       max_messages: Math.max(1, Math.min(spec.maxAckPending, 1_024)),
     });
     const inbox = new Inbox<JsMsg>();
+    /**
+     * Stream sequences handed to the inbox and not settled yet. The server has at most maxAckPending
+     * distinct messages unacknowledged, but it sends each of them again every ack wait while the handler
+     * holds them (a commit retrying through a database outage), and consume() takes those redeliveries:
+     * without this, the inbox grew by a batch every ack wait. A redelivery of a held sequence is dropped
+     * (the held copy's ack settles it: the server acks by stream sequence), so the inbox plus the batch in
+     * the handler hold at most maxAckPending messages.
+     */
+    const held = new Set<number>();
     const pump = (async () => {
-      for await (const m of messages) inbox.push(m);
+      for await (const m of messages) {
+        if (held.has(m.seq)) {
+          this.redeliveriesDropped++;
+          continue;
+        }
+        held.add(m.seq);
+        inbox.push(m);
+      }
     })()
       .catch((err: unknown) =>
         this.opts.logger.error({ err: errText(err), consumer: spec.durable }, 'consumer pump ended'),
@@ -226,7 +244,11 @@ export class NatsBus implements MessageBus {
       for (;;) {
         const taken = await inbox.takeBatch(batch.maxMessages, batch.maxWaitMs);
         if (taken.length === 0) return; // closed and drained
-        await settleBatch(taken, spec, handler, settler, this.opts.logger, () => this.rejected++);
+        try {
+          await settleBatch(taken, spec, handler, settler, this.opts.logger, () => this.rejected++);
+        } finally {
+          for (const m of taken) held.delete(m.seq);
+        }
       }
     })();
     const handle: Subscription = {
@@ -299,6 +321,14 @@ export class NatsBus implements MessageBus {
   ): Promise<{ pending: number; ackPending: number; redelivered: number }> {
     const info = await this.jsm.consumers.info(this.ns.stream(spec.stream), spec.durable);
     return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+  }
+
+  /** Deletes a durable consumer (gone already: nothing to do). Its subscription must be closed first. */
+  async deleteConsumer(spec: Pick<ConsumerSpec, 'stream' | 'durable'>): Promise<void> {
+    await this.jsm.consumers.delete(this.ns.stream(spec.stream), spec.durable).catch((err: unknown) => {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return;
+      throw err;
+    });
   }
 
   /** Stream state from the server. */
