@@ -17,7 +17,9 @@
  * Latency: every 64th event is timed with process.hrtime.bigint (call in -> call out, fills included);
  * placements are also timed on their own (the seed's floor: 1,000 orders/s at p99 < 10 ms). Baseline:
  * the same loop that only reads the fields of the same events, with the same sampling. A second case
- * replays only the trades, the pure market-data path against the same book.
+ * replays only the trades, the pure market-data path against the same book. A third
+ * (`matching.takers-depth50`, bench/lib/taker-depth-case.ts) times market orders walking a live 50-level
+ * L2 book against the same orders on modelled depth: its ratio is depth / model.
  */
 import { runInNewContext } from 'node:vm';
 import { type Instrument, ManualClock, type Quote, type Trade } from '@qt/shared';
@@ -27,6 +29,7 @@ import {
   PaperMatchingEngine,
 } from '../packages/trading/src/matching/index.ts';
 import { type BenchResult, benchSeconds, latencyHistogram, report, round, table } from './lib/measure.ts';
+import { runTakerDepthCase } from './lib/taker-depth-case.ts';
 
 const SECONDS = benchSeconds(10);
 const EVENTS = 1_000_000;
@@ -396,8 +399,8 @@ const fill = prefill();
 const events = generate(42);
 const results: BenchResult[] = [];
 const cases: Array<[string, readonly Event[], number]> = [
-  ['matching.order-events', events, 0.6],
-  ['matching.trades-only', events.filter((e) => e.k === 0), 0.4],
+  ['matching.order-events', events, 0.5],
+  ['matching.trades-only', events.filter((e) => e.k === 0), 0.3],
 ];
 for (const [name, stream, share] of cases) {
   log(`${name}: ${stream.length} events, ${RESTING} resting orders, for ${(SECONDS * share).toFixed(1)} s`);
@@ -405,4 +408,10 @@ for (const [name, stream, share] of cases) {
   results.push(result);
   report(result);
 }
+log(
+  `matching.takers-depth50: market orders on a 50-level book vs modelled depth, for ${(SECONDS * 0.2).toFixed(1)} s`,
+);
+const takers = runTakerDepthCase(SECONDS * 0.2, INSTRUMENT);
+results.push(takers);
+report(takers);
 log(table(results));

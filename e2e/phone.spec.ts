@@ -112,7 +112,7 @@ describe('every screen on a 390x844 phone', () => {
     await open('/markets', 'markets-venue');
     await byTestId('simulated-data').waitFor({ timeout: 20_000 });
     await expect.poll(() => byTestId('markets-live').textContent(), { timeout: 20_000 }).toBe('Simulated');
-    await expectFits('markets', ['markets-venue', 'markets-symbol', 'markets-interval']);
+    await expectFits('markets', ['markets-venue', 'markets-symbol-search', 'markets-interval']);
   });
 
   it('Trade: create and fund an account, then Buy and Sell are tappable, not under the chart', async () => {

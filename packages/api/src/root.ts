@@ -14,6 +14,7 @@ import { riskRouter } from './routers/risk.ts';
 import { strategiesRouter } from './routers/strategies.ts';
 import { systemRouter } from './routers/system.ts';
 import { usageRouter } from './routers/usage.ts';
+import { watchlistRouter } from './routers/watchlist.ts';
 import { router } from './trpc.ts';
 
 /** One router per domain. */
@@ -34,6 +35,7 @@ export const appRouter = router({
   usage: usageRouter,
   billing: billingRouter,
   marketplace: marketplaceRouter,
+  watchlist: watchlistRouter,
 });
 
 export type AppRouter = typeof appRouter;

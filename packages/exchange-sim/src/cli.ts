@@ -78,6 +78,9 @@ if (config === null) {
   console.log(`OKX_WS_URLS=${list((u) => u.okx.ws)}`);
   console.log(`BYBIT_WS_URLS=${list((u) => u.bybit.ws)}`);
   console.log(`BINANCE_REST_URL=${first?.binance.rest}`);
+  // With BINANCE_REST_URL set the engine leaves Binance's archive off unless told where it is: this
+  // simulator serves its own copy (the same candles as its klines REST) under its Binance base.
+  console.log(`BINANCE_ARCHIVE_URL=${first?.binance.rest}`);
   console.log(`OKX_REST_URL=${first?.okx.rest}`);
   console.log(`BYBIT_REST_URL=${first?.bybit.rest}`);
   const shutdown = () => {

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { formatTrimmed } from './decimal-format.ts';
+import { BinanceArchiveServer } from './history/binance-archive-server.ts';
 import { RestHistory } from './history/rest-history.ts';
 import { instrumentSpec, toSimInstrument, venueSymbol } from './instruments.ts';
 import { Market, type SymbolMarket } from './market/market.ts';
@@ -57,7 +58,12 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
     market.symbols.map((s) => [s, perVenue(() => 0)]),
   );
   const restTrades = new RestTrades(market, histories, o.limits, monotonic);
-  const restHistory = new RestHistory(market, o, () => o.clock.now(), monotonic);
+  const restHistory = new RestHistory(market, o, () => o.clock.now(), monotonic, histories);
+  // Binance's public archive files, generated from the same candles as the klines route.
+  const archive = new BinanceArchiveServer(
+    (name) => restHistory.candlesOf('binance', name),
+    () => o.clock.now(),
+  );
   // During a step the frame clock is pinned, so every venue's frames and the REST history print the
   // same time for a trade (the history is the ground truth a repaired gap is compared with).
   let pinnedNow: number | null = null;
@@ -150,6 +156,7 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
           onConnection: (venue, ws, socket, path, query) => onConnection(i, venue, ws, socket, path, query),
           restTrades: (venue, path, query) =>
             restHistory.handle(venue, path, query) ?? restTrades.handle(venue, path, query),
+          archive: (venue, path) => (venue === 'binance' ? archive.handle(path) : null),
         }),
       );
     }
@@ -262,6 +269,9 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
       failHistory(venue, count, status = 429, retryAfterSeconds = 1) {
         restHistory.faults[venue] = count > 0 ? { status, remaining: count, retryAfterSeconds } : null;
       },
+      corruptArchiveChecksum(count = 1) {
+        archive.corruptChecksums += count;
+      },
       sendMalformed(venue, kind: MalformedKind = 'garbage') {
         const now = monotonic();
         for (const conn of connections[venue]) conn.send(protocols[venue].malformedFrame(conn, kind), now);
@@ -329,6 +339,7 @@ export async function startExchangeSim(options: ExchangeSimOptions = {}): Promis
         restBanned: count((v) => restTrades.stats.banned[v]),
         historyRequests: count((v) => restHistory.requests[v]),
         historyRefused: count((v) => restHistory.refused[v]),
+        archive: { ...archive.stats },
       };
     },
     historyTrades(venue, symbol, fromId, toId): SimTrade[] {

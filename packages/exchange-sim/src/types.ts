@@ -130,6 +130,8 @@ export interface ExchangeSimFaults {
    * `status` instead (default 429, with `Retry-After: retryAfterSeconds`, default 1; a 5xx has none).
    */
   failHistory(venue: Venue, count: number, status?: number, retryAfterSeconds?: number): void;
+  /** Binance public archive (`/data/...`): the next `count` (default 1) CHECKSUM files name a wrong SHA-256. */
+  corruptArchiveChecksum(count?: number): void;
   /** One bad frame on every socket of the venue. */
   sendMalformed(venue: Venue, kind?: MalformedKind): void;
   /**
@@ -181,6 +183,8 @@ export interface ExchangeSimStats {
   /** Candle-history requests answered per venue (any status), and the refusals among them. */
   historyRequests: Record<string, number>;
   historyRefused: Record<string, number>;
+  /** Binance public archive requests (`/data/...`): zips and CHECKSUM files served, 404s. */
+  archive: { requests: number; zips: number; checksums: number; notFound: number };
 }
 
 export interface ExchangeSim {

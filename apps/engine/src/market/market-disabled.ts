@@ -36,4 +36,13 @@ export const marketDisabled: MarketPort = {
   liveDepth: () => {
     throw disabled();
   },
+  tickers: async () => {
+    throw disabled();
+  },
+  liveTickers: () => {
+    throw disabled();
+  },
+  follow: async () => {
+    throw disabled();
+  },
 };

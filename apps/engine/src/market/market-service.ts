@@ -3,10 +3,12 @@ import type { MarketDataQueries } from '@qt/db';
 import { AppError, canonicalDecimal, type Kline, type MessageBus, subjects, topics } from '@qt/shared';
 import type { KlineService } from './aggregate/kline-service.ts';
 import type { DepthService } from './depth/depth-service.ts';
+import type { FollowService } from './follow/follow-service.ts';
 import type { FeedSupervisor } from './ingest/feed-supervisor.ts';
 import type { InstrumentCatalog } from './instruments/instrument-catalog.ts';
 import { busStream } from './live/bus-stream.ts';
 import type { QuoteBook } from './live/quote-book.ts';
+import type { TickerService } from './tickers/ticker-service.ts';
 
 /**
  * The market API over the pipeline: candle history from storage with the live candle from the
@@ -22,6 +24,8 @@ export function createMarketService(deps: {
   quotes: QuoteBook;
   /** L2 books; null when `MARKET_DEPTH=false`. */
   depth?: DepthService | null;
+  tickers: TickerService;
+  follow: FollowService;
 }): MarketPort {
   const known = (venue: string, symbol: string) => {
     if (!deps.catalog.get(venue, symbol)) {
@@ -104,6 +108,9 @@ export function createMarketService(deps: {
       }
       return deps.depth.stream(input.venue, input.symbol, signal, input.levels);
     },
+    tickers: async () => deps.tickers.list(),
+    liveTickers: (signal) => deps.tickers.stream(signal),
+    follow: (tenantId, input) => deps.follow.follow(tenantId, input),
   };
 }
 

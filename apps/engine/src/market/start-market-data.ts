@@ -1,14 +1,16 @@
 import type { MarketPort } from '@qt/api';
 import type { Db } from '@qt/db';
 import { type MaintenanceReport, MarketDataQueries, MarketDataWriter, maintainPartitions } from '@qt/db';
-import { type ExchangeSim, startExchangeSim } from '@qt/exchange-sim';
+import { defaultSymbols, type ExchangeSim, startExchangeSim } from '@qt/exchange-sim';
 import { type Clock, klineInterval, type MessageBus, type Quote, type Trade } from '@qt/shared';
 import type pg from 'pg';
 import type { EngineConfig } from '../config/config-schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type KlineService, startKlineService } from './aggregate/kline-service.ts';
+import { binanceArchiveUrlOf } from './backfill/binance-archive-source.ts';
 import { type Backfill, bootstrapDaysOf, startBackfill } from './backfill/start-backfill.ts';
 import { type DepthService, startDepth } from './depth/depth-service.ts';
+import { FollowService, storedFollowedSymbols } from './follow/follow-service.ts';
 import { type FeedSupervisor, startFeeds } from './ingest/feed-supervisor.ts';
 import { TradePublisher } from './ingest/trade-publisher.ts';
 import { InstrumentCatalog } from './instruments/instrument-catalog.ts';
@@ -18,6 +20,7 @@ import { startKlinePersister } from './persist/kline-persister.ts';
 import { type PersisterStats, startTradePersister } from './persist/trade-persister.ts';
 import { GapRepairer } from './repair/gap-repairer.ts';
 import { tradeHistorySources } from './repair/history-sources.ts';
+import { TickerService } from './tickers/ticker-service.ts';
 import { venueEndpoints } from './venue-endpoints.ts';
 
 export interface MarketData {
@@ -37,6 +40,10 @@ export interface MarketData {
   queries: MarketDataQueries;
   /** L2 order books of the followed symbols; null when `MARKET_DEPTH=false`. */
   depth: DepthService | null;
+  /** 24h statistics of every followed market. */
+  tickers: TickerService;
+  /** Markets followed: `MARKET_SYMBOLS` and the ones tenants added (`market.follow`). */
+  follow: FollowService;
   simulator: ExchangeSim | null;
   stop(): Promise<void>;
 }
@@ -64,9 +71,16 @@ export async function startMarketData(params: {
   try {
     let simulator: ExchangeSim | null = null;
     if (config.marketSource === 'simulator') {
+      // The simulator lists more than the engine follows (its demo set and what tenants added), so a
+      // market can be followed at run time offline as on a real venue.
+      const listed = new Set([
+        ...config.marketSymbols,
+        ...defaultSymbols,
+        ...(await storedFollowedSymbols(params.db)),
+      ]);
       simulator = await startExchangeSim({
         endpoints: 2,
-        symbols: config.marketSymbols,
+        symbols: [...listed],
         tradesPerSecond: config.simulatorTradesPerSecond,
         seed: 7,
       });
@@ -168,6 +182,7 @@ export async function startMarketData(params: {
       clock,
       logger,
       bootstrapDays: bootstrapDaysOf(config),
+      binanceArchiveUrl: binanceArchiveUrlOf(config, simulator),
     });
     stops.push(() => backfill.stop());
     const feeds = startFeeds({
@@ -202,6 +217,41 @@ export async function startMarketData(params: {
       : null;
     if (depth) stops.push(() => depth.stop());
 
+    // 24h figures from the 1m candles (stored day + live), for the configured and the added markets.
+    const tickers = new TickerService({
+      clock,
+      logger: logger.child({ component: 'tickers' }),
+      sources: {
+        storedCandles: (venue, symbol, fromMs, toMs) =>
+          queries.closedCandlesAscending({ venue, symbol, interval: '1m', fromMs, toMs, limit: 50_000 }),
+        liveCandles: (venue, symbol) => klines.live(venue, symbol, '1m'),
+      },
+    });
+    await tickers.start(bus);
+    stops.push(() => tickers.stop());
+    const seedTicker = (venue: string, symbol: string, configured: boolean) =>
+      tickers.track(venue, symbol, configured).catch((err: unknown) =>
+        // The window still fills from live candles; only the stored part of the day is missing.
+        logger.warn(
+          { venue, symbol, err: err instanceof Error ? err.message : String(err) },
+          '24h window not seeded from storage',
+        ),
+      );
+    const follow = new FollowService({
+      db: params.db,
+      catalog,
+      venues: venues.map((v) => v.adapter.venue),
+      configured: config.marketSymbols,
+      maxExtra: config.marketFollowMax,
+      logger: logger.child({ component: 'follow' }),
+      apply: async (venue, symbol) => {
+        feeds.follow(venue, symbol);
+        await seedTicker(venue, symbol, false);
+      },
+    });
+    for (const m of await follow.loadStored()) feeds.follow(m.venue, m.symbol);
+    await Promise.all(follow.followed().map((m) => seedTicker(m.venue, m.symbol, m.configured)));
+
     const port = createMarketService({
       bus,
       queries,
@@ -210,6 +260,8 @@ export async function startMarketData(params: {
       feeds,
       quotes,
       depth,
+      tickers,
+      follow,
     });
     return {
       port,
@@ -223,6 +275,8 @@ export async function startMarketData(params: {
       backfill,
       queries,
       depth,
+      tickers,
+      follow,
       simulator,
       stop: () => runStops(stops),
     };

@@ -5,6 +5,8 @@ import {
   createOkxAdapter,
   type FeedOptions,
   type VenueAdapter,
+  type VenueRestBudget,
+  venueRestBudget,
 } from '@qt/market-data';
 import type { KnownVenue } from '@qt/shared';
 import type { EngineConfig } from '../config/config-schema.ts';
@@ -51,4 +53,22 @@ export function venueEndpoints(config: EngineConfig, sim: ExchangeSim | null): V
       source: 'venue',
     };
   });
+}
+
+/** One shared REST budget per venue endpoints entry (see `restBudgetOf`). */
+const budgets = new WeakMap<VenueEndpoints, VenueRestBudget>();
+
+/**
+ * THE REST budget of a venue: depth snapshots and gap repair take its `urgent` lane, backfill its
+ * `background` lane, and every weight header and `Retry-After` any of them reads lands here, so together
+ * they stay within half the venue's published limit (see `VenueRestBudget`). Made on first use and kept
+ * with the endpoints entry, which the engine builds once (`venueEndpoints`) and hands to all three.
+ */
+export function restBudgetOf(v: VenueEndpoints): VenueRestBudget {
+  let b = budgets.get(v);
+  if (!b) {
+    b = venueRestBudget(v.adapter.venue as KnownVenue);
+    budgets.set(v, b);
+  }
+  return b;
 }

@@ -5,6 +5,8 @@ import {
   depthInput,
   depthSchema,
   feedStatusSchema,
+  followInput,
+  followResultSchema,
   instrumentSchema,
   instrumentsInput,
   klineSchema,
@@ -12,11 +14,12 @@ import {
   liveTradesInput,
   quoteSchema,
   recentTradesInput,
+  tickerSchema,
   tradeSchema,
   venueId,
 } from '@qt/shared';
 import { z } from 'zod';
-import { authedProcedure, router } from '../trpc.ts';
+import { authedProcedure, manageProcedure, router } from '../trpc.ts';
 import { checkTimeCursor } from './cursors.ts';
 
 const quoteInput = z.strictObject({ venue: venueId, symbol: canonicalSymbol });
@@ -70,4 +73,19 @@ export const marketRouter = router({
     const abort = signal ?? new AbortController().signal;
     for await (const d of ctx.deps.market.liveDepth(input, abort)) yield d;
   }),
+  /** 24h statistics (last, change, high, low, volumes) of every market the engine follows. */
+  tickers: authedProcedure.output(z.array(tickerSchema)).query(({ ctx }) => ctx.deps.market.tickers()),
+  /** All tickers first, then the changed ones at most once a second (the newest per market wins). */
+  onTickers: authedProcedure.subscription(async function* ({ ctx, signal }) {
+    const abort = signal ?? new AbortController().signal;
+    for await (const batch of ctx.deps.market.liveTickers(abort)) yield z.array(tickerSchema).parse(batch);
+  }),
+  /**
+   * Adds a market the venue lists to the engine's live feeds (trades, quotes, candles, 24h figures), for
+   * good, within the tier's `followedMarkets` cap. Takes the `manage` scope: it spends engine capacity.
+   */
+  follow: manageProcedure
+    .input(followInput)
+    .output(followResultSchema)
+    .mutation(({ ctx, input }) => ctx.deps.market.follow(ctx.principal.tenant.id, input)),
 });

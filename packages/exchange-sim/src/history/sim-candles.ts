@@ -94,6 +94,11 @@ export class SimCandles {
     return { priceDecimals: this.#spec.priceDecimals, lotDecimals: this.#spec.lotDecimals };
   }
 
+  /** The most trades a candle can report (`candle`: the rate x 1.5 at most, rounded). */
+  get maxTradesPerMinute(): number {
+    return Math.round(this.#tradesPerMinute * 1.5);
+  }
+
   /** The fair log-price offset at a point in time (minutes since the epoch, fractional allowed). */
   #path(minute: number): number {
     let sum = 0;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { ArchiveReply } from '../history/binance-archive-server.ts';
 import { type Venue, venues } from '../types.ts';
 import type { EndpointFaults } from './connection.ts';
 import type { VenueProtocol } from './protocol.ts';
@@ -16,6 +17,11 @@ export interface EndpointDeps {
   onConnection(venue: Venue, ws: WebSocket, socket: Duplex, path: string, query: URLSearchParams): void;
   /** The venues' trade-history routes (with their rate-limit headers); null when `path` is not one. */
   restTrades?(venue: Venue, path: string, query: URLSearchParams): RestReply | null;
+  /**
+   * The venue's public data archive files (binary); null when `path` is not an archive path; a promise
+   * for a file still being built (the build yields the event loop between days).
+   */
+  archive?(venue: Venue, path: string): ArchiveReply | Promise<ArchiveReply> | null;
 }
 
 /** Splits '/binance/ws/btcusdt@trade?x=1' into the venue, the path after it and the query. */
@@ -37,6 +43,20 @@ function refuse(socket: Duplex, status: number, text: string): void {
 export function listenEndpoint(host: string, port: number, deps: EndpointDeps): Promise<Server> {
   const server = createServer((req, res) => {
     const r = route(req);
+    const file = r && req.method === 'GET' ? (deps.archive?.(r.venue, r.path) ?? null) : null;
+    if (file) {
+      Promise.resolve(file).then(
+        (f) => {
+          res.writeHead(f.status, { 'content-type': f.contentType, 'content-length': f.body.length });
+          res.end(f.body);
+        },
+        () => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end('{"error":"archive file could not be built"}');
+        },
+      );
+      return;
+    }
     const trades = r && req.method === 'GET' ? (deps.restTrades?.(r.venue, r.path, r.query) ?? null) : null;
     if (trades) {
       res.writeHead(trades.status, { 'content-type': 'application/json', ...trades.headers });

@@ -99,6 +99,14 @@ export abstract class BookSyncBase {
     return this.#status;
   }
 
+  /**
+   * When the last frame (or the snapshot that made the book live) was received, in the clock's ms;
+   * -Infinity before the first. A consumer that needs a book fresher than `staleAfterMs` reads it.
+   */
+  get lastFrameAt(): number {
+    return this.#lastFrameAt;
+  }
+
   /** The book, only while it is live; null while syncing or stale (a wrong book is never served). */
   liveBook(): OrderBook | null {
     return this.#status === 'synced' ? this.book : null;

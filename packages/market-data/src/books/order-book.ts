@@ -228,6 +228,12 @@ export class OrderBook {
     return l === undefined ? undefined : [l.priceText, l.qtyText];
   }
 
+  /** The level at `rank` (0 = best) in units of 10^-18, or undefined past the end (no parsing). */
+  units(side: BookSide, rank: number): { price: bigint; quantity: bigint } | undefined {
+    const s = this.#side(side);
+    return rank < s.length ? { price: s.price(rank), quantity: s.quantity(rank) } : undefined;
+  }
+
   /** The side's levels, worst first and best last, for the checksum (no copy); read-only by contract. */
   levelsOf(side: BookSide): ReadonlyArray<Readonly<{ priceText: string; qtyText: string }>> {
     return this.#side(side).levels;

@@ -46,6 +46,13 @@ export interface Feed {
    * subscribes anyway).
    */
   resubscribe(symbol: string, channel: MarketChannel): boolean;
+  /**
+   * Follows more symbols at run time on the feed's channels: each goes to a connection with room on the
+   * same URL path (subscribed on its open socket at once), or to a new connection (opened now if the
+   * feed runs). Returns the symbols that were new to the feed. Validate them against the venue's
+   * instruments first, as for `symbols`.
+   */
+  addSymbols(symbols: readonly string[]): string[];
 }
 
 /**
@@ -80,13 +87,16 @@ export function createFeed(params: CreateFeedParams): Feed {
     onEvent: params.onEvent ?? noop,
     nextRequestId: () => ++requestId,
   };
+  const channels = params.channels ?? ['trades', 'quotes'];
   const groups = splitSubscriptions(
     adapter,
     [...new Set(params.symbols)],
-    params.channels ?? ['trades', 'quotes'],
+    channels,
     options.maxSubscriptionsPerConnection,
   );
   const connections = groups.map((subs, i) => new FeedConnection(ctx, `${adapter.venue}-${i + 1}`, subs));
+  const known = new Set(params.symbols);
+  let started = false;
   // A symbol's trades come over one connection: its gaps are counted and reported there.
   const bySymbol = new Map<string, FeedConnection>();
   for (const c of connections) for (const s of c.tradeSymbols()) bySymbol.set(s, c);
@@ -95,6 +105,7 @@ export function createFeed(params: CreateFeedParams): Feed {
 
   return {
     start: () => {
+      started = true;
       gapTimer ??= setInterval(
         () => sequencer.reportDueGaps(clock.now(), reportGap),
         options.checkIntervalMs,
@@ -102,6 +113,7 @@ export function createFeed(params: CreateFeedParams): Feed {
       for (const c of connections) c.start();
     },
     stop: async () => {
+      started = false;
       if (gapTimer !== null) clearInterval(gapTimer);
       gapTimer = null;
       await Promise.all(connections.map((c) => c.stop()));
@@ -115,6 +127,31 @@ export function createFeed(params: CreateFeedParams): Feed {
       const sub: Subscription = { symbol, channel };
       const c = connections.find((conn) => conn.carries(sub));
       return c?.resubscribe([sub]) ?? false;
+    },
+    addSymbols: (symbols) => {
+      const fresh = [...new Set(symbols)].filter((s) => !known.has(s));
+      if (fresh.length === 0) return [];
+      adapter.registerSymbols(fresh);
+      const per = options.maxSubscriptionsPerConnection;
+      for (const list of splitSubscriptions(adapter, fresh, channels, Number.MAX_SAFE_INTEGER)) {
+        const path = adapter.pathOf(list[0] as Subscription);
+        let rest = list;
+        // A symbol's channels stay on one connection (its trades and quotes share the socket's fate).
+        while (rest.length > 0) {
+          const symbol = (rest[0] as Subscription).symbol;
+          const mine = rest.filter((s) => s.symbol === symbol);
+          rest = rest.filter((s) => s.symbol !== symbol);
+          let conn = connections.find((c) => c.capacityFor(path, per) >= mine.length);
+          if (conn === undefined) {
+            conn = new FeedConnection(ctx, `${adapter.venue}-${connections.length + 1}`, mine);
+            connections.push(conn);
+            if (started) conn.start();
+          } else conn.addSubscriptions(mine);
+          if (channels.includes('trades')) bySymbol.set(symbol, conn);
+        }
+      }
+      for (const s of fresh) known.add(s);
+      return fresh;
     },
   };
 }

@@ -42,8 +42,13 @@ const badFrameLogEveryMs = 10_000;
 export class FeedConnection {
   readonly id: string;
   readonly #ctx: FeedContext;
-  readonly #subscriptions: readonly Subscription[];
+  /** Grows at run time (`addSubscriptions`); never shrinks, so a prefix length says what a socket has. */
+  readonly #subscriptions: Subscription[];
   readonly #symbols: string[];
+  /** How many of `#subscriptions` each socket was asked for (in its URL or by a subscribe request). */
+  readonly #sentUpTo = new WeakMap<SocketSession, number>();
+  /** Sockets whose open handler ran (their later subscriptions go as requests, not in the URL). */
+  readonly #opened = new WeakSet<SocketSession>();
   readonly #backoff: Backoff;
 
   #state: FeedState = 'connecting';
@@ -80,7 +85,7 @@ export class FeedConnection {
   constructor(ctx: FeedContext, id: string, subscriptions: readonly Subscription[]) {
     this.#ctx = ctx;
     this.id = id;
-    this.#subscriptions = subscriptions;
+    this.#subscriptions = [...subscriptions];
     this.#symbols = [...new Set(subscriptions.map((s) => s.symbol))];
     this.#since = ctx.clock.now();
     this.#backoff = new Backoff({
@@ -137,6 +142,37 @@ export class FeedConnection {
     for (const r of adapter.unsubscribeRequests(subs, nextRequestId)) session.send(r.text, true);
     for (const r of adapter.subscribeRequests(subs, nextRequestId)) session.send(r.text, true);
     return true;
+  }
+
+  /** Subscriptions this connection can still take (the venue's per-connection cap, for one URL path). */
+  capacityFor(path: string, perConnection: number): number {
+    const first = this.#subscriptions[0];
+    if (first !== undefined && this.#ctx.adapter.pathOf(first) !== path) return 0;
+    return Math.max(0, perConnection - this.#subscriptions.length);
+  }
+
+  /**
+   * Adds subscriptions at run time (a market followed after start): kept for every later socket, and
+   * requested at once on the sockets already open (the current one and a replacement being opened). A
+   * socket still connecting asks for them in its open handler. The answers are not waited for: a venue
+   * refusal is logged like any other, a silent symbol is reported by the silence check.
+   */
+  addSubscriptions(subs: readonly Subscription[]): void {
+    const fresh = subs.filter((sub) => !this.carries(sub));
+    if (fresh.length === 0 || this.#stopped) return;
+    this.#subscriptions.push(...fresh);
+    for (const sub of fresh) if (!this.#symbols.includes(sub.symbol)) this.#symbols.push(sub.symbol);
+    const { adapter, nextRequestId } = this.#ctx;
+    for (const session of [this.#current, this.#next]) {
+      if (session === null || !this.#opened.has(session) || !session.isOpen) continue;
+      const from = this.#sentUpTo.get(session) ?? 0;
+      const requests = adapter.subscribeRequests(this.#subscriptions.slice(from), nextRequestId);
+      for (const r of requests) {
+        if (r.requestId !== null) session.pendingAcks.set(r.requestId, r.subscriptions);
+        session.send(r.text, true);
+      }
+      this.#sentUpTo.set(session, this.#subscriptions.length);
+    }
   }
 
   /** A trade-id gap of one of this connection's symbols was reported (counted here, then emitted). */
@@ -208,6 +244,7 @@ export class FeedConnection {
         onClose: (s, code, reason) => this.#onClose(s, code, reason),
       },
     );
+    this.#sentUpTo.set(session, this.#subscriptions.length);
     if (asRotation) this.#next = session;
     else this.#current = session;
   }
@@ -216,7 +253,16 @@ export class FeedConnection {
     if (this.#stopped) return;
     this.#ctx.logger.info({ connectionId: this.id, endpoint: session.endpoint }, 'feed socket open');
     if (session === this.#current && this.#state !== 'stale') this.#setState('subscribing');
-    const requests = this.#ctx.adapter.subscribeRequests(pending, this.#ctx.nextRequestId);
+    // Subscriptions added while this socket was connecting were in neither its URL nor `pending`.
+    const addedMeanwhile = this.#subscriptions.slice(
+      this.#sentUpTo.get(session) ?? this.#subscriptions.length,
+    );
+    this.#opened.add(session);
+    this.#sentUpTo.set(session, this.#subscriptions.length);
+    const requests = this.#ctx.adapter.subscribeRequests(
+      [...pending, ...addedMeanwhile],
+      this.#ctx.nextRequestId,
+    );
     for (const r of requests) {
       if (r.requestId !== null) session.pendingAcks.set(r.requestId, r.subscriptions);
       session.send(r.text, true);

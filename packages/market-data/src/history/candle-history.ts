@@ -10,7 +10,6 @@ import { AppError, type Kline, type KnownVenue } from '@qt/shared';
 import { binanceRestBudget } from '../venues/binance/binance-rest-trades.ts';
 import { bybitRestBudget } from '../venues/bybit/bybit-rest-trades.ts';
 import { okxRestBudget } from '../venues/okx/okx-rest-trades.ts';
-import type { RestBudget } from '../venues/rest/rest-budget.ts';
 import { type CallCounters, getJson, type RestHistoryOptions } from '../venues/rest/trade-history.ts';
 import type { VenueAdapter } from '../venues/venue-adapter.ts';
 import { isDecimal, isRecord } from '../venues/wire-helpers.ts';
@@ -131,6 +130,34 @@ function timeOf(venue: string, v: unknown): number {
 }
 
 /**
+ * One row from its cells: open time in cell 0, then the cells holding open, high, low, close, base and
+ * quote volume, and the taker-buy base volume where the venue reports it (OKX and Bybit do not: stored 0,
+ * as their trade count, so a live candle with trades always wins).
+ */
+function rowOf(
+  venue: string,
+  cells: unknown[],
+  /** Cells of open, high, low, close, base volume, quote volume[, taker-buy base volume]. */
+  at: readonly number[],
+  tradeCount: number,
+): Row {
+  const [open, high, low, close, baseVolume, quoteVolume, takerBuyBaseVolume = '0'] = decimals(venue, cells, [
+    ...at,
+  ]) as [string, string, string, string, string, string, string?];
+  return {
+    openTime: timeOf(venue, cells[0]),
+    open,
+    high,
+    low,
+    close,
+    baseVolume,
+    quoteVolume,
+    takerBuyBaseVolume,
+    tradeCount,
+  };
+}
+
+/**
  * Binance Spot `GET /api/v3/klines` (REST API doc, mid 2026): weight 2, `limit` max 1000, ascending from
  * `startTime`; rows `[openTime, o, h, l, c, volume, closeTime, quoteVolume, trades, takerBuyBase,
  * takerBuyQuote, ignore]`. The row count `trades` lets the storage rule "most trades wins" compare a
@@ -152,29 +179,10 @@ export function binanceCandleHistory(
         if (!Array.isArray(body)) throw malformed('Binance', 'not an array');
         return body.map((cells: unknown) => {
           if (!Array.isArray(cells) || cells.length < 11) throw malformed('Binance', 'short row');
-          const [o, h, l, c, v, q, tb] = decimals('Binance', cells, [1, 2, 3, 4, 5, 7, 9]) as [
-            string,
-            string,
-            string,
-            string,
-            string,
-            string,
-            string,
-          ];
           const n = cells[8];
           if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
             throw malformed('Binance', 'bad count');
-          return {
-            openTime: timeOf('Binance', cells[0]),
-            open: o,
-            high: h,
-            low: l,
-            close: c,
-            baseVolume: v,
-            quoteVolume: q,
-            takerBuyBaseVolume: tb,
-            tradeCount: n,
-          };
+          return rowOf('Binance', cells, [1, 2, 3, 4, 5, 7, 9], n);
         });
       },
     },
@@ -210,25 +218,7 @@ export function okxCandleHistory(
         for (const cells of body.data as unknown[]) {
           if (!Array.isArray(cells) || cells.length < 9) throw malformed('OKX', 'short row');
           if (cells[8] !== '1') continue;
-          const [o, h, l, c, v, q] = decimals('OKX', cells, [1, 2, 3, 4, 5, 7]) as [
-            string,
-            string,
-            string,
-            string,
-            string,
-            string,
-          ];
-          out.push({
-            openTime: timeOf('OKX', cells[0]),
-            open: o,
-            high: h,
-            low: l,
-            close: c,
-            baseVolume: v,
-            quoteVolume: q,
-            takerBuyBaseVolume: '0',
-            tradeCount: 0,
-          });
+          out.push(rowOf('OKX', cells, [1, 2, 3, 4, 5, 7], 0));
         }
         return out;
       },
@@ -266,25 +256,7 @@ export function bybitCandleHistory(
         if (!Array.isArray(list)) throw malformed('Bybit', 'no list');
         return list.map((cells: unknown) => {
           if (!Array.isArray(cells) || cells.length < 7) throw malformed('Bybit', 'short row');
-          const [o, h, l, c, v, q] = decimals('Bybit', cells, [1, 2, 3, 4, 5, 6]) as [
-            string,
-            string,
-            string,
-            string,
-            string,
-            string,
-          ];
-          return {
-            openTime: timeOf('Bybit', cells[0]),
-            open: o,
-            high: h,
-            low: l,
-            close: c,
-            baseVolume: v,
-            quoteVolume: q,
-            takerBuyBaseVolume: '0',
-            tradeCount: 0,
-          };
+          return rowOf('Bybit', cells, [1, 2, 3, 4, 5, 6], 0);
         });
       },
     },
@@ -297,7 +269,13 @@ export function bybitCandleHistory(
 export function candleHistorySource(
   adapter: Pick<VenueAdapter, 'toVenueSymbol' | 'venue'>,
   restEndpoints: readonly string[],
-  opts: { share?: number; budget?: RestBudget; fetch?: typeof fetch; maxWaitMs?: number } = {},
+  opts: {
+    share?: number;
+    /** A budget of its own, or a lane of the venue's shared one (`VenueRestBudget.lane`). */
+    budget?: RestHistoryOptions['budget'];
+    fetch?: typeof fetch;
+    maxWaitMs?: number;
+  } = {},
 ): CandleHistorySource {
   const venue = adapter.venue as KnownVenue;
   const budget =

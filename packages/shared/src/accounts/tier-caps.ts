@@ -25,10 +25,18 @@ export interface TierCaps {
   activeAlerts: number;
   /** Alert deliveries (email, webhook, chat) per tenant per minute; past it a delivery is dead (`tierLimit`). */
   alertDeliveriesPerMinute: number;
+  /** Markets the tenant added to the engine's live feeds (`market.follow`) beyond `MARKET_SYMBOLS`. */
+  followedMarkets: number;
 }
 
 /** The caps counted per tenant under the cap lock. */
-export type TierCapKind = 'deployments' | 'backtests' | 'apiKeys' | 'paperAccounts' | 'activeAlerts';
+export type TierCapKind =
+  | 'deployments'
+  | 'backtests'
+  | 'apiKeys'
+  | 'paperAccounts'
+  | 'activeAlerts'
+  | 'followedMarkets';
 
 const MINUTE_MS = 60_000;
 
@@ -43,6 +51,8 @@ export const TIER_CAPS: Readonly<Record<Tier, Readonly<TierCaps>>> = {
     backtestCandles: 250_000,
     activeAlerts: 5,
     alertDeliveriesPerMinute: 10,
+    // Following a market costs the engine a subscription and a candle series for good: paid tiers only.
+    followedMarkets: 0,
   },
   PRO: {
     deployments: 20,
@@ -53,6 +63,7 @@ export const TIER_CAPS: Readonly<Record<Tier, Readonly<TierCaps>>> = {
     backtestCandles: 2_500_000,
     activeAlerts: 100,
     alertDeliveriesPerMinute: 120,
+    followedMarkets: 10,
   },
   ENTERPRISE: {
     deployments: 100,
@@ -63,6 +74,7 @@ export const TIER_CAPS: Readonly<Record<Tier, Readonly<TierCaps>>> = {
     backtestCandles: 25_000_000,
     activeAlerts: 400,
     alertDeliveriesPerMinute: 600,
+    followedMarkets: 50,
   },
 };
 
@@ -210,6 +222,8 @@ export const ORDER_PROCEDURES: ReadonlySet<string> = new Set([
   'orders.place',
   'orders.cancel',
   'orders.cancelAll',
+  // A cancel-replace: one new order, counted like a placement.
+  'orders.amend',
 ]);
 
 export function procedureWeight(path: string): number {
@@ -249,6 +263,7 @@ export const tierLimitOverridesSchema = z.strictObject({
   backtestsPerDay: count.optional(),
   historyDays: count.optional(),
   activeAlerts: count.optional(),
+  followedMarkets: count.optional(),
 });
 export type TierLimitOverrides = z.infer<typeof tierLimitOverridesSchema>;
 

@@ -1,3 +1,4 @@
+export * from './depth.ts';
 export * from './fees.ts';
 export * from './matching-engine.ts';
 export * from './slippage.ts';

@@ -54,6 +54,21 @@ export class InstrumentRules {
     return Number.isSafeInteger(units) && units % this.tickUnits === 0 ? units : Number.NaN;
   }
 
+  /**
+   * A market price in amount units on the tick grid in book units, rounded up (`ceil`) or down (`floor`)
+   * to a whole tick when the venue quotes finer than our tick; NaN when it is not positive or too large.
+   * A taker's price is always rounded away from the taker (a buy pays up, a sell receives less): the
+   * paper fill is never better than the level it came from.
+   */
+  tickUnitsOf(amount: bigint, mode: 'floor' | 'ceil'): number {
+    if (amount <= 0n) return Number.NaN;
+    const step = this.#toAmount * BigInt(this.tickUnits);
+    const r = amount % step;
+    const onGrid = r === 0n ? amount : mode === 'floor' ? amount - r : amount - r + step;
+    const units = Number(onGrid / this.#toAmount);
+    return units > 0 && Number.isSafeInteger(units) ? units : Number.NaN;
+  }
+
   /** A quantity from the market floored to whole lots: fills are always whole lots. */
   floorLot(q: bigint): bigint {
     return q - (q % this.lot);

@@ -11,6 +11,7 @@ import {
   tryParseUnits,
 } from '@qt/shared';
 import type { BookSide } from './book-side.ts';
+import type { DepthSide, DepthSource, DepthView } from './depth.ts';
 import { type FeeSchedule, FeeTable } from './fees.ts';
 import { InstrumentRules } from './instrument-rules.ts';
 import { BookOrder } from './order.ts';
@@ -18,6 +19,7 @@ import { DEFAULT_SLIPPAGE, type SlippageModel } from './slippage.ts';
 import { parseBookPrice, SymbolBook } from './symbol-book.ts';
 import type {
   ExpireReason,
+  FillPricing,
   MatchingEvent,
   MatchOrderRequest,
   OrderSnapshot,
@@ -66,6 +68,8 @@ export class PaperMatchingEngine {
   readonly #slippage: SlippageModel;
   readonly #latencyMs: number;
   readonly #books = new Map<string, Map<string, SymbolBook>>();
+  /** Depth sources by `venue|symbol`, kept apart from the books so a replaced book keeps its source. */
+  readonly #depth = new Map<string, DepthSource>();
   readonly #open = new Map<string, BookOrder>();
   readonly #byAccount = new Map<string, Set<BookOrder>>();
   /** Orders waiting for their latency, in activation order (the latency is one constant). */
@@ -108,7 +112,22 @@ export class PaperMatchingEngine {
       );
     }
     if (book) book.retired = true;
-    byVenue.set(instrument.symbol, new SymbolBook(rules, this.#slippage));
+    const fresh = new SymbolBook(rules, this.#slippage);
+    fresh.depth = this.#depth.get(`${instrument.venue}|${instrument.symbol}`) ?? null;
+    byVenue.set(instrument.symbol, fresh);
+  }
+
+  /**
+   * Gives takers on one instrument a live L2 book to walk (depth.ts); null removes it. While the source
+   * returns a view, market orders, marketable limits and triggered stops fill against its levels; while
+   * it returns null (or has no level on the side taken), the modelled depth of slippage.ts applies.
+   */
+  setDepthSource(venue: string, symbol: string, source: DepthSource | null): void {
+    const key = `${venue}|${symbol}`;
+    if (source === null) this.#depth.delete(key);
+    else this.#depth.set(key, source);
+    const book = this.#book(venue, symbol);
+    if (book) book.depth = source;
   }
 
   placeOrder(req: MatchOrderRequest): OrderSnapshot {
@@ -291,6 +310,17 @@ export class PaperMatchingEngine {
     return out;
   }
 
+  /**
+   * The price a taker on `side` starts from now, in amount units: the top the walk and its cap are computed
+   * from (the quote's, rounded to the tick away from the taker, or a trade printed through it); null while
+   * unknown. The order path sizes a market buy's reservation from it, so the reservation covers the cap.
+   */
+  takerTop(venue: string, symbol: string, side: 'buy' | 'sell'): bigint | null {
+    const book = this.#book(venue, symbol);
+    const top = book === undefined ? Number.NaN : side === 'buy' ? book.askUnits : book.bidUnits;
+    return book !== undefined && top > 0 ? book.rules.toAmount(top) : null;
+  }
+
   /** Whether orders on this instrument can be matched (registered with `setInstrument`). */
   hasInstrument(venue: string, symbol: string): boolean {
     return this.#book(venue, symbol) !== undefined;
@@ -459,14 +489,20 @@ export class PaperMatchingEngine {
   }
 
   /**
-   * Walks the modelled liquidity on the other side (see slippage.ts): the quote's top, then the virtual
-   * levels, then the cap, never beyond a limit price. With `apply` false it only measures (FOK).
+   * Walks the liquidity on the other side: the live book's levels when there is one (#takeDepth),
+   * otherwise the modelled liquidity (see slippage.ts): the quote's top, then the virtual levels, then
+   * the cap, never beyond a limit price. With `apply` false it only measures (FOK).
    */
   #take(order: BookOrder, book: SymbolBook, now: number, apply: boolean): bigint {
     const buy = order.side === 'buy';
     const top = buy ? book.askUnits : book.bidUnits;
     const limit = order.type === 'limit' || order.type === 'stop_limit' ? order.limitUnits : Number.NaN;
     if (!(top > 0) || !allowed(top, buy, limit)) return 0n;
+    const view = book.depth === null ? null : book.depth();
+    if (view !== null) {
+      const taken = this.#takeDepth(order, book, view, top, limit, now, apply);
+      if (taken >= 0n) return taken;
+    }
     let remaining = order.remaining;
     let taken = 0n;
     const available = book.topAvailable(buy);
@@ -475,7 +511,7 @@ export class PaperMatchingEngine {
       if (apply) {
         if (buy) book.askTaken += q;
         else book.bidTaken += q;
-        this.#fill(order, book, top, q, 'taker', null, now);
+        this.#fill(order, book, top, q, 'taker', 'quote', null, now);
       }
       taken += q;
       remaining -= q;
@@ -492,12 +528,113 @@ export class PaperMatchingEngine {
       if (buy ? p >= cap : p <= cap) break;
       if (!allowed(p, buy, limit)) return taken;
       const q = minAmount(remaining, depth);
-      if (apply) this.#fill(order, book, p, q, 'taker', null, now);
+      if (apply) this.#fill(order, book, p, q, 'taker', 'model', null, now);
       taken += q;
       remaining -= q;
     }
     if (remaining > 0n && allowed(cap, buy, limit)) {
-      if (apply) this.#fill(order, book, cap, remaining, 'taker', null, now);
+      if (apply) this.#fill(order, book, cap, remaining, 'taker', 'cap', null, now);
+      taken += remaining;
+    }
+    return taken;
+  }
+
+  /**
+   * A taker against the live book: its levels best first, each less what our takers already took from it
+   * (DepthConsumption), prices rounded to the tick away from the taker and sizes down to the lot; book
+   * levels that round to one price make one fill. The matcher's own top (the quote, or a trade printed
+   * through it) bounds the walk on both ends: a level better than the top is not taken (the market already
+   * traded through it, or the depth socket is behind the quote), and the cap is the modelled walk's (top
+   * x (1 +/- maxSlippageBps)): levels beyond it are not taken and what is left fills at it, so a buy never
+   * costs more than the modelled walk could (the order path reserves for that). A level beyond a limit
+   * price ends the walk. At the top's price, what model walks took from the quote counts as taken too.
+   * Returns -1n when the book cannot be trusted for this walk (then the model applies): no level on that
+   * side, a best level beyond the cap's distance from the top on either side, no level between the top
+   * and the cap, or a book that is not fresh whose best level is not the top (a frozen subscription while
+   * the quote moved on).
+   */
+  #takeDepth(
+    order: BookOrder,
+    book: SymbolBook,
+    view: DepthView,
+    top: number,
+    limit: number,
+    now: number,
+    apply: boolean,
+  ): bigint {
+    const buy = order.side === 'buy';
+    const side: DepthSide = buy ? 'ask' : 'bid';
+    const rules = book.rules;
+    const cap = capPrice(top, buy, this.#slippage.maxSlippageBps, rules.tickUnits);
+    const levels = view.levels(side)[Symbol.iterator]();
+    let next = levels.next();
+    if (next.done) return -1n;
+    const best = rules.tickUnitsOf(next.value.price, buy ? 'ceil' : 'floor');
+    // The cap's distance mirrored to the better side: a book that far from the top is not this market.
+    const far = Math.abs(cap - top);
+    if (Number.isNaN(best) || Math.abs(best - top) > far || (!view.fresh && best !== top)) return -1n;
+    const consumed = book.depthTaken;
+    consumed.begin(view.resets);
+    // What model walks took from the quote (and this book's walks at the top, counted in both places).
+    let quoteTaken = buy ? book.askTaken : book.bidTaken;
+    let remaining = order.remaining;
+    let taken = 0n;
+    let limited = false;
+    // Whether any level lay between the top and the cap: a book that shows nothing there, only levels the
+    // market already passed, is behind it, and the model prices the walk instead.
+    let reached = false;
+    let last: bigint | null = null;
+    // A fill is emitted when the price changes, so levels that round to one tick price make one fill.
+    let atUnits = Number.NaN;
+    let atQty = 0n;
+    for (; !next.done; next = levels.next()) {
+      const level = next.value;
+      last = level.price;
+      const mine = consumed.taken(side, level.price, level.quantity);
+      const p = rules.tickUnitsOf(level.price, buy ? 'ceil' : 'floor');
+      if (Number.isNaN(p) || (buy ? p > cap : p < cap)) break;
+      // Better than the top: gone in the market already; never a fill better than the top.
+      if (buy ? p < top : p > top) continue;
+      reached = true;
+      if (!allowed(p, buy, limit)) {
+        limited = true;
+        break;
+      }
+      let gone = mine;
+      if (p === top) {
+        quoteTaken -= mine;
+        if (quoteTaken > 0n) {
+          const extra = minAmount(quoteTaken, level.quantity - mine);
+          gone += extra;
+          quoteTaken -= extra;
+        }
+      }
+      const left = rules.floorLot(level.quantity - gone);
+      if (left <= 0n) continue;
+      const q = minAmount(remaining, left);
+      if (apply) {
+        consumed.add(side, level.price, level.quantity, q);
+        // The same size is the quote's top too: a model walk after the book goes away must not retake it.
+        if (p === top) {
+          if (buy) book.askTaken += q;
+          else book.bidTaken += q;
+        }
+        if (p !== atUnits) {
+          if (atQty > 0n) this.#fill(order, book, atUnits, atQty, 'taker', 'book', null, now);
+          atUnits = p;
+          atQty = 0n;
+        }
+        atQty += q;
+      }
+      taken += q;
+      remaining -= q;
+      if (remaining === 0n) break;
+    }
+    consumed.end(side, last);
+    if (!reached) return -1n;
+    if (atQty > 0n) this.#fill(order, book, atUnits, atQty, 'taker', 'book', null, now);
+    if (remaining > 0n && !limited && allowed(cap, buy, limit)) {
+      if (apply) this.#fill(order, book, cap, remaining, 'taker', 'cap', null, now);
       taken += remaining;
     }
     return taken;
@@ -567,7 +704,7 @@ export class PaperMatchingEngine {
           const lots = rules.floorLot(flow - start);
           const q = minAmount(lots, order.remaining);
           if (q === 0n) return;
-          this.#fill(order, book, level.price, q, 'maker', trade.tradeId, now);
+          this.#fill(order, book, level.price, q, 'maker', 'trade', trade.tradeId, now);
           if (order.status !== 'filled') return;
           position = start + q;
           order = next;
@@ -579,7 +716,7 @@ export class PaperMatchingEngine {
         const lots = rules.floorLot(flow);
         const q = minAmount(lots, order.remaining);
         if (q === 0n) return;
-        this.#fill(order, book, level.price, q, 'maker', trade.tradeId, now);
+        this.#fill(order, book, level.price, q, 'maker', 'trade', trade.tradeId, now);
         flow -= q;
         order = next;
       }
@@ -608,6 +745,7 @@ export class PaperMatchingEngine {
     units: number,
     quantity: bigint,
     liquidity: Liquidity,
+    pricedBy: FillPricing,
     tradeId: string | null,
     now: number,
   ): void {
@@ -648,6 +786,7 @@ export class PaperMatchingEngine {
         fee,
         feeAsset: book.rules.instrument.quote,
         liquidity,
+        pricedBy,
         time: now,
         tradeId,
       },

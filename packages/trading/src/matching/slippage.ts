@@ -1,6 +1,7 @@
 /**
  * The slippage model for orders that take liquidity (market orders, marketable limits, triggered stops).
- * We only see the top of the book (a `Quote`), so depth beyond it is modelled from recent trade flow:
+ * Without a live L2 book (depth.ts; always in backtests) we only see the top of the book (a `Quote`),
+ * so depth beyond it is modelled from recent trade flow:
  *
  *   level 0   the quote's price with the quote's size (less what our own takers already took from
  *             this quote);

@@ -1,5 +1,6 @@
 import { AMOUNT_SCALE, parseScaled, type Quote, tryParseUnits } from '@qt/shared';
 import { BookSide } from './book-side.ts';
+import { DepthConsumption, type DepthSource } from './depth.ts';
 import type { InstrumentRules } from './instrument-rules.ts';
 import { type SlippageModel, TradeFlow } from './slippage.ts';
 
@@ -30,6 +31,10 @@ export class SymbolBook {
    */
   lastLo = Number.NaN;
   lastHi = Number.NaN;
+  /** The live L2 book takers walk when there is one (depth.ts); null: modelled depth only. */
+  depth: DepthSource | null = null;
+  /** What our takers took from the live book's levels since its last change. */
+  readonly depthTaken = new DepthConsumption();
   /** Replaced by setInstrument (new tick decimals): a MarketHandle to it is stale. */
   retired = false;
   #depthTrades: number;

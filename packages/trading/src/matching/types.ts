@@ -95,10 +95,19 @@ export interface PaperFill {
   fee: bigint;
   feeAsset: string;
   liquidity: Liquidity;
+  /** Which model priced the fill (see README "Models"); not stored, for logs and tests. */
+  pricedBy: FillPricing;
   time: number;
   /** The market trade that filled a resting order; null for fills that took the quote. */
   tradeId: string | null;
 }
+
+/**
+ * `book`: a level of the live L2 book; `quote`: the quote's top (or a trade through it); `model`: a
+ * modelled level (slippage.ts); `cap`: the max-slippage cap, for what the levels did not fill; `trade`: a
+ * resting order filled by a market trade.
+ */
+export type FillPricing = 'book' | 'quote' | 'model' | 'cap' | 'trade';
 
 export type MatchingEvent =
   | { type: 'orderAccepted'; time: number; order: OrderSnapshot }

@@ -1,6 +1,6 @@
-import type { CandleHistorySource, CandlePage } from '@qt/market-data';
+import type { CandleHistorySource, CandlePage, TradeHistoryPages, TradePage } from '@qt/market-data';
 import { intervalMs } from '@qt/market-data';
-import { isAppError, type Kline, type KlineInterval } from '@qt/shared';
+import { isAppError, type Kline, type KlineInterval, type Trade } from '@qt/shared';
 import type { Logger } from '../../observability/logger.ts';
 import { rollUpKlines } from '../repair/roll-up-klines.ts';
 import type { BackfillJob, BackfillStore } from './backfill-store.ts';
@@ -10,24 +10,40 @@ export interface BackfillProgress {
   jobId: string;
   venue: string;
   symbol: string;
+  kind: BackfillJob['kind'];
   createdBy: string;
   status: BackfillJob['status'];
   progressBp: number;
   cursorMs: number;
+  /** Rows stored by the job: candles or trades, as its kind. */
   candlesWritten: number;
   error: string | null;
 }
 
 export interface BackfillRunnerDeps {
   store: BackfillStore;
-  /** One candle-history source per venue (each with its own REST budget). */
+  /** One candle-history source per venue (on the background lane of the venue's shared REST budget). */
   sources: ReadonlyMap<string, CandleHistorySource>;
+  /** One trade-history source per venue (same lane); a venue without one refuses trade jobs. */
+  tradeSources?: ReadonlyMap<string, TradeHistoryPages>;
   /** The time-series writer's kline upsert (idempotent; the version with the most trades stays). */
   writeKlines(klines: readonly Kline[]): Promise<unknown>;
+  /** The time-series writer's trade insert (COPY + ON CONFLICT DO NOTHING: a page stored twice is once). */
+  writeTrades?(trades: readonly Trade[]): Promise<unknown>;
+  /** Start times (ms) of the minutes in [fromMs, toMs) that already hold stored trades of the market. */
+  minutesWithTrades?(
+    venue: string,
+    symbol: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<ReadonlySet<number>>;
   /** Stored closed 1m candles of a series in [fromMs, toMs), for the roll-ups (at most ~2,500 rows). */
   stored1m(venue: string, symbol: string, fromMs: number, toMs: number): Promise<Kline[]>;
   logger: Logger;
 }
+
+/** Venues whose live trade rows are not one per trade (see #runTrades): backfill only fills empty minutes. */
+const AGGREGATED_LIVE_ROWS: ReadonlySet<string> = new Set(['okx']);
 
 export interface BackfillRunnerOptions {
   /** A running job untouched this long belongs to a runner that died: it is taken over. Default 30 s. */
@@ -74,14 +90,25 @@ export class BackfillRunner {
     this.#retryBaseMs = opts.retryBaseMs ?? 500;
   }
 
+  /** Venues with a source of either kind (one loop each). */
   get venues(): string[] {
+    return [...new Set([...this.candleVenues, ...this.tradeVenues])];
+  }
+
+  /** Venues with a candle history source. */
+  get candleVenues(): string[] {
     return [...this.#deps.sources.keys()];
+  }
+
+  /** Venues with a trade history source. */
+  get tradeVenues(): string[] {
+    return [...(this.#deps.tradeSources?.keys() ?? [])];
   }
 
   /** Starts one loop per venue; jobs left running by a stopped or crashed engine are picked up. */
   start(): void {
     if (this.#loops.length > 0) return;
-    for (const venue of this.#deps.sources.keys()) this.#loops.push(this.#loop(venue));
+    for (const venue of this.venues) this.#loops.push(this.#loop(venue));
   }
 
   /** A new job was queued: its venue's loop looks now instead of at its next poll. */
@@ -131,7 +158,6 @@ export class BackfillRunner {
 
   async #run(claimed: BackfillJob, signal: AbortSignal): Promise<void> {
     const { store, logger } = this.#deps;
-    const source = this.#deps.sources.get(claimed.venue);
     let job = claimed;
     const heartbeat = setInterval(
       () => void store.touch(job.id).catch(() => {}),
@@ -146,32 +172,12 @@ export class BackfillRunner {
         from: iso(job.fromMs),
         to: iso(job.toMs),
         cursor: iso(job.cursorMs),
+        kind: job.kind,
       },
       job.cursorMs > job.fromMs ? 'backfill resumed' : 'backfill started',
     );
     try {
-      if (!source) throw new Error(`no candle history for venue ${job.venue}`);
-      // The next page is fetched while this one is stored (one page ahead at most): the venue's budget
-      // paces the fetches, the database the writes, and neither waits for the other.
-      let next: Promise<CandlePage> | null = null;
-      while (job.cursorMs < job.toMs) {
-        if (signal.aborted) throw signal.reason;
-        const from = job.cursorMs;
-        const page = await (next ?? this.#fetchWithRetry(source, job, from, signal));
-        next = null;
-        if (page.nextFrom < job.toMs) {
-          next = this.#fetchWithRetry(source, job, page.nextFrom, signal);
-          next.catch(() => {}); // awaited on the next turn; a stop in between must not leave it unhandled
-        }
-        if (page.candles.length > 0) await this.#deps.writeKlines(page.candles);
-        await this.#rollUp(job, from, page.nextFrom);
-        job = await store.advance(job.id, page.nextFrom, {
-          candles: page.candles.length,
-          requests: page.requests,
-          throttled: page.throttled,
-        });
-        this.#emit(job);
-      }
+      job = job.kind === 'trades' ? await this.#runTrades(job, signal) : await this.#runCandles(job, signal);
       job = await store.finish(job.id, 'done', null);
       this.#emit(job);
       logger.info(
@@ -179,7 +185,9 @@ export class BackfillRunner {
           job: job.id,
           venue: job.venue,
           symbol: job.symbol,
-          candles: job.candlesWritten,
+          kind: job.kind,
+          rows: job.candlesWritten,
+          ...(job.completeFromMs !== null ? { completeFrom: iso(job.completeFromMs) } : {}),
           requests: job.requests,
           throttled: job.throttled,
         },
@@ -203,23 +211,121 @@ export class BackfillRunner {
     }
   }
 
-  async #fetchWithRetry(
+  /**
+   * The page loop both kinds share. The next page is fetched while this one is stored (one page ahead at
+   * most): the venue's budget paces the fetches, the database the writes, and neither waits for the
+   * other. `store` returns the rows stored; the cursor moves only after it.
+   */
+  async #pages<P extends { nextFrom: number; requests: number; throttled: number; completeFrom?: number }>(
+    start: BackfillJob,
+    signal: AbortSignal,
+    fetch: (from: number) => Promise<P>,
+    store: (page: P, from: number) => Promise<number>,
+  ): Promise<BackfillJob> {
+    let job = start;
+    const fetchWithRetry = (from: number) => this.#withRetry(job, signal, () => fetch(from));
+    let next: Promise<P> | null = null;
+    while (job.cursorMs < job.toMs) {
+      if (signal.aborted) throw signal.reason;
+      const from = job.cursorMs;
+      const page = await (next ?? fetchWithRetry(from));
+      next = null;
+      if (page.nextFrom <= from) throw new Error(`the history source did not move past ${iso(from)}`);
+      if (page.nextFrom < job.toMs) {
+        next = fetchWithRetry(page.nextFrom);
+        next.catch(() => {}); // awaited on the next turn; a stop in between must not leave it unhandled
+      }
+      const rows = await store(page, from);
+      job = await this.#deps.store.advance(job.id, Math.min(job.toMs, page.nextFrom), {
+        candles: rows,
+        requests: page.requests,
+        throttled: page.throttled,
+        ...(page.completeFrom !== undefined ? { completeFromMs: page.completeFrom } : {}),
+      });
+      this.#emit(job);
+    }
+    return job;
+  }
+
+  /** A candle job: pages of closed 1m candles, each stored then rolled up into 5m-1d. */
+  async #runCandles(job: BackfillJob, signal: AbortSignal): Promise<BackfillJob> {
+    const source = this.#deps.sources.get(job.venue);
+    if (!source) throw new Error(`no candle history for venue ${job.venue}`);
+    return this.#pages(
+      job,
+      signal,
+      (from) => this.fetchCandles(source, job.symbol, from, job.toMs, signal),
+      async (page: CandlePage, from) => {
+        if (page.candles.length > 0) await this.#deps.writeKlines(page.candles);
+        await this.#rollUp(job, from, page.nextFrom);
+        return page.candles.length;
+      },
+    );
+  }
+
+  /**
+   * One page of closed 1m candles of [fromMs, toMs) from the venue (the window the source chooses). The
+   * one place a candle job asks a venue for candles. A faster path (Binance's archive files) is not
+   * plugged in here: it wraps the venue's source (`withBinanceArchive`, where the sources are built) and
+   * returns the same `CandlePage` (nextFrom = the end of what it covered).
+   */
+  fetchCandles(
     source: CandleHistorySource,
-    job: BackfillJob,
-    from: number,
+    symbol: string,
+    fromMs: number,
+    toMs: number,
     signal: AbortSignal,
   ): Promise<CandlePage> {
-    for (let attempt = 1; ; attempt++) {
+    return source.fetchPage(symbol, fromMs, toMs, signal);
+  }
+
+  /** A trade job: windows of trades, stored idempotently (no candles are touched here). */
+  async #runTrades(job: BackfillJob, signal: AbortSignal): Promise<BackfillJob> {
+    const source = this.#deps.tradeSources?.get(job.venue);
+    const write = this.#deps.writeTrades;
+    if (!source || !write) throw new Error(`no trade history for venue ${job.venue}`);
+    return this.#pages(
+      job,
+      signal,
+      (from) => source.fetchPage(job.symbol, from, job.toMs, signal),
+      async (page: TradePage) => {
+        let trades = page.trades;
+        // OKX's live `trades` channel stores one row per taker order and price (under the last trade id
+        // it covers) while its REST history lists every trade: over a minute the live feed stored, the
+        // backfill's rows would count that volume twice. Such minutes are left as the feed stored them;
+        // the backfill fills only minutes with no trade stored (gaps).
+        if (AGGREGATED_LIVE_ROWS.has(job.venue) && trades.length > 0 && this.#deps.minutesWithTrades) {
+          const first = trades[0] as Trade;
+          const last = trades[trades.length - 1] as Trade;
+          const lo = Math.min(first.exchangeTime, last.exchangeTime);
+          const hi = Math.max(first.exchangeTime, last.exchangeTime);
+          const live = await this.#deps.minutesWithTrades(job.venue, job.symbol, lo - (lo % 60_000), hi + 1);
+          if (live.size > 0)
+            trades = trades.filter((t) => !live.has(t.exchangeTime - (t.exchangeTime % 60_000)));
+        }
+        if (trades.length > 0) await write(trades);
+        if (page.completeFrom !== undefined)
+          this.#deps.logger.warn(
+            { job: job.id, venue: job.venue, symbol: job.symbol, completeFrom: iso(page.completeFrom) },
+            'backfill: the venue serves only its newest trades; the range before completeFrom stays empty',
+          );
+        return trades.length;
+      },
+    );
+  }
+
+  async #withRetry<T>(job: BackfillJob, signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
       try {
-        return await source.fetchPage(job.symbol, from, job.toMs, signal);
+        return await attempt();
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         const retryable =
           !isAppError(err) || err.code === 'SERVICE_UNAVAILABLE' || err.code === 'RATE_LIMITED';
-        if (!retryable || attempt >= this.#maxAttempts) throw err;
-        const delay = Math.min(30_000, this.#retryBaseMs * 2 ** (attempt - 1));
+        if (!retryable || n >= this.#maxAttempts) throw err;
+        const delay = Math.min(30_000, this.#retryBaseMs * 2 ** (n - 1));
         this.#deps.logger.warn(
-          { job: job.id, attempt, delayMs: delay, err: message(err) },
+          { job: job.id, attempt: n, delayMs: delay, err: message(err) },
           'backfill page failed: retrying',
         );
         await sleep(delay, signal);
@@ -261,6 +367,7 @@ export class BackfillRunner {
       jobId: job.id,
       venue: job.venue,
       symbol: job.symbol,
+      kind: job.kind,
       createdBy: job.createdBy,
       status: job.status,
       progressBp: job.progressBp,

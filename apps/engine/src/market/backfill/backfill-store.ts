@@ -3,11 +3,14 @@ import { AppError } from '@qt/shared';
 import type pg from 'pg';
 
 export type BackfillStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+/** What a job fetches: 1m candles (coarser ones rolled up) or trades. */
+export type BackfillKind = 'candles' | 'trades';
 
 export interface BackfillJob {
   id: string;
   venue: string;
   symbol: string;
+  kind: BackfillKind;
   interval: string;
   fromMs: number;
   toMs: number;
@@ -23,12 +26,15 @@ export interface BackfillJob {
   createdBy: string;
   createdAt: number;
   finishedAt: number | null;
+  /** Set when the venue could not serve the whole range (Bybit trades): complete from here on. */
+  completeFromMs: number | null;
 }
 
 interface JobRow {
   id: string;
   venue: string;
   symbol: string;
+  kind: BackfillKind;
   interval: string;
   from_ms: string;
   to_ms: string;
@@ -42,19 +48,21 @@ interface JobRow {
   created_by: string;
   created_ms: string;
   finished_ms: string | null;
+  complete_from_ms: string | null;
 }
 
 const ms = (col: string) => `(extract(epoch FROM ${col}) * 1000)::bigint`;
 const ts = (param: string) => `(timestamptz 'epoch' + ${param}::bigint * interval '1 millisecond')`;
-const columns = `id, venue, symbol, "interval", ${ms('from_time')} AS from_ms, ${ms('to_time')} AS to_ms,
+const columns = `id, venue, symbol, kind, "interval", ${ms('from_time')} AS from_ms, ${ms('to_time')} AS to_ms,
   ${ms('cursor')} AS cursor_ms, status, progress_bp, candles_written::text, requests, throttled, error, created_by,
-  ${ms('created_at')} AS created_ms, ${ms('finished_at')} AS finished_ms`;
+  ${ms('created_at')} AS created_ms, ${ms('finished_at')} AS finished_ms, ${ms('complete_from')} AS complete_from_ms`;
 
 function toJob(r: JobRow): BackfillJob {
   return {
     id: r.id,
     venue: r.venue,
     symbol: r.symbol,
+    kind: r.kind,
     interval: r.interval,
     fromMs: Number(r.from_ms),
     toMs: Number(r.to_ms),
@@ -68,6 +76,7 @@ function toJob(r: JobRow): BackfillJob {
     createdBy: r.created_by,
     createdAt: Number(r.created_ms),
     finishedAt: r.finished_ms === null ? null : Number(r.finished_ms),
+    completeFromMs: r.complete_from_ms === null ? null : Number(r.complete_from_ms),
   };
 }
 
@@ -92,6 +101,8 @@ export class BackfillStore {
   async create(job: {
     venue: string;
     symbol: string;
+    /** Default 'candles'. */
+    kind?: BackfillKind;
     interval: string;
     fromMs: number;
     toMs: number;
@@ -99,9 +110,18 @@ export class BackfillStore {
   }): Promise<BackfillJob> {
     if (!(job.fromMs < job.toMs)) throw new AppError('VALIDATION_FAILED', 'A backfill needs from < to.');
     const { rows } = await this.#pool.query<JobRow>(
-      `INSERT INTO backfill_jobs (id, venue, symbol, "interval", from_time, to_time, cursor, status, created_by)
-       VALUES ($1, $2, $3, $4, ${ts('$5')}, ${ts('$6')}, ${ts('$5')}, 'queued', $7) RETURNING ${columns}`,
-      [randomUUID(), job.venue, job.symbol, job.interval, job.fromMs, job.toMs, job.createdBy],
+      `INSERT INTO backfill_jobs (id, venue, symbol, "interval", from_time, to_time, cursor, status, created_by, kind)
+       VALUES ($1, $2, $3, $4, ${ts('$5')}, ${ts('$6')}, ${ts('$5')}, 'queued', $7, $8) RETURNING ${columns}`,
+      [
+        randomUUID(),
+        job.venue,
+        job.symbol,
+        job.interval,
+        job.fromMs,
+        job.toMs,
+        job.createdBy,
+        job.kind ?? 'candles',
+      ],
     );
     return toJob(rows[0] as JobRow);
   }
@@ -131,14 +151,20 @@ export class BackfillStore {
     return rows[0]?.n ?? 0;
   }
 
-  /** An unfinished job for exactly this series and range, to answer a repeated request with it. */
-  async findOpen(venue: string, symbol: string, fromMs: number, toMs: number): Promise<BackfillJob | null> {
+  /** An unfinished job of this kind covering this series and range, to answer a repeated request with it. */
+  async findOpen(
+    venue: string,
+    symbol: string,
+    fromMs: number,
+    toMs: number,
+    kind: BackfillKind = 'candles',
+  ): Promise<BackfillJob | null> {
     const { rows } = await this.#pool.query<JobRow>(
       `SELECT ${columns} FROM backfill_jobs
-        WHERE venue = $1 AND symbol = $2 AND status IN ('queued', 'running')
+        WHERE venue = $1 AND symbol = $2 AND kind = $5 AND status IN ('queued', 'running')
           AND from_time <= ${ts('$3')} AND to_time >= ${ts('$4')}
         ORDER BY created_at LIMIT 1`,
-      [venue, symbol, fromMs, toMs],
+      [venue, symbol, fromMs, toMs, kind],
     );
     return rows[0] ? toJob(rows[0]) : null;
   }
@@ -161,16 +187,16 @@ export class BackfillStore {
   async advance(
     id: string,
     cursorMs: number,
-    add: { candles: number; requests: number; throttled: number },
+    add: { candles: number; requests: number; throttled: number; completeFromMs?: number },
   ): Promise<BackfillJob> {
     const { rows } = await this.#pool.query<JobRow>(
       `UPDATE backfill_jobs SET cursor = ${ts('$2')},
               progress_bp = LEAST(10000, GREATEST(0, floor(($2::bigint - ${ms('from_time')}) * 10000.0
                 / GREATEST(1, ${ms('to_time')} - ${ms('from_time')}))::int)),
               candles_written = candles_written + $3, requests = requests + $4, throttled = throttled + $5,
-              updated_at = now()
+              complete_from = COALESCE(${ts('$6')}, complete_from), updated_at = now()
         WHERE id = $1 RETURNING ${columns}`,
-      [id, cursorMs, add.candles, add.requests, add.throttled],
+      [id, cursorMs, add.candles, add.requests, add.throttled, add.completeFromMs ?? null],
     );
     if (!rows[0]) throw new AppError('NOT_FOUND', 'The backfill job is gone.', { id });
     return toJob(rows[0]);

@@ -1,24 +1,30 @@
 /**
  * `npm run backfill -- --venue binance --symbol BTC-USDT --interval 1m --from 2024-01-01 [--to 2024-02-01]`
+ * `npm run backfill -- --venue binance --symbol BTC-USDT --trades --from 2024-01-01T00:00:00Z [--to ...]`
  *
- * Backfills one series from the venue's REST history into DATABASE_URL, or into the embedded database in
+ * Backfills one series from the venue's REST history (Binance candles: its public archive files first for
+ * whole past months and days, BINANCE_ARCHIVE_URL, as the engine) into DATABASE_URL, or into the embedded database in
  * the data folder when DATABASE_URL is unset (stop `npm start` first: one server per data folder). Runs the
  * same job runner as the engine (the job is stored, so an interrupted run resumes when the engine or this
  * command runs again), within half the venue's published REST limit, and prints progress. With
  * MARKET_SOURCE=simulator the history comes from an in-process simulator (deterministic, seed 7, as the
  * engine's). `--from` / `--to` take YYYY-MM-DD, an ISO time or epoch milliseconds; `--to` defaults to now.
+ * `--trades` backfills trades instead of candles (Binance historicalTrades by trade id, located by time with
+ * aggTrades: the live `@trade` stream's ids, so a range the engine stored live is not stored twice; OKX
+ * history-trades; Bybit serves only its newest trades, and the run says from when on the range is complete).
  */
 import { parseArgs } from 'node:util';
 import { createPgPool, MarketDataQueries, MarketDataWriter, migrate, startEmbeddedPostgres } from '@qt/db';
 import { type ExchangeSim, startExchangeSim } from '@qt/exchange-sim';
-import { candleHistorySource } from '@qt/market-data';
+import { candleHistorySource, tradeHistoryPages } from '@qt/market-data';
 import { canonicalSymbol, klineInterval } from '@qt/shared';
 import { z } from 'zod';
 import { loadConfig } from '../../config/load-config.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { venueEndpoints } from '../venue-endpoints.ts';
+import { restBudgetOf, venueEndpoints } from '../venue-endpoints.ts';
 import { BackfillRunner } from './backfill-runner.ts';
 import { BackfillStore } from './backfill-store.ts';
+import { binanceArchiveUrlOf, withBinanceArchive } from './binance-archive-source.ts';
 
 const time = z.union([
   z
@@ -34,6 +40,7 @@ const argsSchema = z.strictObject({
   interval: klineInterval.exclude(['100ms', '1s']).default('1m'),
   from: time,
   to: time.optional(),
+  trades: z.boolean().default(false),
 });
 
 async function main(): Promise<number> {
@@ -44,6 +51,7 @@ async function main(): Promise<number> {
       interval: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
+      trades: { type: 'boolean' },
     },
     strict: true,
   });
@@ -51,7 +59,7 @@ async function main(): Promise<number> {
   if (!parsed.success) {
     process.stderr.write(
       `backfill: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n` +
-        'usage: npm run backfill -- --venue binance|okx|bybit --symbol BTC-USDT [--interval 1m] --from 2024-01-01 [--to ...]\n',
+        'usage: npm run backfill -- --venue binance|okx|bybit --symbol BTC-USDT [--interval 1m | --trades] --from 2024-01-01 [--to ...]\n',
     );
     return 2;
   }
@@ -90,11 +98,28 @@ async function main(): Promise<number> {
     const store = new BackfillStore(pool);
     const writer = new MarketDataWriter(pool);
     const queries = new MarketDataQueries(pool);
+    const budget = restBudgetOf(venue).lane('background');
+    const kind = a.trades ? 'trades' : 'candles';
     const runner = new BackfillRunner(
       {
         store,
-        sources: new Map([[a.venue, candleHistorySource(venue.adapter, venue.restEndpoints)]]),
+        // As the engine's backfill: Binance's archive files first for long ranges (BINANCE_ARCHIVE_URL).
+        sources: new Map([
+          [
+            a.venue,
+            withBinanceArchive(
+              venue.adapter,
+              candleHistorySource(venue.adapter, venue.restEndpoints, { budget }),
+              binanceArchiveUrlOf(config, sim),
+              logger,
+            ),
+          ],
+        ]),
+        tradeSources: new Map([
+          [a.venue, tradeHistoryPages(venue.adapter, { restEndpoints: venue.restEndpoints, budget })],
+        ]),
         writeKlines: (k) => writer.writeKlines(k),
+        writeTrades: (t) => writer.writeTrades(t),
         stored1m: (v, symbol, f, t) =>
           queries.closedCandlesAscending({
             venue: v,
@@ -108,19 +133,20 @@ async function main(): Promise<number> {
       },
       { pollMs: 500 },
     );
-    const existing = await store.findOpen(a.venue, a.symbol, fromMs, toMs);
+    const existing = await store.findOpen(a.venue, a.symbol, fromMs, toMs, kind);
     const job =
       existing ??
       (await store.create({
         venue: a.venue,
         symbol: a.symbol,
+        kind,
         interval: a.interval,
         fromMs,
         toMs,
         createdBy: 'system',
       }));
     process.stdout.write(
-      `backfill ${job.id}: ${a.venue} ${a.symbol} 1m ${new Date(job.fromMs).toISOString()} .. ${new Date(job.toMs).toISOString()}${existing ? ' (resuming an open job)' : ''}\n`,
+      `backfill ${job.id}: ${a.venue} ${a.symbol} ${a.trades ? 'trades' : '1m'} ${new Date(job.fromMs).toISOString()} .. ${new Date(job.toMs).toISOString()}${existing ? ' (resuming an open job)' : ''}\n`,
     );
     const started = Date.now();
     const finished = new Promise<string>((resolve) => {
@@ -128,7 +154,7 @@ async function main(): Promise<number> {
         if (p.jobId !== job.id) return;
         const rate = Math.round(p.candlesWritten / Math.max(0.001, (Date.now() - started) / 1000));
         process.stdout.write(
-          `  ${(p.progressBp / 100).toFixed(1).padStart(5)} %  ${new Date(p.cursorMs).toISOString()}  ${p.candlesWritten} candles  ${rate}/s\n`,
+          `  ${(p.progressBp / 100).toFixed(1).padStart(5)} %  ${new Date(p.cursorMs).toISOString()}  ${p.candlesWritten} ${kind}  ${rate}/s\n`,
         );
         if (p.status !== 'running') resolve(p.status === 'failed' ? `failed: ${p.error}` : p.status);
       });

@@ -34,6 +34,7 @@ export function jobView(j: BackfillJob): BackfillJobView {
     id: j.id,
     venue: j.venue,
     symbol: j.symbol,
+    kind: j.kind,
     interval: j.interval,
     fromMs: j.fromMs,
     toMs: j.toMs,
@@ -46,6 +47,7 @@ export function jobView(j: BackfillJob): BackfillJobView {
     error: j.error,
     createdAt: j.createdAt,
     finishedAt: j.finishedAt,
+    completeFromMs: j.completeFromMs,
   };
 }
 
@@ -95,6 +97,10 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryPort {
 
     async backfill(scope: HistoryScope, input: BackfillInput): Promise<BackfillJobView> {
       checkSeries(input.venue, input.symbol);
+      if (!(input.kind === 'trades' ? runner.tradeVenues : runner.candleVenues).includes(input.venue))
+        throw new AppError('VALIDATION_FAILED', `No ${input.kind} history backfill for ${input.venue}.`, {
+          venue: input.venue,
+        });
       const now = clock.now();
       checkDepth(scope, input.from, now);
       // Whole minutes, and only closed ones: the live feed owns the minute in progress.
@@ -102,7 +108,7 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryPort {
       const toMs = Math.floor(Math.min(input.to ?? now, now) / MINUTE) * MINUTE;
       if (!(fromMs < toMs))
         throw new AppError('VALIDATION_FAILED', 'The range holds no closed minute: from must be before to.');
-      const open = await store.findOpen(input.venue, input.symbol, fromMs, toMs);
+      const open = await store.findOpen(input.venue, input.symbol, fromMs, toMs, input.kind);
       if (open) return jobView(open);
       if ((await store.countUnfinished(scope.tenantId)) >= MAX_OPEN_JOBS_PER_TENANT)
         throw new AppError(
@@ -117,6 +123,7 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryPort {
       const job = await store.create({
         venue: input.venue,
         symbol: input.symbol,
+        kind: input.kind,
         interval: input.interval,
         fromMs,
         toMs,
@@ -169,6 +176,7 @@ export async function* progressStream(
         jobId: p.jobId,
         venue: p.venue,
         symbol: p.symbol,
+        kind: p.kind,
         status: p.status,
         progressBp: p.progressBp,
         cursorMs: p.cursorMs,

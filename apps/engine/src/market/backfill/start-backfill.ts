@@ -1,13 +1,20 @@
 import type { HistoryPort } from '@qt/api';
 import type { MarketDataQueries, MarketDataWriter } from '@qt/db';
-import { type CandleHistorySource, candleHistorySource } from '@qt/market-data';
+import {
+  type CandleHistorySource,
+  candleHistorySource,
+  type TradeHistoryPages,
+  tradeHistoryPages,
+} from '@qt/market-data';
 import type { Clock } from '@qt/shared';
 import type pg from 'pg';
 import type { EngineConfig } from '../../config/config-schema.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { VenueEndpoints } from '../ingest/feed-supervisor.ts';
+import { restBudgetOf } from '../venue-endpoints.ts';
 import { BackfillRunner } from './backfill-runner.ts';
 import { BackfillStore } from './backfill-store.ts';
+import { withBinanceArchive } from './binance-archive-source.ts';
 import { bootstrapHistory } from './bootstrap.ts';
 import { createHistoryService } from './history-service.ts';
 
@@ -21,8 +28,9 @@ export interface Backfill {
 }
 
 /**
- * History backfill for the engine: one candle-history source per followed venue (half the venue's
- * published REST limit each), the job runner (resuming what a previous run left), the `history` API port
+ * History backfill for the engine: one candle-history and one trade-history source per followed venue,
+ * both on the background lane of the venue's shared REST budget (`restBudgetOf`: depth snapshots and gap
+ * repair go first, backfill yields), the job runner (resuming what a previous run left), the `history` API port
  * and, when `bootstrapDays` > 0, the first-start bootstrap of 1m candles for the followed symbols.
  */
 export function startBackfill(params: {
@@ -34,16 +42,44 @@ export function startBackfill(params: {
   clock: Clock;
   logger: Logger;
   bootstrapDays: number;
+  /** Binance's public archive base (`binanceArchiveUrlOf`); null or unset: REST only. */
+  binanceArchiveUrl?: string | null;
 }): Backfill {
   const logger = params.logger.child({ component: 'backfill' });
   const store = new BackfillStore(params.pool);
   const sources = new Map<string, CandleHistorySource>();
-  for (const v of params.venues)
-    sources.set(v.adapter.venue, candleHistorySource(v.adapter, v.restEndpoints));
+  const tradeSources = new Map<string, TradeHistoryPages>();
+  for (const v of params.venues) {
+    const budget = restBudgetOf(v).lane('background');
+    const restCandles = candleHistorySource(v.adapter, v.restEndpoints, { budget });
+    sources.set(
+      v.adapter.venue,
+      withBinanceArchive(v.adapter, restCandles, params.binanceArchiveUrl, logger, () => params.clock.now()),
+    );
+    tradeSources.set(
+      v.adapter.venue,
+      tradeHistoryPages(v.adapter, {
+        restEndpoints: v.restEndpoints,
+        budget,
+        now: () => params.clock.now(),
+      }),
+    );
+  }
   const runner = new BackfillRunner({
     store,
     sources,
+    tradeSources,
     writeKlines: (k) => params.writer.writeKlines(k),
+    writeTrades: (t) => params.writer.writeTrades(t),
+    minutesWithTrades: async (venue, symbol, fromMs, toMs) => {
+      const r = await params.pool.query<{ m: string }>(
+        `SELECT DISTINCT (extract(epoch FROM date_trunc('minute', exchange_time)) * 1000)::bigint::text AS m
+           FROM market_trades
+          WHERE venue = $1 AND symbol = $2 AND exchange_time >= $3 AND exchange_time < $4`,
+        [venue, symbol, new Date(fromMs), new Date(toMs)],
+      );
+      return new Set(r.rows.map((row) => Number(row.m)));
+    },
     stored1m: (venue, symbol, fromMs, toMs) =>
       params.queries.closedCandlesAscending({ venue, symbol, interval: '1m', fromMs, toMs, limit: 50_000 }),
     logger,

@@ -1,6 +1,6 @@
 import {
+  type BinanceDepthSnapshotSource,
   binanceDepthSnapshots,
-  binanceRestBudget,
   createFeed,
   type Feed,
   type FeedEvent,
@@ -10,6 +10,7 @@ import { type Clock, type Depth, type MessageBus, subjects, topics } from '@qt/s
 import type { Logger } from '../../observability/logger.ts';
 import type { VenueEndpoints } from '../ingest/feed-supervisor.ts';
 import type { InstrumentCatalog } from '../instruments/instrument-catalog.ts';
+import { restBudgetOf } from '../venue-endpoints.ts';
 import { DepthStore } from './depth-store.ts';
 import { VenueBooks } from './venue-books.ts';
 
@@ -27,6 +28,19 @@ export interface DepthService {
   stream(venue: string, symbol: string, signal: AbortSignal, levels?: number): AsyncIterable<Depth>;
   /** The live book for the paper matcher's walk; null unless synced (never a book known to be wrong). */
   liveBook(venue: string, symbol: string): OrderBook | null;
+  /**
+   * A number that changes whenever the book may have changed (a depth frame, a REST snapshot, its socket
+   * lost): whether a book read earlier is still the one served. 0 for a book the engine does not run.
+   */
+  bookVersion(venue: string, symbol: string): number;
+  /**
+   * A number that changes only when the book was loaded from a snapshot or dropped (resync, stale, socket
+   * lost): what the matcher's takers took from its levels is forgotten then (ordinary frames keep it).
+   * 0 for a book the engine does not run.
+   */
+  bookResets(venue: string, symbol: string): number;
+  /** Milliseconds since the book's last frame (or snapshot); Infinity when none or not run here. */
+  bookAgeMs(venue: string, symbol: string): number;
   /** Every venue's books with their synchronisers' counters (metrics, status). */
   venues(): readonly VenueBooks[];
   stop(): Promise<void>;
@@ -56,6 +70,13 @@ export function startDepth(params: {
   const venueBooks: VenueBooks[] = [];
   const feeds: Feed[] = [];
   const publishing = new Set<string>();
+  // Book versions by `venue|symbol`: bumped by everything that can change a book's levels. The books
+  // themselves carry no version, and frames, snapshots and resets all pass through here.
+  const versions = new Map<string, number>();
+  const bump = (venue: string, symbol: string) => {
+    const key = `${venue}|${symbol}`;
+    versions.set(key, (versions.get(key) ?? 0) + 1);
+  };
   let publishFailures = 0;
 
   for (const v of params.venues) {
@@ -72,12 +93,15 @@ export function startDepth(params: {
       staleAfterMs: params.staleAfterMs,
       ...(venue === 'binance'
         ? {
-            // Its own quarter of Binance's 6,000 weight per minute (gap repair has half): 30 snapshots a minute.
-            snapshots: binanceDepthSnapshots(v.adapter, {
-              restEndpoints: v.restEndpoints,
-              budget: binanceRestBudget(0.25),
-              now: () => clock.now(),
-            }),
+            // The urgent lane of Binance's one shared REST budget (with gap repair; backfill yields to both).
+            snapshots: versioned(
+              binanceDepthSnapshots(v.adapter, {
+                restEndpoints: v.restEndpoints,
+                budget: restBudgetOf(v).lane('urgent'),
+                now: () => clock.now(),
+              }),
+              (symbol) => bump(venue, symbol),
+            ),
           }
         : { resubscribe: (symbol: string) => feed?.resubscribe(symbol, 'depth') ?? false }),
     });
@@ -89,7 +113,10 @@ export function startDepth(params: {
       clock,
       logger,
       ...(v.feedOptions ? { options: v.feedOptions } : {}),
-      onDepth: (symbol, frame, receiveTime) => books.onFrame(symbol, frame, receiveTime),
+      onDepth: (symbol, frame, receiveTime) => {
+        bump(venue, symbol);
+        books.onFrame(symbol, frame, receiveTime);
+      },
       onEvent: (e: FeedEvent) => {
         if (e.type === 'stateChanged') {
           logger.info(
@@ -97,7 +124,10 @@ export function startDepth(params: {
             'depth feed state changed',
           );
           // Any state but live means the socket is gone or not yet subscribed: its books are void.
-          if (e.status.state !== 'live') books.onSocketDown(e.status.symbols);
+          if (e.status.state !== 'live') {
+            for (const symbol of e.status.symbols) bump(venue, symbol);
+            books.onSocketDown(e.status.symbols);
+          }
         } else if (e.type === 'venueErrorReceived') {
           logger.warn({ connection: e.connectionId, code: e.code, message: e.message }, 'depth feed error');
         }
@@ -158,12 +188,34 @@ export function startDepth(params: {
       for await (const d of store.stream(venue, symbol, signal)) yield cut(d, n);
     },
     liveBook: (venue, symbol) => find(venue)?.liveBook(symbol) ?? null,
+    bookVersion: (venue, symbol) => versions.get(`${venue}|${symbol}`) ?? 0,
+    bookResets: (venue, symbol) => find(venue)?.resets(symbol) ?? 0,
+    bookAgeMs: (venue, symbol) =>
+      clock.now() - (find(venue)?.lastFrameAt(symbol) ?? Number.NEGATIVE_INFINITY),
     venues: () => venueBooks,
     stop: async () => {
       clearInterval(publishTimer);
       clearInterval(tickTimer);
       for (const b of venueBooks) b.stop();
       await Promise.all(feeds.map((f) => f.stop()));
+    },
+  };
+}
+
+/**
+ * A snapshot source that reports each snapshot it hands over, before the synchroniser loads it (the
+ * book is not live while it waits for one, so no walk can see the new levels under the old version).
+ */
+function versioned(
+  source: BinanceDepthSnapshotSource,
+  onSnapshot: (symbol: string) => void,
+): BinanceDepthSnapshotSource {
+  return {
+    stats: source.stats,
+    fetch: async (symbol, signal) => {
+      const snap = await source.fetch(symbol, signal);
+      onSnapshot(symbol);
+      return snap;
     },
   };
 }

@@ -40,6 +40,11 @@ export interface BookState {
   recoveryBackoffMs: number;
   /** Since when the book has waited for a snapshot (OKX, Bybit: a subscribe that never answered). */
   syncingSince: number;
+  /**
+   * Times the book was loaded from a snapshot or dropped (resync, stale, socket lost): the paper matcher
+   * forgets what its takers took from the levels when this changes.
+   */
+  resets: number;
 }
 
 export interface VenueBooksOptions {
@@ -93,6 +98,7 @@ export class VenueBooks {
         nextRecoveryAt: now,
         recoveryBackoffMs: firstRecoveryPauseMs,
         syncingSince: now,
+        resets: 0,
       });
     }
   }
@@ -109,6 +115,16 @@ export class VenueBooks {
   liveBook(symbol: string): OrderBook | null {
     const live = this.#books.get(symbol)?.sync.liveBook() ?? null;
     return live !== null && !live.crossed() ? live : null;
+  }
+
+  /** The reset count of a book (see BookState.resets); 0 for a symbol not run here. */
+  resets(symbol: string): number {
+    return this.#books.get(symbol)?.resets ?? 0;
+  }
+
+  /** When the book's last frame (or snapshot) was received, clock ms; -Infinity when none or unknown. */
+  lastFrameAt(symbol: string): number {
+    return this.#books.get(symbol)?.sync.lastFrameAt ?? Number.NEGATIVE_INFINITY;
   }
 
   /** One depth frame of the venue's current socket. */
@@ -134,6 +150,7 @@ export class VenueBooks {
       if (book === undefined) continue;
       if (book.sync.status !== 'syncing') book.dirty = true;
       book.sync.reset();
+      book.resets += 1;
       // The reconnect subscribes again: nothing to ask for until its snapshot is overdue.
       book.wantResubscribe = false;
       book.syncingSince = now;
@@ -184,12 +201,14 @@ export class VenueBooks {
         return;
       case 'synced':
         book.dirty = true;
+        book.resets += 1;
         book.recoveryBackoffMs = firstRecoveryPauseMs;
         book.wantResubscribe = false;
         return;
       case 'resyncNeeded':
       case 'stale': {
         book.dirty = true;
+        book.resets += 1;
         book.resyncs += 1;
         book.syncingSince = this.#opts.clock.now();
         const reason = ev.type === 'stale' ? 'stale' : ev.reason;

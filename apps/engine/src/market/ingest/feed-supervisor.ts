@@ -52,6 +52,11 @@ const gapLogEveryMs = 10_000;
 
 export interface FeedSupervisor {
   status(): FeedStatus[];
+  /**
+   * Follows one more symbol at run time (trades and quotes): added to the venue's feed (subscribed on an
+   * open socket), or a feed of its own when the venue had none. Validate it against the catalog first.
+   */
+  follow(venue: string, symbol: string): void;
   /** Gaps, duplicates and symbols that are subscribed but silent, per venue. */
   sequence(): VenueSequence[];
   stop(): Promise<void>;
@@ -82,14 +87,9 @@ export function startFeeds(params: {
   const feeds: Array<{ venue: string; feed: Feed; source: 'venue' | 'simulator' }> = [];
   const gapLog = new LogThrottle(gapLogEveryMs, () => params.clock.now());
   const quality = params.bus ? qualityReporter(params.bus, params.logger, params.clock) : null;
-  for (const v of params.venues) {
+  const open = (v: VenueEndpoints, listed: readonly string[]) => {
     const venue = v.adapter.venue;
-    const listed = params.symbols.filter((s) => params.catalog.get(venue, s)?.status === 'trading');
-    const missing = params.symbols.filter((s) => !listed.includes(s));
     const logger = params.logger.child({ venue });
-    if (missing.length > 0)
-      logger.warn({ symbols: missing }, 'symbols not listed (or halted) on this venue: not subscribed');
-    if (listed.length === 0) continue;
     const feed = createFeed({
       adapter: v.adapter,
       symbols: listed,
@@ -109,8 +109,29 @@ export function startFeeds(params: {
     feed.start();
     feeds.push({ venue, feed, source: v.source ?? 'venue' });
     logger.info({ symbols: listed, endpoints: v.wsEndpoints }, 'feed started');
+  };
+  for (const v of params.venues) {
+    const venue = v.adapter.venue;
+    const listed = params.symbols.filter((s) => params.catalog.get(venue, s)?.status === 'trading');
+    const missing = params.symbols.filter((s) => !listed.includes(s));
+    if (missing.length > 0)
+      params.logger
+        .child({ venue })
+        .warn({ symbols: missing }, 'symbols not listed (or halted) on this venue: not subscribed');
+    if (listed.length > 0) open(v, listed);
   }
   return {
+    follow: (venue, symbol) => {
+      const running = feeds.find((f) => f.venue === venue);
+      if (running) {
+        if (running.feed.addSymbols([symbol]).length > 0)
+          params.logger.child({ venue }).info({ symbol }, 'symbol followed at run time');
+        return;
+      }
+      const v = params.venues.find((e) => e.adapter.venue === venue);
+      if (!v) throw new RangeError(`venue ${venue} is not run by this engine`);
+      open(v, [symbol]);
+    },
     status: () => feeds.flatMap((f) => f.feed.status().map((s) => ({ ...s, source: f.source }))),
     sequence: () =>
       feeds.map(({ venue, feed }) => {

@@ -1,18 +1,16 @@
 import {
-  binanceRestBudget,
   binanceTradeHistory,
-  bybitRestBudget,
   bybitTradeHistory,
-  okxRestBudget,
   okxTradeHistory,
   type TradeHistorySource,
 } from '@qt/market-data';
 import type { VenueEndpoints } from '../ingest/feed-supervisor.ts';
+import { restBudgetOf } from '../venue-endpoints.ts';
 
 /**
  * One REST trade-history source per venue, at the venue's REST bases (the simulator's in simulator
- * mode), each within half the venue's published limit (the other half is left for instruments and any
- * other client on the same IP). `binanceTradeStream` must be the Binance feed's stream: with `aggTrade`
+ * mode), on the urgent lane of the venue's one shared REST budget (`restBudgetOf`: half the venue's
+ * published limit, shared with depth snapshots and, behind them, backfill). `binanceTradeStream` must be the Binance feed's stream: with `aggTrade`
  * the stored ids are aggregate ids, which the history by trade id cannot fill (gaps are then reported
  * unrepairable, reason `aggregate-ids`).
  */
@@ -24,22 +22,23 @@ export function tradeHistorySources(
   for (const v of venues) {
     const restEndpoints = v.restEndpoints;
     const adapter = v.adapter;
+    const budget = restBudgetOf(v).lane('urgent');
     switch (adapter.venue) {
       case 'binance':
         out.set(
           'binance',
           binanceTradeHistory(adapter, {
             restEndpoints,
-            budget: binanceRestBudget(),
+            budget,
             tradeStream: opts.binanceTradeStream ?? 'trade',
           }),
         );
         break;
       case 'okx':
-        out.set('okx', okxTradeHistory(adapter, { restEndpoints, budget: okxRestBudget() }));
+        out.set('okx', okxTradeHistory(adapter, { restEndpoints, budget }));
         break;
       case 'bybit':
-        out.set('bybit', bybitTradeHistory(adapter, { restEndpoints, budget: bybitRestBudget() }));
+        out.set('bybit', bybitTradeHistory(adapter, { restEndpoints, budget }));
         break;
     }
   }

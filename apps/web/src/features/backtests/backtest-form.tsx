@@ -30,6 +30,7 @@ import {
   rangeProblem,
   toLocalInput,
 } from './backtest-range';
+import { RangeCoverage } from './range-coverage';
 import { useDataExtent } from './use-data-extent';
 
 export interface BacktestFormProps {
@@ -240,6 +241,13 @@ function StrategyBacktestForm({
         extent={extent.data}
         loading={extent.isPending}
         onFit={(data) => fitToData(data)}
+      />
+      <RangeCoverage
+        instrument={instruments[0]}
+        interval={interval}
+        from={fromLocalInput(from)}
+        to={fromLocalInput(to)}
+        extent={extent.data}
       />
       <div className="grid grid-cols-[6rem_10rem] gap-2">
         <div>

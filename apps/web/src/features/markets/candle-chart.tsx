@@ -1,6 +1,6 @@
 'use client';
 
-import { BarChart, CandlestickChart, LineChart } from 'echarts/charts';
+import { BarChart, CandlestickChart, LineChart, ScatterChart } from 'echarts/charts';
 import {
   AxisPointerComponent,
   DataZoomComponent,
@@ -19,17 +19,29 @@ import {
   alertLinesSeries,
   levelAt,
 } from '@/features/alerts/chart-alert-lines';
+import { fillMarkersSeries, orderLinesSeries, tagWidth } from '@/features/cockpit/chart-layers';
+import { type CockpitLayer, fillPointsOf, type OrderLine } from '@/features/cockpit/order-lines';
+import { snapToTick } from '@/features/cockpit/tick-snap';
 import type { CandleBook } from './candle-book';
-import { baseChartOption, chartData, nextZoom, type ZoomWindow } from './chart-option';
+import {
+  baseChartOption,
+  chartData,
+  latestWindow,
+  nextZoom,
+  showsLatest,
+  type ZoomWindow,
+} from './chart-option';
 import { formatCandleTime } from './chart-theme';
 import { formatDecimal } from './decimal-text';
 import { type Overlay, overlayData, withOverlays } from './indicator-overlays';
+import { type OverlayLegendRow, overlayLegendRows } from './indicator-overlays-legend';
 
 // Only the pieces this chart draws, not all of ECharts (the full build is ~1 MB).
 echarts.use([
   CandlestickChart,
   LineChart,
   BarChart,
+  ScatterChart,
   GridComponent,
   TooltipComponent,
   AxisPointerComponent,
@@ -58,6 +70,8 @@ export interface CandleChartProps {
   onAlertMove?: (alertId: string, level: string) => void;
   /** After each draw: what is on screen now (the browser test reads it from the container). */
   onDraw: (drawn: DrawnState) => void;
+  /** The Trade screen's account drawn on the chart: open orders, the entry line, fills. */
+  cockpit?: CockpitLayer | undefined;
 }
 
 export interface DrawnState {
@@ -97,8 +111,20 @@ export default function CandleChart({
   onPriceClick,
   onAlertMove,
   onDraw,
+  cockpit,
 }: CandleChartProps) {
   const [chart, setChart] = useState<Instance | null>(null);
+  const [logScale, setLogScale] = useState(readLogScale);
+  const [following, setFollowing] = useState(true);
+  const wrapper = useRef<HTMLDivElement>(null);
+  /** The legend's setter (its own state, so a crosshair move re-renders the legend, not the chart). */
+  const legend = useRef<(rows: OverlayLegendRow[]) => void>(() => {});
+  const legendData = useRef<{ id: string; data: (number | string)[] }[]>([]);
+  const hovered = useRef<number | null>(null);
+  const orderDragging = useRef<string | null>(null);
+  const orderTagIds = useRef(new Set<string>());
+  const orderMove = useRef(cockpit?.onOrderMove);
+  orderMove.current = cockpit?.onOrderMove;
   const zoom = useRef<ZoomWindow | null>(null);
   const drawn = useRef({ length: 0, frontShift: 0 });
   const edgeHandler = useRef(onNearLeftEdge);
@@ -119,11 +145,12 @@ export default function CandleChart({
         baseChartOption({
           interval: book.key.interval,
           priceDecimals,
-          tooltip: (i) => candleTooltip(book, i, priceDecimals),
+          tooltip: (openTime) => candleTooltip(book, openTime, priceDecimals),
+          logScale,
         }),
         overlays,
       ),
-    [book, priceDecimals, overlays],
+    [book, priceDecimals, overlays, logScale],
   );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `revision` is the signal that the book changed; a new `option` (overlays changed) was applied without data, so it is drawn again.
@@ -138,26 +165,51 @@ export default function CandleChart({
     const label = last ? formatDecimal(last.close, priceDecimals) : null;
     const data = chartData(book.candles, label, zoom.current);
     const format = (level: string) => formatDecimal(level, priceDecimals);
+    const indicators = overlayData(overlays, book.candles);
+    legendData.current = indicators;
+    legend.current(overlayLegendRows(overlays, indicators, hovered.current, priceDecimals));
+    const lines = cockpit?.lines ?? noOrderLines;
+    const fills = cockpit ? fillPointsOf(cockpit.fills, book.key.venue, book.key.symbol, book.candles) : [];
     const series = [
       ...data.series,
-      ...overlayData(overlays, book.candles),
+      ...indicators,
       alertLinesSeries(alertLines, format),
+      orderLinesSeries(lines),
+      fillMarkersSeries(fills),
     ];
-    chart.setOption({ ...data, series, xAxis: option.xAxis.map(() => data.xAxis[0]) }, { silent: true });
+    const extent = linesExtent(lines, last?.close ?? null);
     chart.setOption(
       {
-        graphic: alertHandles(
-          chart,
-          alertLines,
-          handles.current,
-          dragging,
-          moveHandler,
-          priceDecimals,
-          format,
-        ),
+        ...data,
+        series,
+        xAxis: option.xAxis.map(() => data.xAxis[0]),
+        // The price axis stretches to the account's lines near the market, so an order a little away
+        // from the candles shown is still on screen to be seen and dragged.
+        yAxis: [
+          {
+            min: extent ? (v: { min: number }) => Math.min(v.min, extent.min) : null,
+            max: extent ? (v: { max: number }) => Math.max(v.max, extent.max) : null,
+          },
+        ],
       },
       { silent: true },
     );
+    const tags = orderTags(chart, lines, orderTagIds.current, orderDragging, orderMove, cockpit?.tickSize);
+    chart.setOption(
+      {
+        graphic: [
+          ...alertHandles(chart, alertLines, handles.current, dragging, moveHandler, priceDecimals, format),
+          ...tags.graphic,
+        ],
+      },
+      { silent: true },
+    );
+    setFollowing(showsLatest(zoom.current, book.length));
+    const box = wrapper.current;
+    if (box) {
+      box.dataset.orderLines = JSON.stringify(tags.drawn);
+      box.dataset.fillMarkers = String(fills.length);
+    }
     const y = last ? chart.convertToPixel({ yAxisIndex: 0 }, Number(last.close)) : Number.NaN;
     drawHandler.current({
       candles: book.length,
@@ -166,7 +218,7 @@ export default function CandleChart({
       lastCloseY: Number.isFinite(y) ? Math.round(y) : null,
       alertLines: alertLines.length,
     });
-  }, [chart, book, revision, priceDecimals, option, overlays, alertLines]);
+  }, [chart, book, revision, priceDecimals, option, overlays, alertLines, cockpit]);
 
   // A click in the price pane (not a drag: zrender reports a click only when the pointer did not move).
   useEffect(() => {
@@ -193,28 +245,259 @@ export default function CandleChart({
         const start = z.startValue ?? Math.round(((z.start ?? 0) / 100) * last);
         const end = z.endValue ?? Math.round(((z.end ?? 100) / 100) * last);
         zoom.current = { start, end };
+        setFollowing(showsLatest(zoom.current, book.length));
         if (start <= LEFT_EDGE) edgeHandler.current();
       },
+      // The legend follows the crosshair's candle, and goes back to the newest when the pointer leaves.
+      updateAxisPointer: (e: { axesInfo?: { axisDim?: string; value?: number }[] }) => {
+        const x = e.axesInfo?.find((a) => a.axisDim === 'x');
+        const index = typeof x?.value === 'number' ? x.value : null;
+        if (index === hovered.current) return;
+        hovered.current = index;
+        legend.current(overlayLegendRows(overlays, legendData.current, index, priceDecimals));
+      },
     }),
-    [book],
+    [book, overlays, priceDecimals],
   );
 
+  function backToLive() {
+    zoom.current = latestWindow(zoom.current, book.length);
+    if (chart && zoom.current) {
+      const z = { startValue: zoom.current.start, endValue: zoom.current.end };
+      chart.setOption(
+        {
+          dataZoom: [
+            { id: 'inside', ...z },
+            { id: 'slider', ...z },
+          ],
+        },
+        { silent: true },
+      );
+    }
+    setFollowing(true);
+  }
+
+  function toggleLog() {
+    setLogScale((on) => {
+      writeLogScale(!on);
+      return !on;
+    });
+  }
+
+  const control =
+    'rounded border border-zinc-700 bg-zinc-900/90 px-1.5 py-0.5 text-[10px] font-semibold tracking-wide text-zinc-300 hover:border-zinc-500 hover:text-zinc-100';
   return (
-    <ReactEChartsCore
-      echarts={echarts}
-      option={option}
-      onEvents={events}
-      onChartReady={setChart}
-      // Overlays added or removed change the grids and series: replace the option rather than merge it.
-      notMerge
-      style={{ height: '100%', width: '100%' }}
-      opts={{ renderer: 'canvas' }}
-    />
+    <div
+      ref={wrapper}
+      className="relative h-full w-full"
+      data-testid="chart-canvas"
+      data-log-scale={logScale}
+      data-following={following}
+    >
+      <ReactEChartsCore
+        echarts={echarts}
+        option={option}
+        onEvents={events}
+        onChartReady={setChart}
+        // Overlays added or removed change the grids and series: replace the option rather than merge it.
+        notMerge
+        style={{ height: '100%', width: '100%' }}
+        opts={{ renderer: 'canvas' }}
+      />
+      <OverlayLegend register={legend} />
+      <div className="absolute top-1 flex gap-1" style={{ right: AXIS_WIDTH + 4 }}>
+        <button
+          type="button"
+          className={`${control} ${logScale ? 'border-sky-500/60 text-sky-300' : ''}`}
+          aria-pressed={logScale}
+          onClick={toggleLog}
+          data-testid="chart-log-scale"
+          title="Logarithmic price scale: equal percentage moves look equally tall"
+        >
+          LOG
+        </button>
+      </div>
+      {!following && (
+        <button
+          type="button"
+          className={`${control} absolute`}
+          style={{ right: AXIS_WIDTH + 4, bottom: 56 }}
+          onClick={backToLive}
+          data-testid="chart-back-to-live"
+          title="Scroll to the newest candle and follow it again"
+        >
+          Back to live ⇥
+        </button>
+      )}
+    </div>
   );
+}
+
+const LOG_KEY = 'qt.chart.logScale';
+
+function readLogScale(): boolean {
+  try {
+    return typeof window !== 'undefined' && window.localStorage.getItem(LOG_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function writeLogScale(on: boolean): void {
+  try {
+    window.localStorage.setItem(LOG_KEY, on ? '1' : '0');
+  } catch {
+    // Private mode or storage full: the toggle still works for this page.
+  }
+}
+
+/** Each indicator's name and values at the crosshair (or the newest candle), top left of the price pane. */
+function OverlayLegend({ register }: { register: { current: (rows: OverlayLegendRow[]) => void } }) {
+  const [rows, setRows] = useState<OverlayLegendRow[]>([]);
+  register.current = setRows;
+  if (rows.length === 0) return null;
+  return (
+    <div
+      className="pointer-events-none absolute top-1 left-2 flex flex-col gap-0.5 font-mono text-[10px]"
+      data-testid="chart-overlay-legend"
+    >
+      {rows.map((r) => (
+        <span key={r.id} data-testid="chart-overlay-legend-row" className="rounded bg-zinc-950/70 px-1">
+          <span style={{ color: r.color }}>{r.label}</span> <span className="text-zinc-200">{r.values}</span>
+        </span>
+      ))}
+    </div>
+  );
+}
+
+/** Lines further than this from the last close do not stretch the axis (they would squash the candles). */
+const STRETCH_RATIO = 0.1;
+
+function linesExtent(
+  lines: readonly OrderLine[],
+  lastClose: string | null,
+): { min: number; max: number } | null {
+  const close = Number(lastClose);
+  if (!lastClose || !(close > 0)) return null;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const l of lines) {
+    const p = Number(l.price);
+    if (!(Math.abs(p - close) <= close * STRETCH_RATIO)) continue;
+    min = Math.min(min, p);
+    max = Math.max(max, p);
+  }
+  return Number.isFinite(min) ? { min, max } : null;
+}
+
+/**
+ * A handle whose line went away is hidden, not removed: ECharts keeps a group's children as elements of
+ * their own, and removing the group (`$action: 'remove'`) made the next draw throw inside the graphic
+ * component. Hidden handles stay until the chart is remounted (a new market or interval), one per line
+ * seen on it.
+ */
+function hidden(id: string): Record<string, unknown> {
+  return { id, type: 'group', invisible: true, y: -1_000, draggable: false };
 }
 
 const noOverlays: readonly Overlay[] = [];
 const noLines: readonly AlertLine[] = [];
+const noOrderLines: readonly OrderLine[] = [];
+
+interface TagElement {
+  y: number;
+  childAt(i: number): { attr(a: { style: { text: string } }): void } | undefined;
+}
+
+/**
+ * One tag per order or entry line at the left of the price pane, with the line's label. A plain limit
+ * order's tag can be dragged up or down (a graphic marked draggable is left alone by the chart's own pan);
+ * while dragged it shows the price on the tick grid it would go to, and on drop that price is handed to
+ * `onMove` (which asks before sending). Tags of lines that went away are removed by id.
+ */
+function orderTags(
+  chart: Instance,
+  lines: readonly OrderLine[],
+  drawn: Set<string>,
+  dragging: { current: string | null },
+  onMove: { current: ((line: OrderLine, price: string) => void) | undefined },
+  tickSize: string | undefined,
+) {
+  const graphic: Record<string, unknown>[] = [];
+  const shown: { id: string; orderId: string | null; kind: string; price: string; x: number; y: number }[] =
+    [];
+  const now = new Set<string>();
+  const x = 10;
+  for (const line of lines) {
+    const id = `order-tag-${line.id}`;
+    now.add(id);
+    const y = chart.convertToPixel({ yAxisIndex: 0 }, Number(line.price));
+    const visible = Number.isFinite(y) && chart.containPixel({ gridIndex: 0 }, [x, y]);
+    const width = tagWidth(line.label);
+    if (visible)
+      shown.push({
+        id: line.id,
+        orderId: line.orderId,
+        kind: line.kind,
+        price: line.price,
+        x: x + width / 2,
+        y: Math.round(y),
+      });
+    if (dragging.current === line.id) continue;
+    const draggable = line.draggable && !!onMove.current && !!tickSize;
+    graphic.push({
+      id,
+      type: 'group',
+      x,
+      y: visible ? y : -1_000,
+      z: 101,
+      invisible: !visible,
+      draggable: draggable ? 'vertical' : false,
+      cursor: draggable ? 'ns-resize' : 'default',
+      children: [
+        {
+          id: `${id}-box`,
+          type: 'rect',
+          shape: { x: 0, y: -9, width, height: 18, r: 3 },
+          style: { fill: '#09090b', stroke: line.color, lineWidth: 1, opacity: 0.92 },
+        },
+        {
+          id: `${id}-text`,
+          type: 'text',
+          x: 7,
+          y: -6,
+          // Monospace, so the tag's width (tagWidth) fits its text.
+          style: {
+            text: `${draggable ? '⇕ ' : ''}${line.label}`,
+            fill: line.color,
+            fontSize: 11,
+            fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace',
+          },
+        },
+      ],
+      ondragstart: () => {
+        dragging.current = line.id;
+      },
+      ondrag: function (this: TagElement) {
+        const price = tickSize
+          ? snapToTick(Number(chart.convertFromPixel({ yAxisIndex: 0 }, this.y)), tickSize)
+          : null;
+        this.childAt(1)?.attr({ style: { text: `⇕ ${price ?? '—'}` } });
+      },
+      ondragend: function (this: TagElement) {
+        dragging.current = null;
+        const price = tickSize
+          ? snapToTick(Number(chart.convertFromPixel({ yAxisIndex: 0 }, this.y)), tickSize)
+          : null;
+        this.childAt(1)?.attr({ style: { text: `${draggable ? '⇕ ' : ''}${line.label}` } });
+        if (price && price !== line.price) onMove.current?.(line, price);
+      },
+    });
+  }
+  for (const id of drawn) if (!now.has(id)) graphic.push(hidden(id));
+  for (const id of now) drawn.add(id);
+  return { graphic, drawn: shown };
+}
 
 /**
  * One draggable handle per alert line, at the right end of the price pane. ECharts's markLine cannot be
@@ -251,11 +534,13 @@ function alertHandles(
       cursor: 'ns-resize',
       children: [
         {
+          id: `${id}-box`,
           type: 'rect',
           shape: { x: 0, y: -9, width: HANDLE_WIDTH, height: 18, r: 3 },
           style: { fill: alertLineColor, opacity: 0.9 },
         },
         {
+          id: `${id}-text`,
           type: 'text',
           x: 6,
           y: -6,
@@ -273,14 +558,28 @@ function alertHandles(
       },
     });
   }
-  for (const id of drawn) if (!now.has(id)) out.push({ id, $action: 'remove' });
-  drawn.clear();
+  for (const id of drawn) if (!now.has(id)) out.push(hidden(id));
   for (const id of now) drawn.add(id);
   return out;
 }
 
-function candleTooltip(book: CandleBook, index: number, decimals: number): string {
-  const k = book.candles[index];
+/** The candle that opened at `openTime` (binary search: the book is in time order). */
+function candleAt(book: CandleBook, openTime: number) {
+  const items = book.candles;
+  let lo = 0;
+  let hi = items.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const t = items[mid]?.openTime ?? 0;
+    if (t === openTime) return items[mid];
+    if (t < openTime) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+function candleTooltip(book: CandleBook, openTime: number, decimals: number): string {
+  const k = candleAt(book, openTime);
   if (!k) return '';
   const row = (label: string, value: string) =>
     `<div style="display:flex;justify-content:space-between;gap:16px"><span style="color:#a1a1aa">${label}</span><span>${value}</span></div>`;

@@ -5,6 +5,7 @@ import dynamic from 'next/dynamic';
 import { type ReactNode, useState } from 'react';
 import { ChartAlertDialog } from '@/features/alerts/chart-alert-dialog';
 import { useChartAlerts } from '@/features/alerts/use-alerts';
+import type { CockpitLayer } from '@/features/cockpit/order-lines';
 import type { DrawnState } from './candle-chart';
 import { compareDecimal, formatDecimal } from './decimal-text';
 import { useFeedStatus } from './feed-badges';
@@ -26,10 +27,14 @@ const CandleChart = dynamic(() => import('./candle-chart'), {
 export interface CandlePanelProps {
   selection: MarketSelection;
   priceDecimals: number;
+  /** Trade screen: the account's orders, entry and fills drawn on the chart. */
+  cockpit?: CockpitLayer | undefined;
+  /** Trade screen: drawn over the chart (the confirmation of a dragged order line). */
+  chartOverlay?: ReactNode;
 }
 
 /** Chart card for one selection (mount it keyed by the selection): legend with the last price, then the chart. */
-export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
+export function CandlePanel({ selection, priceDecimals, cockpit, chartOverlay }: CandlePanelProps) {
   const candles = useCandles(selection);
   const [drawn, setDrawn] = useState<DrawnState>({
     candles: 0,
@@ -68,6 +73,7 @@ export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
         onPriceClick={setProposedLevel}
         onAlertMove={chartAlerts.move}
         onDraw={setDrawn}
+        cockpit={cockpit}
       />
     );
 
@@ -102,6 +108,7 @@ export function CandlePanel({ selection, priceDecimals }: CandlePanelProps) {
         className="relative min-h-[420px] flex-1"
       >
         {body}
+        {chartOverlay}
       </div>
       <ChartAlertDialog
         level={proposedLevel}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_VISIBLE, nextZoom } from './chart-option';
+import { INITIAL_VISIBLE, latestWindow, nextZoom, showsLatest } from './chart-option';
 
 describe('nextZoom', () => {
   it('opens on the newest candles', () => {
@@ -34,5 +34,19 @@ describe('nextZoom', () => {
       { length: 1000, frontShift: 500 },
     );
     expect(z).toEqual({ start: 500, end: 619 });
+  });
+});
+
+describe('back to live', () => {
+  it('knows when the newest candle is out of view', () => {
+    expect(showsLatest({ start: 400, end: 499 }, 500)).toBe(true);
+    expect(showsLatest({ start: 300, end: 420 }, 500)).toBe(false);
+    expect(showsLatest(null, 500)).toBe(true);
+  });
+
+  it('jumps to the newest candles keeping the width', () => {
+    expect(latestWindow({ start: 300, end: 420 }, 500)).toEqual({ start: 379, end: 499 });
+    expect(latestWindow({ start: 0, end: 50 }, 30)).toEqual({ start: 0, end: 29 });
+    expect(latestWindow(null, 0)).toBeNull();
   });
 });

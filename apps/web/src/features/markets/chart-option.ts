@@ -17,7 +17,10 @@ export interface ZoomWindow {
 export function baseChartOption(opts: {
   interval: string;
   priceDecimals: number;
-  tooltip: (dataIndex: number) => string;
+  /** The tooltip for the candle that opened at `openTime` (the hovered category, as the crosshair shows). */
+  tooltip: (openTime: number) => string;
+  /** A logarithmic price axis (equal ratios, equal heights) instead of a linear one. */
+  logScale?: boolean;
 }) {
   // Axis ticks are plotting positions, not prices anyone trades at: a float format is fine here.
   const axisPrice = new Intl.NumberFormat('en-US', {
@@ -41,7 +44,10 @@ export function baseChartOption(opts: {
       borderColor: c.tooltipBorder,
       textStyle: { color: c.text, fontSize: 12 },
       padding: [6, 10],
-      formatter: (params: { dataIndex: number }[]) => opts.tooltip(params[0]?.dataIndex ?? -1),
+      // By the hovered category (the candle's open time), not by data index: the book can gain or drop
+      // candles between two redraws (1s candles, trimming), and an index would then name a neighbour
+      // while the crosshair label still shows the category's time.
+      formatter: (params: { axisValue?: string | number }[]) => opts.tooltip(Number(params[0]?.axisValue)),
     },
     grid: [
       { left: 8, right: 72, top: 12, height: '68%' },
@@ -65,6 +71,7 @@ export function baseChartOption(opts: {
     })),
     yAxis: [
       {
+        type: opts.logScale ? 'log' : 'value',
         scale: true,
         position: 'right',
         splitNumber: 6,
@@ -158,8 +165,10 @@ export function chartData(candles: readonly Kline[], lastLabel: string | null, z
               animation: false,
               data: [{ yAxis: Number(last.close) }],
               lineStyle: { color: lastColor, type: 'dashed', width: 1, opacity: 0.8 },
+              // Inside the plot, above the line at its right end: at `end` the tag sat over the price axis
+              // and hid the labels next to it.
               label: {
-                position: 'end',
+                position: 'insideEndTop',
                 formatter: () => lastLabel ?? '',
                 color: '#09090b',
                 backgroundColor: lastColor,
@@ -205,4 +214,17 @@ export function nextZoom(
     return { start: Math.max(0, start + grow), end: lastIndex };
   }
   return { start: Math.max(0, start), end: Math.min(lastIndex, Math.max(0, end)) };
+}
+
+/** Whether the window shows the newest candle (new candles then scroll it along). */
+export function showsLatest(zoom: ZoomWindow | null, length: number): boolean {
+  return zoom === null || length === 0 || zoom.end >= length - 1;
+}
+
+/** "Back to live": the same number of candles, ending on the newest one. */
+export function latestWindow(zoom: ZoomWindow | null, length: number): ZoomWindow | null {
+  if (length === 0) return null;
+  const last = length - 1;
+  const width = zoom ? Math.max(0, zoom.end - zoom.start) : INITIAL_VISIBLE - 1;
+  return { start: Math.max(0, last - width), end: last };
 }

@@ -1,15 +1,21 @@
 'use client';
 
 import { Select } from '@/components/ui/select';
+import { SymbolCombobox } from '../watchlist/symbol-combobox';
 import { type ChartInterval, chartIntervals, type MarketSelection } from './market-selection';
 
 export interface MarketPickersProps {
   selection: MarketSelection;
   venues: readonly string[];
+  /** The symbols the venue lists on this engine (followed or followable). */
   symbols: readonly string[];
   onChange: (next: Partial<MarketSelection>) => void;
 }
 
+/**
+ * Venue, symbol and interval. The symbol is a searchable picker (type to filter, keyboard navigation, 24h
+ * change, followed vs followable); three venues and six intervals stay plain selects.
+ */
 export function MarketPickers({ selection, venues, symbols, onChange }: MarketPickersProps) {
   return (
     <div className="flex flex-wrap items-end gap-2">
@@ -26,10 +32,21 @@ export function MarketPickers({ selection, venues, symbols, onChange }: MarketPi
           </option>
         ))}
       </Select>
-      <Select
-        label="Symbol"
-        className="w-32"
+      <SymbolCombobox
+        venue={selection.venue}
+        value={selection.symbol}
+        listed={symbols}
+        onChange={(symbol) => onChange({ symbol })}
+      />
+      {/*
+        The plain list of the venue's symbols, kept out of sight and out of the tab order: scripted flows
+        (browser tests, automation) pick a symbol with a native select; people use the picker above.
+      */}
+      <select
+        aria-hidden="true"
+        tabIndex={-1}
         data-testid="markets-symbol"
+        className="sr-only"
         value={selection.symbol}
         onChange={(e) => onChange({ symbol: e.target.value })}
       >
@@ -38,7 +55,7 @@ export function MarketPickers({ selection, venues, symbols, onChange }: MarketPi
             {s}
           </option>
         ))}
-      </Select>
+      </select>
       <Select
         label="Interval"
         className="w-20"

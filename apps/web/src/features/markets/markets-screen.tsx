@@ -1,6 +1,9 @@
 'use client';
 
 import { useState } from 'react';
+import { DepthPanel } from '../depth/depth-panel';
+import { HistoryPanel } from '../history/history-panel';
+import { WatchlistPanel } from '../watchlist/watchlist-panel';
 import { CandlePanel } from './candle-panel';
 import { decimalsOf } from './decimal-text';
 import { FeedBadges, FeedProblemBanner } from './feed-badges';
@@ -57,6 +60,21 @@ export function MarketsScreen({ initial }: { initial: MarketSelection }) {
           sizeDecimals={sizeDecimals}
         />
       </div>
+      <div className="grid grid-cols-1 gap-3 2xl:grid-cols-2">
+        <DepthPanel
+          key={`depth|${selection.venue}|${selection.symbol}`}
+          venue={selection.venue}
+          symbol={selection.symbol}
+          priceDecimals={priceDecimals}
+          sizeDecimals={sizeDecimals}
+        />
+        <HistoryPanel
+          key={`history|${selection.venue}|${selection.symbol}`}
+          venue={selection.venue}
+          symbol={selection.symbol}
+        />
+      </div>
+      <WatchlistPanel current={selection} onPick={change} />
     </div>
   );
 }

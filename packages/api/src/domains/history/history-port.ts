@@ -28,9 +28,17 @@ export const coverageSchema = z.object({
 });
 export type CoverageView = z.infer<typeof coverageSchema>;
 
+/** What a backfill fetches: 1m candles (coarser ones rolled up), or trades. */
+export const backfillKind = z.enum(['candles', 'trades']);
+
 export const backfillInput = z.strictObject({
   venue: venueId,
   symbol: canonicalSymbol,
+  /**
+   * Default candles. Trades: Binance aggTrades, OKX history-trades; Bybit serves only its newest trades
+   * (the job's `completeFromMs` says from when on the range is complete).
+   */
+  kind: backfillKind.default('candles'),
   /** The interval wanted; 1m is fetched and the coarser ones (5m-1d) are rolled up from it. */
   interval: klineInterval.exclude(['100ms', '1s']).default('1m'),
   from: epochMs,
@@ -43,6 +51,7 @@ export const backfillJobSchema = z.object({
   id: z.string(),
   venue: z.string(),
   symbol: z.string(),
+  kind: backfillKind,
   interval: z.string(),
   fromMs: z.number().int(),
   toMs: z.number().int(),
@@ -50,12 +59,15 @@ export const backfillJobSchema = z.object({
   status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']),
   /** 0..10000 basis points. */
   progressBp: z.number().int(),
+  /** Rows stored: candles, or trades for a trade job. */
   candlesWritten: z.number().int(),
   requests: z.number().int(),
   throttled: z.number().int(),
   error: z.string().nullable(),
   createdAt: z.number().int(),
   finishedAt: z.number().int().nullable(),
+  /** Set when the venue could not serve the whole range (Bybit trades): complete from this time on. */
+  completeFromMs: z.number().int().nullable(),
 });
 export type BackfillJobView = z.infer<typeof backfillJobSchema>;
 
@@ -65,6 +77,7 @@ export const backfillProgressSchema = z.object({
   jobId: z.string(),
   venue: z.string(),
   symbol: z.string(),
+  kind: backfillKind,
   status: backfillJobSchema.shape.status,
   progressBp: z.number().int(),
   cursorMs: z.number().int(),

@@ -4,6 +4,8 @@ import type {
   Depth,
   DepthInput,
   FeedStatus,
+  FollowInput,
+  FollowResult,
   Instrument,
   InstrumentsInput,
   Kline,
@@ -11,6 +13,7 @@ import type {
   LiveTradesInput,
   Quote,
   RecentTradesInput,
+  Ticker,
   Trade,
 } from '@qt/shared';
 
@@ -39,6 +42,15 @@ export interface MarketPort {
   depth(input: DepthInput): Promise<Depth | null>;
   /** The book as it changes, conflated per subscriber (<= 10/s, the newest wins), until `signal` aborts. */
   liveDepth(input: DepthInput, signal: AbortSignal): AsyncIterable<Depth>;
+  /** 24h statistics of every market the engine follows (configured and added with `follow`). */
+  tickers(): Promise<Ticker[]>;
+  /** All tickers first, then the ones that changed, at most once a second, until `signal` aborts. */
+  liveTickers(signal: AbortSignal): AsyncIterable<Ticker[]>;
+  /**
+   * Adds a market the venue lists to the live feeds, stored for later starts, within the tenant's tier
+   * cap (`TIER_LIMIT_REACHED`) and the engine's (`MARKET_FOLLOW_LIMIT`); `MARKET_NOT_LISTED` otherwise.
+   */
+  follow(tenantId: string, input: FollowInput): Promise<FollowResult>;
 }
 
 export interface QuoteInput {

@@ -9,6 +9,7 @@ const CODE: Record<TierCapKind, ErrorCode> = {
   apiKeys: 'TIER_LIMIT_REACHED',
   paperAccounts: 'TIER_LIMIT_REACHED',
   activeAlerts: 'TIER_LIMIT_REACHED',
+  followedMarkets: 'TIER_LIMIT_REACHED',
 };
 
 const WHAT: Record<TierCapKind, string> = {
@@ -17,6 +18,7 @@ const WHAT: Record<TierCapKind, string> = {
   apiKeys: 'allows at most %d API keys. Revoke one first.',
   paperAccounts: 'allows at most %d paper accounts.',
   activeAlerts: 'allows at most %d active alerts. Pause or delete one first.',
+  followedMarkets: 'follows at most %d extra markets.',
 };
 
 /**

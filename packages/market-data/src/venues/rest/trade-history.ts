@@ -37,7 +37,8 @@ export interface TradeHistorySource {
 export interface RestHistoryOptions {
   /** REST bases in the order to try them (a network error moves to the next). */
   restEndpoints: readonly string[];
-  budget: RestBudget;
+  /** A `RestBudget`, or one lane of the venue's shared budget (`VenueRestBudget.lane`). */
+  budget: Pick<RestBudget, 'take' | 'observeUsed' | 'blockFor'>;
   /** Per request; default 10 s. */
   timeoutMs?: number;
   /** A rate-limit refusal whose wait is longer than this fails the fetch (`RATE_LIMITED`); default 5 min. */
