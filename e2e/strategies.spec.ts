@@ -225,6 +225,18 @@ describe('strategies and backtests from the dashboard, on the simulator market',
       /^\/trade\?account=/,
     );
     await page.screenshot({ path: join(shots, 'strategy-running.png'), fullPage: true });
+    // At 1440 px every control of the row is inside the Deployments panel (they were cut off).
+    const panel = await byTestId('deployments').boundingBox();
+    for (const id of ['deployment-pause', 'deployment-stop', 'deployment-redeploy']) {
+      const box = await row.getByTestId(id).boundingBox();
+      expect(box && panel && box.x + box.width <= panel.x + panel.width + 0.5).toBe(true);
+    }
+    // Its own PnL (only the orders it placed), with a fill count once it traded.
+    const pnl = byTestId('deployment-pnl');
+    await pnl.waitFor({ timeout: 15_000 });
+    await expect
+      .poll(async () => (await pnl.getAttribute('data-fills')) !== '', { timeout: 20_000 })
+      .toBe(true);
 
     await row.getByTestId('deployment-pause').click();
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('paused');

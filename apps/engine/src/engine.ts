@@ -196,6 +196,7 @@ export async function startEngine({
       clock,
       logger,
       instruments: market?.catalog.list() ?? [],
+      ...(market?.depth ? { depth: market.depth } : {}),
     });
     quoteSink = trading.onQuote;
     stack.push('trading', () => trading.stop(), SHARE.flush);
@@ -234,12 +235,15 @@ export async function startEngine({
     const alerts = await startAlerts({
       config,
       db,
+      databaseUrl,
       bus,
       clock,
       logger,
       mailer: mailerFor(config, logger),
       usage: limits.usage,
       deployments: strategies.service,
+      // Alerts on markets not followed are refused; indicators are seeded from the stored candles.
+      market: market ? { followed: () => market?.follow.followed() ?? [], queries: market.queries } : null,
     });
     stack.push('alerts', (budget) => alerts.stop(budget), SHARE.small);
     if (market) {

@@ -346,6 +346,7 @@ const factories: Record<Prisma.ModelName, Factory> = {
         id: randomUUID(),
         venue: 'binance',
         symbol: 'BTC-USDT',
+        kind: 'candles',
         interval: '1m',
         fromTime: at('2024-01-01T00:00:00.000Z'),
         toTime: at('2024-04-01T00:00:00.000Z'),
@@ -361,11 +362,13 @@ const factories: Record<Prisma.ModelName, Factory> = {
         createdAt: at('2026-12-08T00:00:00.001Z'),
         updatedAt: at('2026-12-08T00:00:01.999Z'),
         finishedAt: null,
+        completeFrom: null,
       },
       {
         id: randomUUID(),
         venue: 'okx',
         symbol: 'ETH-USDT',
+        kind: 'trades',
         interval: '1d',
         fromTime: at('2025-01-01T00:00:00.000Z'),
         toTime: at('2025-01-02T00:00:00.000Z'),
@@ -380,6 +383,7 @@ const factories: Record<Prisma.ModelName, Factory> = {
         createdAt: at('2026-12-08T00:00:02.000Z'),
         updatedAt: at('2026-12-08T00:00:03.000Z'),
         finishedAt: at('2026-12-08T00:00:03.000Z'),
+        completeFrom: at('2025-01-01T23:59:00.123Z'),
       },
     ];
     for (const data of rows) await prisma.backfillJob.create({ data });
@@ -563,6 +567,18 @@ const factories: Record<Prisma.ModelName, Factory> = {
       createdAt: at(`2026-11-2${version}T00:00:00.000Z`),
     }));
     for (const data of rows) await prisma.strategyVersion.create({ data });
+    return rows;
+  },
+  async StrategyVersionSource(prisma: Db) {
+    const rows = [];
+    for (const code of [
+      'export * from "@qt/strategy-sdk/exports";\n// é ✓ multi-byte text',
+      'x'.repeat(262_144),
+    ]) {
+      const version = await someStrategyVersion(prisma);
+      rows.push({ versionId: version.id, code, createdAt: at('2026-12-07T00:00:00.000Z') });
+    }
+    for (const data of rows) await prisma.strategyVersionSource.create({ data });
     return rows;
   },
   async StrategyDeployment(prisma: Db) {
@@ -958,6 +974,43 @@ const factories: Record<Prisma.ModelName, Factory> = {
       },
     ];
     for (const data of rows) await prisma.marketplaceReview.create({ data });
+    return rows;
+  },
+  async WatchlistEntry(prisma: Db) {
+    const [tenant, user] = [await someTenant(prisma), await someUser(prisma)];
+    const rows = [
+      {
+        tenantId: tenant.id,
+        userId: user.id,
+        venue: 'binance',
+        symbol: 'BTC-USDT',
+        position: 0,
+        createdAt: at('2026-12-08T00:00:00.001Z'),
+      },
+      {
+        tenantId: tenant.id,
+        userId: user.id,
+        venue: 'okx',
+        symbol: 'A1B2C3D4E5F6G7H8I9J0-USDT',
+        position: 2_147_483_647,
+        createdAt: at('1999-12-31T23:59:59.999Z'),
+      },
+    ];
+    for (const data of rows) await prisma.watchlistEntry.create({ data });
+    return rows;
+  },
+  async FollowedMarket(prisma: Db) {
+    const tenant = await someTenant(prisma);
+    const rows = [
+      { tenantId: tenant.id, venue: 'bybit', symbol: 'LINK-USDT', createdAt: at('2026-12-08T00:00:00.999Z') },
+      {
+        tenantId: tenant.id,
+        venue: 'binance',
+        symbol: 'LINK-USDT',
+        createdAt: at('2026-12-08T00:00:01.000Z'),
+      },
+    ];
+    for (const data of rows) await prisma.followedMarket.create({ data });
     return rows;
   },
 };

@@ -43,18 +43,23 @@ export async function viewerRelation(
   tenantId: string,
   row: ListingRow,
 ): Promise<ViewerRelation> {
-  const [entitlement, subscription] = await Promise.all([
+  const [entitlement, subscriptions] = await Promise.all([
     deps.db.marketplaceEntitlement.findUnique({
       where: { tenantId_listingId: { tenantId, listingId: row.id } },
       select: { status: true, accessUntil: true, stripeSubscriptionId: true },
     }),
-    // The live one if any, else the latest: a tenant may have subscribed, ended and subscribed again.
-    deps.db.billingSubscription.findFirst({
+    // The live one if any, else the latest: a tenant may have subscribed, ended (or been paused for an
+    // unpaid renewal) and subscribed again, and the old subscription's rows can be updated after the new
+    // one's (a late webhook, reconciliation), so "latest updated" alone could show the old one.
+    deps.db.billingSubscription.findMany({
       where: { tenantId, listingId: row.id, kind: 'listing' },
       orderBy: [{ updatedAt: 'desc' }],
+      take: 10,
       select: { access: true, status: true, cancelAtPeriodEnd: true, currentPeriodEnd: true },
     }),
   ]);
+  const subscription =
+    subscriptions.find((s) => s.access === 'active' || s.access === 'grace') ?? subscriptions[0] ?? null;
   return { isSeller: row.seller_tenant_id === tenantId, entitlement, subscription };
 }
 

@@ -466,6 +466,29 @@ describe('subscribing, reviewing, deploying', () => {
     // Another tenant still gets it.
     await market.subscribe(stranger.scope, l.id);
     expect(checkoutArgs().trialDays).toBe(14);
+
+    // Subscribed again (no trial); the old subscription's row is then touched after the new one's (a late
+    // webhook): the listing still shows the live subscription, not the latest updated.
+    const base = await db.prisma.billingSubscription.findUniqueOrThrow({
+      where: { stripeSubscriptionId: `sub_trial_${l.id}` },
+    });
+    await db.prisma.billingSubscription.create({
+      data: {
+        ...base,
+        stripeSubscriptionId: `sub_again_${l.id}`,
+        status: 'active',
+        access: 'active',
+        currentPeriodEnd: new Date(clock.now() + 30 * 24 * H),
+        applicationFeePercent: null,
+        createdAt: undefined,
+        updatedAt: undefined,
+      },
+    });
+    await db.prisma.billingSubscription.update({
+      where: { stripeSubscriptionId: `sub_trial_${l.id}` },
+      data: { updatedFrom: 'evt_late' },
+    });
+    expect((await market.get(buyer.scope, l.id)).viewer.access).toBe('active');
   });
 
   it("a seller that is not onboarded gets zeros and no Stripe call; another tenant's dashboard is its own", async () => {

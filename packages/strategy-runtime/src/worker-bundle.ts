@@ -42,6 +42,12 @@ export interface WorkerEntryOptions {
   onFallback?: (reason: string) => void;
   /** Where bundles are kept. Default: a directory of this user's under `os.tmpdir()`. */
   cacheDir?: string;
+  /**
+   * Packages kept out of the bundle even though they are ES modules (imported by file URL, as CommonJS
+   * ones are): large packages the worker loads as they are, e.g. the AssemblyScript compiler (~20 MB of
+   * JavaScript that esbuild would only copy, at the cost of a slow first build).
+   */
+  externalPackages?: readonly string[];
 }
 
 export interface WorkerBundle {
@@ -58,10 +64,11 @@ const entries = new Map<string, Promise<URL>>();
  */
 export function workerEntry(source: URL, o: WorkerEntryOptions): Promise<URL> {
   const cacheDir = o.cacheDir ?? defaultCacheDir();
-  const key = `${source.href}\0${cacheDir}\0${o.fallback.href}`;
+  const external = [...(o.externalPackages ?? [])].sort();
+  const key = `${source.href}\0${cacheDir}\0${o.fallback.href}\0${external.join(',')}`;
   let entry = entries.get(key);
   if (entry === undefined) {
-    entry = bundleWorker(source, cacheDir).then(
+    entry = bundleWorker(source, cacheDir, external).then(
       (b) => b.url,
       (err: unknown) => {
         // stderr, not console.warn: the SDK typechecks this file against AssemblyScript's own `console`.
@@ -79,13 +86,17 @@ export function workerEntry(source: URL, o: WorkerEntryOptions): Promise<URL> {
 }
 
 /** Bundles `source` into `cacheDir`, or finds the bundle of the same sources already there. */
-export async function bundleWorker(source: URL, cacheDir: string): Promise<WorkerBundle> {
+export async function bundleWorker(
+  source: URL,
+  cacheDir: string,
+  externalPackages: readonly string[] = [],
+): Promise<WorkerBundle> {
   const esbuild = await import('esbuild');
   const entry = fileURLToPath(source);
   await ownDirectory(cacheDir);
   const dir = join(
     cacheDir,
-    `${basename(entry, extname(entry))}-${digest(`${FORMAT}\0${esbuild.version}\0${entry}`).slice(0, 16)}`,
+    `${basename(entry, extname(entry))}-${digest(`${FORMAT}\0${esbuild.version}\0${entry}\0${externalPackages.join(',')}`).slice(0, 16)}`,
   );
   const manifestPath = join(dir, 'manifest.json');
   const previous = await readManifest(manifestPath);
@@ -111,7 +122,7 @@ export async function bundleWorker(source: URL, cacheDir: string): Promise<Worke
     mainFields: ['main'],
     conditions: [],
     logLevel: 'silent',
-    plugins: [sourcesOnly(hashes, externals)],
+    plugins: [sourcesOnly(hashes, externals, externalPackages)],
   });
   const dropped = result.warnings.find((w) => w.id === 'ignored-bare-import');
   if (dropped !== undefined) {
@@ -160,8 +171,15 @@ const LOADERS: Record<string, Loader> = {
   '.jsx': 'jsx',
 };
 
-function sourcesOnly(hashes: Map<string, string>, externals: Set<string>): Plugin {
+function sourcesOnly(
+  hashes: Map<string, string>,
+  externals: Set<string>,
+  externalPackages: readonly string[],
+): Plugin {
   const packageTypes = new Map<string, boolean>();
+  const keptOut = externalPackages.map(
+    (name) => `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`,
+  );
   return {
     name: 'qt-worker-sources',
     setup(build) {
@@ -182,7 +200,8 @@ function sourcesOnly(hashes: Map<string, string>, externals: Set<string>): Plugi
         }
         if (found.external) return found;
         if (!inPackage(found.path)) return { ...found, sideEffects: false };
-        if (await bundlable(found.path, packageTypes)) return found;
+        if (!keptOut.some((dir) => found.path.includes(dir)) && (await bundlable(found.path, packageTypes)))
+          return found;
         externals.add(found.path);
         return { path: pathToFileURL(found.path).href, external: true };
       });

@@ -4,6 +4,8 @@ import { type EngineHolder, startEngineHolder } from '../lifecycle/engine-holder
 import type { Logger } from '../observability/logger.ts';
 import type { TradingService } from '../trading/trading-service.ts';
 import { BacktestJobs } from './backtest-jobs.ts';
+import { StrategyCompiler } from './compile/strategy-compiler.ts';
+import { StrategyEditor } from './compile/strategy-editor.ts';
 import { startSandboxStrategy } from './sandbox-adapter.ts';
 import { StrategiesService } from './strategies-service.ts';
 import { StrategyStore } from './strategy-store.ts';
@@ -102,8 +104,11 @@ async function startWithHolder(
   // Tiers by tenant, for the sandbox limits of deployments started here; emptied per tenant by
   // `forgetTier` on a tier change. Bounded: one entry per tenant with deployments on this engine.
   const tiers = new Map<string, Tier>();
+  // The browser editor's compiler: one worker thread, started on the first compile.
+  const compiler = new StrategyCompiler({ logger });
   const service = new StrategiesService({
     store,
+    editor: new StrategyEditor({ store, compiler }),
     trading: params.trading,
     bus: params.bus,
     clock: params.clock,
@@ -173,6 +178,7 @@ async function startWithHolder(
       clearTimeout(probationTimer);
       await release();
       await service.close();
+      await compiler.stop();
       // Again, with every sandbox ended: rows the first release could not reach (the database was away).
       await store.releaseDeployments().catch(() => undefined);
       await holder.stop();

@@ -1,29 +1,36 @@
 import type { StrategiesPort, StrategyScope } from '@qt/api';
 import {
+  AMOUNT_SCALE,
   AppError,
   type BacktestProgressView,
   type BacktestResultView,
   type BacktestView,
   type Clock,
+  type CompileResultView,
   type DeployInput,
+  type DeploymentPnlView,
   type DeploymentState,
   type DeploymentView,
   type Instrument,
   type MessageBus,
   notFound,
+  parseScaled,
   type RunBacktestInput,
   type StrategyExampleView,
   type StrategyLogLineView,
   type StrategyParams,
+  type StrategySourceView,
   type StrategyView,
   type Tier,
 } from '@qt/shared';
 import { isStrategyValidationError, TIER_LIMITS, validateStrategyModule } from '@qt/strategy-runtime';
 import { buildExample, examples, UnknownExampleError } from '@qt/strategy-sdk';
+import { DeploymentPnlFold, marketKey } from '@qt/trading';
 import type { Logger } from '../observability/logger.ts';
 import type { TradingService } from '../trading/trading-service.ts';
 import { UpdateHub } from '../trading/update-hub.ts';
 import type { BacktestJobs } from './backtest-jobs.ts';
+import { exampleSource, type StrategyEditor } from './compile/strategy-editor.ts';
 import { DeploymentRunner } from './deployment-runner.ts';
 import type { StartStrategy } from './running-strategy.ts';
 import { type DeploymentRow, type StrategyStore, stateConflict } from './strategy-store.ts';
@@ -55,6 +62,11 @@ export interface DeploymentEquityView {
 }
 
 const HOLDING: readonly DeploymentState[] = ['starting', 'running', 'paused'];
+/** Deployments whose PnL fold is kept between calls (the ones people look at), oldest asked dropped first. */
+const PNL_FOLDS_KEPT = 500;
+/** Fills read per query, and queries per call: a long history is caught up over a few calls. */
+const PNL_PAGE = 10_000;
+const PNL_PAGES_PER_CALL = 20;
 const RUNNING: readonly DeploymentState[] = ['starting', 'running'];
 
 export interface StrategiesServiceOptions {
@@ -66,6 +78,8 @@ export interface StrategiesServiceOptions {
   instrument(venue: string, symbol: string): Instrument | undefined;
   startStrategy: StartStrategy;
   backtests: BacktestJobs;
+  /** The browser editor's compiler; absent: `compileSource`/`saveSource` answer SERVICE_UNAVAILABLE. */
+  editor?: StrategyEditor;
   tierOf(tenantId: string): Promise<Tier>;
   /**
    * Whether the market's feed delivers venue/symbol now (absent: no market data on this engine, taken as
@@ -86,6 +100,11 @@ const LISTING_SWEEP_MS = 30_000;
 export class StrategiesService implements StrategiesPort {
   readonly #o: StrategiesServiceOptions;
   readonly #runners = new Map<string, DeploymentRunner>();
+  /** Per deployment: its PnL fold and the ledger sequence it reached (see deploymentPnl). */
+  readonly #pnlFolds = new Map<
+    string,
+    { tenantId: string; after: bigint; fold: DeploymentPnlFold; busy: Promise<void> | null }
+  >();
   /** Deployment changes per tenant, and log lines per deployment. */
   readonly #deploymentHub = new UpdateHub<DeploymentView>();
   readonly #logHub = new UpdateHub<StrategyLogLineView>();
@@ -246,10 +265,38 @@ export class StrategiesService implements StrategiesPort {
       {
         wasm,
         source: `example:${info.name}`,
+        // Shipped beside the module: "open in editor" starts from it (a missing file leaves none).
+        ...(await exampleSource(info.name).then(
+          (code) => ({ sourceCode: code }),
+          () => ({}),
+        )),
         callbacks: validated.callbacks,
         memoryPages: validated.memory.maximumPages,
       },
     );
+  }
+
+  // ---- the browser editor (compile/strategy-editor.ts) -----------------------------------------------
+
+  compileSource(scope: StrategyScope, source: string): Promise<CompileResultView> {
+    return this.#editor().compile(scope, source);
+  }
+
+  saveSource(scope: StrategyScope, input: { strategyId: string; source: string }): Promise<StrategyView> {
+    return this.#editor().save(scope, input.strategyId, input.source);
+  }
+
+  source(
+    scope: StrategyScope,
+    input: { strategyId: string; version?: number | undefined },
+  ): Promise<StrategySourceView> {
+    return this.#editor().source(scope, input.strategyId, input.version);
+  }
+
+  #editor(): StrategyEditor {
+    if (!this.#o.editor)
+      throw new AppError('SERVICE_UNAVAILABLE', 'This engine does not compile strategies (no compiler).');
+    return this.#o.editor;
   }
 
   // ---- deployments ---------------------------------------------------------------------------------
@@ -298,6 +345,57 @@ export class StrategiesService implements StrategiesPort {
     const runner = this.#runners.get(deploymentId); // before the read: see listDeployments
     const row = await this.#o.store.deployment(scope.tenantId, deploymentId);
     return this.#view(row, runner);
+  }
+
+  /**
+   * The deployment's own PnL: its orders' fills, in commit order, on positions of its own, marked with the
+   * account's marks. Folded incrementally: a bounded cache keeps each recently asked deployment's fold and
+   * the ledger sequence it reached, so a poll reads only the fills committed since.
+   */
+  async deploymentPnl(scope: StrategyScope, deploymentId: string): Promise<DeploymentPnlView> {
+    const row = await this.#o.store.deployment(scope.tenantId, deploymentId);
+    let cached = this.#pnlFolds.get(row.id);
+    if (!cached || cached.tenantId !== scope.tenantId) {
+      cached = {
+        tenantId: scope.tenantId,
+        after: 0n,
+        fold: new DeploymentPnlFold(row.accountId),
+        busy: null,
+      };
+    }
+    this.#pnlFolds.delete(row.id); // re-inserted below: the Map's order is the LRU order
+    this.#pnlFolds.set(row.id, cached);
+    while (this.#pnlFolds.size > PNL_FOLDS_KEPT)
+      this.#pnlFolds.delete(this.#pnlFolds.keys().next().value as string);
+    // One read at a time per deployment: two polls at once must not add the same fills twice.
+    const entry = cached;
+    const catchUp = (entry.busy ?? Promise.resolve()).then(async () => {
+      for (let page = 0; page < PNL_PAGES_PER_CALL; page++) {
+        const fills = await this.#o.store.deploymentFillsAfter(
+          scope.tenantId,
+          row.accountId,
+          row.id,
+          entry.after,
+          PNL_PAGE,
+        );
+        for (const f of fills) entry.fold.add(f);
+        const last = fills.at(-1);
+        if (last) entry.after = last.sequence;
+        if (fills.length < PNL_PAGE) return false;
+      }
+      return true;
+    });
+    entry.busy = catchUp.then(
+      () => undefined,
+      () => undefined,
+    );
+    const [behind, positions] = await Promise.all([catchUp, this.#o.trading.positions(scope, row.accountId)]);
+    const marks = new Map<string, bigint>();
+    for (const p of positions)
+      if (p.markPrice !== null)
+        marks.set(marketKey(p.venue, p.symbol), parseScaled(p.markPrice, AMOUNT_SCALE));
+    // `truncated`: more fills than one call folds (200,000) are still to come; the next call goes on.
+    return { deploymentId: row.id, ...entry.fold.result(marks), truncated: behind };
   }
 
   async pause(scope: StrategyScope, deploymentId: string): Promise<DeploymentView> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type TierCapCheck, withinTierCap } from '@qt/api';
 import { type Db, Prisma } from '@qt/db';
 import {
+  AMOUNT_SCALE,
   AppError,
   type BacktestStatus,
   type BacktestView,
@@ -9,10 +10,12 @@ import {
   type InstrumentRef,
   instrumentRef,
   notFound,
+  parseScaled,
   type RunBacktestInput,
   type StrategyInterval,
   type StrategyView,
 } from '@qt/shared';
+import type { TimedFill } from '@qt/trading';
 import { z } from 'zod';
 import { holderAlive } from '../lifecycle/engine-holder.ts';
 
@@ -24,6 +27,8 @@ import { holderAlive } from '../lifecycle/engine-holder.ts';
 export interface NewVersion {
   wasm: Uint8Array;
   source: string;
+  /** The AssemblyScript it was compiled from, kept when the platform compiled it (editor, examples). */
+  sourceCode?: string;
   callbacks: string[];
   memoryPages: number;
 }
@@ -76,6 +81,8 @@ const versionSelect = {
   callbacks: true,
   memoryPages: true,
   createdAt: true,
+  // Whether a source is stored, without reading it (lists show every version).
+  sourceCode: { select: { versionId: true } },
 } as const;
 
 export class StrategyStore {
@@ -129,6 +136,9 @@ export class StrategyStore {
               source: version.source,
               callbacks: version.callbacks,
               memoryPages: version.memoryPages,
+              ...(version.sourceCode !== undefined
+                ? { sourceCode: { create: { code: version.sourceCode } } }
+                : {}),
             },
           });
           return strategy.id;
@@ -168,6 +178,21 @@ export class StrategyStore {
     });
     if (!row) throw version ? notFound(`Version ${version} of the strategy`) : notFound('Strategy');
     return storedVersion(row);
+  }
+
+  /** A version's stored AssemblyScript (the latest version when `version` is absent); null for uploads. */
+  async sourceOf(
+    tenantId: string,
+    strategyId: string,
+    version?: number,
+  ): Promise<{ version: number; source: string | null }> {
+    const row = await this.#db.strategyVersion.findFirst({
+      where: { strategyId, strategy: { tenantId }, ...(version ? { version } : {}) },
+      orderBy: { version: 'desc' },
+      select: { version: true, sourceCode: { select: { code: true } } },
+    });
+    if (!row) throw version ? notFound(`Version ${version} of the strategy`) : notFound('Strategy');
+    return { version: row.version, source: row.sourceCode?.code ?? null };
   }
 
   async versionById(versionId: string): Promise<StoredVersion> {
@@ -322,6 +347,56 @@ export class StrategyStore {
     });
     if (!row) throw notFound('Deployment');
     return deploymentRow(row);
+  }
+
+  /**
+   * The fills of the orders a deployment placed (client order ids `st.<deployment without dashes>.…`, every
+   * run of it) committed after ledger sequence `after`, in commit order (the ledger's posting sequence:
+   * what the account itself replays), at most `limit`. Read from the account's fill postings (the
+   * sequence bounds the scan to what is new), matched on the order's client id.
+   */
+  async deploymentFillsAfter(
+    tenantId: string,
+    accountId: string,
+    deploymentId: string,
+    after: bigint,
+    limit: number,
+  ): Promise<(TimedFill & { sequence: bigint })[]> {
+    const prefix = `st.${deploymentId.toLowerCase().replaceAll('-', '')}.%`;
+    const rows = await this.#db.$queryRaw<
+      {
+        id: string;
+        venue: string;
+        symbol: string;
+        side: 'buy' | 'sell';
+        quantity: string;
+        quote: string;
+        fee: string;
+        time: Date;
+        sequence: bigint;
+      }[]
+    >`SELECT f.id, f.venue, f.symbol, f.side::text AS side, f.quantity::text AS quantity,
+             f.quote::text AS quote, f.fee::text AS fee, f.time, lp.sequence
+        FROM ledger_postings lp
+        JOIN fills f ON f.id = lp.fill_id
+        JOIN orders o ON o.id = f.order_id
+       WHERE lp.account_id = ${accountId}::uuid AND lp.tenant_id = ${tenantId}::uuid
+         AND lp.type = 'fill' AND lp.sequence > ${after}
+         AND o.client_order_id LIKE ${prefix}
+       ORDER BY lp.sequence
+       LIMIT ${limit}`;
+    return rows.map((r) => ({
+      fillId: r.id,
+      accountId,
+      venue: r.venue,
+      symbol: r.symbol,
+      side: r.side,
+      quantity: parseScaled(r.quantity, AMOUNT_SCALE),
+      quote: parseScaled(r.quote, AMOUNT_SCALE),
+      fee: parseScaled(r.fee, AMOUNT_SCALE),
+      time: r.time.getTime(),
+      sequence: BigInt(r.sequence),
+    }));
   }
 
   async deployments(tenantId: string, accountId?: string): Promise<DeploymentRow[]> {
@@ -661,6 +736,7 @@ function strategyView(r: StrategyDbRow): StrategyView {
       sizeBytes: v.sizeBytes,
       sha256: v.sha256,
       source: v.source,
+      hasSource: v.sourceCode !== null,
       callbacks: v.callbacks,
       memoryPages: v.memoryPages,
       createdAt: v.createdAt.toISOString(),

@@ -46,7 +46,8 @@ export async function placeOrder(
   return s.queue.runCall(account.id, () => place(s, account, tenant, input));
 }
 
-async function place(
+/** Places on the account's queue (the caller runs inside it): also the second half of an amend. */
+export async function place(
   s: TradingState,
   account: AccountMeta,
   tenant: TenantMeta,
@@ -204,7 +205,11 @@ function quoteBudget(s: TradingState, input: PlaceOrderInput): bigint | null {
   const last = s.marks.last(input.venue, input.symbol) ?? 0n;
   const ask = s.marks.ask(input.venue, input.symbol) ?? 0n;
   const stop = input.stopPrice === undefined ? 0n : parseScaled(input.stopPrice, AMOUNT_SCALE);
+  // The matcher's own top too: its walk's cap is computed from it (a quote finer than the tick rounded
+  // up, a trade printed through the quote), so the reservation covers every fill up to that cap.
+  const taker = s.matcher.takerTop(input.venue, input.symbol, 'buy') ?? 0n;
   let top = last > ask ? last : ask;
+  if (taker > top) top = taker;
   if (stop > top) top = stop;
   if (top === 0n) {
     throw new AppError('MARKET_NO_DATA', rejectionMessage('MARKET_NO_DATA'), { reason: 'MARKET_NO_DATA' });

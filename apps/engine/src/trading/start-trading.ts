@@ -10,6 +10,7 @@ import {
 } from '@qt/shared';
 import type { FeeSchedule, SlippageModel } from '@qt/trading';
 import type { Logger } from '../observability/logger.ts';
+import { bookDepthSource, type LiveBooks } from './book-depth.ts';
 import { readJournal } from './posting-store.ts';
 import { createTradingPool, type TradingDbTimeouts } from './trading-pool.ts';
 import { TradingService } from './trading-service.ts';
@@ -48,6 +49,8 @@ export async function startTrading(params: {
   fees?: FeeSchedule;
   slippage?: Partial<SlippageModel>;
   latencyMs?: number;
+  /** The engine's L2 books: market takers walk a live book's levels (without: modelled depth). */
+  depth?: LiveBooks;
   /** Overrides of `TRADING_DB_TIMEOUTS` (tests). */
   dbTimeouts?: Partial<TradingDbTimeouts>;
 }): Promise<Trading> {
@@ -63,7 +66,11 @@ export async function startTrading(params: {
     ...(params.slippage ? { slippage: params.slippage } : {}),
     ...(params.latencyMs !== undefined ? { latencyMs: params.latencyMs } : {}),
   });
-  for (const i of params.instruments) service.setInstrument(i);
+  for (const i of params.instruments) {
+    service.setInstrument(i);
+    if (params.depth)
+      service.setDepthSource(i.venue, i.symbol, bookDepthSource(params.depth, i.venue, i.symbol));
+  }
   try {
     await service.recover(readJournal(params.db));
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { KillSwitchView, Page, TenantScope, TradingPort } from '@qt/api';
 import type {
+  AmendOrderInput,
   BalanceView,
   FillView,
   Instrument,
@@ -15,13 +16,14 @@ import type {
   Trade,
 } from '@qt/shared';
 import { AMOUNT_SCALE, parseScaled } from '@qt/shared';
-import type { MatchingEvent, Posting, RiskLimitsInput, RiskView } from '@qt/trading';
+import type { DepthSource, MatchingEvent, Posting, RiskLimitsInput, RiskView } from '@qt/trading';
 import type { z } from 'zod';
 import { balanceViews, ownAccount, refreshTenantTiers } from './account-access.ts';
 import * as funding from './account-funding.ts';
 import * as reads from './account-reads.ts';
 import { applyEvent, routeEvent } from './event-application.ts';
 import { asAppError, assertStorable } from './ledger-guard.ts';
+import { amendOrder } from './order-amend.ts';
 import * as cancellation from './order-cancellation.ts';
 import * as placement from './order-placement.ts';
 import { type HoldStatus, holdStatus, isHeld, stopRetries } from './persistence-hold.ts';
@@ -67,6 +69,8 @@ export type KillSwitchRequest = KillSwitchInput;
  */
 export class TradingService implements TradingPort {
   readonly #s: TradingState;
+  /** Tick and minimum notional by `venue|symbol`, so an amend is checked before its cancel. */
+  readonly #instruments = new Map<string, Instrument>();
 
   constructor(options: TradingServiceOptions) {
     this.#s = createTradingState(options, (e) => routeEvent(this.#s, e));
@@ -75,7 +79,13 @@ export class TradingService implements TradingPort {
   // ---- wiring: instruments, market data, recovery ----------------------------------------------------
 
   setInstrument(instrument: Instrument): void {
+    this.#instruments.set(`${instrument.venue}|${instrument.symbol}`, instrument);
     this.#s.matcher.setInstrument(instrument);
+  }
+
+  /** Takers on this instrument walk the live L2 book while `source` has one (null: modelled depth). */
+  setDepthSource(venue: string, symbol: string, source: DepthSource | null): void {
+    this.#s.matcher.setDepthSource(venue, symbol, source);
   }
 
   onTrade(trade: Trade): void {
@@ -234,6 +244,11 @@ export class TradingService implements TradingPort {
     input: { accountId: string; venue?: string | undefined; symbol?: string | undefined },
   ): Promise<{ canceled: number }> {
     return cancellation.cancelAll(this.#s, scope, input);
+  }
+
+  /** Moves a resting limit order to a new price (cancel-replace on the account's queue, order-amend.ts). */
+  amendOrder(scope: TenantScope, input: AmendOrderInput): Promise<OrderView> {
+    return amendOrder(this.#s, this.#instruments, scope, input);
   }
 
   getOrder(scope: TenantScope, input: { accountId: string; orderId: string }): Promise<OrderView> {

@@ -300,6 +300,7 @@ describe('paper trading service', () => {
         fee: units('0.49'),
         feeAsset: 'USDT',
         liquidity: 'maker',
+        pricedBy: 'trade',
         time: now,
         tradeId: 'x1',
       },

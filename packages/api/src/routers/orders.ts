@@ -1,5 +1,6 @@
 import {
   accountIdInput,
+  amendOrderInput,
   cancelAllInput,
   listOrdersInput,
   orderIdInput,
@@ -12,10 +13,22 @@ import { scopeOf, tradingOf } from '../domains/trading/scope.ts';
 import { authedProcedure, router, tradeProcedure } from '../trpc.ts';
 import { checkOrderCursor } from './cursors.ts';
 
+/**
+ * `st.<deployment>.…` client order ids are how the engine tells a strategy's orders apart (its fills go to
+ * that deployment's own PnL): an order placed or moved by hand may not take one. A strategy order moved by
+ * hand (amend) becomes a manual order.
+ */
+const reservedTag = {
+  path: ['clientOrderId'],
+  message: 'Client order ids starting with "st." are reserved for strategy orders.',
+};
+const notStrategyTagged = (input: { clientOrderId?: string | undefined }) =>
+  !input.clientOrderId?.startsWith('st.');
+
 /** Orders: every one passes the risk engine, then the paper matcher. */
 export const ordersRouter = router({
   place: tradeProcedure
-    .input(placeOrderInput)
+    .input(placeOrderInput.refine(notStrategyTagged, reservedTag))
     .output(orderSchema)
     .mutation(({ ctx, input }) => tradingOf(ctx.deps).placeOrder(scopeOf(ctx.principal), input)),
   cancel: tradeProcedure
@@ -26,6 +39,11 @@ export const ordersRouter = router({
     .input(cancelAllInput)
     .output(z.strictObject({ canceled: z.number().int() }))
     .mutation(({ ctx, input }) => tradingOf(ctx.deps).cancelAll(scopeOf(ctx.principal), input)),
+  /** Cancel-replace at a new price (the chart's drag of a limit order's line); answers the new order. */
+  amend: tradeProcedure
+    .input(amendOrderInput.refine(notStrategyTagged, reservedTag))
+    .output(orderSchema)
+    .mutation(({ ctx, input }) => tradingOf(ctx.deps).amendOrder(scopeOf(ctx.principal), input)),
   get: authedProcedure
     .input(orderIdInput)
     .output(orderSchema)

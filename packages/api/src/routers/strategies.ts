@@ -1,15 +1,22 @@
 import {
   AppError,
   accountIdInput,
+  compileResultSchema,
+  compileStrategyInput,
   createFromExampleInput,
   deployInput,
   deploymentIdInput,
+  deploymentPnlInput,
+  deploymentPnlSchema,
   deploymentSchema,
   redeployInput,
+  saveStrategySourceInput,
   strategyExampleSchema,
   strategyIdInput,
   strategyLogLineSchema,
   strategySchema,
+  strategySourceInput,
+  strategySourceSchema,
   uploadStrategyInput,
 } from '@qt/shared';
 import { z } from 'zod';
@@ -17,7 +24,8 @@ import { strategiesOf, strategyScopeOf } from '../domains/strategies/scope.ts';
 import { authedProcedure, publicProcedure, router, tradeProcedure } from '../trpc.ts';
 
 /**
- * Strategies: WebAssembly modules (uploaded, or built from the SDK's examples), validated at upload, and
+ * Strategies: WebAssembly modules (uploaded, built from the SDK's examples, or compiled here from the
+ * browser editor's AssemblyScript), validated before they are stored, and
  * their deployments to paper accounts. Deploying and controlling need `trade`: a strategy places orders.
  */
 export const strategiesRouter = router({
@@ -52,6 +60,24 @@ export const strategiesRouter = router({
       strategiesOf(ctx.deps).createFromExample(strategyScopeOf(ctx.principal), input),
     ),
 
+  /** Compiles the editor's AssemblyScript (nothing stored); problems placed at their line and column. */
+  compile: tradeProcedure
+    .input(compileStrategyInput)
+    .output(compileResultSchema)
+    .mutation(({ ctx, input }) =>
+      strategiesOf(ctx.deps).compileSource(strategyScopeOf(ctx.principal), input.source),
+    ),
+  /** Compiles and stores the source as the strategy's next version. */
+  saveSource: tradeProcedure
+    .input(saveStrategySourceInput)
+    .output(strategySchema)
+    .mutation(({ ctx, input }) => strategiesOf(ctx.deps).saveSource(strategyScopeOf(ctx.principal), input)),
+  /** A version's AssemblyScript, to open in the editor (null for an uploaded module). */
+  source: authedProcedure
+    .input(strategySourceInput)
+    .output(strategySourceSchema)
+    .query(({ ctx, input }) => strategiesOf(ctx.deps).source(strategyScopeOf(ctx.principal), input)),
+
   deploy: tradeProcedure
     .input(deployInput)
     .output(deploymentSchema)
@@ -65,6 +91,13 @@ export const strategiesRouter = router({
     .output(deploymentSchema)
     .query(({ ctx, input }) =>
       strategiesOf(ctx.deps).getDeployment(strategyScopeOf(ctx.principal), input.deploymentId),
+    ),
+  /** The deployment's own PnL, position and curve: only the orders it placed count (tagged `st.…`). */
+  deploymentPnl: authedProcedure
+    .input(deploymentPnlInput)
+    .output(deploymentPnlSchema)
+    .query(({ ctx, input }) =>
+      strategiesOf(ctx.deps).deploymentPnl(strategyScopeOf(ctx.principal), input.deploymentId),
     ),
   pause: tradeProcedure
     .input(deploymentIdInput)

@@ -28,6 +28,14 @@ export const errorCodes = {
   MARKET_UNKNOWN_INSTRUMENT: 'NOT_FOUND',
   MARKET_UNKNOWN_VENUE: 'NOT_FOUND',
   MARKET_DATA_DISABLED: 'SERVICE_UNAVAILABLE',
+  /** An alert on a venue/symbol this engine's feeds do not follow (it could never fire); the message names what is followed. */
+  ALERT_MARKET_NOT_FOLLOWED: 'PRECONDITION_FAILED',
+  /** `market.follow`: the venue does not list the symbol (or it is not trading) in the engine's instrument list. */
+  MARKET_NOT_LISTED: 'NOT_FOUND',
+  /** `market.follow`: the engine follows as many extra markets as its operator allows (`MARKET_FOLLOW_MAX`). */
+  MARKET_FOLLOW_LIMIT: 'TOO_MANY_REQUESTS',
+  /** Watchlist: at most 100 entries per person and tenant. */
+  WATCHLIST_FULL: 'BAD_REQUEST',
   // Risk: pre-trade checks (packages/trading/src/risk); a rejected order's `reason` carries the same code
   RISK_KILL_SWITCH: 'FORBIDDEN',
   RISK_ORDER_RATE: 'TOO_MANY_REQUESTS',
@@ -60,6 +68,12 @@ export const errorCodes = {
   STRATEGY_INVALID_MODULE: 'BAD_REQUEST',
   STRATEGY_STATE_CONFLICT: 'CONFLICT',
   STRATEGY_LIMIT_REACHED: 'TOO_MANY_REQUESTS',
+  /** The editor's source did not compile (a save; `compile` answers diagnostics instead of failing). */
+  STRATEGY_COMPILE_FAILED: 'BAD_REQUEST',
+  /** The engine's compiler is busy (a compile of the tenant's in flight, or its queue full). */
+  STRATEGY_COMPILER_BUSY: 'TOO_MANY_REQUESTS',
+  /** A version uploaded as a module has no source to open in the editor. */
+  STRATEGY_NO_SOURCE: 'PRECONDITION_FAILED',
   BACKTEST_NO_DATA: 'PRECONDITION_FAILED',
   BACKTEST_NOT_CANCELLABLE: 'CONFLICT',
   BACKTEST_TOO_LARGE: 'BAD_REQUEST',

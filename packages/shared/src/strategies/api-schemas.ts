@@ -67,8 +67,10 @@ export const strategyVersionSchema = z.strictObject({
   version: z.number().int().positive(),
   sizeBytes: z.number().int().nonnegative(),
   sha256: z.string(),
-  /** `upload`, or `example:<name>`. */
+  /** `upload`, `editor` (compiled here from the browser editor), or `example:<name>`. */
   source: z.string(),
+  /** The AssemblyScript it was compiled from is stored (editor saves and examples): it opens in the editor. */
+  hasSource: z.boolean(),
   /** Which optional callbacks the module has (qt_on_trade, qt_on_fill, ...). */
   callbacks: z.array(z.string()),
   /** Declared maximum linear memory, in 64 KiB pages. */

@@ -1,1 +1,3 @@
 export * from './api-schemas.ts';
+export * from './deployment-pnl.ts';
+export * from './editor-schemas.ts';

@@ -97,3 +97,19 @@ export const killSwitchView = z.strictObject({
   at: z.number().int(),
   reason: z.string(),
 });
+
+/**
+ * Moves a resting limit order to a new price (the chart's drag): the engine cancels it and places its
+ * remaining quantity at `price` in one step on the account's queue. `clientOrderId` names the
+ * replacement, so a retry after a lost answer returns the same replacement instead of failing.
+ */
+export const amendOrderInput = z.strictObject({
+  accountId: z.uuid(),
+  orderId: z.uuid(),
+  price: positiveDecimal,
+  clientOrderId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/)
+    .optional(),
+});
+export type AmendOrderInput = z.infer<typeof amendOrderInput>;

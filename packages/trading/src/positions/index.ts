@@ -1,3 +1,4 @@
+export * from './deployment-pnl.ts';
 export * from './equity.ts';
 export * from './position.ts';
 export * from './position-book.ts';

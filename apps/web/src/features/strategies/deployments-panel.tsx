@@ -91,7 +91,7 @@ export function DeploymentsPanel(props: DeploymentsPanelProps) {
                   <div className="text-[10px] text-zinc-500">
                     {instrumentsText(d.instruments)} · {d.interval}
                   </div>
-                  <div className="max-w-64 truncate text-[10px] text-zinc-500" title="Parameters">
+                  <div className="max-w-48 truncate text-[10px] text-zinc-500" title="Parameters">
                     {paramsText(d.params)}
                   </div>
                 </td>
@@ -137,60 +137,63 @@ export function DeploymentsPanel(props: DeploymentsPanelProps) {
                   )}
                 </td>
                 <td className={`${cell} ${d.metrics.traps ? 'text-rose-300' : ''}`}>{d.metrics.traps}</td>
-                <td className={`${cell} space-x-1`} onClick={(e) => e.stopPropagation()} onKeyDown={() => {}}>
-                  {can.pause && (
-                    <Button
-                      size="sm"
-                      variant="ghost"
-                      disabled={busy}
-                      data-testid="deployment-pause"
-                      onClick={() => pause.mutate({ deploymentId: d.id })}
-                    >
-                      Pause
-                    </Button>
-                  )}
-                  {can.resume && (
-                    <Button
-                      size="sm"
-                      variant="ghost"
-                      disabled={busy}
-                      data-testid="deployment-resume"
-                      onClick={() => resume.mutate({ deploymentId: d.id })}
-                    >
-                      Resume
-                    </Button>
-                  )}
-                  {can.stop && (
-                    <Button
-                      size="sm"
-                      variant="danger"
-                      disabled={busy}
-                      data-testid="deployment-stop"
-                      onClick={() => stop.mutate({ deploymentId: d.id })}
-                    >
-                      Stop
-                    </Button>
-                  )}
-                  {props.strategies.some((s) => s.id === d.strategyId) ? (
-                    <Button
-                      size="sm"
-                      variant="secondary"
-                      data-testid="deployment-redeploy"
-                      onClick={() => setRedeploying(d)}
-                    >
-                      Redeploy
-                    </Button>
-                  ) : (
-                    // A marketplace listing's deployment (its strategyId is the listing's id): it runs the
-                    // listing's pinned version and is deployed again from the listing.
-                    <Link
-                      href={`/marketplace/${d.strategyId}`}
-                      className="text-sm text-sky-400 hover:underline"
-                      data-testid="deployment-listing-link"
-                    >
-                      Listing
-                    </Link>
-                  )}
+                <td className={cell} onClick={(e) => e.stopPropagation()} onKeyDown={() => {}}>
+                  {/* Wraps to a second line rather than pushing Stop/Redeploy out of the panel at 1440 px. */}
+                  <div className="flex min-w-[7.5rem] flex-wrap justify-end gap-1">
+                    {can.pause && (
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        disabled={busy}
+                        data-testid="deployment-pause"
+                        onClick={() => pause.mutate({ deploymentId: d.id })}
+                      >
+                        Pause
+                      </Button>
+                    )}
+                    {can.resume && (
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        disabled={busy}
+                        data-testid="deployment-resume"
+                        onClick={() => resume.mutate({ deploymentId: d.id })}
+                      >
+                        Resume
+                      </Button>
+                    )}
+                    {can.stop && (
+                      <Button
+                        size="sm"
+                        variant="danger"
+                        disabled={busy}
+                        data-testid="deployment-stop"
+                        onClick={() => stop.mutate({ deploymentId: d.id })}
+                      >
+                        Stop
+                      </Button>
+                    )}
+                    {props.strategies.some((s) => s.id === d.strategyId) ? (
+                      <Button
+                        size="sm"
+                        variant="secondary"
+                        data-testid="deployment-redeploy"
+                        onClick={() => setRedeploying(d)}
+                      >
+                        Redeploy
+                      </Button>
+                    ) : (
+                      // A marketplace listing's deployment (its strategyId is the listing's id): it runs the
+                      // listing's pinned version and is deployed again from the listing.
+                      <Link
+                        href={`/marketplace/${d.strategyId}`}
+                        className="text-sm text-sky-400 hover:underline"
+                        data-testid="deployment-listing-link"
+                      >
+                        Listing
+                      </Link>
+                    )}
+                  </div>
                 </td>
               </tr>
             );

@@ -11,6 +11,7 @@ import { MarketState } from '../markets/market-state';
 import { liveQuery } from '../trade/use-account-feed';
 import { DeployForm } from './deploy-form';
 import { DeploymentLogPanel } from './deployment-log-panel';
+import { DeploymentPnlPanel } from './deployment-pnl-panel';
 import { DeploymentsPanel } from './deployments-panel';
 import { NewFromExampleForm, UploadStrategyForm } from './new-strategy-forms';
 import { describeStrategyProblem } from './strategy-errors';
@@ -93,6 +94,7 @@ export function StrategiesScreen({ initialStrategyId }: { initialStrategyId: str
           <DeployForm
             key={strategy.id}
             strategy={strategy}
+            // The example it was made from: its first version (versions come newest first).
             example={exampleOf(strategy.versions.at(-1)?.source, examples.data ?? [])}
             accounts={accounts.data ?? []}
             onDeployed={(d: DeploymentView) => setDeploymentId(d.id)}
@@ -125,7 +127,8 @@ export function StrategiesScreen({ initialStrategyId }: { initialStrategyId: str
         </div>
         <section className="min-h-[28rem] rounded-xl border border-zinc-800 bg-zinc-900/60">{main}</section>
       </div>
-      <div className="grid grid-cols-1 gap-3 xl:grid-cols-[minmax(0,1fr)_26rem]">
+      {/* Side by side only from 1536 px: below, the deployments table needs the full width for its controls. */}
+      <div className="grid grid-cols-1 gap-3 2xl:grid-cols-[minmax(0,1fr)_26rem]">
         <div className="h-80">
           <DeploymentsPanel
             deployments={deploymentList}
@@ -138,8 +141,11 @@ export function StrategiesScreen({ initialStrategyId }: { initialStrategyId: str
             onSelect={setDeploymentId}
           />
         </div>
-        <div className="h-80">
-          <DeploymentLogPanel deployment={deployment} />
+        <div className="flex min-w-0 flex-col gap-3">
+          <DeploymentPnlPanel deployment={deployment} />
+          <div className="h-80">
+            <DeploymentLogPanel deployment={deployment} />
+          </div>
         </div>
       </div>
       <Dialog
@@ -171,7 +177,8 @@ function StrategyDetail({
   deploy: ReactNode;
   accountsLoading: boolean;
 }) {
-  const latest = strategy.versions.at(-1);
+  // Versions come newest first.
+  const latest = strategy.versions[0];
   return (
     <div data-testid="strategy-detail" data-strategy-id={strategy.id} className="flex h-full flex-col">
       <header className="flex flex-wrap items-start justify-between gap-3 border-b border-zinc-800 px-4 py-3">
@@ -185,13 +192,24 @@ function StrategyDetail({
             </p>
           )}
         </div>
-        <Link
-          href={`/backtests?strategy=${strategy.id}`}
-          className="text-xs font-medium text-emerald-400 hover:text-emerald-300"
-          data-testid="strategy-backtest-link"
-        >
-          Backtest it →
-        </Link>
+        <div className="flex flex-col items-end gap-1">
+          <Link
+            href={`/backtests?strategy=${strategy.id}`}
+            className="text-xs font-medium text-emerald-400 hover:text-emerald-300"
+            data-testid="strategy-backtest-link"
+          >
+            Backtest it →
+          </Link>
+          {latest?.hasSource && (
+            <Link
+              href={`/strategies/${strategy.id}/edit`}
+              className="text-xs font-medium text-emerald-400 hover:text-emerald-300"
+              data-testid="strategy-edit-link"
+            >
+              Edit source →
+            </Link>
+          )}
+        </div>
       </header>
       <div className="p-4">
         <h3 className="mb-3 text-xs font-semibold tracking-wider text-zinc-400 uppercase">Deploy to paper</h3>

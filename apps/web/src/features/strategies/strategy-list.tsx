@@ -23,7 +23,8 @@ export function StrategyList({
       ) : (
         <ul className="divide-y divide-zinc-800/70">
           {strategies.map((s) => {
-            const latest = s.versions.at(-1);
+            // Versions come newest first.
+            const latest = s.versions[0];
             const selected = s.id === selectedId;
             return (
               <li key={s.id}>

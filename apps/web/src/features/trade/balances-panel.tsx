@@ -8,8 +8,9 @@ import { compareDecimal, formatDecimal } from '../markets/decimal-text';
 import { roundDecimal } from './order-ticket-rules';
 import { cell, DataTable, EmptyRows, firstCell, TradePanel } from './trade-panel';
 import { liveQuery, markedQuery } from './use-account-feed';
+import { formatAmountDown, useAssetDecimals } from './use-precision';
 
-/** Quote amounts (equity, PnL) are shown to the cent; balances are shown exactly. */
+/** Quote amounts (equity, PnL) are shown to the cent; balances at their asset's precision, rounded down (exact in the row title). */
 const MONEY_DECIMALS = 2;
 
 /** Equity and PnL in the account's quote currency, then every asset's free and locked amounts. */
@@ -17,6 +18,7 @@ export function BalancesPanel({ account, onDeposit }: { account: PaperAccountVie
   const trpc = useTRPC();
   const input = { accountId: account.id };
   const balances = useQuery(trpc.paperAccounts.balances.queryOptions(input, liveQuery));
+  const decimalsOf = useAssetDecimals();
   const rows = (balances.data ?? []).filter(
     (b) => compareDecimal(b.total, '0') !== 0 || b.asset === account.quoteCurrency,
   );
@@ -50,11 +52,11 @@ export function BalancesPanel({ account, onDeposit }: { account: PaperAccountVie
               title={`Total ${b.total} ${b.asset}`}
             >
               <td className={`${firstCell} font-sans font-medium`}>{b.asset}</td>
-              <td className={cell}>{formatDecimal(b.free, MONEY_DECIMALS)}</td>
+              <td className={cell}>{formatAmountDown(b.free, decimalsOf(b.asset))}</td>
               <td
                 className={`${cell} ${compareDecimal(b.locked, '0') > 0 ? 'text-amber-300' : 'text-zinc-500'}`}
               >
-                {formatDecimal(b.locked, MONEY_DECIMALS)}
+                {formatAmountDown(b.locked, decimalsOf(b.asset))}
               </td>
             </tr>
           ))}

@@ -27,6 +27,8 @@ export interface TicketRules {
   tickSize: string;
   lotSize: string;
   minNotional: string;
+  /** The quote currency, so limits are said with their unit ("minimum of 5 USDT"). */
+  quote?: string;
 }
 
 export type TicketField = 'quantity' | 'price' | 'stopPrice' | 'form';
@@ -127,7 +129,7 @@ export function checkTicket(
   ) {
     issues.form = {
       code: 'ORDER_BELOW_MIN_NOTIONAL',
-      message: `The order is worth less than the minimum of ${rules.minNotional}: raise the quantity.`,
+      message: `The order is worth less than the minimum of ${rules.minNotional}${rules.quote ? ` ${rules.quote}` : ''}: raise the quantity.`,
     };
   }
 

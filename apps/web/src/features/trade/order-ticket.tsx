@@ -2,9 +2,11 @@
 
 import type { Instrument, OrderType, PaperAccountView, Quote, TimeInForce } from '@qt/shared';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { Select } from '@/components/ui/select';
 import { useTRPC } from '@/engine/react';
+import { sizeForPercent, sizeFromQuote, sizePercents } from '../cockpit/percent-size';
+import { onPricePick } from '../depth/price-pick-event';
 import { decimalsOf, formatDecimal } from '../markets/decimal-text';
 import { upsertOpenOrder } from './account-cache';
 import { BestBidAsk } from './best-bid-ask';
@@ -20,6 +22,7 @@ import {
 } from './order-ticket-rules';
 import { describeOrderOutcome, describeTradeProblem, type TradeProblem } from './trade-errors';
 import { liveQuery } from './use-account-feed';
+import { formatAmountDown, useAssetDecimals } from './use-precision';
 
 const typeOptions: readonly { value: OrderType; label: string }[] = [
   { value: 'limit', label: 'Limit' },
@@ -36,6 +39,7 @@ const tifOptions: readonly { value: TimeInForce; label: string }[] = [
 
 const placedText: Record<string, string> = {
   new: 'Order placed: resting on the book.',
+  stopNew: 'Stop placed: it waits for the last trade to reach its trigger (nothing is filled yet).',
   partially_filled: 'Order partially filled; the rest is on the book.',
   filled: 'Order filled.',
 };
@@ -74,20 +78,70 @@ export function OrderTicket({ account, venue, symbol, instrument, lastPrice, bes
   const [draft, setDraft] = useState<TicketDraft>(emptyDraft);
   const [submitted, setSubmitted] = useState(false);
   const [problem, setProblem] = useState<TradeProblem | null>(null);
-  const [placed, setPlaced] = useState<{ id: string; status: string } | null>(null);
+  const [placed, setPlaced] = useState<{ id: string; status: string; stop: boolean } | null>(null);
   // Kept across a retry of the same order after a transport failure, so the engine sees one order.
   const pendingId = useRef<{ key: string; id: string } | null>(null);
+  /** Size typed in the base asset (the order's quantity) or in the quote currency (converted, floored). */
+  const [sizeIn, setSizeIn] = useState<'base' | 'quote'>('base');
+  const [quoteAmount, setQuoteAmount] = useState('');
+  const assetDecimals = useAssetDecimals();
 
   const [base = '', quote = ''] = symbol.split('-');
   const priceDecimals = instrument ? decimalsOf(instrument.tickSize) : 2;
   const rules = instrument
-    ? { tickSize: instrument.tickSize, lotSize: instrument.lotSize, minNotional: instrument.minNotional }
+    ? {
+        tickSize: instrument.tickSize,
+        lotSize: instrument.lotSize,
+        minNotional: instrument.minNotional,
+        quote,
+      }
     : null;
   const check = checkTicket(draft, rules, lastPrice);
 
   const balances = useQuery(trpc.paperAccounts.balances.queryOptions({ accountId: account.id }, liveQuery));
   const spendAsset = draft.side === 'buy' ? quote : base;
   const available = balances.data?.find((b) => b.asset === spendAsset)?.free ?? '0';
+  const freeOf = (asset: string) => balances.data?.find((b) => b.asset === asset)?.free ?? '0';
+
+  /**
+   * The price a size is worked out at: the limit (or stop) typed; else the side of the book a market
+   * order would take (ask for a buy, bid for a sell); else the last trade.
+   */
+  function sizingPrice(d: TicketDraft): string | null {
+    const typed = typeNeedsPrice(d.type) ? d.price : typeNeedsStop(d.type) ? d.stopPrice : '';
+    if (/^\d+(\.\d+)?$/.test(typed.trim()) && Number(typed) > 0) return typed.trim();
+    const book = d.side === 'buy' ? bestBidAsk?.askPrice : bestBidAsk?.bidPrice;
+    return book ?? lastPrice;
+  }
+
+  // The limit price starts at the passive side of the book (a buy at the best bid, a sell at the best
+  // ask) as soon as there is a quote, and follows the side while it is still the prefilled value.
+  const quoteRef = useRef(bestBidAsk);
+  quoteRef.current = bestBidAsk;
+  const prefilled = useRef<string | null>(null);
+  const hasQuote = bestBidAsk !== null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when a first quote arrives or the side or type changes; the quote itself is read from the ref so every push does not re-run it.
+  useEffect(() => {
+    const q = quoteRef.current;
+    if (!q) return;
+    setDraft((d) => {
+      if (!typeNeedsPrice(d.type) || (d.price !== '' && d.price !== prefilled.current)) return d;
+      const price = d.side === 'buy' ? q.bidPrice : q.askPrice;
+      prefilled.current = price;
+      return price === d.price ? d : { ...d, price };
+    });
+  }, [hasQuote, draft.side, draft.type]);
+
+  // A click on a depth ladder row of this market puts its price in the ticket (a price order type only).
+  const updateRef = useRef<(next: Partial<TicketDraft>) => void>(() => {});
+  useEffect(
+    () =>
+      onPricePick(venue, symbol, (price) => {
+        prefilled.current = null;
+        updateRef.current({ price });
+      }),
+    [venue, symbol],
+  );
 
   const place = useMutation(
     trpc.orders.place.mutationOptions({
@@ -97,7 +151,7 @@ export function OrderTicket({ account, venue, symbol, instrument, lastPrice, bes
           trpc.orders.list.queryKey({ accountId: account.id, status: 'open' }),
           (page) => (page ? { ...page, orders: upsertOpenOrder(page.orders, order) } : page),
         );
-        setPlaced({ id: order.id, status: order.status });
+        setPlaced({ id: order.id, status: order.status, stop: typeNeedsStop(order.type) });
         setProblem(describeOrderOutcome(order.status, order.reason));
       },
       onError: (err) => {
@@ -109,10 +163,47 @@ export function OrderTicket({ account, venue, symbol, instrument, lastPrice, bes
     }),
   );
 
+  updateRef.current = (next) => update(next);
   function update(next: Partial<TicketDraft>) {
-    setDraft((d) => ({ ...d, ...next }));
+    setDraft((d) => {
+      const merged = { ...d, ...next };
+      // A size in quote currency is re-converted when the price it is converted at changes.
+      if (sizeIn === 'quote' && next.quantity === undefined && rules) {
+        merged.quantity = sizeFromQuote(quoteAmount, sizingPrice(merged), rules.lotSize) ?? '';
+      }
+      return merged;
+    });
     setPlaced(null);
     setProblem(null);
+  }
+
+  function changeQuoteAmount(text: string) {
+    setQuoteAmount(text);
+    update({ quantity: rules ? (sizeFromQuote(text, sizingPrice(draft), rules.lotSize) ?? '') : '' });
+  }
+
+  function sizePercent(percent: number) {
+    if (!rules) return;
+    const quantity = sizeForPercent({
+      side: draft.side,
+      percent,
+      freeQuote: freeOf(quote),
+      freeBase: freeOf(base),
+      price: sizingPrice(draft),
+      lotSize: rules.lotSize,
+    });
+    setSizeIn('base');
+    update({ quantity: quantity ?? '' });
+    if (!quantity) {
+      setProblem({
+        code: null,
+        title: 'Nothing to size',
+        message:
+          draft.side === 'buy'
+            ? `Not enough free ${quote} for one lot (${rules.lotSize} ${base}) at this price.`
+            : `Not enough free ${base} for one lot (${rules.lotSize} ${base}).`,
+      });
+    }
   }
 
   function submit(event: FormEvent) {
@@ -223,19 +314,56 @@ export function OrderTicket({ account, venue, symbol, instrument, lastPrice, bes
           onUseLast={lastPrice ? () => update({ price: lastPrice }) : undefined}
         />
       )}
-      <AmountField
-        label="Quantity"
-        unit={base}
-        value={draft.quantity}
-        onChange={(quantity) => update({ quantity })}
-        error={fieldError('quantity')}
-        hint={
-          instrument
-            ? `Lot ${instrument.lotSize} · min notional ${instrument.minNotional} ${quote}`
-            : undefined
-        }
-        testId="ticket-quantity"
-      />
+      {sizeIn === 'base' ? (
+        <AmountField
+          label="Quantity"
+          unit={base}
+          value={draft.quantity}
+          onChange={(quantity) => update({ quantity })}
+          error={fieldError('quantity')}
+          hint={
+            instrument
+              ? `Lot ${instrument.lotSize} ${base} · minimum ${instrument.minNotional} ${quote} per order`
+              : undefined
+          }
+          testId="ticket-quantity"
+          aside={<SizeUnitToggle sizeIn={sizeIn} base={base} quote={quote} onChange={setSizeIn} />}
+        />
+      ) : (
+        <AmountField
+          label={`Size in ${quote}`}
+          unit={quote}
+          value={quoteAmount}
+          onChange={changeQuoteAmount}
+          error={fieldError('quantity')}
+          hint={
+            draft.quantity
+              ? `= ${draft.quantity} ${base} (rounded down to the lot)`
+              : `Converted at the ${typeNeedsPrice(draft.type) ? 'limit price' : 'best price'}, down to the lot`
+          }
+          testId="ticket-quote-size"
+          aside={<SizeUnitToggle sizeIn={sizeIn} base={base} quote={quote} onChange={setSizeIn} />}
+        />
+      )}
+      <fieldset className="grid grid-cols-4 gap-1" aria-label="Size as a share of the free balance">
+        {sizePercents.map((p) => (
+          <button
+            key={p}
+            type="button"
+            onClick={() => sizePercent(p)}
+            disabled={!rules}
+            data-testid={`ticket-size-${p}`}
+            title={
+              draft.side === 'buy'
+                ? `${p}% of your free ${quote} at the order's price (fee reserve included)`
+                : `${p}% of your free ${base}`
+            }
+            className="h-6 rounded border border-zinc-700 text-[11px] font-semibold text-zinc-400 hover:border-zinc-500 hover:text-zinc-100 disabled:opacity-40"
+          >
+            {p}%
+          </button>
+        ))}
+      </fieldset>
 
       {typeTakesTimeInForce(draft.type) && (
         <div className="flex items-end gap-3">
@@ -287,8 +415,8 @@ export function OrderTicket({ account, venue, symbol, instrument, lastPrice, bes
         </div>
         <div className="flex justify-between">
           <dt className="text-zinc-500">Available</dt>
-          <dd className="font-mono text-zinc-300" data-testid="ticket-available">
-            {formatDecimal(available, 2)} {spendAsset}
+          <dd className="font-mono text-zinc-300" data-testid="ticket-available" data-free={available}>
+            {formatAmountDown(available, assetDecimals(spendAsset))} {spendAsset}
           </dd>
         </div>
       </dl>
@@ -319,7 +447,8 @@ export function OrderTicket({ account, venue, symbol, instrument, lastPrice, bes
           data-status={placed.status}
           className="text-xs text-emerald-300"
         >
-          {placedText[placed.status] ?? `Order ${placed.status.replace('_', ' ')}.`}
+          {(placed.stop && placed.status === 'new' ? placedText.stopNew : placedText[placed.status]) ??
+            `Order ${placed.status.replace('_', ' ')}.`}
         </p>
       )}
 
@@ -327,10 +456,13 @@ export function OrderTicket({ account, venue, symbol, instrument, lastPrice, bes
         type="submit"
         disabled={place.isPending || halted}
         data-testid="ticket-submit"
+        data-halted={halted}
         className={`h-10 rounded-md text-sm font-semibold transition-colors disabled:cursor-not-allowed disabled:opacity-50 ${
-          buy
-            ? 'bg-emerald-500 text-zinc-950 hover:bg-emerald-400'
-            : 'bg-rose-500 text-zinc-50 hover:bg-rose-400'
+          halted
+            ? 'border border-zinc-700 bg-zinc-800 text-zinc-400'
+            : buy
+              ? 'bg-emerald-500 text-zinc-950 hover:bg-emerald-400'
+              : 'bg-rose-500 text-zinc-50 hover:bg-rose-400'
         }`}
       >
         {place.isPending ? 'Sending…' : halted ? 'Account halted' : `${buy ? 'Buy' : 'Sell'} ${base}`}
@@ -375,7 +507,9 @@ function AmountField({
   hint,
   testId,
   onUseLast,
+  aside,
 }: {
+  aside?: ReactNode;
   label: string;
   unit: string;
   value: string;
@@ -393,6 +527,7 @@ function AmountField({
         <label htmlFor={id} className="text-[10px] font-semibold tracking-wider text-zinc-500 uppercase">
           {label}
         </label>
+        {aside}
         {onUseLast && (
           <button
             type="button"
@@ -428,5 +563,31 @@ function AmountField({
         </p>
       )}
     </div>
+  );
+}
+
+function SizeUnitToggle({
+  sizeIn,
+  base,
+  quote,
+  onChange,
+}: {
+  sizeIn: 'base' | 'quote';
+  base: string;
+  quote: string;
+  onChange: (next: 'base' | 'quote') => void;
+}) {
+  const next = sizeIn === 'base' ? 'quote' : 'base';
+  return (
+    <button
+      type="button"
+      onClick={() => onChange(next)}
+      data-testid="ticket-size-unit"
+      data-size-in={sizeIn}
+      className="text-[10px] font-semibold tracking-wider text-sky-400 uppercase hover:text-sky-300"
+      title={`Type the size in ${next === 'quote' ? quote : base} instead`}
+    >
+      in {next === 'quote' ? quote : base}
+    </button>
   );
 }

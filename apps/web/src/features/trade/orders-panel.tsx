@@ -5,9 +5,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { useTRPC } from '@/engine/react';
+import { ConfirmDialog } from '../cockpit/confirm-dialog';
 import { formatDecimal } from '../markets/decimal-text';
 import { RECENT_LIMIT, upsertOpenOrder } from './account-cache';
 import { clockTime } from './fills-panel';
+import { statusText } from './order-status';
 import { roundDecimal } from './order-ticket-rules';
 import { describeTradeProblem } from './trade-errors';
 import { cell, DataTable, EmptyRows, firstCell, TradePanel } from './trade-panel';
@@ -39,6 +41,7 @@ export function OrdersPanel({ accountId }: { accountId: string }) {
   const precision = usePrecision();
   const [tab, setTab] = useState<Tab>('open');
   const [canceling, setCanceling] = useState<ReadonlySet<string>>(new Set());
+  const [confirmCancelAll, setConfirmCancelAll] = useState(false);
   const open = useQuery(trpc.orders.list.queryOptions({ accountId, status: 'open' }, liveQuery));
   const closed = useQuery(
     trpc.orders.list.queryOptions(
@@ -71,6 +74,7 @@ export function OrdersPanel({ accountId }: { accountId: string }) {
   );
   const cancelAll = useMutation(
     trpc.orders.cancelAll.mutationOptions({
+      onSettled: () => setConfirmCancelAll(false),
       onSuccess: () =>
         Promise.all([
           queryClient.invalidateQueries(trpc.orders.list.queryFilter({ accountId })),
@@ -116,7 +120,7 @@ export function OrdersPanel({ accountId }: { accountId: string }) {
             size="sm"
             className="h-6 px-2"
             disabled={cancelAll.isPending}
-            onClick={() => cancelAll.mutate({ accountId })}
+            onClick={() => setConfirmCancelAll(true)}
             data-testid="open-orders-cancel-all"
           >
             {cancelAll.isPending ? 'Canceling…' : 'Cancel all'}
@@ -124,6 +128,16 @@ export function OrdersPanel({ accountId }: { accountId: string }) {
         ) : null
       }
     >
+      <ConfirmDialog
+        open={confirmCancelAll}
+        title={`Cancel all ${openOrders.length} open orders?`}
+        description="Every open order of this account, on every market, is canceled and its funds are released. This cannot be undone."
+        confirmLabel="Cancel all orders"
+        pending={cancelAll.isPending}
+        onConfirm={() => cancelAll.mutate({ accountId })}
+        onClose={() => setConfirmCancelAll(false)}
+        testId="cancel-all-confirm"
+      />
       {problem && (
         <p
           role="alert"
@@ -163,6 +177,7 @@ export function OrdersPanel({ accountId }: { accountId: string }) {
                 data-status={o.status}
                 data-quantity={o.quantity}
                 data-filled={o.filledQuantity}
+                data-price={o.price ?? ''}
                 className="hover:bg-zinc-800/40"
               >
                 <td className={`${firstCell} text-zinc-500`}>{clockTime(o.createdAt)}</td>
@@ -186,7 +201,7 @@ export function OrdersPanel({ accountId }: { accountId: string }) {
                 <td className={cell}>{formatDecimal(o.quantity, d.size)}</td>
                 <td className={cell}>{formatDecimal(o.filledQuantity, d.size)}</td>
                 <td className={`${cell} font-sans ${statusTones[o.status]}`} title={o.reason ?? undefined}>
-                  {o.status.replace('_', ' ')}
+                  {statusText(o)}
                 </td>
                 <td className={cell}>
                   {tab === 'open' ? (

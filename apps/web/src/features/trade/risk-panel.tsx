@@ -10,6 +10,7 @@ import { FormError } from '@/components/ui/form-error';
 import { TextField } from '@/components/ui/text-field';
 import { describeEngineError } from '@/engine/engine-error';
 import { useTRPC } from '@/engine/react';
+import { ConfirmDialog } from '../cockpit/confirm-dialog';
 import { formatDecimal } from '../markets/decimal-text';
 import { TradePanel } from './trade-panel';
 import { markedQuery } from './use-account-feed';
@@ -40,6 +41,17 @@ export function RiskPanel({ account }: { account: PaperAccountView }) {
   const kill = useMutation(trpc.risk.setKillSwitch.mutationOptions({ onSuccess: refresh }));
   const r = risk.data;
   const killProblem = kill.error ? describeEngineError(kill.error) : null;
+  const [confirmHalt, setConfirmHalt] = useState(false);
+  const setKill = (halted: boolean) =>
+    kill.mutate(
+      {
+        scope: 'account',
+        accountId: account.id,
+        halted,
+        reason: halted ? 'halted from the dashboard' : 'resumed from the dashboard',
+      },
+      { onSettled: () => setConfirmHalt(false) },
+    );
 
   if (!r)
     return (
@@ -117,18 +129,24 @@ export function RiskPanel({ account }: { account: PaperAccountView }) {
             disabled={kill.isPending || r.halt?.scope === 'tenant'}
             data-testid="risk-kill-switch"
             onClick={() =>
-              kill.mutate({
-                scope: 'account',
-                accountId: account.id,
-                halted: !haltedHere,
-                reason: haltedHere ? 'resumed from the dashboard' : 'halted from the dashboard',
-              })
+              // Halting stops every order of the account at once: asked first. Resuming is not.
+              haltedHere ? setKill(false) : setConfirmHalt(true)
             }
           >
             {haltedHere ? 'Resume trading' : 'Halt account'}
           </Button>
         </div>
       </div>
+      <ConfirmDialog
+        open={confirmHalt}
+        title="Halt this account?"
+        description={`No new orders are accepted on “${account.name}” until you resume trading here. Orders already open stay open (cancel them in Open orders).`}
+        confirmLabel="Halt account"
+        pending={kill.isPending}
+        onConfirm={() => setKill(true)}
+        onClose={() => setConfirmHalt(false)}
+        testId="risk-halt-confirm"
+      />
       <Dialog
         open={editing}
         onClose={() => setEditing(false)}

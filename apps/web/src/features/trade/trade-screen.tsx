@@ -4,6 +4,8 @@ import type { PaperAccountView } from '@qt/shared';
 import { useQuery } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { useTRPC } from '@/engine/react';
+import { useCockpit } from '../cockpit/use-cockpit';
+import { DepthPanel } from '../depth/depth-panel';
 import { CandlePanel } from '../markets/candle-panel';
 import { compareDecimal, decimalsOf } from '../markets/decimal-text';
 import { FeedBadges, FeedProblemBanner } from '../markets/feed-badges';
@@ -93,6 +95,7 @@ function AccountWorkspace({ accounts, account, market, onChange }: AccountWorksp
   const { tape } = useLiveTrades(market.venue, market.symbol);
   const lastPrice = tape[0]?.price ?? null;
   const bestBidAsk = useBestBidAsk(market.venue, market.symbol);
+  const cockpit = useCockpit(account.id, market, instrument);
   const balances = useQuery(trpc.paperAccounts.balances.queryOptions({ accountId: account.id }, liveQuery));
   const empty = balances.isSuccess && balances.data.every((b) => compareDecimal(b.total, '0') === 0);
 
@@ -137,8 +140,22 @@ function AccountWorkspace({ accounts, account, market, onChange }: AccountWorksp
       <div className="grid grid-cols-1 gap-3 lg:grid-cols-[minmax(0,1fr)_21rem]">
         {/* No fixed height: the card is as tall as its header (which wraps on a phone) plus the chart, so
             the chart's axis and zoom slider never spill over the order ticket or the panels below. */}
-        <div className="flex min-w-0 flex-col">
-          <CandlePanel key={selectionKey(market)} selection={market} priceDecimals={priceDecimals} />
+        <div className="flex min-w-0 flex-col gap-3">
+          <CandlePanel
+            key={selectionKey(market)}
+            selection={market}
+            priceDecimals={priceDecimals}
+            cockpit={cockpit.layer}
+            chartOverlay={cockpit.confirm}
+          />
+          <DepthPanel
+            key={`depth|${market.venue}|${market.symbol}`}
+            venue={market.venue}
+            symbol={market.symbol}
+            priceDecimals={priceDecimals}
+            sizeDecimals={instrument ? decimalsOf(instrument.lotSize) : null}
+            pickable
+          />
         </div>
         <OrderTicket
           key={`${market.venue}|${market.symbol}`}

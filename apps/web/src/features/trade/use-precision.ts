@@ -5,6 +5,9 @@ import { useCallback } from 'react';
 import { useTRPC } from '@/engine/react';
 import { decimalsOf } from '../markets/decimal-text';
 import { retryMarketCall } from '../markets/market-errors';
+import { assetDecimals } from './asset-precision';
+
+export { assetDecimals, formatAmountDown } from './asset-precision';
 
 /** Until the instrument list says otherwise: enough for most quote currencies. */
 const FALLBACK = { price: 2, size: 0 };
@@ -26,4 +29,14 @@ export function usePrecision() {
     },
     [list],
   );
+}
+
+/** `assetDecimals` over the cached instrument list. */
+export function useAssetDecimals() {
+  const trpc = useTRPC();
+  const instruments = useQuery(
+    trpc.market.instruments.queryOptions({}, { staleTime: 5 * 60_000, retry: retryMarketCall }),
+  );
+  const list = instruments.data;
+  return useCallback((asset: string) => assetDecimals(asset, list), [list]);
 }

@@ -2,12 +2,15 @@ import type {
   BacktestProgressView,
   BacktestResultView,
   BacktestView,
+  CompileResultView,
   DeployInput,
+  DeploymentPnlView,
   DeploymentView,
   RunBacktestInput,
   StrategyExampleView,
   StrategyLogLineView,
   StrategyParams,
+  StrategySourceView,
   StrategyView,
   Tier,
 } from '@qt/shared';
@@ -33,10 +36,21 @@ export interface StrategiesPort {
     input: { name: string; description?: string | undefined; wasm: Uint8Array },
   ): Promise<StrategyView>;
   createFromExample(scope: StrategyScope, input: { name: string; example: string }): Promise<StrategyView>;
+  /** Compiles AssemblyScript on the server; the compiler's problems placed in the source. Stores nothing. */
+  compileSource(scope: StrategyScope, source: string): Promise<CompileResultView>;
+  /** A new version of the strategy from source (STRATEGY_COMPILE_FAILED when it does not compile). */
+  saveSource(scope: StrategyScope, input: { strategyId: string; source: string }): Promise<StrategyView>;
+  /** A version's AssemblyScript (null for an uploaded module). */
+  source(
+    scope: StrategyScope,
+    input: { strategyId: string; version?: number | undefined },
+  ): Promise<StrategySourceView>;
 
   deploy(scope: StrategyScope, input: DeployInput): Promise<DeploymentView>;
   listDeployments(scope: StrategyScope, input: { accountId?: string | undefined }): Promise<DeploymentView[]>;
   getDeployment(scope: StrategyScope, deploymentId: string): Promise<DeploymentView>;
+  /** The deployment's own PnL (its orders' fills only), marked with the account's mark prices. */
+  deploymentPnl(scope: StrategyScope, deploymentId: string): Promise<DeploymentPnlView>;
   pause(scope: StrategyScope, deploymentId: string): Promise<DeploymentView>;
   resume(scope: StrategyScope, deploymentId: string): Promise<DeploymentView>;
   stop(scope: StrategyScope, deploymentId: string): Promise<DeploymentView>;

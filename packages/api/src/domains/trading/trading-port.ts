@@ -1,4 +1,5 @@
 import type {
+  AmendOrderInput,
   BalanceView,
   FillView,
   KillSwitchInput,
@@ -59,6 +60,12 @@ export interface TradingPort {
     scope: TenantScope,
     input: { accountId: string; venue?: string | undefined; symbol?: string | undefined },
   ): Promise<{ canceled: number }>;
+  /**
+   * Moves a resting limit order to a new price: cancel and replace (remaining quantity, same side, time in
+   * force and post-only) in one step; answers the replacement. A refusal found before the cancel leaves
+   * the order as it was; `ORDER_NOT_OPEN` when it filled or ended meanwhile.
+   */
+  amendOrder(scope: TenantScope, input: AmendOrderInput): Promise<OrderView>;
   getOrder(scope: TenantScope, input: { accountId: string; orderId: string }): Promise<OrderView>;
   listOrders(scope: TenantScope, input: z.infer<typeof listOrdersInput>): Promise<Page<OrderView>>;
   listFills(
