@@ -61,10 +61,28 @@ describe('price alerts from the chart', () => {
     await expect.poll(() => chartAttr('data-last-close-y'), { timeout: 30_000 }).not.toBe('');
 
     // Click at the last price's height: a level the simulated random walk crosses again within seconds.
-    const box = await chart().boundingBox();
-    if (!box) throw new Error('chart not laid out');
-    const y = Number(await chartAttr('data-last-close-y'));
-    await page.mouse.click(box.x + box.width / 2, box.y + y);
+    // The panels below the chart (order book, history) load after it and change its height, which
+    // rescales the price axis: click once the layout and the last close's position are steady.
+    const steady = async () => {
+      const read = async () => ({
+        box: await chart().boundingBox(),
+        y: Number(await chartAttr('data-last-close-y')),
+      });
+      const a = await read();
+      await page.waitForTimeout(500);
+      const b = await read();
+      return a.box &&
+        b.box &&
+        a.box.height === b.box.height &&
+        a.box.y === b.box.y &&
+        Math.abs(a.y - b.y) <= 2
+        ? b
+        : null;
+    };
+    let at: Awaited<ReturnType<typeof steady>> = null;
+    for (let i = 0; i < 40 && !at; i++) at = await steady();
+    if (!at?.box) throw new Error('chart not laid out');
+    await page.mouse.click(at.box.x + at.box.width / 2, at.box.y + at.y);
     const question = page.getByTestId('chart-alert-question');
     await question.waitFor({ timeout: 10_000 });
     expect(await question.textContent()).toMatch(/^Alert when price crosses \d{1,3}(,\d{3})*\.\d{2}\?$/);
