@@ -1,38 +1,7 @@
-/**
- * Backfill storage: rows/s the backfill runner's store step writes, against a bare COPY of the same rows
- * into the same table, in the same run, interleaved in rounds.
- *
- *   npx tsx bench/backfill.bench.ts        (BENCH_SECONDS, BENCH_ROUNDS; DATABASE_URL or embedded)
- *
- * Two page shapes, as the runner stores them:
- * - candles: one Binance page, 1,000 closed 1m candles, through the time-series writer's kline upsert
- *   (`writeKlines`: INSERT ... ON CONFLICT DO UPDATE keeping the version with the most trades), against
- *   COPY (text) of the same candles into `market_klines`;
- * - trades: one 10-minute trade page (3,000 trades, the simulator's rate at 5 trades/s), through
- *   `writeTrades` (COPY into a TEMP staging table, INSERT ... ON CONFLICT DO NOTHING), against COPY (text)
- *   into `market_trades`.
- * Every page is new rows (the insert path; a resumed page's duplicate path is cheaper). Closed loop of 1
- * (the runner stores one page at a time). The roll-ups and the job's cursor update are not included (one
- * small query each per page). Rows carry the current day's times (the day partition exists). Database: a
- * `qt_bench_backfill_*` one created here and dropped at the end (DATABASE_URL's server, else embedded).
- */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import {
-  copyField,
-  MarketDataWriter,
-  maintainPartitions,
-  migrate,
-  type RunningPostgres,
-  startEmbeddedPostgres,
-  withClient,
-  withDatabase,
-} from '@qt/db';
+import { copyField, MarketDataWriter } from '@qt/db';
 import { type Kline, liveClock, type Trade } from '@qt/shared';
-import pg from 'pg';
+import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
   against,
@@ -47,6 +16,7 @@ import {
   table,
   warmupFor,
 } from './lib/measure.ts';
+import { withScratchTimeSeries } from './lib/scratch-time-series.ts';
 
 const CANDLE_PAGE = 1_000;
 const TRADE_PAGE = 3_000;
@@ -169,25 +139,7 @@ const inRows =
   });
 
 async function main(): Promise<void> {
-  let embedded: RunningPostgres | undefined;
-  let dataDir: string | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    log('DATABASE_URL unset: an embedded PostgreSQL in a temp folder');
-    dataDir = mkdtempSync(join(tmpdir(), 'qt-bench-backfill-'));
-    if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir, port: 54_900 + Math.floor(Math.random() * 90) });
-    serverUrl = embedded.url;
-  }
-  const dbName = `qt_bench_backfill_${randomBytes(4).toString('hex')}`;
-  const admin = serverUrl;
-  await withClient(admin, (c) => c.query(`CREATE DATABASE "${dbName}"`));
-  const url = withDatabase(admin, dbName);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  try {
-    await migrate(url);
-    const partitions = await maintainPartitions(pool, { clock: liveClock });
-    log(`storage: ${partitions.mode}, partitions created: ${partitions.created.join(', ')}`);
+  await withScratchTimeSeries('backfill', log, async (pool) => {
     const writer = new MarketDataWriter(pool);
     const dayStart = Math.floor(liveClock.now() / 86_400_000) * 86_400_000;
     const nextCandles = candlePages(dayStart);
@@ -237,12 +189,7 @@ async function main(): Promise<void> {
     log(`rows stored: ${rows[0]?.k} candles, ${rows[0]?.t} trades`);
     log(table(results));
     for (const r of results) report(r);
-  } finally {
-    await pool.end();
-    await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

@@ -1,33 +1,7 @@
-/**
- * Persistence of trades: the writer's path (COPY into a TEMP staging table, then INSERT ... SELECT ...
- * ON CONFLICT DO NOTHING into `market_trades`, one transaction, synchronous commit) against a bare COPY
- * of the same rows straight into the same table, in the same run, interleaved in rounds.
- *
- *   npx tsx bench/persistence.bench.ts        (BENCH_SECONDS, BENCH_ROUNDS; DATABASE_URL or embedded)
- *
- * Load shape: one writer, one 10,000-row batch at a time (a closed loop of 1), every batch new trades
- * (the insert path, not the duplicate path). Latency is one batch, call to COMMIT. Rows carry the
- * current day's times, so they land in the day partition `maintainPartitions` created. The database is
- * a `qt_bench_persist_*` one created here and dropped at the end (on DATABASE_URL's server, else on an
- * embedded PostgreSQL in a temp folder).
- */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import {
-  copyField,
-  MarketDataWriter,
-  maintainPartitions,
-  migrate,
-  type RunningPostgres,
-  startEmbeddedPostgres,
-  withClient,
-  withDatabase,
-} from '@qt/db';
+import { copyField, MarketDataWriter } from '@qt/db';
 import { liveClock, type Trade } from '@qt/shared';
-import pg from 'pg';
+import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
   against,
@@ -42,6 +16,7 @@ import {
   table,
   warmupFor,
 } from './lib/measure.ts';
+import { withScratchTimeSeries } from './lib/scratch-time-series.ts';
 
 const BATCH = 10_000;
 const SECONDS = benchSeconds(10);
@@ -107,25 +82,7 @@ const inRows = (c: Compared): Compared => ({
 });
 
 async function main(): Promise<void> {
-  let embedded: RunningPostgres | undefined;
-  let dataDir: string | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    log('DATABASE_URL unset: an embedded PostgreSQL in a temp folder');
-    dataDir = mkdtempSync(join(tmpdir(), 'qt-bench-persist-'));
-    if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir, port: 54_900 + Math.floor(Math.random() * 90) });
-    serverUrl = embedded.url;
-  }
-  const dbName = `qt_bench_persist_${randomBytes(4).toString('hex')}`;
-  const admin = serverUrl;
-  await withClient(admin, (c) => c.query(`CREATE DATABASE "${dbName}"`));
-  const url = withDatabase(admin, dbName);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  try {
-    await migrate(url);
-    const partitions = await maintainPartitions(pool, { clock: liveClock });
-    log(`storage: ${partitions.mode}, partitions created: ${partitions.created.join(', ')}`);
+  await withScratchTimeSeries('persist', log, async (pool) => {
     const writer = new MarketDataWriter(pool);
     const next = tradeSource(liveClock.now());
     let duplicates = 0;
@@ -171,12 +128,7 @@ async function main(): Promise<void> {
     log(`rows stored: ${rows[0]?.n}`);
     log(table(results));
     for (const r of results) report(r);
-  } finally {
-    await pool.end();
-    await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();
