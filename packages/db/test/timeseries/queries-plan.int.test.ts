@@ -33,9 +33,14 @@ let recorded: Recorded[] = [];
 const recording = new Proxy(env.pool, {
   get(target, prop, receiver) {
     if (prop === 'query')
-      return (text: string, values: unknown[]) => {
-        recorded.push({ text, values });
-        return target.query(text, values);
+      // Both of pg's forms: (text, values) and a config object ({ text, values, query_timeout }).
+      return (textOrConfig: string | pg.QueryConfig, values?: unknown[]) => {
+        if (typeof textOrConfig === 'string') {
+          recorded.push({ text: textOrConfig, values: values ?? [] });
+          return target.query(textOrConfig, values);
+        }
+        recorded.push({ text: textOrConfig.text, values: textOrConfig.values ?? [] });
+        return target.query(textOrConfig);
       };
     return Reflect.get(target, prop, receiver);
   },
