@@ -36,7 +36,7 @@ export interface Feed {
   stop(): Promise<void>;
   /** One entry per connection. */
   status(): FeedStatus[];
-  /** Symbols subscribed but silent since their socket went live (see `symbolsSilent`). */
+  /** Symbols subscribed but silent since their socket went live or since added (see `symbolsSilent`). */
   silentSymbols(): string[];
   /** Gap and duplicate counts over the whole feed. */
   sequenceStats(): SequenceStats;
@@ -147,7 +147,9 @@ export function createFeed(params: CreateFeedParams): Feed {
             connections.push(conn);
             if (started) conn.start();
           } else conn.addSubscriptions(mine);
-          if (channels.includes('trades')) bySymbol.set(symbol, conn);
+          // Only the connection carrying its trades: on OKX the quotes go over another path, hence
+          // another connection, which would otherwise take the symbol's gap reports.
+          if (mine.some((s) => s.channel === 'trades')) bySymbol.set(symbol, conn);
         }
       }
       for (const s of fresh) known.add(s);

@@ -73,10 +73,13 @@ export class FeedConnection {
   #malformed = 0;
   #lastError: string | null = null;
   #lagMs: number | null = null;
-  #liveSince = 0;
   readonly #lastDataAt = new Map<string, number>();
   #silent = new Set<string>();
-  #silentChecked = false;
+  /**
+   * Symbols the silence check has still to look at in this live period, each with the time from which it
+   * should have delivered: all of them from going live, a symbol added at run time from when it was added.
+   */
+  #silenceDue = new Map<string, number>();
   #badSinceLog = 0;
   #lastBadLogAt = Number.NEGATIVE_INFINITY;
   readonly #rateBuckets = new Array<number>(rateSeconds).fill(0);
@@ -155,13 +158,20 @@ export class FeedConnection {
    * Adds subscriptions at run time (a market followed after start): kept for every later socket, and
    * requested at once on the sockets already open (the current one and a replacement being opened). A
    * socket still connecting asks for them in its open handler. The answers are not waited for: a venue
-   * refusal is logged like any other, a silent symbol is reported by the silence check.
+   * refusal is logged like any other, and a new symbol that stays silent for `noDataAfterMs` from now is
+   * reported by the silence check like the ones subscribed at the start (`symbolsSilent`).
    */
   addSubscriptions(subs: readonly Subscription[]): void {
     const fresh = subs.filter((sub) => !this.carries(sub));
     if (fresh.length === 0 || this.#stopped) return;
     this.#subscriptions.push(...fresh);
-    for (const sub of fresh) if (!this.#symbols.includes(sub.symbol)) this.#symbols.push(sub.symbol);
+    const now = this.#ctx.clock.now();
+    for (const sub of fresh) {
+      if (this.#symbols.includes(sub.symbol)) continue;
+      this.#symbols.push(sub.symbol);
+      // Checked from now (a socket not live yet checks every symbol from when it goes live).
+      if (this.#state === 'live') this.#silenceDue.set(sub.symbol, now);
+    }
     const { adapter, nextRequestId } = this.#ctx;
     for (const session of [this.#current, this.#next]) {
       if (session === null || !this.#opened.has(session) || !session.isOpen) continue;
@@ -181,7 +191,7 @@ export class FeedConnection {
     this.#emit({ type: 'gapDetected', connectionId: this.id, gap });
   }
 
-  /** Symbols subscribed here that have delivered nothing since the socket went live. */
+  /** Symbols subscribed here that have delivered nothing since the socket went live (or since added). */
   silentSymbols(): string[] {
     return [...this.#silent];
   }
@@ -302,8 +312,7 @@ export class FeedConnection {
     }
     if (session !== this.#current) return;
     const now = this.#ctx.clock.now();
-    this.#liveSince = now;
-    this.#silentChecked = false;
+    this.#silenceDue = new Map(this.#symbols.map((sym) => [sym, now]));
     this.#silent = new Set();
     this.#setState('live');
     const rotateAfter = this.#ctx.options.rotateAfterMs;
@@ -414,11 +423,16 @@ export class FeedConnection {
       current.terminate();
       return;
     }
-    if (this.#state === 'live' && !this.#silentChecked && now - this.#liveSince >= o.noDataAfterMs) {
-      this.#silentChecked = true;
-      const silent = this.#symbols.filter((sym) => (this.#lastDataAt.get(sym) ?? -1) < this.#liveSince);
+    if (this.#state === 'live' && this.#silenceDue.size > 0) {
+      // Each symbol is looked at once per live period, `noDataAfterMs` after it should have started.
+      const silent: string[] = [];
+      for (const [sym, from] of this.#silenceDue) {
+        if (now - from < o.noDataAfterMs) continue;
+        this.#silenceDue.delete(sym);
+        if ((this.#lastDataAt.get(sym) ?? -1) < from) silent.push(sym);
+      }
       if (silent.length > 0) {
-        this.#silent = new Set(silent);
+        for (const sym of silent) this.#silent.add(sym);
         this.#ctx.logger.warn(
           { connectionId: this.id, symbols: silent },
           'subscribed symbols deliver no data (unknown to the venue, or not trading)',

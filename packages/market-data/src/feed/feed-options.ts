@@ -27,7 +27,10 @@ export interface FeedOptions {
   duplicateWindow?: number;
   /** Subscribe requests unanswered after this long are logged and the connection goes live anyway. */
   ackTimeoutMs?: number;
-  /** Symbols without a trade or quote this long after going live are reported as silent. Default 60,000. */
+  /**
+   * Symbols without a trade or quote this long after going live (or after being added at run time) are
+   * reported as silent. Default 60,000.
+   */
   noDataAfterMs?: number;
   /** Replace a connection before the venue cuts it; null: never. Default: the adapter's (Binance 24 h). */
   maxConnectionLifetimeMs?: number | null;

@@ -4,6 +4,7 @@ import { createFeed, type Feed } from '../../src/feed/create-feed.ts';
 import type { FeedEvent } from '../../src/feed/feed-events.ts';
 import type { FeedOptions } from '../../src/feed/feed-options.ts';
 import { createBinanceAdapter } from '../../src/venues/binance/binance-adapter.ts';
+import { createOkxAdapter } from '../../src/venues/okx/okx-adapter.ts';
 import {
   binanceBookTicker,
   binanceTrade,
@@ -276,6 +277,31 @@ describe('createFeed (Binance wire, local server)', () => {
     expect(h.feed.silentSymbols()).toEqual(['NOPE-USDT']);
   });
 
+  it('reports a symbol added at run time that never delivers, after the first check ran', async () => {
+    const v = await venue();
+    const h = binanceFeed([v.base], ['BTC-USDT', 'OLD-USDT'], { noDataAfterMs: 150 });
+    await waitFor(() => h.state().state === 'live', 3000, 'live');
+    const conn = v.connections[0] as FakeConnection;
+    let id = 0;
+    const ticker = setInterval(() => {
+      id++;
+      conn.send(binanceTrade('BTCUSDT', id));
+      conn.send(binanceTrade('ETHUSDT', id));
+    }, 20);
+    try {
+      const silentEvents = () => h.events.filter((e) => e.type === 'symbolsSilent');
+      // The check of this live period has run (it reported OLD-USDT) before the market is added.
+      await waitFor(() => silentEvents().length === 1, 3000, 'the first symbolsSilent');
+      expect(h.feed.addSymbols(['ETH-USDT', 'NOPE-USDT'])).toEqual(['ETH-USDT', 'NOPE-USDT']);
+      await waitFor(() => silentEvents().length === 2, 3000, 'symbolsSilent for the added symbol');
+      // ETH-USDT delivers (its trades are sent from the start; the feed keeps them once subscribed).
+      expect(silentEvents()[1]).toMatchObject({ symbols: ['NOPE-USDT'] });
+      expect(h.feed.silentSymbols()).toEqual(['OLD-USDT', 'NOPE-USDT']);
+    } finally {
+      clearInterval(ticker);
+    }
+  });
+
   it('counts and logs malformed and unknown frames with a sample, and carries on', async () => {
     const v = await venue();
     const h = binanceFeed([v.base], ['BTC-USDT']);
@@ -313,5 +339,57 @@ describe('createFeed (Binance wire, local server)', () => {
     await h.feed.stop();
     expect(h.state().state).toBe('stopped');
     await waitFor(() => v.open().length === 0, 2000, 'server sees the close');
+  });
+});
+
+describe('createFeed (OKX, trades and quotes on two paths)', () => {
+  /** Answers OKX subscribe requests; the text ping gets its pong. */
+  const okxScript: FakeVenueScript = {
+    onMessage(conn, text) {
+      if (text === 'ping') return conn.send('pong');
+      const req = JSON.parse(text) as { id: string; args: object[] };
+      for (const arg of req.args) conn.send({ id: req.id, event: 'subscribe', arg, connId: 'c1' });
+    },
+  };
+  const okxTrade = (instId: string, id: number) =>
+    JSON.stringify({
+      arg: { channel: 'trades-all', instId },
+      data: [
+        { instId, tradeId: String(id), px: '100.1', sz: '0.5', side: 'buy', ts: String(1767225600000 + id) },
+      ],
+    });
+
+  it("reports an added symbol's gaps on the connection that carries its trades", async () => {
+    const v = await venue(okxScript);
+    const events: FeedEvent[] = [];
+    const feed = createFeed({
+      // `trades-all` goes over /ws/v5/business, the quotes over /ws/v5/public: two connections.
+      adapter: createOkxAdapter({ tradesChannel: 'trades-all' }),
+      symbols: ['BTC-USDT'],
+      endpoints: [v.base],
+      clock: liveClock,
+      options: fast,
+      onEvent: (e) => events.push(e),
+    });
+    cleanups.push(() => feed.stop());
+    feed.start();
+    await waitFor(
+      () => feed.status().length === 2 && feed.status().every((s) => s.state === 'live'),
+      3000,
+      'live',
+    );
+    expect(feed.addSymbols(['ETH-USDT'])).toEqual(['ETH-USDT']);
+    const business = v.connections.find((c) => c.url.endsWith('/ws/v5/business'));
+    if (!business) throw new Error('no business connection');
+    await waitFor(() => business.received.some((t) => t.includes('ETH-USDT')), 3000, 'ETH subscribed');
+    for (const id of [1, 2, 5]) business.send(okxTrade('ETH-USDT', id));
+    await waitFor(() => events.some((e) => e.type === 'gapDetected'), 3000, 'the gap reported');
+    const gap = events.find((e) => e.type === 'gapDetected');
+    const byId = new Map(feed.status().map((s) => [s.connectionId, s]));
+    expect(gap).toMatchObject({ gap: { symbol: 'ETH-USDT', fromId: 3, toId: 4 } });
+    // okx-1 took the business path (trades come first in the channel list), okx-2 the public one.
+    expect(gap).toMatchObject({ connectionId: 'okx-1' });
+    expect(byId.get('okx-1')?.gaps).toBe(1);
+    expect(byId.get('okx-2')?.gaps).toBe(0);
   });
 });

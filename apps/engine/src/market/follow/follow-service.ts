@@ -20,7 +20,9 @@ const keyOf = (venue: string, symbol: string) => `${venue}:${symbol}`;
  * silent for ever on Binance), the engine-wide cap (`MARKET_FOLLOW_MAX`: every market costs subscriptions,
  * a candle series in memory and storage) and the tenant's tier cap (counted and inserted under the cap
  * lock, so concurrent calls cannot all pass). The row is stored before the feeds subscribe: a crash in
- * between follows it at the next start.
+ * between follows it at the next start. A tenant that already holds the row (stored by another engine,
+ * or skipped by this one at load) is not charged again; the market is subscribed all the same. A market
+ * this engine already follows (configured, or another tenant's) stores no row for the caller.
  */
 export class FollowService {
   readonly #db: Db;
@@ -135,16 +137,29 @@ export class FollowService {
   }
 
   async #add(tenantId: string, venue: string, symbol: string): Promise<FollowResult> {
-    await withinTierCap(this.#db, {
-      tenantId,
-      kind: 'followedMarkets',
-      count: (tx) => tx.followedMarket.count({ where: { tenantId } }),
-      create: (tx) => tx.followedMarket.create({ data: { tenantId, venue, symbol } }),
+    // The tenant may hold the row already though this engine does not follow the market: another engine
+    // stored it after this one loaded, or this one skipped it at load (cap, or not listed then). It was
+    // charged when stored: nothing to charge or insert, only to subscribe. Read before the cap lock so a
+    // tenant over a lowered cap can still follow what it holds.
+    const held = await this.#db.followedMarket.findUnique({
+      where: { tenantId_venue_symbol: { tenantId, venue, symbol } },
+      select: { venue: true },
     });
+    if (!held)
+      await withinTierCap(this.#db, {
+        tenantId,
+        kind: 'followedMarkets',
+        // The tenant's other markets: another engine may store this one between the read above and the
+        // lock (the same tenant following it there), and a market must not count against itself.
+        count: (tx) => tx.followedMarket.count({ where: { tenantId, NOT: { venue, symbol } } }),
+        // Not `create`: that row stored meanwhile would be a unique-key error; it is the same follow.
+        create: (tx) =>
+          tx.followedMarket.createMany({ data: [{ tenantId, venue, symbol }], skipDuplicates: true }),
+      });
     this.#followed.set(keyOf(venue, symbol), { venue, symbol, configured: false });
     this.#extra++;
     await this.#apply(venue, symbol);
-    this.#logger.info({ venue, symbol, tenantId }, 'market followed');
+    this.#logger.info({ venue, symbol, tenantId, alreadyHeld: held !== null }, 'market followed');
     return { venue, symbol, added: true };
   }
 

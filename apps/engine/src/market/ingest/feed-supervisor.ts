@@ -8,6 +8,7 @@ import {
   type VenueAdapter,
 } from '@qt/market-data';
 import {
+  AppError,
   type Clock,
   type DataQualityMessage,
   type FeedStatus,
@@ -55,6 +56,8 @@ export interface FeedSupervisor {
   /**
    * Follows one more symbol at run time (trades and quotes): added to the venue's feed (subscribed on an
    * open socket), or a feed of its own when the venue had none. Validate it against the catalog first.
+   * After `stop()` it refuses (`SERVICE_UNAVAILABLE`): a follow whose database work ends while the engine
+   * shuts down would otherwise open a feed nothing stops.
    */
   follow(venue: string, symbol: string): void;
   /** Gaps, duplicates and symbols that are subscribed but silent, per venue. */
@@ -85,6 +88,7 @@ export function startFeeds(params: {
   bus?: MessageBus;
 }): FeedSupervisor {
   const feeds: Array<{ venue: string; feed: Feed; source: 'venue' | 'simulator' }> = [];
+  let stopped = false;
   const gapLog = new LogThrottle(gapLogEveryMs, () => params.clock.now());
   const quality = params.bus ? qualityReporter(params.bus, params.logger, params.clock) : null;
   const open = (v: VenueEndpoints, listed: readonly string[]) => {
@@ -122,6 +126,11 @@ export function startFeeds(params: {
   }
   return {
     follow: (venue, symbol) => {
+      if (stopped)
+        throw new AppError('SERVICE_UNAVAILABLE', 'Market data is shutting down on this engine.', {
+          venue,
+          symbol,
+        });
       const running = feeds.find((f) => f.venue === venue);
       if (running) {
         if (running.feed.addSymbols([symbol]).length > 0)
@@ -148,6 +157,9 @@ export function startFeeds(params: {
         };
       }),
     stop: async () => {
+      // Set before the first await: `follow` (and the feed it opens) runs synchronously, so none can be
+      // opened after this line, and the list below is every feed there will ever be.
+      stopped = true;
       await Promise.all(feeds.map((f) => f.feed.stop()));
     },
   };
