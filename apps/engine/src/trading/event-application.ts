@@ -15,7 +15,7 @@ import { isDbTimeout, isTransientDbError } from './db-errors.ts';
 import type { JournalChange } from './group-commit.ts';
 import { insertFill, postingStored } from './journal-writes.ts';
 import { assertApplies } from './ledger-guard.ts';
-import { type HeldChange, hold, isHeld } from './persistence-hold.ts';
+import { type HeldChange, hold, isHeld, refuseIfHeld } from './persistence-hold.ts';
 import type { Capture, TradingState } from './trading-state.ts';
 
 /** Runs a matcher call and returns the events it emitted for `orderId` (or the whole account). */
@@ -36,6 +36,40 @@ export function captured(
   return capture.events;
 }
 
+/**
+ * Events routed to an account's queue and not applied yet. The matcher changes an order the moment a
+ * trade fills it, but the fill's booking waits its turn behind the account's queued calls; a cancel or
+ * an amend queued earlier would otherwise act on the matcher's order (fill included) before the ledger
+ * knows the fill, release the whole reservation, and leave the fill unbookable. Such a call applies
+ * these first (`applyRouted`). Bounded like the queue itself: each entry has its own task queued.
+ * Keyed by the state so each service instance has its own.
+ */
+const routed = new WeakMap<TradingState, Map<string, MatchingEvent[]>>();
+
+/**
+ * Applies every event routed to the account and not applied yet, in the order routed (until none is
+ * left: more may arrive while one is written). Runs on the account's queue: the routed event's own task,
+ * or a call that is about to act on the account's orders. Each event is taken once, so the later task of
+ * an event applied early finds nothing to do.
+ */
+export async function applyRouted(s: TradingState, accountId: string): Promise<void> {
+  const pending = routed.get(s);
+  for (let list = pending?.get(accountId); list && list.length > 0; list = pending?.get(accountId)) {
+    pending?.delete(accountId);
+    await applyOrHold(s, accountId, list);
+  }
+}
+
+/**
+ * Inside the account's task, before acting on its orders: fills the matcher made while this call waited
+ * are booked first, so a cancel or amend releases only what is still reserved.
+ */
+export async function settleRouted(s: TradingState, accountId: string): Promise<void> {
+  refuseIfHeld(s, accountId);
+  await applyRouted(s, accountId);
+  refuseIfHeld(s, accountId);
+}
+
 /** Every matcher event: held by the call that caused it, or queued on its account. */
 export function routeEvent(s: TradingState, e: MatchingEvent): void {
   const c = s.capture;
@@ -44,8 +78,16 @@ export function routeEvent(s: TradingState, e: MatchingEvent): void {
     return;
   }
   const accountId = e.order.accountId;
+  let pending = routed.get(s);
+  if (!pending) {
+    pending = new Map();
+    routed.set(s, pending);
+  }
+  const list = pending.get(accountId);
+  if (list) list.push(e);
+  else pending.set(accountId, [e]);
   void s.queue
-    .run(accountId, () => applyOrHold(s, accountId, [e]))
+    .run(accountId, () => applyRouted(s, accountId))
     .catch((err) =>
       s.logger.error(
         { err: err instanceof Error ? err.message : String(err), orderId: e.order.id, event: e.type },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TenantScope } from '@qt/api';
+import type { Order } from '@qt/db';
 import {
   AMOUNT_SCALE,
   type AmendOrderInput,
@@ -31,7 +32,9 @@ import {
   toOrderView,
 } from '@qt/trading';
 import { ownAccount, tenantOf } from './account-access.ts';
-import { applyOrHold, captured } from './event-application.ts';
+import { fromDecimal } from './amounts.ts';
+import { applyOrHold, captured, settleRouted } from './event-application.ts';
+import { assertStorable } from './ledger-guard.ts';
 import { place } from './order-placement.ts';
 import { orderRowToView } from './order-rows.ts';
 import { refuseIfHeld, unavailable } from './persistence-hold.ts';
@@ -61,7 +64,15 @@ export async function amendOrder(
   refuseIfHeld(s, account.id);
   const tenant = await tenantOf(s, account.tenantId);
   return s.queue.runCall(account.id, async () => {
-    refuseIfHeld(s, account.id);
+    await settleRouted(s, account.id);
+    // The client id is settled before anything is canceled: the placement's own look-up comes after the
+    // cancel, where a used id would answer an unrelated order as the replacement of a canceled one.
+    if (input.clientOrderId !== undefined) {
+      const replaced = await replacementOrConflict(s, account.id, input.orderId, input.clientOrderId);
+      if (replaced) return replaced;
+      await settleRouted(s, account.id); // fills the matcher made during the look-up
+    }
+    // From here to the cancel nothing awaits: the matcher's order and the ledger agree (settleRouted).
     const old = s.matcher.getOrder(account.id, input.orderId);
     if (!old || (old.status !== 'new' && old.status !== 'partially_filled')) {
       return notOpen(s, account.id, input);
@@ -113,20 +124,14 @@ export async function amendOrder(
   });
 }
 
-/** The order is not open in the matcher: a retried amend (its replacement exists), filled, or unknown. */
+/**
+ * The order is not open in the matcher: filled, canceled or unknown. Read after the account's routed
+ * events are applied (the task's `settleRouted`), so a fill that came while the call waited is in the row.
+ */
 async function notOpen(s: TradingState, accountId: string, input: AmendOrderInput): Promise<OrderView> {
-  const rows = await Promise.all([
-    s.db.order.findFirst({ where: { id: input.orderId, accountId } }),
-    input.clientOrderId === undefined
-      ? null
-      : s.db.order.findUnique({
-          where: { accountId_clientOrderId: { accountId, clientOrderId: input.clientOrderId } },
-        }),
-  ]).catch(() => {
+  const row = await s.db.order.findFirst({ where: { id: input.orderId, accountId } }).catch(() => {
     throw unavailable(s, accountId, 'The database is unavailable: the order could not be read.');
   });
-  const [row, replaced] = rows;
-  if (replaced) return orderRowToView(replaced);
   if (!row) throw notFound('Order');
   const what =
     row.status === 'filled'
@@ -135,6 +140,49 @@ async function notOpen(s: TradingState, accountId: string, input: AmendOrderInpu
   throw new AppError('ORDER_NOT_OPEN', `This order was ${what}; nothing was changed.`, {
     status: row.status,
   });
+}
+
+/**
+ * The amend's client id already names an order: the answer of a retried amend when that order is this
+ * one's replacement, refused (ORDER_DUPLICATE_ID, nothing changed) when it is any other order, this one
+ * included. Null when the id is free.
+ */
+async function replacementOrConflict(
+  s: TradingState,
+  accountId: string,
+  orderId: string,
+  clientOrderId: string,
+): Promise<OrderView | null> {
+  const [old, used] = await Promise.all([
+    s.db.order.findFirst({ where: { id: orderId, accountId } }),
+    s.db.order.findUnique({ where: { accountId_clientOrderId: { accountId, clientOrderId } } }),
+  ]).catch(() => {
+    throw unavailable(s, accountId, 'The database is unavailable: the order was not moved.');
+  });
+  if (!used) return null;
+  if (old && isReplacementOf(used, old)) return orderRowToView(used);
+  throw new AppError(
+    'ORDER_DUPLICATE_ID',
+    'This client order id is already used by another order: nothing was changed. Use a new id for each move.',
+    { clientOrderId, orderId: used.id },
+  );
+}
+
+/**
+ * Whether `next` is what an amend of `old` placed: no column links the two, so it is recognised by what
+ * the amend gives it (same market and side, a limit for what was left, placed once `old` was canceled).
+ */
+function isReplacementOf(next: Order, old: Order): boolean {
+  return (
+    next.id !== old.id &&
+    old.status === 'canceled' &&
+    next.type === 'limit' &&
+    next.venue === old.venue &&
+    next.symbol === old.symbol &&
+    next.side === old.side &&
+    next.createdAt.getTime() >= old.updatedAt.getTime() &&
+    fromDecimal(next.quantity) === fromDecimal(old.quantity) - fromDecimal(old.filledQuantity)
+  );
 }
 
 function refuse(decision: RiskDecision): void {
@@ -150,6 +198,18 @@ function precheck(
   next: PlaceOrderInput,
 ): void {
   const price = next.price as string;
+  const limit = parseScaled(price, AMOUNT_SCALE);
+  assertStorable('price', limit);
+  // The matcher refuses a post-only limit that would take, but only once the old order is gone: the
+  // chart's drag across the spread would cancel the order and place nothing.
+  if (next.postOnly) {
+    const top = s.matcher.takerTop(next.venue, next.symbol, next.side);
+    if (top !== null && (next.side === 'buy' ? limit >= top : limit <= top)) {
+      throw new AppError('POST_ONLY_WOULD_TAKE', rejectionMessage('POST_ONLY_WOULD_TAKE'), {
+        reason: 'POST_ONLY_WOULD_TAKE',
+      });
+    }
+  }
   const instrument = instruments.get(`${next.venue}|${next.symbol}`);
   if (instrument) {
     const scale = Math.max(scaleOf(price), scaleOf(instrument.tickSize));
@@ -183,6 +243,9 @@ function precheck(
     figures: s.days.figures(s.ledger, account.id, account.quoteCurrency, s.marks.prices(), now),
   });
   refuse(checkKillSwitch(ctx));
+  // `view` runs the engine's observe step (new day, daily-loss reduce-only) without counting an order,
+  // so a breach that only the next check would notice refuses the move before the cancel.
+  s.risk.view(ctx);
   const state = s.risk.state(account.id);
   if (state && (!state.perSecond.allows(now) || !state.perMinute.allows(now))) {
     throw new AppError(

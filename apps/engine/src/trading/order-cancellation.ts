@@ -2,7 +2,7 @@ import type { TenantScope } from '@qt/api';
 import { AppError, notFound, type OrderView } from '@qt/shared';
 import { toOrderView } from '@qt/trading';
 import { ownAccount } from './account-access.ts';
-import { applyOrHold, captured } from './event-application.ts';
+import { applyOrHold, captured, settleRouted } from './event-application.ts';
 import { refuseIfHeld, unavailable } from './persistence-hold.ts';
 import type { TradingState } from './trading-state.ts';
 
@@ -17,7 +17,7 @@ export async function cancelOrder(
   const account = ownAccount(s, scope, input.accountId);
   refuseIfHeld(s, account.id);
   const outcome = await s.queue.runCall(account.id, async () => {
-    refuseIfHeld(s, account.id);
+    await settleRouted(s, account.id);
     const events = captured(s, account.id, null, () => s.matcher.cancelOrder(account.id, input.orderId));
     if ((await applyOrHold(s, account.id, events)) < events.length) {
       throw unavailable(s, account.id, HELD_CANCEL, { orderId: input.orderId });
@@ -29,7 +29,7 @@ export async function cancelOrder(
   // Not open in the matcher: unknown, another tenant's, or already done (its last events may still be
   // queued, so read it after them).
   return s.queue.runCall(account.id, async () => {
-    refuseIfHeld(s, account.id);
+    await settleRouted(s, account.id);
     const row = await s.db.order
       .findFirst({ where: { id: input.orderId, accountId: account.id } })
       .catch(() => {
@@ -50,7 +50,7 @@ export async function cancelAll(
   const account = ownAccount(s, scope, input.accountId);
   refuseIfHeld(s, account.id);
   return s.queue.runCall(account.id, async () => {
-    refuseIfHeld(s, account.id);
+    await settleRouted(s, account.id);
     let canceled = 0;
     const events = captured(s, account.id, null, () => {
       canceled = s.matcher.cancelAll(account.id, {
