@@ -1,11 +1,31 @@
 import type { CandlesPage, Kline, KlineInterval } from '@qt/shared';
+import type { ChartCandle } from './chart-intervals';
+
+/** What the chart reads and the candle hook feeds: a book of served candles, or one folded from them. */
+export interface ChartBook {
+  /** The chart's market and interval (a folded book's interval is not one the engine serves). */
+  readonly key: { venue: string; symbol: string; interval: string };
+  /** What to ask the engine for: the served interval the candles come from. */
+  readonly source: { venue: string; symbol: string; interval: KlineInterval };
+  readonly candles: readonly ChartCandle[];
+  readonly length: number;
+  /** Candles added at the front minus those dropped from it (the chart moves its zoom window by it). */
+  readonly frontShift: number;
+  readonly nextBefore: number | null;
+  readonly historyLoaded: boolean;
+  readonly liveUpdates: number;
+  last(): ChartCandle | undefined;
+  setHistory(page: CandlesPage): void;
+  prependOlder(page: CandlesPage, askedBefore: number): number;
+  applyLive(k: Kline): boolean;
+}
 
 /**
  * The candles of one chart (one venue, symbol and interval), oldest first: the history pages and the
  * live updates merged into one ordered list. Mutable on purpose: live updates arrive many times a second
  * and the chart redraws from it at its own pace, so nothing is copied per update.
  */
-export class CandleBook {
+export class CandleBook implements ChartBook {
   private items: Kline[] = [];
   /**
    * Candles added at the front minus those dropped from it, since the book was made. The chart moves its
@@ -22,6 +42,10 @@ export class CandleBook {
     readonly key: { venue: string; symbol: string; interval: KlineInterval },
     private readonly maxCandles = 10_000,
   ) {}
+
+  get source() {
+    return this.key;
+  }
 
   get candles(): readonly Kline[] {
     return this.items;

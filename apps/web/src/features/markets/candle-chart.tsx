@@ -12,7 +12,7 @@ import {
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import ReactEChartsCore from 'echarts-for-react/lib/core';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { type PointerEvent as ReactPointerEvent, useEffect, useMemo, useRef, useState } from 'react';
 import {
   type AlertLine,
   alertLineColor,
@@ -22,7 +22,7 @@ import {
 import { fillMarkersSeries, orderLinesSeries, tagWidth } from '@/features/cockpit/chart-layers';
 import { type CockpitLayer, fillPointsOf, type OrderLine } from '@/features/cockpit/order-lines';
 import { snapToTick } from '@/features/cockpit/tick-snap';
-import type { CandleBook } from './candle-book';
+import type { ChartBook } from './candle-book';
 import {
   baseChartOption,
   chartData,
@@ -31,10 +31,20 @@ import {
   showsLatest,
   type ZoomWindow,
 } from './chart-option';
-import { formatCandleTime } from './chart-theme';
+import { chartColors, formatCandleTime } from './chart-theme';
 import { formatDecimal } from './decimal-text';
-import { type Overlay, overlayData, withOverlays } from './indicator-overlays';
+import { isPane, type Overlay, overlayData, withOverlays } from './indicator-overlays';
 import { type OverlayLegendRow, overlayLegendRows } from './indicator-overlays-legend';
+import {
+  dividerY,
+  dragDivider,
+  gridOrder,
+  layoutPanes,
+  type PaneBox,
+  paneKeys,
+  parseShares,
+  sharesOf,
+} from './pane-layout';
 
 // Only the pieces this chart draws, not all of ECharts (the full build is ~1 MB).
 echarts.use([
@@ -55,7 +65,7 @@ echarts.use([
 const LEFT_EDGE = 5;
 
 export interface CandleChartProps {
-  book: CandleBook;
+  book: ChartBook;
   /** Changes whenever the book did (throttled); the chart redraws from the book then. */
   revision: number;
   priceDecimals: number;
@@ -117,6 +127,17 @@ export default function CandleChart({
   const [logScale, setLogScale] = useState(readLogScale);
   const [following, setFollowing] = useState(true);
   const wrapper = useRef<HTMLDivElement>(null);
+  // Pane sizes: the stored shares, laid out in the chart's measured height; while a divider is dragged,
+  // the boxes under the pointer (applied to the grids directly, the option is rebuilt on release).
+  const [shares, setShares] = useState(readShares);
+  const [height, setHeight] = useState(0);
+  const [dragBoxes, setDragBoxes] = useState<PaneBox[] | null>(null);
+  const paneDrag = useRef<{ index: number; startY: number; start: PaneBox[]; last: PaneBox[] } | null>(null);
+  const keys = useMemo(() => paneKeys(overlays.filter((o) => isPane(o.kind)).map((o) => o.kind)), [overlays]);
+  const panes = useMemo(
+    () => (height > 0 ? layoutPanes(keys, shares, height) : null),
+    [keys, shares, height],
+  );
   /** The legend's setter (its own state, so a crosshair move re-renders the legend, not the chart). */
   const legend = useRef<(rows: OverlayLegendRow[]) => void>(() => {});
   const legendData = useRef<{ id: string; data: (number | string)[] }[]>([]);
@@ -141,17 +162,42 @@ export default function CandleChart({
 
   const option = useMemo(
     () =>
-      withOverlays(
-        baseChartOption({
-          interval: book.key.interval,
-          priceDecimals,
-          tooltip: (openTime) => candleTooltip(book, openTime, priceDecimals),
-          logScale,
-        }),
-        overlays,
+      withPaneBoxes(
+        withOverlays(
+          baseChartOption({
+            interval: book.key.interval,
+            priceDecimals,
+            tooltip: (openTime) => candleTooltip(book, openTime, priceDecimals),
+            logScale,
+          }),
+          overlays,
+        ),
+        panes,
       ),
-    [book, priceDecimals, overlays, logScale],
+    [book, priceDecimals, overlays, logScale, panes],
   );
+
+  useEffect(() => {
+    const box = wrapper.current;
+    if (!box) return;
+    const measure = () => setHeight(box.clientHeight);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
+
+  // While a divider is dragged only the grids move (every axis keeps its grid's left and right, so the
+  // time axes stay aligned); rebuilding the whole option on each pointer move would redraw everything.
+  useEffect(() => {
+    if (!chart || !dragBoxes) return;
+    chart.setOption(
+      { grid: gridOrder(dragBoxes).map((b) => ({ top: b.top, height: b.height })) },
+      {
+        silent: true,
+      },
+    );
+  }, [chart, dragBoxes]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `revision` is the signal that the book changed; a new `option` (overlays changed) was applied without data, so it is drawn again.
   useEffect(() => {
@@ -178,27 +224,44 @@ export default function CandleChart({
       fillMarkersSeries(fills),
     ];
     const extent = linesExtent(lines, last?.close ?? null);
+    const priceHeight = panes?.[0]?.height ?? 0;
     chart.setOption(
       {
         ...data,
         series,
         xAxis: option.xAxis.map(() => data.xAxis[0]),
         // The price axis stretches to the account's lines near the market, so an order a little away
-        // from the candles shown is still on screen to be seen and dragged.
+        // from the candles shown is still on screen to be seen and dragged; a line it stretched to is
+        // kept EDGE_ROOM px inside the pane, so its tag is not under the divider to the pane below.
         yAxis: [
           {
-            min: extent ? (v: { min: number }) => Math.min(v.min, extent.min) : null,
-            max: extent ? (v: { max: number }) => Math.max(v.max, extent.max) : null,
+            min: extent ? (v: AxisExtent) => stretched(v, extent, 'min', priceHeight) : null,
+            max: extent ? (v: AxisExtent) => stretched(v, extent, 'max', priceHeight) : null,
           },
         ],
       },
       { silent: true },
     );
     const tags = orderTags(chart, lines, orderTagIds.current, orderDragging, orderMove, cockpit?.tickSize);
+    const lastTag = label ? lastPriceTagBox(chart, label) : null;
+    // Alert handles stop short of the last-price tag at the right end of the price pane.
+    const handlesRight = Math.min(
+      chart.getWidth() - AXIS_WIDTH,
+      lastTag ? lastTag.x : Number.POSITIVE_INFINITY,
+    );
     chart.setOption(
       {
         graphic: [
-          ...alertHandles(chart, alertLines, handles.current, dragging, moveHandler, priceDecimals, format),
+          ...alertHandles(
+            chart,
+            alertLines,
+            handles.current,
+            dragging,
+            moveHandler,
+            priceDecimals,
+            format,
+            handlesRight,
+          ),
           ...tags.graphic,
         ],
       },
@@ -209,6 +272,9 @@ export default function CandleChart({
     if (box) {
       box.dataset.orderLines = JSON.stringify(tags.drawn);
       box.dataset.fillMarkers = String(fills.length);
+      box.dataset.lastTag = lastTag ? JSON.stringify(lastTag) : '';
+      box.dataset.interval = book.key.interval;
+      box.dataset.openTimes = JSON.stringify(book.candles.slice(-6).map((k) => k.openTime));
     }
     const y = last ? chart.convertToPixel({ yAxisIndex: 0 }, Number(last.close)) : Number.NaN;
     drawHandler.current({
@@ -218,7 +284,7 @@ export default function CandleChart({
       lastCloseY: Number.isFinite(y) ? Math.round(y) : null,
       alertLines: alertLines.length,
     });
-  }, [chart, book, revision, priceDecimals, option, overlays, alertLines, cockpit]);
+  }, [chart, book, revision, priceDecimals, option, overlays, alertLines, cockpit, panes]);
 
   // A click in the price pane (not a drag: zrender reports a click only when the pointer did not move).
   useEffect(() => {
@@ -277,6 +343,48 @@ export default function CandleChart({
     setFollowing(true);
   }
 
+  function startPaneDrag(index: number, e: ReactPointerEvent<HTMLDivElement>) {
+    if (!panes) return;
+    e.preventDefault();
+    e.currentTarget.setPointerCapture(e.pointerId);
+    paneDrag.current = { index, startY: e.clientY, start: panes, last: panes };
+  }
+
+  function movePaneDrag(e: ReactPointerEvent<HTMLDivElement>) {
+    const drag = paneDrag.current;
+    if (!drag) return;
+    drag.last = dragDivider(drag.start, drag.index, e.clientY - drag.startY);
+    setDragBoxes(drag.last);
+  }
+
+  function keepPanes(boxes: readonly PaneBox[]) {
+    const next = { ...shares, ...sharesOf(boxes) };
+    writeShares(next);
+    setShares(next);
+    setDragBoxes(null);
+  }
+
+  function endPaneDrag() {
+    const drag = paneDrag.current;
+    if (!drag) return;
+    paneDrag.current = null;
+    if (drag.last !== drag.start) keepPanes(drag.last);
+  }
+
+  function resetPanes() {
+    paneDrag.current = null;
+    writeShares(null);
+    setShares({});
+    setDragBoxes(null);
+  }
+
+  function nudgePanes(index: number, e: { key: string; preventDefault(): void }) {
+    const step = e.key === 'ArrowUp' ? -PANE_KEY_STEP : e.key === 'ArrowDown' ? PANE_KEY_STEP : 0;
+    if (!panes || step === 0) return;
+    e.preventDefault();
+    keepPanes(dragDivider(panes, index, step));
+  }
+
   function toggleLog() {
     setLogScale((on) => {
       writeLogScale(!on);
@@ -286,6 +394,7 @@ export default function CandleChart({
 
   const control =
     'rounded border border-zinc-700 bg-zinc-900/90 px-1.5 py-0.5 text-[10px] font-semibold tracking-wide text-zinc-300 hover:border-zinc-500 hover:text-zinc-100';
+  const boxes = dragBoxes ?? panes;
   return (
     <div
       ref={wrapper}
@@ -293,6 +402,7 @@ export default function CandleChart({
       data-testid="chart-canvas"
       data-log-scale={logScale}
       data-following={following}
+      data-panes={boxes ? JSON.stringify(boxes) : ''}
     >
       <ReactEChartsCore
         echarts={echarts}
@@ -305,7 +415,43 @@ export default function CandleChart({
         opts={{ renderer: 'canvas' }}
       />
       <OverlayLegend register={legend} />
-      <div className="absolute top-1 flex gap-1" style={{ right: AXIS_WIDTH + 4 }}>
+      {boxes?.slice(0, -1).map((above, i) => {
+        const below = boxes[i + 1];
+        return (
+          // biome-ignore lint/a11y/useSemanticElements: an <hr> cannot be dragged or focused to resize.
+          <div
+            key={`${above.key}|${below?.key}`}
+            role="separator"
+            aria-orientation="horizontal"
+            aria-label={`Resize the ${above.key} and ${below?.key} panes`}
+            aria-valuenow={above.height}
+            tabIndex={0}
+            data-testid="chart-pane-divider"
+            data-index={i}
+            title="Drag to resize the panes · double-click to reset"
+            className="group absolute z-10 flex cursor-row-resize touch-none items-center outline-none"
+            style={{
+              top: dividerY(boxes, i) - DIVIDER_GRAB / 2,
+              height: DIVIDER_GRAB,
+              left: 8,
+              right: AXIS_WIDTH,
+            }}
+            onPointerDown={(e) => startPaneDrag(i, e)}
+            onPointerMove={movePaneDrag}
+            onPointerUp={endPaneDrag}
+            onPointerCancel={endPaneDrag}
+            onDoubleClick={resetPanes}
+            onKeyDown={(e) => nudgePanes(i, e)}
+          >
+            <div className="h-px w-full bg-transparent group-hover:bg-sky-500/60 group-focus-visible:bg-sky-500/80" />
+          </div>
+        );
+      })}
+      {/*
+        Under the price axis, beside the zoom slider: no pane is there, so the button never covers a price
+        label or the last-price tag (at the top right it did, whenever the price stood near the top).
+      */}
+      <div className="absolute flex gap-1" style={{ right: 4, bottom: 30 }}>
         <button
           type="button"
           className={`${control} ${logScale ? 'border-sky-500/60 text-sky-300' : ''}`}
@@ -334,6 +480,85 @@ export default function CandleChart({
 }
 
 const LOG_KEY = 'qt.chart.logScale';
+const PANES_KEY = 'qt.chart.paneShares';
+/** Taller than the gap between panes (12 px), so a finger finds it; it reaches 2 px into each pane. */
+const DIVIDER_GRAB = 16;
+const PANE_KEY_STEP = 8;
+
+function readShares(): Record<string, number> {
+  try {
+    return typeof window === 'undefined' ? {} : parseShares(window.localStorage.getItem(PANES_KEY));
+  } catch {
+    return {};
+  }
+}
+
+/** Null forgets the layout (back to the defaults). */
+function writeShares(shares: Record<string, number> | null): void {
+  try {
+    if (shares) window.localStorage.setItem(PANES_KEY, JSON.stringify(shares));
+    else window.localStorage.removeItem(PANES_KEY);
+  } catch {
+    // Private mode or storage full: the layout still applies to this page.
+  }
+}
+
+interface GridOption {
+  grid: Record<string, unknown>[];
+}
+
+/** The grids placed in pixels as the pane layout says (the option's own percentages until measured). */
+function withPaneBoxes<T extends GridOption>(option: T, panes: readonly PaneBox[] | null): T {
+  if (!panes || panes.length !== option.grid.length) return option;
+  const placed = gridOrder(panes);
+  return {
+    ...option,
+    grid: option.grid.map((g, i) => {
+      const { bottom: _bottom, ...rest } = g;
+      return { ...rest, top: placed[i]?.top, height: placed[i]?.height };
+    }),
+  };
+}
+
+interface TextElement {
+  style?: { text?: unknown; backgroundColor?: unknown };
+  /** A label's text is drawn by spans whose parent is the label element (with the background). */
+  parent?: TextElement | null;
+  getBoundingRect?: () => {
+    clone(): { x: number; y: number; width: number; height: number; applyTransform(m: unknown): void };
+  };
+  getComputedTransform?: () => unknown;
+}
+
+/**
+ * Where ECharts drew the last-price tag (the mark line's label), in chart pixels: the alert handles keep
+ * clear of it and the browser test checks that no control covers it. Read from the drawn elements, as
+ * the label's size depends on the font.
+ */
+function lastPriceTagBox(chart: Instance, label: string) {
+  try {
+    const zr = chart.getZr() as unknown as { storage: { getDisplayList(update?: boolean): TextElement[] } };
+    for (const span of zr.storage.getDisplayList(true)) {
+      if (span.style?.text !== label) continue;
+      // The tag is the one label in the up or down colour (a crosshair label can show the same price).
+      const el = span.parent;
+      const bg = el?.style?.backgroundColor;
+      if (!el?.getBoundingRect || (bg !== chartColors.up && bg !== chartColors.down)) continue;
+      const r = el.getBoundingRect().clone();
+      const m = el.getComputedTransform?.();
+      if (m) r.applyTransform(m);
+      return {
+        x: Math.round(r.x),
+        y: Math.round(r.y),
+        width: Math.round(r.width),
+        height: Math.round(r.height),
+      };
+    }
+  } catch {
+    // A zrender without these internals: no box, the handles keep their place.
+  }
+  return null;
+}
 
 function readLogScale(): boolean {
   try {
@@ -368,6 +593,24 @@ function OverlayLegend({ register }: { register: { current: (rows: OverlayLegend
       ))}
     </div>
   );
+}
+
+interface AxisExtent {
+  min: number;
+  max: number;
+}
+/** Room in pixels between a line the price axis was stretched to and the pane's edge. */
+const EDGE_ROOM = 24;
+
+/** One end of the price axis: the data's, or the lines' with EDGE_ROOM beyond when they reach further. */
+function stretched(v: AxisExtent, lines: AxisExtent, end: 'min' | 'max', paneHeight: number): number {
+  const lo = Math.min(v.min, lines.min);
+  const hi = Math.max(v.max, lines.max);
+  const reaches = end === 'min' ? lines.min < v.min : lines.max > v.max;
+  if (!reaches) return v[end];
+  const pad = paneHeight > 3 * EDGE_ROOM ? ((hi - lo) * EDGE_ROOM) / (paneHeight - 2 * EDGE_ROOM) : 0;
+  // Never down to zero or below: the log scale has no place for it.
+  return end === 'min' ? Math.max(lo - pad, lo / 2) : hi + pad;
 }
 
 /** Lines further than this from the last close do not stretch the axis (they would squash the candles). */
@@ -513,8 +756,9 @@ function alertHandles(
   onMove: { current: ((alertId: string, level: string) => void) | undefined },
   decimals: number,
   format: (level: string) => string,
+  right: number,
 ) {
-  const x = chart.getWidth() - AXIS_WIDTH - HANDLE_WIDTH - 4;
+  const x = right - HANDLE_WIDTH - 4;
   const out: Record<string, unknown>[] = [];
   const now = new Set<string>();
   for (const line of lines) {
@@ -564,7 +808,7 @@ function alertHandles(
 }
 
 /** The candle that opened at `openTime` (binary search: the book is in time order). */
-function candleAt(book: CandleBook, openTime: number) {
+function candleAt(book: ChartBook, openTime: number) {
   const items = book.candles;
   let lo = 0;
   let hi = items.length - 1;
@@ -578,7 +822,7 @@ function candleAt(book: CandleBook, openTime: number) {
   return undefined;
 }
 
-function candleTooltip(book: CandleBook, openTime: number, decimals: number): string {
+function candleTooltip(book: ChartBook, openTime: number, decimals: number): string {
   const k = candleAt(book, openTime);
   if (!k) return '';
   const row = (label: string, value: string) =>

@@ -1,12 +1,12 @@
 'use client';
 
-import type { Kline } from '@qt/shared';
 import dynamic from 'next/dynamic';
 import { type ReactNode, useState } from 'react';
 import { ChartAlertDialog } from '@/features/alerts/chart-alert-dialog';
 import { useChartAlerts } from '@/features/alerts/use-alerts';
 import type { CockpitLayer } from '@/features/cockpit/order-lines';
 import type { DrawnState } from './candle-chart';
+import type { ChartCandle } from './chart-intervals';
 import { compareDecimal, formatDecimal } from './decimal-text';
 import { useFeedStatus } from './feed-badges';
 import { type VenueDataState, venueDataState } from './feed-badges-state';
@@ -121,7 +121,7 @@ export function CandlePanel({ selection, priceDecimals, cockpit, chartOverlay }:
   );
 }
 
-function CandleLegend({ candle, decimals }: { candle: Kline; decimals: number }) {
+function CandleLegend({ candle, decimals }: { candle: ChartCandle; decimals: number }) {
   const up = compareDecimal(candle.close, candle.open) >= 0;
   const value = up ? 'text-emerald-300' : 'text-rose-300';
   const field = (label: string, v: string) => (

@@ -1,4 +1,4 @@
-import type { Kline } from '@qt/shared';
+import type { ChartCandle } from './chart-intervals';
 import { chartColors as c, formatCandleTime } from './chart-theme';
 
 /** Candles visible when a chart opens; the rest is a zoom or pan away. */
@@ -135,7 +135,11 @@ export function baseChartOption(opts: {
  * The data part of the option. Numbers here are for plotting only (pixel positions); the exact decimal
  * strings stay in the book and are what the tooltip and the price label show.
  */
-export function chartData(candles: readonly Kline[], lastLabel: string | null, zoom: ZoomWindow | null) {
+export function chartData(
+  candles: readonly ChartCandle[],
+  lastLabel: string | null,
+  zoom: ZoomWindow | null,
+) {
   const times: string[] = new Array(candles.length);
   const ohlc: number[][] = new Array(candles.length);
   const volume: { value: number; itemStyle: { color: string } }[] = new Array(candles.length);

@@ -1,5 +1,5 @@
 import { computeIndicator, type IndicatorName, indicatorCatalog, parseIndicatorParams } from '@qt/indicators';
-import type { Kline } from '@qt/shared';
+import type { ChartCandle } from './chart-intervals';
 import { chartColors as c } from './chart-theme';
 
 /**
@@ -116,7 +116,7 @@ interface SeriesData {
  * Each overlay's series for the candles shown, by series id. Prices become floats here for drawing only,
  * as the candles themselves do in chartData.
  */
-export function overlayData(overlays: readonly Overlay[], candles: readonly Kline[]): SeriesData[] {
+export function overlayData(overlays: readonly Overlay[], candles: readonly ChartCandle[]): SeriesData[] {
   if (overlays.length === 0) return [];
   const n = candles.length;
   const high = new Float64Array(n);

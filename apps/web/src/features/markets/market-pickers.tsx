@@ -2,7 +2,8 @@
 
 import { Select } from '@/components/ui/select';
 import { SymbolCombobox } from '../watchlist/symbol-combobox';
-import { type ChartInterval, chartIntervals, type MarketSelection } from './market-selection';
+import { IntervalPicker } from './interval-picker';
+import type { MarketSelection } from './market-selection';
 
 export interface MarketPickersProps {
   selection: MarketSelection;
@@ -14,7 +15,7 @@ export interface MarketPickersProps {
 
 /**
  * Venue, symbol and interval. The symbol is a searchable picker (type to filter, keyboard navigation, 24h
- * change, followed vs followable); three venues and six intervals stay plain selects.
+ * change, followed vs followable); the venue is a plain select, the interval a favourites bar and a menu.
  */
 export function MarketPickers({ selection, venues, symbols, onChange }: MarketPickersProps) {
   return (
@@ -56,19 +57,7 @@ export function MarketPickers({ selection, venues, symbols, onChange }: MarketPi
           </option>
         ))}
       </select>
-      <Select
-        label="Interval"
-        className="w-20"
-        data-testid="markets-interval"
-        value={selection.interval}
-        onChange={(e) => onChange({ interval: e.target.value as ChartInterval })}
-      >
-        {chartIntervals.map((i) => (
-          <option key={i} value={i}>
-            {i}
-          </option>
-        ))}
-      </Select>
+      <IntervalPicker value={selection.interval} onChange={(interval) => onChange({ interval })} />
     </div>
   );
 }

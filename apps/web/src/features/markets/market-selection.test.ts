@@ -8,6 +8,11 @@ describe('parseSelection', () => {
     expect(selectionQuery(sel)).toBe('venue=okx&symbol=ETH-USDT&interval=1s');
   });
 
+  it('takes the intervals folded in the browser too', () => {
+    expect(parseSelection({ interval: '3m' }).interval).toBe('3m');
+    expect(parseSelection({ interval: '1w' }).interval).toBe('1w');
+  });
+
   it('falls back to the default for each malformed or missing field', () => {
     expect(parseSelection({ venue: 'Bad Venue!', symbol: 'BTCUSDT', interval: '100ms' })).toEqual(
       defaultSelection,

@@ -1,23 +1,15 @@
-import { canonicalSymbol, type KlineInterval, venueId } from '@qt/shared';
+import { canonicalSymbol, venueId } from '@qt/shared';
+import { type ChartInterval, isChartInterval } from './chart-intervals';
+
+export { type ChartInterval, chartIntervals } from './chart-intervals';
 
 /** What the Markets screen shows; kept in the URL query so a reload or a shared link opens the same view. */
 export interface MarketSelection {
   venue: string;
   symbol: string;
+  /** A served interval or one folded from a served one on the client (see chart-intervals). */
   interval: ChartInterval;
 }
-
-/** The intervals offered in the picker (the engine also has 100ms, opt-in and too fine to chart here). */
-export const chartIntervals = [
-  '1s',
-  '1m',
-  '5m',
-  '15m',
-  '1h',
-  '4h',
-  '1d',
-] as const satisfies readonly KlineInterval[];
-export type ChartInterval = (typeof chartIntervals)[number];
 
 export const defaultSelection: MarketSelection = { venue: 'binance', symbol: 'BTC-USDT', interval: '1m' };
 
@@ -25,10 +17,6 @@ type QueryValue = string | string[] | undefined;
 
 function first(value: QueryValue): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function isChartInterval(value: string | undefined): value is ChartInterval {
-  return chartIntervals.some((i) => i === value);
 }
 
 /** Reads the selection from search params; anything malformed falls back to the default for that field. */

@@ -4,12 +4,18 @@ import { useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTRPC, useTRPCClient } from '@/engine/react';
-import { CandleBook } from './candle-book';
+import type { ChartBook } from './candle-book';
+import { INITIAL_VISIBLE } from './chart-option';
+import { chartBookFor } from './folded-candle-book';
 import { createFrameThrottle } from './frame-throttle';
 import { retryMarketCall } from './market-errors';
 import type { MarketSelection } from './market-selection';
 
 const PAGE_SIZE = 500;
+/** A folded interval (3m from 1m, 1w from 1d…) needs several finer candles per candle: ask for the most. */
+const FOLDED_PAGE_SIZE = 1_500;
+/** Older pages fetched unasked to fill the first screen of a folded interval (30s from 1s: 50 a page). */
+const FILL_PAGES = 4;
 
 /**
  * One chart's candles: the latest history page, older pages on demand, and `market.onCandle` applied as
@@ -19,15 +25,17 @@ const PAGE_SIZE = 500;
 export function useCandles(sel: MarketSelection) {
   const trpc = useTRPC();
   const client = useTRPCClient();
-  const [book] = useState(() => new CandleBook(sel));
+  const [book] = useState<ChartBook>(() => chartBookFor(sel));
   const [revision, setRevision] = useState(0);
   const [throttle] = useState(() => createFrameThrottle(() => setRevision((r) => r + 1)));
   useEffect(() => () => throttle.cancel(), [throttle]);
 
-  const input = { venue: sel.venue, symbol: sel.symbol, interval: sel.interval };
+  // The engine is asked for the served interval the chart's candles come from (the same one unless folded).
+  const input = book.source;
+  const pageSize = book.source.interval === sel.interval ? PAGE_SIZE : FOLDED_PAGE_SIZE;
   const history = useQuery(
     trpc.market.candles.queryOptions(
-      { ...input, limit: PAGE_SIZE },
+      { ...input, limit: pageSize },
       // The book owns the data once loaded; a background refetch would only be merged into it again.
       { staleTime: Number.POSITIVE_INFINITY, gcTime: 0, refetchOnWindowFocus: false, retry: retryMarketCall },
     ),
@@ -55,7 +63,7 @@ export function useCandles(sel: MarketSelection) {
     loadingOlder.current = true;
     setOlder({ loading: true, error: null });
     try {
-      const page = await client.market.candles.query({ ...book.key, before, limit: PAGE_SIZE });
+      const page = await client.market.candles.query({ ...book.source, before, limit: pageSize });
       book.prependOlder(page, before);
       throttle.schedule();
       setOlder({ loading: false, error: null });
@@ -64,7 +72,17 @@ export function useCandles(sel: MarketSelection) {
     } finally {
       loadingOlder.current = false;
     }
-  }, [book, client, throttle]);
+  }, [book, client, throttle, pageSize]);
+
+  // A folded interval's first page may give fewer candles than a screen: fetch a few older pages.
+  const filled = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `revision` says the book changed.
+  useEffect(() => {
+    if (pageSize === PAGE_SIZE || !book.historyLoaded || older.loading || older.error) return;
+    if (book.length >= INITIAL_VISIBLE || book.nextBefore === null || filled.current >= FILL_PAGES) return;
+    filled.current += 1;
+    void loadOlder();
+  }, [book, revision, pageSize, loadOlder, older.loading, older.error]);
 
   return {
     book,
