@@ -8,16 +8,21 @@
  * order) and replayed in a loop, shifted forward in time after each pass (outside the timed part). Event
  * time advances at the goal rate (2,000,000 trades per exchange second), so candles open and close as
  * often per trade as they would live at that load. The engine's flush (coalesced klineUpdated) and clock
- * tick (advanceTo) run every 100 ms of event time and are inside the measured throughput.
+ * tick (advanceTo) run every 100 ms of event time and are inside the measured throughput. Symbols are
+ * drawn at random per trade (the worst case for memory: every trade touches another symbol's state; the
+ * engine gets a symbol's trades of one event-loop turn in one bus message).
  *
  * Latency: every 64th `onTrade` is timed with process.hrtime.bigint (trade in -> its candles updated);
  * flushes are timed separately (they are what a trade waiting behind one would see) and reported in
  * `notes`. Baseline: the same replay loop that only reads the fields the aggregator reads, with the
- * same sampling. A third case keeps only the 1s interval: the floor a "derive higher intervals from 1s"
- * design could approach, to judge whether maintaining every interval directly is worth it.
+ * same sampling. `klines.aggregate.per-interval` is the aggregator before coarser intervals were folded
+ * from the finest (every trade updating one candle per interval; kept in the package's tests as the
+ * reference), on the same trades in the same run: the before/after. `klines.aggregate.1s-only` keeps one
+ * interval: what a trade costs when it updates one candle and nothing is folded.
  */
 import type { Kline, KlineInterval, Trade } from '@qt/shared';
 import { KlineAggregator, type KlineSink } from '../packages/market-data/src/klines/index.ts';
+import { PerIntervalKlineAggregator } from '../packages/market-data/test/klines/per-interval-aggregator.ts';
 import { type BenchResult, benchSeconds, latencyHistogram, report, round, table } from './lib/measure.ts';
 
 const SECONDS = benchSeconds(10);
@@ -85,6 +90,11 @@ class CountingSink implements KlineSink {
 interface Run {
   ops: number;
   seconds: number;
+  /**
+   * CPU seconds of this process over the same stretch: on a shared machine under load the wall clock
+   * counts time the process waited for a core, CPU time does not (GC helper threads do count).
+   */
+  cpuSeconds: number;
 }
 
 /** Replays `trades` through `step` for `seconds`, shifting them forward in time after each pass. */
@@ -95,6 +105,7 @@ class Replay {
   #shift = 0;
   #nextFlush: number;
   #wrapMs = 0;
+  #wrapCpuUs = 0;
 
   constructor(trades: Trade[]) {
     this.#trades = trades;
@@ -111,7 +122,9 @@ class Replay {
     const trades = this.#trades;
     let ops = 0;
     this.#wrapMs = 0;
+    this.#wrapCpuUs = 0;
     const started = performance.now();
+    const cpu0 = process.cpuUsage();
     const end = started + seconds * 1000;
     for (;;) {
       // Check the time once per 4096 trades.
@@ -132,11 +145,17 @@ class Replay {
       if (performance.now() >= end) break;
     }
     // The time shift between passes is harness work, not aggregation: left out.
-    return { ops, seconds: (performance.now() - started - this.#wrapMs) / 1000 };
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      ops,
+      seconds: (performance.now() - started - this.#wrapMs) / 1000,
+      cpuSeconds: (cpu.user + cpu.system - this.#wrapCpuUs) / 1e6,
+    };
   }
 
   #wrap(): void {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     this.#i = 0;
     this.#shift += this.#span;
     for (const t of this.#trades) {
@@ -144,6 +163,8 @@ class Replay {
       t.receiveTime += this.#span;
     }
     this.#wrapMs += performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    this.#wrapCpuUs += cpu.user + cpu.system;
   }
 }
 
@@ -153,18 +174,26 @@ interface CaseResult {
   p50: number;
   p99: number;
   flushP99Ms: number;
+  /** Trades per CPU second (see `Run.cpuSeconds`). */
+  cpuThroughput: number;
   events: number;
 }
+
+type Aggregator = Pick<KlineAggregator, 'onTrade' | 'flush' | 'advanceTo'>;
 
 function runCase(
   name: string,
   trades: Trade[],
   intervals: KlineInterval[],
   seconds: number,
+  perInterval: boolean,
 ): { agg: CaseResult; base: CaseResult } {
   const sink = new CountingSink();
   const symbols = new Set(trades.map((t) => t.symbol)).size;
-  const agg = new KlineAggregator({ sink, intervals, allowedLatenessMs: 2000, initialSymbols: symbols });
+  const options = { sink, intervals, allowedLatenessMs: 2000, initialSymbols: symbols };
+  const agg: Aggregator = perInterval
+    ? new PerIntervalKlineAggregator(options)
+    : new KlineAggregator(options);
   const replay = new Replay(trades);
   const hist = latencyHistogram();
   const baseHist = latencyHistogram();
@@ -197,20 +226,26 @@ function runCase(
   hist.reset();
   flushHist.reset();
   const rounds = 2;
-  let aggRun: Run = { ops: 0, seconds: 0 };
-  let baseRun: Run = { ops: 0, seconds: 0 };
+  const add = (x: Run, y: Run): Run => ({
+    ops: x.ops + y.ops,
+    seconds: x.seconds + y.seconds,
+    cpuSeconds: x.cpuSeconds + y.cpuSeconds,
+  });
+  let aggRun: Run = { ops: 0, seconds: 0, cpuSeconds: 0 };
+  let baseRun: Run = { ops: 0, seconds: 0, cpuSeconds: 0 };
   const baseReplay = new Replay(trades);
   for (let r = 0; r < rounds; r++) {
     const a = replay.run((seconds * 0.8) / rounds, step, tick, hist);
     const b = baseReplay.run((seconds * 0.2) / rounds, read, undefined, baseHist);
-    aggRun = { ops: aggRun.ops + a.ops, seconds: aggRun.seconds + a.seconds };
-    baseRun = { ops: baseRun.ops + b.ops, seconds: baseRun.seconds + b.seconds };
+    aggRun = add(aggRun, a);
+    baseRun = add(baseRun, b);
   }
   if (checksum === 42) log('(checksum)');
   return {
     agg: {
       name,
       throughput: aggRun.ops / aggRun.seconds,
+      cpuThroughput: aggRun.ops / aggRun.cpuSeconds,
       p50: hist.getValueAtPercentile(50),
       p99: hist.getValueAtPercentile(99),
       flushP99Ms: flushHist.getValueAtPercentile(99) / 1000,
@@ -219,6 +254,7 @@ function runCase(
     base: {
       name: `${name}.baseline`,
       throughput: baseRun.ops / baseRun.seconds,
+      cpuThroughput: baseRun.ops / baseRun.cpuSeconds,
       p50: baseHist.getValueAtPercentile(50),
       p99: baseHist.getValueAtPercentile(99),
       flushP99Ms: 0,
@@ -242,20 +278,22 @@ function result(c: CaseResult, base: CaseResult, notes: string): BenchResult {
 }
 
 const results: BenchResult[] = [];
-const cases: Array<[string, number, KlineInterval[], number]> = [
-  ['klines.aggregate', 10_000, ALL, 0.45],
-  ['klines.aggregate.100-symbols', 100, ALL, 0.35],
-  ['klines.aggregate.1s-only', 10_000, ['1s'], 0.2],
+const cases: Array<[string, number, KlineInterval[], number, boolean]> = [
+  ['klines.aggregate', 10_000, ALL, 0.35, false],
+  ['klines.aggregate.per-interval', 10_000, ALL, 0.2, true],
+  ['klines.aggregate.100-symbols', 100, ALL, 0.25, false],
+  ['klines.aggregate.1s-only', 10_000, ['1s'], 0.2, false],
 ];
-for (const [name, symbols, intervals, share] of cases) {
+for (const [name, symbols, intervals, share, perInterval] of cases) {
   log(`${name}: ${symbols} symbols x ${intervals.join(',')} for ${(SECONDS * share).toFixed(1)} s`);
   const trades = generate(symbols, 42);
-  const { agg, base } = runCase(name, trades, intervals, SECONDS * share);
+  const { agg, base } = runCase(name, trades, intervals, SECONDS * share, perInterval);
   const r = result(
     agg,
     base,
     `${symbols} symbols x ${intervals.length} intervals; flush+tick every ${FLUSH_EVERY_MS} ms event time, ` +
-      `flush p99 ${agg.flushP99Ms.toFixed(2)} ms; ${agg.events} events`,
+      `flush p99 ${agg.flushP99Ms.toFixed(2)} ms; ${agg.events} events; per CPU second ` +
+      `${round(agg.cpuThroughput)} vs ${round(base.cpuThroughput)} (ratio ${round(agg.cpuThroughput / base.cpuThroughput, 3)})`,
   );
   results.push(r);
   report(r);

@@ -1,4 +1,55 @@
-import { AppError, formatUnits, type Kline, type KlineInterval, type Trade, tryParseUnits } from '@qt/shared';
+import { AppError, type Kline, type KlineInterval, type Trade, tryParseUnits } from '@qt/shared';
+import {
+  addLimbs,
+  addQuote,
+  CLOSED,
+  D_BASE_LO,
+  D_BUY_LO,
+  D_QUOTE_LO,
+  D_STRIDE,
+  EMPTY,
+  F_BASE_HI,
+  F_BASE_LO,
+  F_BUY_HI,
+  F_BUY_LO,
+  F_CLOSE_ID,
+  F_CLOSE_T,
+  F_COUNT,
+  F_DIRTY,
+  F_HIGH,
+  F_LOW,
+  F_OPEN_ID,
+  F_OPEN_T,
+  F_OPEN_TIME,
+  F_QUOTE_LO,
+  F_QUOTE_MID,
+  F_QUOTE_TOP,
+  F_REVISION,
+  F_STATE,
+  F_STRIDE,
+  foldInto,
+  formatUnitsFast,
+  idBefore,
+  LIMB,
+  LIMB_N,
+  limbsToString,
+  MAX_SCALE,
+  OPEN,
+  POW10,
+  quoteValue,
+  S_CLOSE,
+  S_CLOSE_ID,
+  S_HIGH,
+  S_LOW,
+  S_OPEN,
+  S_OPEN_ID,
+  S_STRIDE,
+  scaleLimbs,
+  scaleQuoteLimbs,
+  setQuote,
+  takeDelta,
+  tradeIdNumber,
+} from './candle-slot.ts';
 import { defaultIntervals, intervalMs } from './intervals.ts';
 import { sortsBefore } from './trade-order.ts';
 import { formatVolume } from './volume-format.ts';
@@ -58,60 +109,42 @@ export interface KlineMetrics {
   correctionsEmitted: number;
 }
 
-// Numeric fields of one candle slot (Float64Array, stride F_STRIDE: one slot spans two cache lines).
-const F_OPEN_TIME = 0;
-const F_STATE = 1;
-const F_HIGH = 2;
-const F_LOW = 3;
-const F_OPEN_T = 4;
-const F_CLOSE_T = 5;
-const F_BASE_LO = 6;
-const F_BASE_HI = 7;
-const F_BUY_LO = 8;
-const F_BUY_HI = 9;
-const F_QUOTE_LO = 10;
-const F_QUOTE_MID = 11;
-const F_COUNT = 12;
-const F_REVISION = 13;
-const F_DIRTY = 14;
-const F_QUOTE_TOP = 15;
-/** Trade ids as numbers when they are plain integers (they usually are): no string store per trade. */
-const F_OPEN_ID = 16;
-const F_CLOSE_ID = 17;
-const F_STRIDE = 18;
-// String fields (the trades' own spellings), stride S_STRIDE.
-const S_OPEN = 0;
-const S_HIGH = 1;
-const S_LOW = 2;
-const S_CLOSE = 3;
-const S_OPEN_ID = 4;
-const S_CLOSE_ID = 5;
-const S_STRIDE = 6;
-
-const EMPTY = 0;
-const OPEN = 1;
-const CLOSED = 2;
-
-/**
- * Base volumes are two safe integers, lo + hi * 2^52 with 0 <= lo < 2^52 (exact to 2^105 units, i.e.
- * 2^52 trades of the largest quantity). Quote volumes (products of two up-to-53-bit unit counts) are
- * three: lo + mid * 2^52 + top * 2^104, with lo and mid kept below 2^52.
- */
-const LIMB = 2 ** 52;
-const LIMB_N = 2n ** 52n;
-const MAX_SCALE = 15;
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+// Per-symbol header (Float64Array, stride H_STRIDE: one cache line per symbol, the only per-symbol
+// memory an ordinary trade touches besides its finest candle).
+const H_MAX_SEEN = 0;
+/** The earliest end among the symbol's open candles of every interval, +Infinity if none. */
+const H_MIN_END = 1;
+/** Open time and slot of the newest finest candle, the one most trades land in. */
+const H_CUR_OPEN = 2;
+const H_CUR_SLOT = 3;
+/** Open time of the newest candle of the second-finest interval whose coarser candles exist. */
+const H_PARENT_OPEN = 4;
+/** 1 when some finest candle of the symbol may hold trades not yet folded into its coarser candles. */
+const H_PENDING = 5;
+const H_PRICE_SCALE = 6;
+const H_QTY_SCALE = 7;
+const H_STRIDE = 8;
 
 /**
  * In-memory K-line aggregation for many symbols and intervals at once.
  *
+ * A trade updates one candle: the symbol's candle of the finest interval. Coarser candles (every
+ * configured interval is a multiple of the finest, and candles nest because they are epoch-aligned) are
+ * folds of finest candles: what a finest candle gained since its last fold is added to each coarser
+ * candle containing it (`foldInto`) when its updates are flushed, when it closes or is evicted, and
+ * before a coarser candle is closed, evicted or read. So per trade the work does not grow with the
+ * number of intervals, and a coarser candle costs one fold per finest candle per flush.
+ *
+ * Every candle, finest or coarser, is emitted exactly as if trades had been applied to each interval
+ * directly: the same `klineUpdated` per changed open candle per flush, the same `klineClosed` when the
+ * watermark passes its end, the same corrections with the same revisions, in the same order (the test
+ * kline-aggregator.equivalence holds it, event for event, to the per-interval aggregator this replaced).
+ *
  * State is flat: every (symbol, interval) owns a small ring of candle slots in one Float64Array (numeric
  * fields) and one string array (the trades' price spellings and ids), sized to hold every candle that
  * can still receive a trade (`ceil(allowedLateness / interval) + 2`). A trade costs two integer parses
- * and, per interval, one slot update: no allocation unless a quantity or notional needs more than 52
- * bits (a BigInt split) or a candle is emitted. Every interval is maintained directly from trades rather
- * than derived from 1s candles: one slot update is a handful of typed-array writes, derivation would
- * save little per trade and make corrections touch two levels (measured in bench/klines-aggregate).
+ * and one slot update: no allocation unless a quantity or notional needs more than 52 bits (a BigInt
+ * split) or a candle is emitted.
  *
  * Exactness: prices and quantities become integer units at the symbol's scale (the most significant
  * decimals seen, or the instrument's), volumes are sums of integer units (notional = price units x
@@ -149,23 +182,32 @@ export class KlineAggregator {
   readonly #slotInterval: Uint8Array;
   readonly #slotsPerSymbol: number;
   readonly #ni: number;
+  /** The finest interval's length and ring size; its slots come first in a symbol's block. */
+  readonly #iv0: number;
+  readonly #ring0: number;
+  /** Scratch for one fold (see `takeDelta`). */
+  readonly #delta = new Float64Array(D_STRIDE);
 
   readonly #index = new Map<string, Map<string, number>>();
   #symbols = 0;
   #capacity = 0;
   #venueOf: string[] = [];
   #symbolOf: string[] = [];
-  #maxSeen = new Float64Array(0);
-  #priceScale = new Uint8Array(0);
-  #qtyScale = new Uint8Array(0);
-  /** Per (symbol, interval): the earliest end among its open candles, +Infinity if none. */
+  #h = new Float64Array(0);
+  /**
+   * Per (symbol, interval): a lower bound on the earliest end among its open candles (exact after
+   * `#closeUpTo`; a candle closed by eviction or at a flush leaves it low), +Infinity if none.
+   */
   #minOpenEnd = new Float64Array(0);
-  /** Per (symbol, interval): open time and slot of the newest candle, the one most trades land in. */
-  #curOpen = new Float64Array(0);
-  #curSlot = new Int32Array(0);
+  /** Per (symbol, interval): how many of its candles are open. */
+  #openCount = new Int32Array(0);
   #f = new Float64Array(0);
   #s: string[] = [];
-  #dirty = new Int32Array(1024);
+  /** Per finest slot: its additive fields as last folded into the coarser candles. */
+  #folded = new Float64Array(0);
+  /** Finest candles that changed since the last flush, with their open time at the change. */
+  #dirtySlot = new Int32Array(1024);
+  #dirtyOpen = new Float64Array(1024);
   #dirtyCount = 0;
   /** The watermark `advanceTo` set last (it closes candles of every symbol up to it). */
   #clockWatermark = Number.NEGATIVE_INFINITY;
@@ -196,6 +238,12 @@ export class KlineAggregator {
     this.#intervals = intervals;
     this.#ni = intervals.length;
     this.#ivMs = new Float64Array(intervals.map((i) => intervalMs[i]));
+    for (let i = 1; i < this.#ni; i++) {
+      // Coarser candles are folds of finest ones and `#ensureCoarser` relies on candles nesting: each
+      // interval must be a multiple of the next finer one (true of every KlineInterval today).
+      if ((this.#ivMs[i] as number) % (this.#ivMs[i - 1] as number) !== 0)
+        invalid('intervals (nesting)', intervals);
+    }
     this.#ring = new Int32Array(intervals.map((i) => Math.ceil(lateness / intervalMs[i]) + 2));
     this.#ringOffset = new Int32Array(this.#ni);
     let total = 0;
@@ -208,6 +256,8 @@ export class KlineAggregator {
     }
     this.#slotsPerSymbol = total;
     this.#slotInterval = Uint8Array.from(slotInterval);
+    this.#iv0 = this.#ivMs[0] as number;
+    this.#ring0 = this.#ring[0] as number;
     this.#grow(Math.max(16, Math.ceil(options.initialSymbols ?? 16)));
   }
 
@@ -226,19 +276,21 @@ export class KlineAggregator {
       return false;
     }
     const sym = this.#symbolIndex(trade.venue, trade.symbol);
-    const maxSeen = this.#maxSeen[sym] as number;
+    const h = this.#h;
+    const ho = sym * H_STRIDE;
+    const maxSeen = h[ho + H_MAX_SEEN] as number;
     if (t < maxSeen - this.#lateness) {
       this.metrics.tooLate++;
       return false;
     }
     const price = trade.price;
     const qty = trade.quantity;
-    let p = tryParseUnits(price, this.#priceScale[sym] as number);
-    let q = tryParseUnits(qty, this.#qtyScale[sym] as number);
+    let p = tryParseUnits(price, h[ho + H_PRICE_SCALE] as number);
+    let q = tryParseUnits(qty, h[ho + H_QTY_SCALE] as number);
     if (!(p >= 0 && q >= 0)) {
       if (!this.#widenScales(sym, price, qty)) return false;
-      p = tryParseUnits(price, this.#priceScale[sym] as number);
-      q = tryParseUnits(qty, this.#qtyScale[sym] as number);
+      p = tryParseUnits(price, h[ho + H_PRICE_SCALE] as number);
+      q = tryParseUnits(qty, h[ho + H_QTY_SCALE] as number);
     }
     // Notional in units of 10^-(priceScale + qtyScale), split into two limbs of 52 bits.
     let nLo = p * q;
@@ -258,111 +310,104 @@ export class KlineAggregator {
       qLo = q - LIMB;
     }
     if (t > maxSeen) {
-      this.#maxSeen[sym] = t;
-      this.#closeUpTo(sym, t - this.#closeDelay);
+      h[ho + H_MAX_SEEN] = t;
+      const w = t - this.#closeDelay;
+      if ((h[ho + H_MIN_END] as number) <= w) this.#closeUpTo(sym, w);
     }
     const buy = trade.takerSide === 'buy';
     const id = trade.tradeId;
     const idNum = tradeIdNumber(id);
     const f = this.#f;
     const s = this.#s;
-    const base = sym * this.#slotsPerSymbol;
-    const curOpen = this.#curOpen;
-    const curSlot = this.#curSlot;
-    const ci = sym * this.#ni;
-    for (let i = 0; i < this.#ni; i++) {
-      const iv = this.#ivMs[i] as number;
-      // Most trades land in the newest candle: no division then (a % on doubles is a C call in V8).
-      let openTime = curOpen[ci + i] as number;
-      let k: number;
-      if (t >= openTime && t < openTime + iv) {
-        k = curSlot[ci + i] as number;
-      } else {
-        const bucket = Math.floor(t / iv);
-        const r = this.#ring[i] as number;
-        openTime = bucket * iv;
-        k = base + (this.#ringOffset[i] as number) + (bucket - Math.floor(bucket / r) * r);
-        if (openTime > (curOpen[ci + i] as number)) {
-          curOpen[ci + i] = openTime;
-          curSlot[ci + i] = k;
-        }
+    const iv = this.#iv0;
+    // Most trades land in the newest candle: no division then (a % on doubles is a C call in V8).
+    let openTime = h[ho + H_CUR_OPEN] as number;
+    let k: number;
+    if (t >= openTime && t < openTime + iv) {
+      k = h[ho + H_CUR_SLOT] as number;
+    } else {
+      const bucket = Math.floor(t / iv);
+      const r = this.#ring0;
+      openTime = bucket * iv;
+      k = sym * this.#slotsPerSymbol + (bucket - Math.floor(bucket / r) * r);
+      if (openTime > (h[ho + H_CUR_OPEN] as number)) {
+        h[ho + H_CUR_OPEN] = openTime;
+        h[ho + H_CUR_SLOT] = k;
       }
-      const o = k * F_STRIDE;
-      const so = k * S_STRIDE;
-      if (f[o + F_OPEN_TIME] !== openTime || f[o + F_STATE] === EMPTY) {
-        if (f[o + F_STATE] !== EMPTY) this.#evict(k);
-        f[o + F_OPEN_TIME] = openTime;
-        f[o + F_STATE] = OPEN;
-        f[o + F_HIGH] = p;
-        f[o + F_LOW] = p;
-        f[o + F_OPEN_T] = t;
-        f[o + F_CLOSE_T] = t;
-        f[o + F_BASE_LO] = qLo;
-        f[o + F_BASE_HI] = qHi;
-        f[o + F_BUY_LO] = buy ? qLo : 0;
-        f[o + F_BUY_HI] = buy ? qHi : 0;
-        f[o + F_QUOTE_LO] = nLo;
-        f[o + F_QUOTE_MID] = nMid;
-        f[o + F_QUOTE_TOP] = nTop;
-        f[o + F_COUNT] = 1;
-        f[o + F_REVISION] = 0;
-        s[so + S_OPEN] = price;
-        s[so + S_HIGH] = price;
-        s[so + S_LOW] = price;
-        s[so + S_CLOSE] = price;
-        f[o + F_OPEN_ID] = idNum;
-        f[o + F_CLOSE_ID] = idNum;
-        if (Number.isNaN(idNum)) {
-          s[so + S_OPEN_ID] = id;
-          s[so + S_CLOSE_ID] = id;
-        }
-        const mi = sym * this.#ni + i;
-        if (openTime + iv < (this.#minOpenEnd[mi] as number)) this.#minOpenEnd[mi] = openTime + iv;
-      } else {
-        const high = f[o + F_HIGH] as number;
-        if (
-          p > high ||
-          (p === high && price !== s[so + S_HIGH] && sortsBefore(price, s[so + S_HIGH] as string))
-        ) {
-          f[o + F_HIGH] = p;
-          s[so + S_HIGH] = price;
-        }
-        const low = f[o + F_LOW] as number;
-        if (
-          p < low ||
-          (p === low && price !== s[so + S_LOW] && sortsBefore(price, s[so + S_LOW] as string))
-        ) {
-          f[o + F_LOW] = p;
-          s[so + S_LOW] = price;
-        }
-        const openT = f[o + F_OPEN_T] as number;
-        if (
-          t < openT ||
-          (t === openT && idBefore(idNum, id, f[o + F_OPEN_ID] as number, s[so + S_OPEN_ID]))
-        ) {
-          f[o + F_OPEN_T] = t;
-          f[o + F_OPEN_ID] = idNum;
-          s[so + S_OPEN] = price;
-          if (Number.isNaN(idNum)) s[so + S_OPEN_ID] = id;
-        }
-        const closeT = f[o + F_CLOSE_T] as number;
-        if (
-          t > closeT ||
-          (t === closeT && idBefore(f[o + F_CLOSE_ID] as number, s[so + S_CLOSE_ID], idNum, id))
-        ) {
-          f[o + F_CLOSE_T] = t;
-          f[o + F_CLOSE_ID] = idNum;
-          // Skipping an equal string saves a pointer store (and its write barrier) into old space.
-          if (s[so + S_CLOSE] !== price) s[so + S_CLOSE] = price;
-          if (Number.isNaN(idNum)) s[so + S_CLOSE_ID] = id;
-        }
-        addLimbs(f, o + F_BASE_LO, qLo, qHi);
-        if (buy) addLimbs(f, o + F_BUY_LO, qLo, qHi);
-        addQuote(f, o, nLo, nMid, nTop);
-        f[o + F_COUNT] = (f[o + F_COUNT] as number) + 1;
-      }
-      if (f[o + F_DIRTY] === 0) this.#markDirty(k, o);
     }
+    const o = k * F_STRIDE;
+    const so = k * S_STRIDE;
+    if (f[o + F_OPEN_TIME] !== openTime || f[o + F_STATE] === EMPTY) {
+      if (f[o + F_STATE] !== EMPTY) this.#evict(k);
+      // The coarser candles first, so that a fold they trigger never sees this half-made candle.
+      if (this.#ni > 1) this.#ensureCoarser(sym, ho, openTime);
+      f[o + F_OPEN_TIME] = openTime;
+      f[o + F_STATE] = OPEN;
+      f[o + F_HIGH] = p;
+      f[o + F_LOW] = p;
+      f[o + F_OPEN_T] = t;
+      f[o + F_CLOSE_T] = t;
+      f[o + F_BASE_LO] = qLo;
+      f[o + F_BASE_HI] = qHi;
+      f[o + F_BUY_LO] = buy ? qLo : 0;
+      f[o + F_BUY_HI] = buy ? qHi : 0;
+      f[o + F_QUOTE_LO] = nLo;
+      f[o + F_QUOTE_MID] = nMid;
+      f[o + F_QUOTE_TOP] = nTop;
+      f[o + F_COUNT] = 1;
+      f[o + F_REVISION] = 0;
+      s[so + S_OPEN] = price;
+      s[so + S_HIGH] = price;
+      s[so + S_LOW] = price;
+      s[so + S_CLOSE] = price;
+      f[o + F_OPEN_ID] = idNum;
+      f[o + F_CLOSE_ID] = idNum;
+      if (Number.isNaN(idNum)) {
+        s[so + S_OPEN_ID] = id;
+        s[so + S_CLOSE_ID] = id;
+      }
+      this.#folded.fill(0, this.#foldedAt(sym, k), this.#foldedAt(sym, k) + D_STRIDE);
+      this.#opened(sym, 0, openTime + iv);
+    } else {
+      const high = f[o + F_HIGH] as number;
+      if (
+        p > high ||
+        (p === high && price !== s[so + S_HIGH] && sortsBefore(price, s[so + S_HIGH] as string))
+      ) {
+        f[o + F_HIGH] = p;
+        s[so + S_HIGH] = price;
+      }
+      const low = f[o + F_LOW] as number;
+      if (p < low || (p === low && price !== s[so + S_LOW] && sortsBefore(price, s[so + S_LOW] as string))) {
+        f[o + F_LOW] = p;
+        s[so + S_LOW] = price;
+      }
+      const openT = f[o + F_OPEN_T] as number;
+      if (t < openT || (t === openT && idBefore(idNum, id, f[o + F_OPEN_ID] as number, s[so + S_OPEN_ID]))) {
+        f[o + F_OPEN_T] = t;
+        f[o + F_OPEN_ID] = idNum;
+        s[so + S_OPEN] = price;
+        if (Number.isNaN(idNum)) s[so + S_OPEN_ID] = id;
+      }
+      const closeT = f[o + F_CLOSE_T] as number;
+      if (
+        t > closeT ||
+        (t === closeT && idBefore(f[o + F_CLOSE_ID] as number, s[so + S_CLOSE_ID], idNum, id))
+      ) {
+        f[o + F_CLOSE_T] = t;
+        f[o + F_CLOSE_ID] = idNum;
+        // Stored without comparing: comparing two distinct string objects reads the stored one, a
+        // cache miss per trade on 10,000 symbols, where the store costs only its write barrier.
+        s[so + S_CLOSE] = price;
+        if (Number.isNaN(idNum)) s[so + S_CLOSE_ID] = id;
+      }
+      addLimbs(f, o + F_BASE_LO, qLo, qHi);
+      if (buy) addLimbs(f, o + F_BUY_LO, qLo, qHi);
+      addQuote(f, o, nLo, nMid, nTop);
+      f[o + F_COUNT] = (f[o + F_COUNT] as number) + 1;
+    }
+    if (f[o + F_DIRTY] === 0) this.#markDirty(k, o, openTime);
+    h[ho + H_PENDING] = 1;
     this.metrics.accepted++;
     return true;
   }
@@ -375,27 +420,35 @@ export class KlineAggregator {
 
   /**
    * Emits what changed since the last flush: one `klineUpdated` per open candle that changed, one
-   * `klineClosed` (next revision) per closed candle that late trades corrected.
+   * `klineClosed` (next revision) per closed candle that late trades corrected. A coarser candle is
+   * emitted right after the first changed finest candle it contains, which is where a per-interval
+   * aggregator that marks every interval's candle as it applies a trade would list it.
    */
   flush(): void {
-    const f = this.#f;
-    const dirty = this.#dirty;
-    for (let j = 0; j < this.#dirtyCount; j++) {
+    const dirty = this.#dirtySlot;
+    const dirtyOpen = this.#dirtyOpen;
+    const n = this.#dirtyCount;
+    const sps = this.#slotsPerSymbol;
+    // First every fold, so each coarser candle is complete before it is emitted. Every finest candle
+    // with unfolded trades is listed: it became dirty with the first of them.
+    if (this.#ni > 1) {
+      for (let j = 0; j < n; j++) {
+        const k = dirty[j] as number;
+        const sym = Math.floor(k / sps);
+        this.#fold(sym, k);
+        this.#h[sym * H_STRIDE + H_PENDING] = 0;
+      }
+    }
+    for (let j = 0; j < n; j++) {
       const k = dirty[j] as number;
-      const o = k * F_STRIDE;
-      if (f[o + F_DIRTY] === 0) continue; // closed (and emitted) since, or listed twice
-      if (f[o + F_STATE] === OPEN) {
-        if (this.#pastWatermark(k, o)) {
-          // Opened by a late trade in an interval the watermark had already passed: its first emission
-          // is its close.
-          this.#close(k);
-          continue;
-        }
-        f[o + F_DIRTY] = 0;
-        this.metrics.updatesEmitted++;
-        this.#sink.klineUpdated(this.#kline(k, false));
-      } else {
-        this.#emitCorrection(k, o);
+      this.#emitIfDirty(k);
+      if (this.#ni === 1) continue;
+      const openTime = dirtyOpen[j] as number;
+      const base = Math.floor(k / sps) * sps;
+      for (let i = 1; i < this.#ni; i++) {
+        const bucket = Math.floor(openTime / (this.#ivMs[i] as number));
+        const r = this.#ring[i] as number;
+        this.#emitIfDirty(base + (this.#ringOffset[i] as number) + (bucket - Math.floor(bucket / r) * r));
       }
     }
     this.#dirtyCount = 0;
@@ -408,15 +461,9 @@ export class KlineAggregator {
   advanceTo(nowMs: number): void {
     const w = nowMs - this.#closeDelay - this.#clockGrace;
     if (w > this.#clockWatermark) this.#clockWatermark = w;
-    const m = this.#minOpenEnd;
+    const h = this.#h;
     for (let sym = 0; sym < this.#symbols; sym++) {
-      const mi = sym * this.#ni;
-      for (let i = 0; i < this.#ni; i++) {
-        if ((m[mi + i] as number) <= w) {
-          this.#closeUpTo(sym, w);
-          break;
-        }
-      }
+      if ((h[sym * H_STRIDE + H_MIN_END] as number) <= w) this.#closeUpTo(sym, w);
     }
     this.flush();
   }
@@ -425,6 +472,7 @@ export class KlineAggregator {
   snapshot(venue: string, symbol: string): Kline[] {
     const sym = this.#index.get(venue)?.get(symbol);
     if (sym === undefined) return [];
+    this.#sync(sym);
     const out: Kline[] = [];
     const base = sym * this.#slotsPerSymbol;
     for (let k = base; k < base + this.#slotsPerSymbol; k++) {
@@ -434,50 +482,201 @@ export class KlineAggregator {
     return out.sort((a, b) => intervalMs[a.interval] - intervalMs[b.interval] || a.openTime - b.openTime);
   }
 
+  #emitIfDirty(k: number): void {
+    const o = k * F_STRIDE;
+    const f = this.#f;
+    if (f[o + F_DIRTY] === 0) return; // closed (and emitted) since, or listed twice
+    if (f[o + F_STATE] === OPEN) {
+      if (this.#pastWatermark(k, o)) {
+        // Opened by a late trade in an interval the watermark had already passed: its first emission
+        // is its close.
+        this.#close(k);
+        return;
+      }
+      f[o + F_DIRTY] = 0;
+      this.metrics.updatesEmitted++;
+      this.#sink.klineUpdated(this.#kline(k, false));
+    } else {
+      this.#emitCorrection(k, o);
+    }
+  }
+
+  /** The coarser candles containing the finest candle at `openTime` exist (created empty if not). */
+  #ensureCoarser(sym: number, ho: number, openTime: number): void {
+    const h = this.#h;
+    const known = h[ho + H_PARENT_OPEN] as number;
+    const iv1 = this.#ivMs[1] as number;
+    // The newest finest candle's coarser candles exist already (candles nest): the usual case.
+    if (openTime >= known && openTime < known + iv1) return;
+    const f = this.#f;
+    const base = sym * this.#slotsPerSymbol;
+    for (let i = 1; i < this.#ni; i++) {
+      const iv = this.#ivMs[i] as number;
+      const bucket = Math.floor(openTime / iv);
+      const r = this.#ring[i] as number;
+      const pOpen = bucket * iv;
+      const k = base + (this.#ringOffset[i] as number) + (bucket - Math.floor(bucket / r) * r);
+      const o = k * F_STRIDE;
+      if (f[o + F_OPEN_TIME] === pOpen && f[o + F_STATE] !== EMPTY) continue;
+      if (f[o + F_STATE] !== EMPTY) this.#evict(k);
+      f[o + F_OPEN_TIME] = pOpen;
+      f[o + F_STATE] = OPEN;
+      f[o + F_BASE_LO] = 0;
+      f[o + F_BASE_HI] = 0;
+      f[o + F_BUY_LO] = 0;
+      f[o + F_BUY_HI] = 0;
+      f[o + F_QUOTE_LO] = 0;
+      f[o + F_QUOTE_MID] = 0;
+      f[o + F_QUOTE_TOP] = 0;
+      f[o + F_COUNT] = 0; // the first fold sets OHLC
+      f[o + F_REVISION] = 0;
+      this.#opened(sym, i, pOpen + iv);
+    }
+    const p1 = Math.floor(openTime / iv1) * iv1;
+    if (p1 > known) h[ho + H_PARENT_OPEN] = p1;
+  }
+
+  /** A candle of interval `i` ending at `end` opened: keep the per-interval and per-symbol minimum ends. */
+  #opened(sym: number, i: number, end: number): void {
+    const mi = sym * this.#ni + i;
+    this.#openCount[mi] = (this.#openCount[mi] as number) + 1;
+    if (end < (this.#minOpenEnd[mi] as number)) {
+      this.#minOpenEnd[mi] = end;
+      const hm = sym * H_STRIDE + H_MIN_END;
+      if (end < (this.#h[hm] as number)) this.#h[hm] = end;
+    }
+  }
+
+  #foldedAt(sym: number, k: number): number {
+    return (sym * this.#ring0 + (k - sym * this.#slotsPerSymbol)) * D_STRIDE;
+  }
+
+  /** Folds what finest candle `k` gained since its last fold into every coarser candle containing it. */
+  #fold(sym: number, k: number): void {
+    const delta = this.#delta;
+    const f = this.#f;
+    const co = k * F_STRIDE;
+    if (takeDelta(f, co, this.#folded, this.#foldedAt(sym, k), delta) === 0) return;
+    const openTime = f[co + F_OPEN_TIME] as number;
+    const base = sym * this.#slotsPerSymbol;
+    for (let i = 1; i < this.#ni; i++) {
+      const iv = this.#ivMs[i] as number;
+      const bucket = Math.floor(openTime / iv);
+      const r = this.#ring[i] as number;
+      const pk = base + (this.#ringOffset[i] as number) + (bucket - Math.floor(bucket / r) * r);
+      const po = pk * F_STRIDE;
+      if (f[po + F_OPEN_TIME] !== bucket * iv || f[po + F_STATE] === EMPTY) {
+        // Cannot happen: a coarser candle outlives every finest candle in it (its ring spans as long).
+        throw new AppError('INTERNAL', `KlineAggregator: no ${this.#intervals[i]} candle to fold into.`);
+      }
+      foldInto(f, this.#s, co, k * S_STRIDE, po, pk * S_STRIDE, delta);
+      f[po + F_DIRTY] = 1;
+    }
+  }
+
+  /** Folds every finest candle of `sym` that has trades its coarser candles do not have yet. */
+  #sync(sym: number): void {
+    const ho = sym * H_STRIDE + H_PENDING;
+    if (this.#h[ho] === 0) return;
+    this.#h[ho] = 0;
+    if (this.#ni === 1) return;
+    const base = sym * this.#slotsPerSymbol;
+    for (let k = base; k < base + this.#ring0; k++) {
+      if (this.#f[k * F_STRIDE + F_STATE] !== EMPTY) this.#fold(sym, k);
+    }
+  }
+
+  /** Brings candle `k` up to date before it is emitted (a finest one into its coarser ones, or the reverse). */
+  #complete(k: number): void {
+    const sym = Math.floor(k / this.#slotsPerSymbol);
+    if (k - sym * this.#slotsPerSymbol < this.#ring0) {
+      if (this.#ni > 1) this.#fold(sym, k);
+    } else this.#sync(sym);
+  }
+
   #closeUpTo(sym: number, w: number): void {
     const m = this.#minOpenEnd;
-    const f = this.#f;
+    let symMin = Number.POSITIVE_INFINITY;
     for (let i = 0; i < this.#ni; i++) {
       const mi = sym * this.#ni + i;
-      if ((m[mi] as number) > w) continue;
-      const iv = this.#ivMs[i] as number;
-      const first = sym * this.#slotsPerSymbol + (this.#ringOffset[i] as number);
-      const last = first + (this.#ring[i] as number);
-      // Close in time order, so a consumer sees a symbol's candles of one interval in sequence.
-      for (;;) {
-        let next = -1;
-        let nextOpen = Number.POSITIVE_INFINITY;
-        for (let k = first; k < last; k++) {
-          const o = k * F_STRIDE;
-          if (f[o + F_STATE] !== OPEN) continue;
-          const open = f[o + F_OPEN_TIME] as number;
-          if (open + iv <= w && open < nextOpen) {
-            next = k;
-            nextOpen = open;
-          }
-        }
-        if (next < 0) break;
-        this.#close(next);
-      }
-      let minEnd = Number.POSITIVE_INFINITY;
+      if ((m[mi] as number) <= w) m[mi] = this.#closeInterval(sym, i, mi, w);
+      symMin = Math.min(symMin, m[mi] as number);
+    }
+    this.#h[sym * H_STRIDE + H_MIN_END] = symMin;
+  }
+
+  /**
+   * Closes, in time order (a consumer sees a symbol's candles of one interval in sequence), the open
+   * candles of interval `i` that end at or before `w`; returns the earliest end among those left open.
+   * Walks the buckets from the earliest open end rather than scanning the ring: a ring of 100 ms candles
+   * is 22 slots at 2 s lateness, and most calls close one candle.
+   */
+  #closeInterval(sym: number, i: number, mi: number, w: number): number {
+    const f = this.#f;
+    const iv = this.#ivMs[i] as number;
+    const r = this.#ring[i] as number;
+    const first = sym * this.#slotsPerSymbol + (this.#ringOffset[i] as number);
+    // minOpenEnd is a lower bound on every open candle's end (exact unless one closed another way).
+    let b = (this.#minOpenEnd[mi] as number) / iv - 1;
+    const lastClosing = Math.floor(w / iv) - 1;
+    if (lastClosing - b >= r) return this.#closeIntervalByScan(first, r, iv, w);
+    for (; b <= lastClosing; b++) {
+      const k = first + (b - Math.floor(b / r) * r);
+      const o = k * F_STRIDE;
+      if (f[o + F_STATE] === OPEN && f[o + F_OPEN_TIME] === b * iv) this.#close(k);
+    }
+    if (this.#openCount[mi] === 0) return Number.POSITIVE_INFINITY;
+    for (let n = 0; n < r; n++, b++) {
+      const k = first + (b - Math.floor(b / r) * r);
+      const o = k * F_STRIDE;
+      if (f[o + F_STATE] === OPEN && f[o + F_OPEN_TIME] === b * iv) return (b + 1) * iv;
+    }
+    return this.#closeIntervalByScan(first, r, iv, w); // open candles far ahead of w (a lagging clock)
+  }
+
+  #closeIntervalByScan(first: number, r: number, iv: number, w: number): number {
+    const f = this.#f;
+    const last = first + r;
+    for (;;) {
+      let next = -1;
+      let nextOpen = Number.POSITIVE_INFINITY;
       for (let k = first; k < last; k++) {
         const o = k * F_STRIDE;
-        if (f[o + F_STATE] === OPEN) minEnd = Math.min(minEnd, (f[o + F_OPEN_TIME] as number) + iv);
+        if (f[o + F_STATE] !== OPEN) continue;
+        const open = f[o + F_OPEN_TIME] as number;
+        if (open + iv <= w && open < nextOpen) {
+          next = k;
+          nextOpen = open;
+        }
       }
-      m[mi] = minEnd;
+      if (next < 0) break;
+      this.#close(next);
     }
+    let minEnd = Number.POSITIVE_INFINITY;
+    for (let k = first; k < last; k++) {
+      const o = k * F_STRIDE;
+      if (f[o + F_STATE] === OPEN) minEnd = Math.min(minEnd, (f[o + F_OPEN_TIME] as number) + iv);
+    }
+    return minEnd;
   }
 
   #pastWatermark(k: number, o: number): boolean {
     const sym = Math.floor(k / this.#slotsPerSymbol);
     const i = this.#slotInterval[k - sym * this.#slotsPerSymbol] as number;
     const end = (this.#f[o + F_OPEN_TIME] as number) + (this.#ivMs[i] as number);
-    const w = Math.max((this.#maxSeen[sym] as number) - this.#closeDelay, this.#clockWatermark);
+    const w = Math.max(
+      (this.#h[sym * H_STRIDE + H_MAX_SEEN] as number) - this.#closeDelay,
+      this.#clockWatermark,
+    );
     return end <= w;
   }
 
   #close(k: number): void {
+    this.#complete(k);
     const o = k * F_STRIDE;
+    const sym = Math.floor(k / this.#slotsPerSymbol);
+    const mi = sym * this.#ni + (this.#slotInterval[k - sym * this.#slotsPerSymbol] as number);
+    this.#openCount[mi] = (this.#openCount[mi] as number) - 1;
     this.#f[o + F_STATE] = CLOSED;
     this.#f[o + F_DIRTY] = 0;
     this.#f[o + F_REVISION] = 1;
@@ -486,6 +685,7 @@ export class KlineAggregator {
   }
 
   #emitCorrection(k: number, o: number): void {
+    this.#complete(k);
     const revision = this.#f[o + F_REVISION] as number;
     this.#f[o + F_REVISION] = revision + 1;
     this.#f[o + F_DIRTY] = 0;
@@ -500,14 +700,18 @@ export class KlineAggregator {
     else if (this.#f[o + F_DIRTY] !== 0) this.#emitCorrection(k, o);
   }
 
-  #markDirty(k: number, o: number): void {
+  #markDirty(k: number, o: number, openTime: number): void {
     this.#f[o + F_DIRTY] = 1;
-    if (this.#dirtyCount === this.#dirty.length) {
-      const grown = new Int32Array(this.#dirty.length * 2);
-      grown.set(this.#dirty);
-      this.#dirty = grown;
+    if (this.#dirtyCount === this.#dirtySlot.length) {
+      const slots = new Int32Array(this.#dirtySlot.length * 2);
+      slots.set(this.#dirtySlot);
+      this.#dirtySlot = slots;
+      const opens = new Float64Array(this.#dirtyOpen.length * 2);
+      opens.set(this.#dirtyOpen);
+      this.#dirtyOpen = opens;
     }
-    this.#dirty[this.#dirtyCount++] = k;
+    this.#dirtySlot[this.#dirtyCount] = k;
+    this.#dirtyOpen[this.#dirtyCount++] = openTime;
   }
 
   #kline(k: number, closed: boolean): Kline {
@@ -516,8 +720,8 @@ export class KlineAggregator {
     const f = this.#f;
     const o = k * F_STRIDE;
     const so = k * S_STRIDE;
-    const ps = this.#priceScale[sym] as number;
-    const qs = this.#qtyScale[sym] as number;
+    const ps = this.#h[sym * H_STRIDE + H_PRICE_SCALE] as number;
+    const qs = this.#h[sym * H_STRIDE + H_QTY_SCALE] as number;
     const openTime = f[o + F_OPEN_TIME] as number;
     return {
       venue: this.#venueOf[sym] as string,
@@ -532,7 +736,7 @@ export class KlineAggregator {
       baseVolume: limbsToString(f, o + F_BASE_LO, qs),
       quoteVolume:
         f[o + F_QUOTE_MID] === 0 && f[o + F_QUOTE_TOP] === 0 && ps + qs <= MAX_SCALE
-          ? formatUnits(f[o + F_QUOTE_LO] as number, ps + qs)
+          ? formatUnitsFast(f[o + F_QUOTE_LO] as number, ps + qs)
           : formatVolume(quoteValue(f, o), ps + qs),
       takerBuyBaseVolume: limbsToString(f, o + F_BUY_LO, qs),
       tradeCount: f[o + F_COUNT] as number,
@@ -563,12 +767,16 @@ export class KlineAggregator {
     const sym = this.#symbols++;
     this.#venueOf[sym] = venue;
     this.#symbolOf[sym] = symbol;
-    this.#maxSeen[sym] = Number.NEGATIVE_INFINITY;
     const known = this.#scales?.(venue, symbol);
-    this.#priceScale[sym] = Math.min(MAX_SCALE, Math.max(0, known?.price ?? 0));
-    this.#qtyScale[sym] = Math.min(MAX_SCALE, Math.max(0, known?.quantity ?? 0));
+    const ho = sym * H_STRIDE;
+    const h = this.#h;
+    h[ho + H_MAX_SEEN] = Number.NEGATIVE_INFINITY;
+    h[ho + H_MIN_END] = Number.POSITIVE_INFINITY;
+    h[ho + H_CUR_OPEN] = Number.NEGATIVE_INFINITY;
+    h[ho + H_PARENT_OPEN] = Number.NEGATIVE_INFINITY;
+    h[ho + H_PRICE_SCALE] = Math.min(MAX_SCALE, Math.max(0, known?.price ?? 0));
+    h[ho + H_QTY_SCALE] = Math.min(MAX_SCALE, Math.max(0, known?.quantity ?? 0));
     this.#minOpenEnd.fill(Number.POSITIVE_INFINITY, sym * this.#ni, (sym + 1) * this.#ni);
-    this.#curOpen.fill(Number.NEGATIVE_INFINITY, sym * this.#ni, (sym + 1) * this.#ni);
     return sym;
   }
 
@@ -578,20 +786,13 @@ export class KlineAggregator {
       b.set(a);
       return b;
     };
-    const grow8 = (a: Uint8Array, n: number) => {
-      const b = new Uint8Array(n);
-      b.set(a);
-      return b;
-    };
-    this.#maxSeen = grow64(this.#maxSeen, capacity);
-    this.#priceScale = grow8(this.#priceScale, capacity);
-    this.#qtyScale = grow8(this.#qtyScale, capacity);
+    this.#h = grow64(this.#h, capacity * H_STRIDE);
     this.#minOpenEnd = grow64(this.#minOpenEnd, capacity * this.#ni);
-    this.#curOpen = grow64(this.#curOpen, capacity * this.#ni);
-    const slots = new Int32Array(capacity * this.#ni);
-    slots.set(this.#curSlot);
-    this.#curSlot = slots;
+    const counts = new Int32Array(capacity * this.#ni);
+    counts.set(this.#openCount);
+    this.#openCount = counts;
     this.#f = grow64(this.#f, capacity * this.#slotsPerSymbol * F_STRIDE);
+    this.#folded = grow64(this.#folded, capacity * this.#ring0 * D_STRIDE);
     const strings = capacity * this.#slotsPerSymbol * S_STRIDE;
     for (let j = this.#s.length; j < strings; j++) this.#s.push('');
     this.#capacity = capacity;
@@ -599,8 +800,9 @@ export class KlineAggregator {
 
   /**
    * The slow path when a price or quantity does not parse at the symbol's scales: either malformed
-   * (dropped) or with more decimals than seen so far, in which case every held candle of the symbol is
-   * rescaled (exactly) and the trade is parsed again. Returns false when the trade was dropped.
+   * (dropped) or with more decimals than seen so far, in which case every held candle of the symbol
+   * (and what its finest candles have folded so far) is rescaled exactly and the trade is parsed again.
+   * Returns false when the trade was dropped.
    */
   #widenScales(sym: number, price: string, qty: string): boolean {
     const ps = significantDecimals(price);
@@ -609,8 +811,9 @@ export class KlineAggregator {
       this.metrics.malformed++;
       return false;
     }
-    const oldPs = this.#priceScale[sym] as number;
-    const oldQs = this.#qtyScale[sym] as number;
+    const ho = sym * H_STRIDE;
+    const oldPs = this.#h[ho + H_PRICE_SCALE] as number;
+    const oldQs = this.#h[ho + H_QTY_SCALE] as number;
     const newPs = Math.max(oldPs, ps);
     const newQs = Math.max(oldQs, qs);
     if (newPs > MAX_SCALE || newQs > MAX_SCALE) {
@@ -646,101 +849,27 @@ export class KlineAggregator {
       scaleLimbs(f, o + F_BUY_LO, fq);
       setQuote(f, o, quoteValue(f, o) * BigInt(fp) * BigInt(fq));
     }
-    this.#priceScale[sym] = newPs;
-    this.#qtyScale[sym] = newQs;
+    const d = this.#folded;
+    for (let k = first; k < first + this.#ring0; k++) {
+      const at = this.#foldedAt(sym, k);
+      scaleLimbs(d, at + D_BASE_LO, fq);
+      scaleLimbs(d, at + D_BUY_LO, fq);
+      scaleQuoteLimbs(d, at + D_QUOTE_LO, BigInt(fp) * BigInt(fq));
+    }
+    this.#h[ho + H_PRICE_SCALE] = newPs;
+    this.#h[ho + H_QTY_SCALE] = newQs;
     return true;
   }
-}
-
-/** A trade id as a number if it is a plain integer below 2^53 ("0" or no leading zero), else NaN. */
-function tradeIdNumber(id: string): number {
-  const n = id.length;
-  if (n === 0 || n > 15 || (n > 1 && id.charCodeAt(0) === 48)) return Number.NaN;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const d = id.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return Number.NaN;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-/** `sortsBefore` on trade ids held as numbers where possible (the same order: numeric for plain integers). */
-function idBefore(an: number, as: string | undefined, bn: number, bs: string | undefined): boolean {
-  if (!Number.isNaN(an) && !Number.isNaN(bn)) return an < bn;
-  return sortsBefore(
-    Number.isNaN(an) ? (as as string) : String(an),
-    Number.isNaN(bn) ? (bs as string) : String(bn),
-  );
 }
 
 function invalid(name: string, value: unknown): never {
   throw new AppError('VALIDATION_FAILED', `KlineAggregator: ${name} is invalid (${String(value)}).`);
 }
 
-/** f[at] (lo) and f[at + 1] (hi) += (lo, hi); both lo < 2^52, so the sum is exact before the carry. */
-function addLimbs(f: Float64Array, at: number, lo: number, hi: number): void {
-  let sum = (f[at] as number) + lo;
-  let carry = hi;
-  if (sum >= LIMB) {
-    sum -= LIMB;
-    carry += 1;
-  }
-  f[at] = sum;
-  if (carry !== 0) f[at + 1] = (f[at + 1] as number) + carry;
-}
-
-function addQuote(f: Float64Array, o: number, lo: number, mid: number, top: number): void {
-  let sum = (f[o + F_QUOTE_LO] as number) + lo;
-  let carry = mid;
-  if (sum >= LIMB) {
-    sum -= LIMB;
-    carry += 1;
-  }
-  f[o + F_QUOTE_LO] = sum;
-  if (carry === 0 && top === 0) return;
-  let m = (f[o + F_QUOTE_MID] as number) + carry; // both below 2^52, plus 1: still exact
-  let up = top;
-  if (m >= LIMB) {
-    m -= LIMB;
-    up += 1;
-  }
-  f[o + F_QUOTE_MID] = m;
-  if (up !== 0) f[o + F_QUOTE_TOP] = (f[o + F_QUOTE_TOP] as number) + up;
-}
-
-function quoteValue(f: Float64Array, o: number): bigint {
-  return (
-    (BigInt(f[o + F_QUOTE_TOP] as number) * LIMB_N + BigInt(f[o + F_QUOTE_MID] as number)) * LIMB_N +
-    BigInt(f[o + F_QUOTE_LO] as number)
-  );
-}
-
-function setQuote(f: Float64Array, o: number, v: bigint): void {
-  f[o + F_QUOTE_LO] = Number(v % LIMB_N);
-  f[o + F_QUOTE_MID] = Number((v / LIMB_N) % LIMB_N);
-  f[o + F_QUOTE_TOP] = Number(v / LIMB_N / LIMB_N);
-}
-
-function limbsValue(f: Float64Array, at: number): bigint {
-  return BigInt(f[at + 1] as number) * LIMB_N + BigInt(f[at] as number);
-}
-
-function scaleLimbs(f: Float64Array, at: number, factor: number): void {
-  const v = limbsValue(f, at) * BigInt(factor);
-  f[at] = Number(v % LIMB_N);
-  f[at + 1] = Number(v / LIMB_N);
-}
-
-function limbsToString(f: Float64Array, at: number, scale: number): string {
-  if (f[at + 1] === 0 && scale <= MAX_SCALE) return formatUnits(f[at] as number, scale);
-  return formatVolume(limbsValue(f, at), scale);
-}
-
 /** Decimals that matter in a non-negative decimal string, or -1 if it is not one. */
 function significantDecimals(s: string): number {
-  if (!/^\d+(\.\d+)?$/.test(s)) return -1;
   const dot = s.indexOf('.');
+  if (!/^\d+(\.\d+)?$/.test(s)) return -1;
   if (dot < 0) return 0;
   let end = s.length;
   while (end > dot + 1 && s.charCodeAt(end - 1) === 48) end--;
