@@ -3,6 +3,12 @@
  *
  *   npx tsx bench/strategy-sandbox.bench.ts          (BENCH_SECONDS=10 by default, in total)
  *   npx tsx bench/strategy-sandbox.bench.ts --wat    (the hand-written WAT module instead of the SDK's)
+ *   npx tsx bench/strategy-sandbox.bench.ts --module=old/sma-crossover.wasm   (another build, e.g. the
+ *     previous SDK's, for a before/after: run both ways one after the other and compare the ratios)
+ *   npx tsx bench/strategy-sandbox.bench.ts --cpu    (in-thread rates per CPU second of the
+ *     process instead of per wall second: on a loaded machine the wall clock also counts the time the
+ *     thread waited for a core, which lands on whichever case was running and swamps the ratio)
+ *   npx tsx bench/strategy-sandbox.bench.ts --in-thread   (part 1 only)
  *
  * 1. In-thread (how backtests run, inside their own worker): WasmStrategy.onCandle over a fixed-seed
  *    random walk of closes, against the same logic written as a plain TypeScript StrategyDriver
@@ -63,6 +69,7 @@ const INSTRUMENT: StrategyInstrument = {
   lotSize: '0.00001',
 };
 const LIMITS = TIER_LIMITS.FREE;
+const CPU_CLOCK = process.argv.includes('--cpu');
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 function mulberry32(seed: number): () => number {
@@ -135,6 +142,8 @@ const SMA_CROSSOVER_WAT = `(module
 const SDK_WASM = new URL('../packages/strategy-sdk/build/sma-crossover.wasm', import.meta.url);
 
 async function moduleBytes(): Promise<{ bytes: Uint8Array; source: string }> {
+  const given = process.argv.find((a) => a.startsWith('--module='))?.slice('--module='.length);
+  if (given) return { bytes: readFileSync(given), source: `module ${given}` };
   // `--wat` measures the hand-written module: the host's own overhead without the SDK's code.
   if (!process.argv.includes('--wat') && existsSync(SDK_WASM))
     return { bytes: readFileSync(SDK_WASM), source: 'AssemblyScript SDK example' };
@@ -286,13 +295,16 @@ function inThreadCase(
       while (performance.now() < warmEnd) batch(null);
       const histogram = latencyHistogram();
       const started = performance.now();
+      const cpuStarted = process.cpuUsage();
       const end = started + seconds * 1000;
       let ops = 0;
       while (performance.now() < end) {
         batch(histogram);
         ops += BATCH;
       }
-      return { ops, seconds: (performance.now() - started) / 1000, histogram };
+      const cpu = process.cpuUsage(cpuStarted);
+      const elapsed = CPU_CLOCK ? (cpu.user + cpu.system) / 1e6 : (performance.now() - started) / 1000;
+      return { ops, seconds: elapsed, histogram };
     },
   };
 }
@@ -504,11 +516,17 @@ const results: BenchResult[] = [
     wasm,
     ts,
     'candles/s',
-    `p50/p99 per ${BATCH}-candle batch; ${source}; orders per 1,000 candles: ${round((wasmOrders.orders / wasm.ops) * 1000, 2)} (wasm) vs ${round((tsOrders.orders / ts.ops) * 1000, 2)} (ts)`,
+    `p50/p99 per ${BATCH}-candle batch; ${CPU_CLOCK ? 'per CPU second; ' : ''}${source}; orders per 1,000 candles: ${round((wasmOrders.orders / wasm.ops) * 1000, 2)} (wasm) vs ${round((tsOrders.orders / ts.ops) * 1000, 2)} (ts)`,
   ),
   against(ts, ts, 'candles/s', `p50/p99 per ${BATCH}-candle batch`),
 ];
 
+const IN_THREAD_ONLY = process.argv.includes('--in-thread');
+if (IN_THREAD_ONLY) {
+  for (const r of results) report(r);
+  log(table(results));
+  process.exit(0);
+}
 const live = await liveCases(bytes);
 const liveRes = await interleaved(
   live.cases,

@@ -3,6 +3,7 @@
 
 import { Side } from './abi';
 import { Trade } from './events';
+import { collectIfDue } from './gc';
 import { registeredStrategy } from './strategy';
 
 export * from './exports';
@@ -17,4 +18,5 @@ export function qt_on_trade(instrument: i32, time: f64, price: f64, quantity: f6
   trade.quantity = quantity;
   trade.takerSide = <Side>takerSide;
   strategy.onTrade(instrument, trade);
+  collectIfDue();
 }

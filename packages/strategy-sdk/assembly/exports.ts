@@ -2,11 +2,14 @@
 // packages/strategy-runtime/src/abi.ts), dispatching to the registered Strategy. An entry file re-exports
 // them with `export * from "@qt/strategy-sdk/exports"`: only the entry file's exports reach the module.
 //
+// Each export collects garbage last, if enough has piled up (gc.ts): the runtime never does it by itself.
+//
 // qt_on_trade lives in exports-with-trades.ts because exporting it makes the host call the module for every
 // venue trade; strategies that only look at candles should not pay for that.
 
 import { ABI_VERSION, OrderStatusCode, Side } from './abi';
 import { Candle, Fill } from './events';
+import { collectIfDue } from './gc';
 import { initRecordError, parseInitRecord } from './init-record';
 import { log } from './log';
 import { SCRATCH } from './scratch';
@@ -39,7 +42,9 @@ export function qt_init(length: i32): i32 {
     log.error('no strategy registered: call register(new MyStrategy()) at the top level of the entry file');
     return INIT_NO_STRATEGY;
   }
-  return strategy.onInit();
+  const rc = strategy.onInit();
+  collectIfDue();
+  return rc;
 }
 
 export function qt_on_candle(
@@ -62,6 +67,7 @@ export function qt_on_candle(
   candle.close = close;
   candle.volume = volume;
   strategy.onCandle(instrument, candle);
+  collectIfDue();
 }
 
 export function qt_on_fill(
@@ -83,16 +89,19 @@ export function qt_on_fill(
   fill.fee = fee;
   fill.time = time;
   strategy.onFill(fill);
+  collectIfDue();
 }
 
 export function qt_on_order(handle: i32, status: i32, reason: i32): void {
   const strategy = registeredStrategy();
   if (strategy === null) return;
   strategy.onOrder(handle, <OrderStatusCode>status, reason);
+  collectIfDue();
 }
 
 export function qt_on_timer(timerId: i32, time: f64): void {
   const strategy = registeredStrategy();
   if (strategy === null) return;
   strategy.onTimer(timerId, time);
+  collectIfDue();
 }

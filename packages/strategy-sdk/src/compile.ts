@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import asc from 'assemblyscript/asc';
+import asc, { libraryFiles } from 'assemblyscript/asc';
 import { type CompileDiagnostic, StrategyCompileError } from './errors.ts';
 import { readModuleShape } from './wasm-shape.ts';
 
@@ -17,14 +17,21 @@ export interface CompileOptions {
 }
 
 /**
- * Compiler flags, one source of truth for examples and user strategies.
+ * Compiler flags, one source of truth for examples and user strategies (the editor's compile worker calls
+ * compileSource too).
  * - `-O3`: speed first (shrinkLevel 0); the modules stay far below the 1 MiB Free-tier size cap.
- * - `--runtime incremental`: strategies run for months; the incremental GC reclaims garbage during
- *   allocation without the host's help. `minimal` needs the host to call an exported __collect (not in the
- *   ABI), and `stub` never frees, so a strategy that allocates a string per log line would eventually hit
- *   its memory cap. Allocation-free hot paths (the SDK reuses its event objects) never trigger the GC.
+ * - `--runtime minimal`: TLSF + a two-colour mark & sweep that runs only when asked. The incremental runtime
+ *   (used before) keeps every managed local of every function on a shadow stack so the GC
+ *   can run inside any allocation: on the SMA example that bookkeeping was more than half of a callback's
+ *   time. Here the SDK collects between callbacks instead (assembly/gc.ts), when the bytes allocated since
+ *   the last collection pass an allowance; between callbacks the only roots are globals, so no shadow stack
+ *   is needed. Modules built before keep their incremental runtime and run unchanged (the ABI is the same).
+ *   The one difference a strategy can see: garbage made inside a single callback is freed after it returns,
+ *   so one callback cannot churn through more than its memory cap. `stub` would never free at all.
  * - No initial memory is given: asc sizes it to the static data (the 64 KiB scratch buffer needs 2 pages).
- * - Asserts stay on (no --noAssert): a failed assert traps with a message instead of corrupting state.
+ * - Asserts stay on (no --noAssert): a failed assert traps with a message instead of going on with a bad
+ *   value and placing different orders. With the runtime above it makes no difference to the examples'
+ *   hot paths (same code either way, checked on the SMA example).
  */
 function ascArguments(entry: string, outFile: string, options: CompileOptions): string[] {
   return [
@@ -33,7 +40,7 @@ function ascArguments(entry: string, outFile: string, options: CompileOptions): 
     outFile,
     '-O3',
     '--runtime',
-    'incremental',
+    'minimal',
     '--maximumMemory',
     String(options.maximumMemoryPages ?? DEFAULT_MAXIMUM_MEMORY_PAGES),
     '--noColors',
@@ -41,6 +48,25 @@ function ascArguments(entry: string, outFile: string, options: CompileOptions): 
     '--baseDir',
     sdkDir,
   ];
+}
+
+/**
+ * The minimal runtime counts the bytes of live and not yet collected objects (tcms.ts's `total`) but keeps
+ * the count to itself; assembly/gc.ts needs it to decide when to collect. The compiler holds its standard
+ * library as text, so one accessor is appended to that file's text before a compile, once per process.
+ */
+const GC_TOTAL_ACCESSOR = '__qt_gc_total';
+function addGcAccounting(): void {
+  const file = 'rt/tcms';
+  const text = libraryFiles[file];
+  if (text === undefined || !/^@lazy let total: usize = 0;$/m.test(text)) {
+    // A newer AssemblyScript changed its runtime: fail the build loudly rather than never collect.
+    throw new Error(`AssemblyScript's ${file}.ts no longer declares \`total\`; update assembly/gc.ts.`);
+  }
+  if (text.includes(GC_TOTAL_ACCESSOR)) return;
+  libraryFiles[file] =
+    `${text}\n// Added by @qt/strategy-sdk (src/compile.ts): bytes held by managed objects, for assembly/gc.ts.\n` +
+    `// @ts-ignore: decorator\n@global @unsafe\nexport function ${GC_TOTAL_ACCESSOR}(): usize {\n  return total;\n}\n`;
 }
 
 // The compiler resolves `import ... from "@qt/strategy-sdk"` by looking for
@@ -64,6 +90,7 @@ export async function compileSource(
   let binary: Uint8Array | null = null;
   const diagnostics: CompileDiagnostic[] = [];
   const stderr: string[] = [];
+  addGcAccounting();
   const result = await asc.main(ascArguments(fileName, outFile, options), {
     readFile: async (name, baseDir) => {
       const absolute = path.resolve(baseDir, name);
