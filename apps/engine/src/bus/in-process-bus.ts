@@ -17,7 +17,7 @@ import {
   type Topic,
 } from '@qt/shared';
 import type { Logger } from '../observability/logger.ts';
-import { decodeJson } from './codec.ts';
+import { decodeJson, encodeText } from './codec.ts';
 import { ConsumerWorker, type Delivery, DurableConsumer } from './durable-consumer.ts';
 import { OrderedQueue } from './ordered-queue.ts';
 import { type Settler, settleBatch } from './settle-batch.ts';
@@ -68,7 +68,7 @@ export class InProcessBus implements MessageBus {
     if (this.#closed) throw new BusError('BUS_CLOSED', 'the bus is closed');
     checkPublishSubject(topic, subject);
     const stream = this.#stream(topic.stream);
-    const payload = JSON.stringify(data);
+    const payload = encodeText(topic, data);
     const ack = stream.append(subject, payload, opts?.msgId ?? `${this.#idPrefix}${++this.#idSeq}`);
     if (ack.duplicate) return ack;
     const stored = stream.get(ack.seq) as StoredMessage;

@@ -4,7 +4,7 @@ export interface StoredMessage {
   seq: number;
   subject: string;
   msgId: string;
-  /** JSON text; see codec.ts decodeJson. */
+  /** The message's text (JSON, or a trade batch's compact form); see codec.ts encodeText/decodeJson. */
   payload: string;
   bytes: number;
   /** The topic schema's verdict, from the first delivery (undefined until then). */

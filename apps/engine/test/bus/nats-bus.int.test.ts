@@ -86,6 +86,67 @@ describe.skipIf(!url)('NATS JetStream bus', () => {
       NatsBus.connect({ url: 'nats://127.0.0.1:1', streams: small, clock: liveClock, logger, name: 'x' }),
     ).rejects.toThrow();
   });
+
+  it('reports the server refusing a publish: a full discard-new stream, a stream that is gone', async () => {
+    const ns = `qt_t_${randomBytes(4).toString('hex')}`;
+    const full = small.map((s) =>
+      s.name === streamNames.marketTrades ? { ...s, maxMsgs: 1, discard: 'new' as const } : s,
+    );
+    const bus = await connect(ns, full);
+    const subject = subjects.marketTrades('binance', 'BTC-USDT');
+    try {
+      const first = await bus.publish(topics.marketTrades, subject, batch(trade()));
+      expect(first).toMatchObject({ stream: streamNames.marketTrades, seq: 1, duplicate: false });
+      await expect(bus.publish(topics.marketTrades, subject, batch(trade()))).rejects.toMatchObject({
+        code: 'BUS_STREAM_FULL',
+      });
+      await deleteNamespace(ns);
+      await expect(bus.publish(topics.marketTrades, subject, batch(trade()))).rejects.toMatchObject({
+        code: 'BUS_UNKNOWN_STREAM',
+      });
+    } finally {
+      await bus.close();
+      await deleteNamespace(ns);
+    }
+  });
+
+  it('stores trade batches in their compact form, and still reads batches stored as JSON', async () => {
+    const ns = `qt_t_${randomBytes(4).toString('hex')}`;
+    const bus = await connect(ns);
+    const { connect: natsConnect, headers } = await import('@nats-io/transport-node');
+    const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+    const nc = await natsConnect({ servers: url as string });
+    try {
+      const got: string[] = [];
+      const sub = await bus.subscribe(topics.marketTrades, 'market.trades.>', (m) => {
+        got.push(tradeIdOf(m));
+      });
+      const compact = batch(trade());
+      const ack = await bus.publish(
+        topics.marketTrades,
+        subjects.marketTrades('binance', 'BTC-USDT'),
+        compact,
+      );
+      const jsm = await jetstreamManager(nc);
+      const stored = await jsm.streams.getMessage(`${ns}_${streamNames.marketTrades}`, { seq: ack.seq });
+      expect(new TextDecoder().decode(stored?.data).startsWith('T1|binance|BTC-USDT|')).toBe(true);
+      // A message written as JSON (by the engine before the compact form) on the same subject.
+      const legacy = batch(trade());
+      const h = headers();
+      h.set('Qt-Published-At', String(Date.now()));
+      await jetstream(nc).publish(`${ns}.market.trades.binance.BTC-USDT`, JSON.stringify(legacy), {
+        headers: h,
+      });
+      await waitFor(() => got.length === 2, 5_000, 'both batches delivered');
+      expect(got).toEqual([compact.trades[0]?.tradeId, legacy.trades[0]?.tradeId]);
+      expect(bus.rejected).toBe(0);
+      await sub.unsubscribe();
+    } finally {
+      await nc.close();
+      await bus.close();
+      await deleteNamespace(ns);
+    }
+  });
 });
 
 const natsServer = '/usr/sbin/nats-server';

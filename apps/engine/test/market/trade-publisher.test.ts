@@ -81,4 +81,58 @@ describe('TradePublisher', () => {
     expect(state.calls).toBe(calls);
     expect(p.stats.dropped).toBe(10);
   });
+
+  it("while the publish window is full, merges a symbol's later turns into its queued batch (fewer, larger messages)", async () => {
+    const sent: Array<{ ids: string[]; msgId: string | undefined; release: () => void }> = [];
+    const bus = {
+      kind: 'in-process',
+      publish: (_t: unknown, _s: string, data: { trades: Trade[] }, opts?: { msgId?: string }) =>
+        new Promise<PublishAck>((resolve) => {
+          const ids = data.trades.map((t) => t.tradeId);
+          sent.push({
+            ids,
+            msgId: opts?.msgId,
+            release: () => resolve({ stream: 'MARKET_TRADES', seq: sent.length, duplicate: false }),
+          });
+        }),
+    } as unknown as MessageBus;
+    const p = new TradePublisher(bus, logger, { maxInFlight: 1, maxBuffered: 1_000, maxBatch: 3 });
+    const turn = () => new Promise((r) => setImmediate(r));
+    p.push([trade('BTC-USDT', 1)]);
+    await turn();
+    // The window (1) is taken by trade 1: the next five turns queue up behind it.
+    for (let id = 2; id <= 6; id++) {
+      p.push([trade('BTC-USDT', id)]);
+      if (id === 4) p.push([trade('ETH-USDT', 40)]);
+      await turn();
+    }
+    expect(sent.map((x) => x.ids)).toEqual([['1']]);
+    for (let i = 0; i < 4; i++) {
+      sent[i]?.release();
+      await turn();
+      await turn();
+    }
+    await p.flush();
+    expect(sent.map((x) => x.msgId)).toEqual([
+      'binance:BTC-USDT:1-1',
+      'binance:BTC-USDT:2-4',
+      'binance:ETH-USDT:40-40',
+      'binance:BTC-USDT:5-6',
+    ]);
+    expect(p.stats.published).toBe(7);
+  });
+
+  it('retries a failed batch as it was (same trades, same msgId), never grown by later trades', async () => {
+    const { bus, published, state } = fakeBus();
+    const p = new TradePublisher(bus, logger, { maxInFlight: 1, maxBuffered: 1_000, maxBatch: 10 });
+    state.down = true;
+    p.push([trade('BTC-USDT', 1), trade('BTC-USDT', 2)]);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    p.push([trade('BTC-USDT', 3)]);
+    await new Promise((r) => setImmediate(r));
+    state.down = false;
+    await p.flush(10_000);
+    expect(published.map((x) => x.msgId)).toEqual(['binance:BTC-USDT:1-2', 'binance:BTC-USDT:3-3']);
+  });
 });

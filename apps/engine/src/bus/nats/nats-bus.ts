@@ -26,16 +26,19 @@ import {
   type Topic,
 } from '@qt/shared';
 import type { Logger } from '../../observability/logger.ts';
-import { decodeMessage, encodeMessage } from '../codec.ts';
+import { decodeMessage, encodeTopicMessage } from '../codec.ts';
 import { Inbox } from '../inbox.ts';
 import { OrderedQueue } from '../ordered-queue.ts';
 import { type Settler, settleBatch } from '../settle-batch.ts';
 import { checkConsumer, checkPattern, checkPublishSubject } from '../subject-guard.ts';
 import { ensureConsumer, ensureStreams, MIN_SERVER_VERSION, versionAtLeast } from './ensure-streams.ts';
 import { type Namespace, namespace } from './namespace.ts';
+import { PublishAcks } from './publish-acks.ts';
 
 /** The publisher's clock at publish time; the in-process bus stamps the same way, so both agree. */
 const PUBLISHED_AT = 'Qt-Published-At';
+/** JetStream's de-duplication header (what `js.publish`'s msgID option sets). */
+const MSG_ID = 'Nats-Msg-Id';
 
 export interface NatsBusOptions {
   /** One URL or a comma-separated list (the client fails over between them). */
@@ -53,7 +56,8 @@ export interface NatsBusOptions {
 
 /**
  * The bus on NATS JetStream (nats.js v3). Streams are created or updated at connect; publishes carry
- * `Nats-Msg-Id` for the stream's duplicate window; durable consumers are pull consumers with explicit
+ * `Nats-Msg-Id` for the stream's duplicate window, and their acknowledgements come back on one reply
+ * subscription (publish-acks.ts); durable consumers are pull consumers with explicit
  * acks, acknowledged after the handler returns, negatively acknowledged with a backoff when it throws;
  * live subscriptions are core NATS subscriptions (a JetStream publish also reaches them), which is
  * cheap enough for one per browser tab.
@@ -70,6 +74,7 @@ export class NatsBus implements MessageBus {
   reconnects = 0;
   readonly #subs = new Set<Subscription>();
   readonly #specs: Map<string, StreamSpec>;
+  readonly #acks: PublishAcks;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -79,6 +84,7 @@ export class NatsBus implements MessageBus {
     private readonly opts: NatsBusOptions,
   ) {
     this.#specs = new Map(opts.streams.map((s) => [s.name, s]));
+    this.#acks = new PublishAcks(nc, opts.publishTimeoutMs ?? 5_000);
     void this.#watchStatus();
   }
 
@@ -121,7 +127,7 @@ export class NatsBus implements MessageBus {
     checkPublishSubject(topic, subject);
     const spec = this.#specs.get(topic.stream);
     if (!spec) throw new BusError('BUS_UNKNOWN_STREAM', `no stream ${topic.stream} is declared`);
-    const payload = encodeMessage(data);
+    const payload = encodeTopicMessage(topic, data);
     if (payload.byteLength > spec.maxMsgSize) {
       throw new BusError(
         'BUS_MESSAGE_TOO_LARGE',
@@ -129,12 +135,10 @@ export class NatsBus implements MessageBus {
       );
     }
     const h = headers();
+    h.set(MSG_ID, opts?.msgId ?? randomUUID());
     h.set(PUBLISHED_AT, String(this.opts.clock.now()));
     try {
-      const ack = await this.js.publish(this.ns.subject(subject), payload, {
-        msgID: opts?.msgId ?? randomUUID(),
-        headers: h,
-      });
+      const ack = await this.#acks.publish(this.ns.subject(subject), payload, h);
       return { stream: spec.name, seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
       throw publishError(err, spec.name);
@@ -151,7 +155,7 @@ export class NatsBus implements MessageBus {
           topic,
           m.subject,
           m.data,
-          m.headers?.get('Nats-Msg-Id') ?? '',
+          m.headers?.get(MSG_ID) ?? '',
           0,
           1,
           m.headers?.get(PUBLISHED_AT),
@@ -233,7 +237,7 @@ export class NatsBus implements MessageBus {
           topic,
           m.subject,
           m.data,
-          m.headers?.get('Nats-Msg-Id') ?? '',
+          m.headers?.get(MSG_ID) ?? '',
           m.seq,
           m.info.deliveryCount,
           m.headers?.get(PUBLISHED_AT),
@@ -353,6 +357,7 @@ export class NatsBus implements MessageBus {
     this.#closed = true;
     await Promise.all([...this.#subs].map((s) => s.unsubscribe()));
     await this.nc.drain().catch(() => this.nc.close());
+    this.#acks.close();
   }
 }
 

@@ -30,6 +30,8 @@ export interface TradePublisherStats {
 export class TradePublisher {
   readonly #pending = new Map<string, Trade[]>();
   readonly #queue: TradeBatch[] = [];
+  /** Per (venue, symbol): its newest batch in the queue, not sent yet, that may still take trades. */
+  readonly #open = new Map<string, TradeBatch>();
   #queuedTrades = 0;
   #inFlight = 0;
   #scheduled = false;
@@ -94,19 +96,35 @@ export class TradePublisher {
     this.#retryTimer = undefined;
     this.stats.dropped += this.#queuedTrades;
     this.#queue.length = 0;
+    this.#open.clear();
     this.#queuedTrades = 0;
     this.stats.buffered = 0;
   }
 
   #cut(): void {
     this.#scheduled = false;
-    for (const trades of this.#pending.values()) {
-      for (let i = 0; i < trades.length; i += this.opts.maxBatch) {
+    const max = this.opts.maxBatch;
+    for (const [key, trades] of this.#pending) {
+      let from = 0;
+      // While the publish window is full, a symbol's newest queued batch (never sent yet) takes the new
+      // trades in, up to maxBatch: the slower the bus, the fewer and larger the messages, so a backlog
+      // costs fewer publishes and acknowledgements instead of more. A batch that was sent once is never
+      // grown (its Nats-Msg-Id must stay the same when it is retried).
+      const open = this.#open.get(key);
+      if (open !== undefined && open.trades.length < max) {
+        const take = Math.min(max - open.trades.length, trades.length);
+        for (let i = 0; i < take; i++) open.trades.push(trades[i] as Trade);
+        this.#queuedTrades += take;
+        from = take;
+      }
+      for (let i = from; i < trades.length; i += max) {
         // The pending list is dropped below: when it fits in one message it is the message.
-        const slice = trades.length <= this.opts.maxBatch ? trades : trades.slice(i, i + this.opts.maxBatch);
+        const slice = from === 0 && trades.length <= max ? trades : trades.slice(i, i + max);
         const first = slice[0] as Trade;
-        this.#queue.push({ venue: first.venue, symbol: first.symbol, trades: slice });
+        const batch: TradeBatch = { venue: first.venue, symbol: first.symbol, trades: slice };
+        this.#queue.push(batch);
         this.#queuedTrades += slice.length;
+        this.#open.set(key, batch);
       }
     }
     this.#pending.clear();
@@ -118,6 +136,7 @@ export class TradePublisher {
     const before = this.stats.dropped;
     while (this.#queuedTrades > this.opts.maxBuffered && this.#queue.length > 0) {
       const oldest = this.#queue.shift() as TradeBatch;
+      this.#forget(oldest);
       this.#queuedTrades -= oldest.trades.length;
       this.stats.dropped += oldest.trades.length;
     }
@@ -138,11 +157,18 @@ export class TradePublisher {
     if (this.#closed || this.#retryTimer) return; // closed, or backing off after a failure
     while (this.#inFlight < this.opts.maxInFlight && this.#queue.length > 0) {
       const batch = this.#queue.shift() as TradeBatch;
+      this.#forget(batch);
       this.#queuedTrades -= batch.trades.length;
       this.#inFlight++;
       void this.#publish(batch);
     }
     this.stats.buffered = this.#queuedTrades;
+  }
+
+  /** A batch leaving the queue (sent or dropped) can no longer take trades. */
+  #forget(batch: TradeBatch): void {
+    const key = `${batch.venue}\u0000${batch.symbol}`;
+    if (this.#open.get(key) === batch) this.#open.delete(key);
   }
 
   async #publish(batch: TradeBatch): Promise<void> {
