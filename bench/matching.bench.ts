@@ -3,7 +3,8 @@
  *
  *   npx tsx bench/matching.bench.ts          (BENCH_SECONDS=10 by default, in total)
  *
- * The stream is generated up front with a fixed seed: 50% market trades (price a mean-reverting random
+ * The stream is generated up front with a fixed seed (orders in amount units, as the order path's entry
+ * point parses them once before the matcher): 50% market trades (price a mean-reverting random
  * walk within +/-50 ticks of the start, so trades keep crossing and filling the resting orders near the
  * touch), 20% quotes around the walk, 15% new GTC limit orders on the passive side (half within 20
  * ticks of the walk, half up to 2,000 ticks away), 1% market orders, 14% cancels of earlier orders (some
@@ -23,6 +24,7 @@
  */
 import { runInNewContext } from 'node:vm';
 import { type Instrument, ManualClock, type Quote, type Trade } from '@qt/shared';
+import { parseAmount } from '../packages/trading/src/amounts.ts';
 import {
   type MatchingEvent,
   type MatchOrderRequest,
@@ -93,8 +95,8 @@ function limit(
     symbol: 'BTC-USDT',
     side,
     type: 'limit',
-    quantity: size(lots),
-    price: price(cents),
+    quantity: parseAmount(size(lots)),
+    price: parseAmount(price(cents)),
     timeInForce: 'GTC',
   };
 }
@@ -171,7 +173,7 @@ function generate(seed: number): Event[] {
             symbol: 'BTC-USDT',
             side,
             type: 'market',
-            quantity: size(lots),
+            quantity: parseAmount(size(lots)),
           },
         };
       } else {
@@ -300,7 +302,7 @@ function runCase(
         checksum += e.quote.bidPrice.length + e.quote.askPrice.length + e.quote.bidSize.length;
         break;
       case 2:
-        checksum += e.order.orderId.length + e.order.quantity.length + (e.order.price?.length ?? 0);
+        checksum += e.order.orderId.length + (e.order.quantity > 0n ? 1 : 0) + (e.order.price ? 1 : 0);
         break;
       case 3:
         checksum += e.accountId.length + e.orderId.length;

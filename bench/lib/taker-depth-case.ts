@@ -10,6 +10,7 @@
 import { type Instrument, ManualClock, type Quote } from '@qt/shared';
 import { bookDepthSource } from '../../apps/engine/src/trading/book-depth.ts';
 import { OrderBook } from '../../packages/market-data/src/books/order-book.ts';
+import { parseAmount } from '../../packages/trading/src/amounts.ts';
 import { type MatchOrderRequest, PaperMatchingEngine } from '../../packages/trading/src/matching/index.ts';
 import { type BenchResult, latencyHistogram, round } from './measure.ts';
 
@@ -50,7 +51,7 @@ function generate(): Step[] {
         symbol: 'BTC-USDT',
         side: rnd() < 0.5 ? 'buy' : 'sell',
         type: 'market',
-        quantity: size(1_000 + Math.floor(rnd() * 199_000)),
+        quantity: parseAmount(size(1_000 + Math.floor(rnd() * 199_000))),
       },
     });
   }

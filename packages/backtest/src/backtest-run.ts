@@ -15,10 +15,10 @@ import {
   toOrderView,
 } from '@qt/trading';
 import { BacktestError } from './errors.ts';
-import { strategyActionSchema } from './intents.ts';
+import { checkAction } from './intents.ts';
 import { computeMetrics } from './metrics.ts';
 import { PaperSession } from './paper-session.ts';
-import { buyAndHold, CoverageTracker, coverageNotes, tradeTotals, warmupNotes } from './report.ts';
+import { buyAndHoldOfMarks, CoverageTracker, coverageNotes, tradeTotals, warmupNotes } from './report.ts';
 import type {
   BacktestResult,
   BacktestStatus,
@@ -33,6 +33,8 @@ import { TimerQueue } from './timer-queue.ts';
 
 const fmt = (u: bigint) => formatScaled(u, AMOUNT_SCALE);
 const MAX_LOGS = 1_000;
+/** Equity samples allocated up front at most (4 MB per array): a year of 1m bars, about. */
+const MAX_PRESIZED_SAMPLES = 1 << 19;
 /** Driver callbacks answering one market step; more means a strategy feeding itself (reject -> retry). */
 const MAX_CALLBACKS_PER_STEP = 10_000;
 
@@ -91,10 +93,21 @@ export class BacktestRun {
   #nextOrder = 1;
   readonly #logs: StrategyLogLine[] = [];
   #logsDropped = 0;
-  readonly #curveTimes: number[] = [];
-  readonly #curveEquity: bigint[] = [];
-  /** The first instrument's last price at each sample, for the buy-and-hold line. */
-  readonly #curvePrice: (bigint | null)[] = [];
+  /**
+   * The equity curve, one sample per bar: sized up front for the bars the spec can have (bounded), used
+   * up to #samples, and trimmed in result(). Grown by push, a year of 1m bars copied each array a
+   * dozen times into fresh large objects, which brought full collections forward.
+   */
+  readonly #curveTimes: number[];
+  readonly #curveEquity: bigint[];
+  #samples = 0;
+  /**
+   * The first instrument's last price at each sample, for the buy-and-hold line: as a double (NaN for
+   * none; all its curve reads), and exact at the first sample and the latest (report.ts buyAndHoldOfMarks).
+   */
+  readonly #curveMark: number[];
+  #firstMark: bigint | null = null;
+  #lastMark: bigint | null = null;
   readonly #coverage: CoverageTracker;
   #firstOrderAfter: number | null = null;
   #bars = 0;
@@ -108,6 +121,14 @@ export class BacktestRun {
     this.spec = spec;
     this.clock = new ManualClock(spec.start);
     this.#deferActions = spec.mode === 'candles';
+    // One sample per bar plus the first open; beyond the cap the arrays grow as usual.
+    const bars = Math.min(
+      Math.max(0, Math.floor((spec.end - spec.start) / spec.intervalMs)) + 2,
+      MAX_PRESIZED_SAMPLES,
+    );
+    this.#curveTimes = new Array<number>(bars);
+    this.#curveEquity = new Array<bigint>(bars);
+    this.#curveMark = new Array<number>(bars);
     this.session = new PaperSession({
       clock: this.clock,
       instruments: spec.instruments,
@@ -185,18 +206,25 @@ export class BacktestRun {
   }
 
   #outcome(out: CallOutcome): void {
-    for (const line of out.logs) {
-      if (this.#logs.length < MAX_LOGS) this.#logs.push(line);
+    const logs = out.logs;
+    for (let i = 0; i < logs.length; i++) {
+      if (this.#logs.length < MAX_LOGS) this.#logs.push(logs[i] as StrategyLogLine);
       else this.#logsDropped++;
     }
     if (!out.ok) {
       this.fail(`${out.trap.code}: ${out.trap.message}`);
       return;
     }
-    for (const t of out.timers) this.#timers.add(t.timerId, t.dueAt);
-    if (out.actions.length === 0) return;
-    if (this.#deferActions) for (const a of out.actions) this.#pending.push(a);
-    else this.#applyActions(out.actions);
+    const timers = out.timers;
+    for (let i = 0; i < timers.length; i++) {
+      const t = timers[i] as (typeof timers)[number];
+      this.#timers.add(t.timerId, t.dueAt);
+    }
+    const actions = out.actions;
+    if (actions.length === 0) return;
+    if (this.#deferActions)
+      for (let i = 0; i < actions.length; i++) this.#pending.push(actions[i] as StrategyAction);
+    else this.#applyActions(actions);
   }
 
   /** A new market moment: the loop guard restarts. */
@@ -263,23 +291,21 @@ export class BacktestRun {
   // ---- actions -------------------------------------------------------------------------------------
 
   #applyActions(actions: readonly StrategyAction[]): void {
-    for (const raw of actions) {
+    for (let i = 0; i < actions.length; i++) {
       if (!this.running) return;
-      this.#applyAction(raw);
+      this.#applyAction(actions[i] as StrategyAction);
     }
   }
 
   #applyAction(raw: StrategyAction): void {
-    const parsed = strategyActionSchema.safeParse(raw);
-    if (!parsed.success) {
+    const a = checkAction(raw);
+    if (typeof a === 'string') {
       const handle = (raw as { handle?: unknown }).handle;
       if (typeof handle === 'number' && (raw as { kind?: unknown }).kind === 'place') {
         this.#refuse(handle, -1, raw, 'ORDER_INVALID_INTENT');
-      } else
-        this.#log('warn', `Ignored a malformed strategy action: ${parsed.error.issues[0]?.message ?? ''}`);
+      } else this.#log('warn', `Ignored a malformed strategy action: ${a}`);
       return;
     }
-    const a = parsed.data;
     if (a.kind === 'cancel') {
       const id = this.#handles.get(a.handle);
       if (id !== undefined && this.session.cancel(id)) this.#cancels++;
@@ -505,15 +531,21 @@ export class BacktestRun {
   sample(time: number, bar: boolean): void {
     const equity = this.session.equity();
     if (equity === null) return;
-    const n = this.#curveTimes.length;
+    const n = this.#samples;
     const price = this.session.lastPrice(0);
+    // Once a price is known it never goes back to none, so the latest one stored is the last one.
+    if (price !== null) this.#lastMark = price;
+    const mark = price === null ? Number.NaN : Number(price);
     if (n > 0 && this.#curveTimes[n - 1] === time) {
       this.#curveEquity[n - 1] = equity;
-      this.#curvePrice[n - 1] = price;
+      this.#curveMark[n - 1] = mark;
+      if (n === 1) this.#firstMark = price;
     } else {
-      this.#curveTimes.push(time);
-      this.#curveEquity.push(equity);
-      this.#curvePrice.push(price);
+      this.#curveTimes[n] = time;
+      this.#curveEquity[n] = equity;
+      this.#curveMark[n] = mark;
+      this.#samples = n + 1;
+      if (n === 0) this.#firstMark = price;
     }
     if (!bar) return;
     this.#bars++;
@@ -527,7 +559,7 @@ export class BacktestRun {
   }
 
   get hasSamples(): boolean {
-    return this.#curveTimes.length > 0;
+    return this.#samples > 0;
   }
 
   /** Ends a run that consumed all its data: the timers due before the end fire, then the books close. */
@@ -550,13 +582,19 @@ export class BacktestRun {
         },
       );
     }
+    // The presized arrays end at the last sample from here on.
+    this.#curveTimes.length = this.#samples;
+    this.#curveEquity.length = this.#samples;
+    this.#curveMark.length = this.#samples;
     const times = this.#curveTimes;
     // Equity is flat for long stretches (no position): format each distinct run once. One pass builds
     // the curve and the numbers the metrics read.
     const curve = this.#curveEquity;
     const n = times.length;
-    const equityNum: number[] = [];
-    const equityCurve: EquityPoint[] = [];
+    // Sized up front: a year of 1m bars is half a million points, and growing by push copies each array
+    // a dozen times.
+    const equityNum: number[] = new Array(n);
+    const equityCurve: EquityPoint[] = new Array(n);
     let prev: bigint | null = null;
     let text = '';
     let num = 0;
@@ -567,8 +605,8 @@ export class BacktestRun {
         text = fmt(e);
         num = Number(text);
       }
-      equityNum.push(num);
-      equityCurve.push({ time: times[i] as number, equity: text, value: num });
+      equityNum[i] = num;
+      equityCurve[i] = { time: times[i] as number, equity: text, value: num };
     }
     const metrics = computeMetrics({
       times,
@@ -579,9 +617,9 @@ export class BacktestRun {
       bars: this.#bars,
     });
     const { drawdownCurve, notes: metricNotes, ...perf } = metrics;
-    const drawdownPoints: DrawdownPoint[] = [];
+    const drawdownPoints: DrawdownPoint[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      drawdownPoints.push({ time: times[i] as number, drawdown: drawdownCurve[i] as number });
+      drawdownPoints[i] = { time: times[i] as number, drawdown: drawdownCurve[i] as number };
     }
     const balances = this.session.ledger
       .balances(this.session.accountId)
@@ -647,10 +685,12 @@ export class BacktestRun {
       ],
       coverage,
       firstOrderAfterCandles: this.#firstOrderAfter,
-      buyAndHold: buyAndHold(
+      buyAndHold: buyAndHoldOfMarks(
         { venue: first.venue, symbol: first.symbol },
         this.#curveTimes,
-        this.#curvePrice,
+        this.#curveMark,
+        this.#firstMark,
+        this.#lastMark,
         this.#curveEquity[0] ?? null,
       ),
       tradeTotals: tradeTotals(this.#trips.trips, this.#trips.pnls, this.#trips.fees),

@@ -67,10 +67,10 @@ export function drawdowns(times: readonly number[], equity: readonly number[]): 
 }
 
 export function returnsOf(equity: readonly number[]): number[] {
-  const out: number[] = [];
+  const out: number[] = new Array(Math.max(0, equity.length - 1));
   for (let i = 1; i < equity.length; i++) {
     const prev = equity[i - 1] as number;
-    out.push(prev > 0 ? (equity[i] as number) / prev - 1 : 0);
+    out[i - 1] = prev > 0 ? (equity[i] as number) / prev - 1 : 0;
   }
   return out;
 }
@@ -80,7 +80,10 @@ export function sharpe(returns: readonly number[], perYear: number): number | nu
   if (n < 2) return null;
   const mean = sum(returns) / n;
   let ss = 0;
-  for (const r of returns) ss += (r - mean) * (r - mean);
+  for (let i = 0; i < n; i++) {
+    const r = returns[i] as number;
+    ss += (r - mean) * (r - mean);
+  }
   const sd = Math.sqrt(ss / (n - 1));
   return sd > 0 ? (mean / sd) * Math.sqrt(perYear) : null;
 }
@@ -90,7 +93,10 @@ export function sortino(returns: readonly number[], perYear: number): number | n
   if (n < 2) return null;
   const mean = sum(returns) / n;
   let down = 0;
-  for (const r of returns) if (r < 0) down += r * r;
+  for (let i = 0; i < n; i++) {
+    const r = returns[i] as number;
+    if (r < 0) down += r * r;
+  }
   const dd = Math.sqrt(down / n);
   return dd > 0 ? (mean / dd) * Math.sqrt(perYear) : null;
 }
@@ -105,7 +111,8 @@ export function tripStats(pnls: readonly number[]): { winRate: number | null; pr
   let wins = 0;
   let gains = 0;
   let losses = 0;
-  for (const p of pnls) {
+  for (let i = 0; i < pnls.length; i++) {
+    const p = pnls[i] as number;
     if (p > 0) {
       wins++;
       gains += p;
@@ -145,8 +152,13 @@ export function computeMetrics(input: {
   };
 }
 
+/**
+ * Indexed loops here, not for...of: these run once per backtest, too few times to be optimised, and an
+ * unoptimised for...of allocates an iterator result (and a boxed double) per element: over a year of 1m
+ * returns that was a tenth of the run's allocations. The order of the sums is unchanged (same bits).
+ */
 function sum(xs: readonly number[]): number {
   let s = 0;
-  for (const x of xs) s += x;
+  for (let i = 0; i < xs.length; i++) s += xs[i] as number;
   return s;
 }

@@ -17,25 +17,28 @@ import {
 import {
   type AccountBalance,
   type BookedFill,
+  depositPosting,
   type FeeSchedule,
   FeeTable,
-  fillPosting,
-  isLedgerError,
-  Ledger,
+  fillBooking,
   type MarketHandle,
+  type MarketPrices,
   type MatchingEvent,
-  orderLockPosting,
-  orderUnlockPosting,
+  AMOUNT_ONE as ONE,
+  type OrderIntent,
+  PaperBook,
   PaperMatchingEngine,
-  PositionBook,
   type Posting,
-  positionFillFromPosting,
+  paperAccount,
+  planOrder,
+  type RiskContext,
   RiskEngine,
   type RiskLimits,
   type SlippageModel,
+  unlockBooking,
 } from '@qt/trading';
 
-const ONE = pow10n(AMOUNT_SCALE);
+export { formatAmount } from '@qt/trading';
 
 export interface PaperSessionOptions {
   clock: Clock;
@@ -67,27 +70,23 @@ export interface SessionOrder {
 /** Refused before the matcher saw it: the risk engine's or the ledger's code. */
 export type PlaceOutcome = { ok: true } | { ok: false; code: string; message: string };
 
-interface OpenInfo {
-  instrument: number;
-  side: OrderSide;
-  remaining: bigint;
-}
-
 const ACCOUNT = 'backtest';
 const TENANT = 'backtest';
+const NO_HALT = { tenant: null, account: null } as const;
+const PLACED: PlaceOutcome = { ok: true };
 
 /**
- * One paper account trading on the paper matcher, in memory and synchronous: the orchestration of
- * apps/engine's TradingService (#place, applyEvent, #bookFill, #closeOrder) without persistence or
- * queues: risk check -> ledger lock -> matcher.placeOrder -> each matcher event booked (fills into the
- * ledger and positions, releases of canceled/expired/rejected orders). The engine should move onto this
- * class later so live paper trading and backtests share one code path, not two copies.
+ * One paper account trading on the paper matcher, in memory and synchronous, on the same core as the
+ * engine's live accounts (@qt/trading's account/): `planOrder` (risk, the quote budget of a market buy,
+ * the lock and the ledger's checks) -> the lock applied -> matcher.placeOrder -> each matcher event
+ * booked (`fillBooking`, `unlockBooking`) and applied to the same `PaperBook`. The engine does the same
+ * steps with a database commit before each apply.
  *
- * Differences from the engine, all because nothing is persisted here: the lock is applied before the
- * matcher call (the engine applies it after its database commit, and never applies it when the matcher
- * rejects at once; here such an order is locked and unlocked, which nets to nothing), and the daily-loss
- * base is the risk engine's own snapshot (the first equity it sees each UTC day) rather than the
- * ledger's balances at 00:00.
+ * Differences from the engine, all because nothing is persisted here: the lock is applied at once, before
+ * the matcher call (the engine applies it after its database commit, and never applies it when the
+ * matcher rejects at once; here such an order is locked and unlocked, which nets to nothing), and the
+ * daily-loss base is the risk engine's own snapshot (the first equity it sees each UTC day) rather than
+ * the ledger's balances at 00:00.
  *
  * Market data: trades always reach the matcher (its slippage model learns from them). Quotes reach it
  * lazily: while no order of ours is open on an instrument, a quote is only remembered, and fed right
@@ -96,8 +95,13 @@ const TENANT = 'backtest';
  * synthetic quotes; test/lazy-quotes.test.ts proves the results identical.
  */
 export class PaperSession {
-  readonly ledger = new Ledger();
-  readonly positions = new PositionBook();
+  /** The account core's state: ledger, positions and open orders, changed only by `#apply`. */
+  readonly book = new PaperBook();
+  readonly ledger = this.book.ledger;
+  /** The account's two ledger buckets, read live by freeBalance and equity's plan after each posting. */
+  readonly #freeKey = paperAccount(ACCOUNT, 'free');
+  readonly #lockedKey = paperAccount(ACCOUNT, 'locked');
+  readonly positions = this.book.positions;
   readonly accountId = ACCOUNT;
   readonly #clock: Clock;
   readonly #instruments: readonly Instrument[];
@@ -113,7 +117,8 @@ export class PaperSession {
   readonly #maxSlippageBps: number;
   readonly #onEvent: PaperSessionOptions['onEvent'];
   readonly #eager: boolean;
-  readonly #open = new Map<string, OpenInfo>();
+  /** What a market buy's reservation is sized from (planOrder), read from this session's market state. */
+  readonly #prices: MarketPrices;
   /** Open orders per instrument: while > 0, quotes are fed at once. */
   readonly #openCount: number[];
   readonly #priceScale: number[];
@@ -153,7 +158,7 @@ export class PaperSession {
   readonly #planInstrument: number[] = [];
   readonly #planDirect: boolean[] = [];
   readonly #planPerUnit: bigint[] = [];
-  /** Balances after the last posting (the ledger builds a fresh sorted list per call). */
+  /** balances()'s list after the last posting (the ledger builds a fresh sorted list per call). */
   #balances: AccountBalance[] = [];
   #balancesDirty = true;
 
@@ -201,6 +206,15 @@ export class PaperSession {
     this.#askText = new Array<string | null>(n).fill(null);
     this.positionQty = new Array<bigint>(n).fill(0n);
     this.#positionNumber = new Array<number>(n).fill(0);
+    const instrumentOf = (symbol: string) => this.#bySymbol.get(symbol) ?? -1;
+    this.#prices = {
+      last: (_venue, symbol) => this.lastPrice(instrumentOf(symbol)),
+      ask: (_venue, symbol) => {
+        const text = this.#askText[instrumentOf(symbol)];
+        return text ? parseScaled(text, AMOUNT_SCALE, 'up') : null;
+      },
+      takerTop: (venue, symbol) => this.#matcher.takerTop(venue, symbol, 'buy'),
+    };
   }
 
   /** The signed position as a number, for strategies (converted once per fill, not per call). */
@@ -211,9 +225,7 @@ export class PaperSession {
   deposit(asset: string, amount: string, time: number): void {
     const units = parseScaled(amount, AMOUNT_SCALE);
     if (units === 0n) return;
-    this.#apply(
-      this.ledger.deposit({ id: `initial:${asset}`, accountId: ACCOUNT, asset, amount: units, time }).posting,
-    );
+    this.#apply(depositPosting({ id: `initial:${asset}`, accountId: ACCOUNT, asset, amount: units, time }));
   }
 
   // ---- market data ---------------------------------------------------------------------------------
@@ -328,7 +340,10 @@ export class PaperSession {
 
   // ---- orders --------------------------------------------------------------------------------------
 
-  /** Risk, then the ledger lock, then the matcher; the matcher's own refusals arrive as events. */
+  /**
+   * The order's text parsed once into an intent, then the core's plan (risk, budget, lock, ledger
+   * checks), the lock applied, the matcher; the matcher's own refusals arrive as events.
+   */
   place(o: SessionOrder): PlaceOutcome {
     const inst = this.#instruments[o.instrument] as Instrument;
     this.#flushQuote(o.instrument);
@@ -348,62 +363,34 @@ export class PaperSession {
     }
     if (quantity <= 0n)
       return { ok: false, code: 'ORDER_INVALID_LOT', message: 'The quantity must be above zero.' };
-    const decision = this.#risk.check(
-      {
-        symbol: inst.symbol,
-        side: o.side,
-        type: o.type,
-        timeInForce: o.timeInForce,
-        quantity,
-        price,
-        stopPrice,
-      },
-      this.#riskContext(o.instrument),
-    );
-    if (!decision.ok)
-      return { ok: false, code: decision.rejection.code, message: decision.rejection.message };
-
-    let budget: bigint | null = null;
-    if (o.side === 'buy' && price === null) {
-      budget = this.#quoteBudget(o.instrument, o.type, quantity, stopPrice);
-      if (budget === null) {
-        return { ok: false, code: 'MARKET_NO_DATA', message: 'No market price for this instrument yet.' };
-      }
-    }
-    let lock: Posting;
-    try {
-      lock = orderLockPosting({
-        orderId: o.orderId,
-        accountId: ACCOUNT,
-        venue: inst.venue,
-        symbol: inst.symbol,
-        side: o.side,
-        quantity,
-        limitPrice: price,
-        quoteBudget: budget,
-        takerFeeRate: this.#takerRate[o.instrument] as bigint,
-        time: this.#clock.now(),
-      });
-      this.#apply(lock);
-    } catch (err) {
-      if (isLedgerError(err)) return { ok: false, code: err.code, message: err.message };
-      throw err;
-    }
-    this.#matcher.placeOrder({
+    const intent: OrderIntent = {
       orderId: o.orderId,
       accountId: ACCOUNT,
+      clientOrderId: null,
       venue: inst.venue,
       symbol: inst.symbol,
       side: o.side,
       type: o.type,
-      quantity: o.quantity,
-      price: o.price,
-      stopPrice: o.stopPrice,
       timeInForce: o.timeInForce,
       postOnly: o.postOnly,
+      quantity,
+      price,
+      stopPrice,
       feeTier: this.#feeTier,
+    };
+    const plan = planOrder(intent, {
+      ledger: this.ledger,
+      risk: this.#risk,
+      riskContext: this.#riskContext(o.instrument),
+      prices: this.#prices,
+      takerFeeRate: this.#takerRate[o.instrument] as bigint,
+      maxSlippageBps: this.#maxSlippageBps,
+      time: this.#clock.now(),
     });
-    return { ok: true };
+    if (!plan.ok) return { ok: false, code: plan.refusal.code, message: plan.refusal.message };
+    this.#apply(plan.lock);
+    this.#matcher.placeOrder(plan.request);
+    return PLACED;
   }
 
   cancel(orderId: string): boolean {
@@ -432,8 +419,7 @@ export class PaperSession {
   }
 
   freeBalance(asset: string): bigint {
-    for (const b of this.balances()) if (b.asset === asset) return b.free;
-    return 0n;
+    return this.ledger.accountBalances(this.#freeKey).get(asset) ?? 0n;
   }
 
   /**
@@ -502,26 +488,38 @@ export class PaperSession {
     this.#planInstrument.length = 0;
     this.#planDirect.length = 0;
     this.#planPerUnit.length = 0;
-    for (const b of this.balances()) {
-      const amount = b.free + b.locked;
-      if (amount === 0n) continue;
-      if (b.asset === this.#quoteAsset) {
-        this.#planQuote += amount;
-        continue;
-      }
-      const direct = this.#bySymbol.get(`${b.asset}-${this.#quoteAsset}`);
-      const k = direct ?? this.#bySymbol.get(`${this.#quoteAsset}-${b.asset}`);
-      if (k === undefined) {
-        this.#planUnpriced = true;
-        return;
-      }
-      this.#planAmounts.push(amount);
-      this.#planInstrument.push(k);
-      this.#planDirect.push(direct !== undefined);
-      // amount / 10^d when exact and the value is not negative (else 0n: the general path).
-      const d = pow10n(this.#priceScale[k] as number);
-      this.#planPerUnit.push(direct !== undefined && amount > 0n && amount % d === 0n ? amount / d : 0n);
+    // The ledger's live buckets, not balances(): that builds and sorts a fresh list, and this runs
+    // after every posting. The order of assets does not matter: the plan is summed exactly (bigint).
+    const free = this.ledger.accountBalances(this.#freeKey);
+    const locked = this.ledger.accountBalances(this.#lockedKey);
+    for (const [asset, amount] of free) {
+      if (!this.#planAsset(asset, amount + (locked.get(asset) ?? 0n))) return;
     }
+    for (const [asset, amount] of locked) {
+      if (!free.has(asset) && !this.#planAsset(asset, amount)) return;
+    }
+  }
+
+  /** One asset's line of the plan; false when nothing prices it (equity is then unknown). */
+  #planAsset(asset: string, amount: bigint): boolean {
+    if (amount === 0n) return true;
+    if (asset === this.#quoteAsset) {
+      this.#planQuote += amount;
+      return true;
+    }
+    const direct = this.#bySymbol.get(`${asset}-${this.#quoteAsset}`);
+    const k = direct ?? this.#bySymbol.get(`${this.#quoteAsset}-${asset}`);
+    if (k === undefined) {
+      this.#planUnpriced = true;
+      return false;
+    }
+    this.#planAmounts.push(amount);
+    this.#planInstrument.push(k);
+    this.#planDirect.push(direct !== undefined);
+    // amount / 10^d when exact and the value is not negative (else 0n: the general path).
+    const d = pow10n(this.#priceScale[k] as number);
+    this.#planPerUnit.push(direct !== undefined && amount > 0n && amount % d === 0n ? amount / d : 0n);
+    return true;
   }
 
   /** lastPrice, noting that equity() depends on it. */
@@ -545,26 +543,16 @@ export class PaperSession {
     return marks;
   }
 
-  #riskContext(instrument: number) {
-    let openOrders = 0;
-    let openBuyQuantity = 0n;
-    let openSellQuantity = 0n;
-    for (const o of this.#open.values()) {
-      openOrders++;
-      if (o.instrument !== instrument) continue;
-      if (o.side === 'buy') openBuyQuantity += o.remaining;
-      else openSellQuantity += o.remaining;
-    }
+  #riskContext(instrument: number): RiskContext {
+    const inst = this.#instruments[instrument] as Instrument;
     return {
       tenantId: TENANT,
       accountId: ACCOUNT,
       limits: this.#limits,
-      killSwitch: { tenant: null, account: null },
+      killSwitch: NO_HALT,
       lastPrice: this.lastPrice(instrument),
       position: this.positionQty[instrument] as bigint,
-      openBuyQuantity,
-      openSellQuantity,
-      openOrders,
+      ...this.book.exposure(ACCOUNT, inst.venue, inst.symbol),
       // Only priced assets count, as in the engine's DayBook: a missing price is no loss.
       equity: this.equity() ?? this.#pricedEquity(),
       netTransfersToday: 0n,
@@ -585,35 +573,17 @@ export class PaperSession {
     return total;
   }
 
-  /** The engine's market-buy reservation: quantity x max(last, ask, stop) x (1 + cap), twice the cap for stops. */
-  #quoteBudget(instrument: number, type: OrderType, quantity: bigint, stop: bigint | null): bigint | null {
-    const last = this.lastPrice(instrument) ?? 0n;
-    const askText = this.#askText[instrument];
-    const ask = askText ? parseScaled(askText, AMOUNT_SCALE, 'up') : 0n;
-    let top = last > ask ? last : ask;
-    if (stop !== null && stop > top) top = stop;
-    if (top === 0n) return null;
-    const bps = BigInt(this.#maxSlippageBps * (type === 'stop_market' ? 2 : 1));
-    const notional = divRound(quantity * top, ONE, 'ceil');
-    return divRound(notional * (10_000n + bps), 10_000n, 'ceil');
-  }
-
   // ---- booking -------------------------------------------------------------------------------------
 
   #book(e: MatchingEvent): void {
     let booked: BookedFill | null = null;
     switch (e.type) {
       case 'orderFilled': {
-        const reservation = this.ledger.order(e.fill.orderId);
-        if (!reservation) throw new Error(`fill ${e.fill.id} for an order the ledger does not hold`);
-        const posting = fillPosting(reservation, {
-          fillId: e.fill.id,
-          orderId: e.fill.orderId,
-          price: e.fill.price,
-          quantity: e.fill.quantity,
-          feeRate: e.fill.feeRate,
-          time: e.fill.time,
-        });
+        const posting = fillBooking(this.ledger, e.fill);
+        if (posting === 'unknownOrder') {
+          throw new Error(`fill ${e.fill.id} for an order the ledger does not hold`);
+        }
+        if (posting === 'duplicate') break;
         this.#apply(posting);
         booked = posting.fill;
         break;
@@ -621,10 +591,8 @@ export class PaperSession {
       case 'orderCanceled':
       case 'orderExpired':
       case 'orderRejected': {
-        const reservation = this.ledger.order(e.order.id);
-        if (reservation?.status === 'open') {
-          this.#apply(orderUnlockPosting(reservation, { orderId: e.order.id, time: e.order.updatedAt }));
-        }
+        const unlock = unlockBooking(this.ledger, e.order.id, e.order.updatedAt);
+        if (unlock !== null) this.#apply(unlock);
         break;
       }
       default:
@@ -633,34 +601,24 @@ export class PaperSession {
     this.#onEvent(e, booked);
   }
 
-  /** A posting into the ledger, positions and the open-order index (the engine's #applied). */
+  /** A posting into the book (ledger, positions, open orders), and this session's caches of them. */
   #apply(p: Posting): void {
-    this.ledger.apply(p);
+    const r = p.order;
+    const had = r !== null && this.book.isOpen(ACCOUNT, r.orderId);
+    const position = this.book.apply(p);
     this.#balancesDirty = true;
     this.#postings++;
-    const fill = positionFillFromPosting(p);
-    if (fill) {
-      const { position } = this.positions.apply(fill);
-      const k = this.#bySymbol.get(fill.symbol);
+    if (position !== null) {
+      const k = this.#bySymbol.get(position.symbol);
       if (k !== undefined) {
         this.positionQty[k] = position.quantity;
         this.#positionNumber[k] = Number(formatScaled(position.quantity, AMOUNT_SCALE));
       }
     }
-    const r = p.order;
-    if (!r) return;
+    if (r === null) return;
     const k = this.#bySymbol.get(r.symbol) as number;
-    const had = this.#open.has(r.orderId);
     if (r.status === 'open') {
-      this.#open.set(r.orderId, { instrument: k, side: r.side, remaining: r.quantity - r.filledQuantity });
       if (!had) this.#openCount[k] = (this.#openCount[k] as number) + 1;
-    } else if (had) {
-      this.#open.delete(r.orderId);
-      this.#openCount[k] = (this.#openCount[k] as number) - 1;
-    }
+    } else if (had) this.#openCount[k] = (this.#openCount[k] as number) - 1;
   }
-}
-
-export function formatAmount(units: bigint): string {
-  return formatScaled(units, AMOUNT_SCALE);
 }

@@ -8,6 +8,8 @@ import type { BacktestResult } from './result.ts';
 import { resolveSpec } from './spec.ts';
 import { TradeReplay } from './trade-replay.ts';
 
+const ARRAY_ITERATOR = Array.prototype[Symbol.iterator];
+
 export interface BacktestProgress {
   /** Data items (candles or trades) consumed so far. */
   processed: number;
@@ -79,7 +81,40 @@ export async function runBacktest(
 
   guarded(() => run.start());
   let processed = 0;
-  if (run.running) {
+  if (run.running && Array.isArray(data) && data[Symbol.iterator] === ARRAY_ITERATOR) {
+    // An array (the usual input): indexed, without an iterator result object per item (one per candle
+    // was a tenth of a run's allocations). The length is read each step, as the array iterator does.
+    const items = data as readonly (CandleInput | Trade)[];
+    let exhausted = false;
+    for (let i = 0; ; i++) {
+      if (signal?.aborted) {
+        run.cancel();
+        break;
+      }
+      if (i >= items.length) {
+        exhausted = true;
+        break;
+      }
+      const item = items[i] as CandleInput | Trade;
+      try {
+        if (candles) candles.push(item as CandleInput);
+        else trades?.push(item as Trade);
+      } catch (err) {
+        refused(err);
+      }
+      processed++;
+      if (!run.running) break;
+      if (processed % progressEvery === 0) report(processed);
+      if (processed % yieldEvery === 0) await new Promise<void>((r) => setImmediate(r));
+    }
+    if (run.running && exhausted) {
+      guarded(() => {
+        candles?.flush();
+        trades?.flush();
+        run.finish();
+      });
+    }
+  } else if (run.running) {
     const sync = Symbol.iterator in data;
     const it = sync
       ? (data as Iterable<CandleInput | Trade>)[Symbol.iterator]()

@@ -58,10 +58,15 @@ export class TimerQueue {
   }
 
   #swap(a: number, b: number): void {
-    for (const arr of [this.#due, this.#seq, this.#ids]) {
-      const t = arr[a] as number;
-      arr[a] = arr[b] as number;
-      arr[b] = t;
-    }
+    // Written out: a loop over [due, seq, ids] built an array per swap.
+    swap(this.#due, a, b);
+    swap(this.#seq, a, b);
+    swap(this.#ids, a, b);
   }
+}
+
+function swap(arr: number[], a: number, b: number): void {
+  const t = arr[a] as number;
+  arr[a] = arr[b] as number;
+  arr[b] = t;
 }

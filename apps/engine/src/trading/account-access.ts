@@ -1,5 +1,4 @@
-import type { TenantScope } from '@qt/api';
-import { type BalanceView, notFound, type PaperAccountView } from '@qt/shared';
+import { type BalanceView, notFound, type PaperAccountView, type TenantScope } from '@qt/shared';
 import { toBalanceView } from '@qt/trading';
 import { type AccountMeta, type TenantMeta, tenantMetaOf } from './risk-inputs.ts';
 import type { TradingState } from './trading-state.ts';
@@ -72,5 +71,5 @@ export function accountView(
 }
 
 export function balanceViews(s: TradingState, accountId: string): BalanceView[] {
-  return s.ledger.balances(accountId).map(toBalanceView);
+  return s.book.ledger.balances(accountId).map(toBalanceView);
 }

@@ -1,13 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { type TenantScope, withinTierCap } from '@qt/api';
+import { withinTierCap } from '@qt/api';
 import { Prisma } from '@qt/db';
-import { AMOUNT_SCALE, AppError, type BalanceView, type PaperAccountView, parseScaled } from '@qt/shared';
-import { depositPosting, type Posting, withdrawalPosting } from '@qt/trading';
+import {
+  AMOUNT_SCALE,
+  AppError,
+  type BalanceView,
+  type PaperAccountView,
+  parseScaled,
+  type TenantScope,
+} from '@qt/shared';
+import {
+  asAppError,
+  assertApplies,
+  assertFits,
+  assertStorable,
+  depositPosting,
+  type Posting,
+  withdrawalPosting,
+} from '@qt/trading';
 import { accountView, balanceViews, ownAccount, tenantOf } from './account-access.ts';
 import { isTransientDbError } from './db-errors.ts';
 import { applied, writeChange } from './event-application.ts';
 import { postingStored } from './journal-writes.ts';
-import { asAppError, assertApplies, assertFits, assertStorable } from './ledger-guard.ts';
 import { hold, refuseIfHeld, unavailable } from './persistence-hold.ts';
 import { accountMetaOf } from './risk-inputs.ts';
 import type { TradingState } from './trading-state.ts';
@@ -81,15 +95,15 @@ export async function transfer(
     let posting: Posting;
     try {
       posting = kind === 'deposit' ? depositPosting(funding) : withdrawalPosting(funding);
-      assertApplies(s.ledger, posting);
-      assertFits(s.ledger, posting);
+      assertApplies(s.book.ledger, posting);
+      assertFits(s.book.ledger, posting);
     } catch (err) {
       throw asAppError(err);
     }
     const signed = kind === 'deposit' ? amount : -amount;
     const book = () => {
       applied(s, posting);
-      s.days.onTransfer(s.ledger, account.id, input.asset, signed, funding.time);
+      s.days.onTransfer(s.book.ledger, account.id, input.asset, signed, funding.time);
     };
     try {
       await writeChange(s, { tenantId: account.tenantId, posting });
@@ -104,7 +118,7 @@ export async function transfer(
             what: `${kind} of unknown outcome`,
             orderId: null,
             run: async () => {
-              if (!s.ledger.posting(posting.id) && (await postingStored(s.pool, posting.id))) book();
+              if (!s.book.ledger.posting(posting.id) && (await postingStored(s.pool, posting.id))) book();
             },
           },
         ],

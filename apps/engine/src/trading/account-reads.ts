@@ -1,4 +1,3 @@
-import type { Page, TenantScope } from '@qt/api';
 import {
   type BalanceView,
   type FillView,
@@ -6,13 +5,14 @@ import {
   type listOrdersInput,
   notFound,
   type OrderView,
+  type Page,
   type PositionView,
   type pnlSchema,
+  type TenantScope,
 } from '@qt/shared';
-import { accountEquity, realizedPnl, toPositionView, unrealizedPnl } from '@qt/trading';
+import { accountEquity, formatAmount, realizedPnl, toPositionView, unrealizedPnl } from '@qt/trading';
 import type { z } from 'zod';
 import { balanceViews, ownAccount } from './account-access.ts';
-import { fmt } from './amounts.ts';
 import { orderRowToView } from './order-rows.ts';
 import { listFillRows, listLedgerRows, listOrderRows } from './trading-queries.ts';
 import type { TradingState } from './trading-state.ts';
@@ -39,7 +39,7 @@ export async function positions(
   accountId: string,
 ): Promise<PositionView[]> {
   ownAccount(s, scope, accountId);
-  return s.positions.list(accountId).map((p) => toPositionView(p, s.marks.pricesFor(p.venue, p.symbol)));
+  return s.book.positions.list(accountId).map((p) => toPositionView(p, s.marks.pricesFor(p.venue, p.symbol)));
 }
 
 export async function pnl(
@@ -50,18 +50,18 @@ export async function pnl(
   const account = ownAccount(s, scope, accountId);
   let realized = 0n;
   let unrealized: bigint | null = 0n;
-  for (const p of s.positions.list(accountId)) {
+  for (const p of s.book.positions.list(accountId)) {
     realized += realizedPnl(p);
     if (p.quantity === 0n) continue;
     const mark = s.marks.last(p.venue, p.symbol);
     unrealized = mark === null || unrealized === null ? null : unrealized + unrealizedPnl(p, mark);
   }
-  const equity = accountEquity(s.ledger.balances(accountId), account.quoteCurrency, s.marks.prices());
+  const equity = accountEquity(s.book.ledger.balances(accountId), account.quoteCurrency, s.marks.prices());
   return {
     quoteCurrency: account.quoteCurrency,
-    equity: equity.complete ? fmt(equity.equity) : null,
-    realizedPnl: fmt(realized),
-    unrealizedPnl: unrealized === null ? null : fmt(unrealized),
+    equity: equity.complete ? formatAmount(equity.equity) : null,
+    realizedPnl: formatAmount(realized),
+    unrealizedPnl: unrealized === null ? null : formatAmount(unrealized),
     unpriced: equity.complete ? [] : [...equity.unpriced],
   };
 }

@@ -9,7 +9,3 @@ export function toDecimal(units: bigint): Prisma.Decimal {
 export function fromDecimal(d: Prisma.Decimal | { toFixed(): string }): bigint {
   return parseScaled(d.toFixed(), AMOUNT_SCALE);
 }
-
-export function fmt(units: bigint): string {
-  return formatScaled(units, AMOUNT_SCALE);
-}

@@ -1,20 +1,19 @@
 import {
-  fillPosting,
+  assertApplies,
+  fillBooking,
+  formatAmount,
   type MatchingEvent,
   type OrderSnapshot,
-  orderUnlockPosting,
   type Posting,
-  positionFillFromPosting,
   remainingReservation,
   toFillView,
   toOrderView,
+  unlockBooking,
 } from '@qt/trading';
 import { balanceViews } from './account-access.ts';
-import { fmt } from './amounts.ts';
 import { isDbTimeout, isTransientDbError } from './db-errors.ts';
 import type { JournalChange } from './group-commit.ts';
 import { insertFill, postingStored } from './journal-writes.ts';
-import { assertApplies } from './ledger-guard.ts';
 import { type HeldChange, hold, isHeld, refuseIfHeld } from './persistence-hold.ts';
 import type { Capture, TradingState } from './trading-state.ts';
 
@@ -188,22 +187,14 @@ export async function applyEvent(s: TradingState, e: MatchingEvent): Promise<voi
 
 async function bookFill(s: TradingState, e: Extract<MatchingEvent, { type: 'orderFilled' }>): Promise<void> {
   const { fill, order } = e;
-  if (s.ledger.posting(`fill:${fill.id}`)) return; // booked already: a redelivery
-  const reservation = s.ledger.order(fill.orderId);
+  const posting = fillBooking(s.book.ledger, fill);
+  if (posting === 'duplicate') return; // booked already: a redelivery
   const account = s.accounts.get(fill.accountId);
-  if (!reservation || !account) {
+  if (posting === 'unknownOrder' || !account) {
     s.logger.error({ fillId: fill.id }, 'fill for an order the ledger does not hold: ignored');
     return;
   }
-  const posting = fillPosting(reservation, {
-    fillId: fill.id,
-    orderId: fill.orderId,
-    price: fill.price,
-    quantity: fill.quantity,
-    feeRate: fill.feeRate,
-    time: fill.time,
-  });
-  assertApplies(s.ledger, posting);
+  assertApplies(s.book.ledger, posting);
   const booked = posting.fill as NonNullable<Posting['fill']>;
   const next = posting.order as NonNullable<Posting['order']>;
   const stored = await insertFill(
@@ -241,8 +232,8 @@ async function bookFill(s: TradingState, e: Extract<MatchingEvent, { type: 'orde
   applied(s, posting);
   s.fillHub.publish(fill.accountId, {
     ...toFillView(fill),
-    quote: fmt(booked.quote),
-    fee: fmt(booked.fee),
+    quote: formatAmount(booked.quote),
+    fee: formatAmount(booked.fee),
   });
   s.orderHub.publish(fill.accountId, toOrderView(order));
 }
@@ -255,14 +246,10 @@ export async function closeOrder(
     reason: string | null;
   },
 ): Promise<void> {
-  const reservation = s.ledger.order(order.id);
   const account = s.accounts.get(order.accountId);
   if (!account) return;
-  const unlock =
-    reservation?.status === 'open'
-      ? orderUnlockPosting(reservation, { orderId: order.id, time: order.updatedAt })
-      : null;
-  if (unlock) assertApplies(s.ledger, unlock);
+  const unlock = unlockBooking(s.book.ledger, order.id, order.updatedAt);
+  if (unlock) assertApplies(s.book.ledger, unlock);
   await writeChange(s, {
     tenantId: account.tenantId,
     posting: unlock,
@@ -279,33 +266,9 @@ export async function closeOrder(
   if (unlock) applied(s, unlock);
 }
 
-/** After commit: the posting into the ledger, positions and the open-order index; pushes balances. */
+/** After commit: the posting into the book (ledger, positions, open orders); pushes balances. */
 export function applied(s: TradingState, p: Posting): void {
-  s.ledger.apply(p);
-  const fill = positionFillFromPosting(p);
-  if (fill) s.positions.apply(fill);
-  if (p.order) trackOpen(s, p.accountId, p.order.orderId, p.order);
+  s.book.apply(p);
   if (s.balanceHub.subscriberCount(p.accountId) > 0)
     s.balanceHub.publish(p.accountId, balanceViews(s, p.accountId));
-}
-
-export function trackOpen(
-  s: TradingState,
-  accountId: string,
-  orderId: string,
-  r: NonNullable<Posting['order']>,
-): void {
-  let open = s.open.get(accountId);
-  if (r.status === 'open') {
-    if (!open) {
-      open = new Map();
-      s.open.set(accountId, open);
-    }
-    open.set(orderId, {
-      venue: r.venue,
-      symbol: r.symbol,
-      side: r.side,
-      remaining: r.quantity - r.filledQuantity,
-    });
-  } else if (open?.delete(orderId) && open.size === 0) s.open.delete(accountId);
 }

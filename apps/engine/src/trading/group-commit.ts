@@ -1,6 +1,5 @@
-import type { Posting } from '@qt/trading';
+import { formatAmount, type Posting } from '@qt/trading';
 import type pg from 'pg';
-import { fmt } from './amounts.ts';
 import { isTransientDbError } from './db-errors.ts';
 import { balanceDeltas, type OrderRowInsert, type OrderRowUpdate } from './journal-writes.ts';
 import { postingDetail } from './posting-store.ts';
@@ -85,10 +84,10 @@ function batchParams(changes: readonly JournalChange[]): unknown[] {
         o.type,
         o.timeInForce,
         o.postOnly,
-        fmt(o.quantity),
-        o.price === null ? null : fmt(o.price),
-        o.stopPrice === null ? null : fmt(o.stopPrice),
-        fmt(o.lockedAmount),
+        formatAmount(o.quantity),
+        o.price === null ? null : formatAmount(o.price),
+        o.stopPrice === null ? null : formatAmount(o.stopPrice),
+        formatAmount(o.lockedAmount),
         o.lockedAsset,
         new Date(o.createdAt),
       ]);
@@ -105,8 +104,9 @@ function batchParams(changes: readonly JournalChange[]): unknown[] {
         JSON.stringify(postingDetail(p)),
         new Date(p.time),
       ]);
-      for (const e of p.entries) push(24, [p.id, e.type, e.account, e.asset, fmt(e.amount)]);
-      for (const d of balanceDeltas(p)) push(29, [d.accountId, d.asset, fmt(d.free), fmt(d.locked)]);
+      for (const e of p.entries) push(24, [p.id, e.type, e.account, e.asset, formatAmount(e.amount)]);
+      for (const d of balanceDeltas(p))
+        push(29, [d.accountId, d.asset, formatAmount(d.free), formatAmount(d.locked)]);
     }
     const u = c.update;
     if (u) {
@@ -114,9 +114,9 @@ function batchParams(changes: readonly JournalChange[]): unknown[] {
         u.id,
         u.status,
         u.reason,
-        u.filledQuantity === null ? null : fmt(u.filledQuantity),
-        u.filledQuote === null ? null : fmt(u.filledQuote),
-        fmt(u.lockedAmount),
+        u.filledQuantity === null ? null : formatAmount(u.filledQuantity),
+        u.filledQuote === null ? null : formatAmount(u.filledQuote),
+        formatAmount(u.lockedAmount),
         new Date(u.updatedAt),
       ]);
     }

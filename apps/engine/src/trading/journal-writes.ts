@@ -1,7 +1,5 @@
-import type { Posting } from '@qt/trading';
-import { parseAccountKey } from '@qt/trading';
+import { formatAmount, type Posting, parseAccountKey } from '@qt/trading';
 import type pg from 'pg';
-import { fmt } from './amounts.ts';
 import { postingDetail } from './posting-store.ts';
 
 /**
@@ -121,11 +119,11 @@ function postingParams(tenantId: string, p: Posting): unknown[] {
     p.entries.map((e) => e.type),
     p.entries.map((e) => e.account),
     p.entries.map((e) => e.asset),
-    p.entries.map((e) => fmt(e.amount)),
+    p.entries.map((e) => formatAmount(e.amount)),
     ds.map((d) => d.accountId),
     ds.map((d) => d.asset),
-    ds.map((d) => fmt(d.free)),
-    ds.map((d) => fmt(d.locked)),
+    ds.map((d) => formatAmount(d.free)),
+    ds.map((d) => formatAmount(d.locked)),
   ];
 }
 
@@ -141,9 +139,9 @@ function orderUpdateParams(u: OrderRowUpdate): unknown[] {
   return [
     u.status,
     u.reason,
-    u.filledQuantity === null ? null : fmt(u.filledQuantity),
-    u.filledQuote === null ? null : fmt(u.filledQuote),
-    fmt(u.lockedAmount),
+    u.filledQuantity === null ? null : formatAmount(u.filledQuantity),
+    u.filledQuote === null ? null : formatAmount(u.filledQuote),
+    formatAmount(u.lockedAmount),
     new Date(u.updatedAt),
     u.id,
   ];
@@ -178,10 +176,10 @@ export async function insertFill(
       fill.venue,
       fill.symbol,
       fill.side,
-      fmt(fill.price),
-      fmt(fill.quantity),
-      fmt(fill.quote),
-      fmt(fill.fee),
+      formatAmount(fill.price),
+      formatAmount(fill.quantity),
+      formatAmount(fill.quote),
+      formatAmount(fill.fee),
       fill.feeAsset,
       fill.liquidity,
       new Date(fill.time),

@@ -1,49 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { TenantScope } from '@qt/api';
 import type { Order } from '@qt/db';
+import { type AmendOrderInput, AppError, notFound, type OrderView, type TenantScope } from '@qt/shared';
 import {
-  AMOUNT_SCALE,
-  type AmendOrderInput,
-  AppError,
-  compareDecimal,
-  formatScaled,
-  type Instrument,
-  mulDecimal,
-  notFound,
-  type OrderView,
-  type PlaceOrderInput,
-  parseScaled,
-  scaleOf,
-} from '@qt/shared';
-import {
-  checkKillSwitch,
-  checkOpenOrders,
-  checkOrderNotional,
-  checkPosition,
-  checkPriceBand,
-  checkReduceOnly,
+  assertStorable,
+  type OrderIntent,
   type OrderSnapshot,
-  orderLockPosting,
-  paperAccount,
-  type RiskDecision,
+  parseAmount,
+  planOrder,
+  refusalError,
+  rejectionRefusal,
   remainingReservation,
-  riskOrderFromInput,
-  riskRejectionToAppError,
   toOrderView,
 } from '@qt/trading';
 import { ownAccount, tenantOf } from './account-access.ts';
 import { fromDecimal } from './amounts.ts';
 import { applyOrHold, captured, settleRouted } from './event-application.ts';
-import { assertStorable } from './ledger-guard.ts';
 import { place } from './order-placement.ts';
 import { orderRowToView } from './order-rows.ts';
 import { refuseIfHeld, unavailable } from './persistence-hold.ts';
-import { rejectionMessage } from './rejection-messages.ts';
+import { riskContext } from './risk-admin.ts';
 import type { AccountMeta, TenantMeta } from './risk-inputs.ts';
-import { riskContextOf } from './risk-inputs.ts';
 import type { TradingState } from './trading-state.ts';
-
-const DAY_MS = 86_400_000;
 
 /**
  * Moves a resting limit order to a new price as one task on the account's queue: nothing else of the
@@ -56,7 +33,6 @@ const DAY_MS = 86_400_000;
  */
 export async function amendOrder(
   s: TradingState,
-  instruments: ReadonlyMap<string, Instrument>,
   scope: TenantScope,
   input: AmendOrderInput,
 ): Promise<OrderView> {
@@ -84,22 +60,25 @@ export async function amendOrder(
         { type: old.type },
       );
     }
-    const current = old.price === null ? null : formatScaled(old.price, AMOUNT_SCALE);
-    if (current !== null && compareDecimal(current, input.price) === 0) return toOrderView(old);
+    const price = parseAmount(input.price);
+    if (old.price === price) return toOrderView(old);
 
-    const replacement: PlaceOrderInput = {
+    const replacement: OrderIntent = {
+      orderId: randomUUID(),
       accountId: account.id,
+      clientOrderId: input.clientOrderId ?? `am.${randomUUID()}`,
       venue: old.venue,
       symbol: old.symbol,
       side: old.side,
       type: 'limit',
-      quantity: formatScaled(old.quantity - old.filledQuantity, AMOUNT_SCALE),
-      price: input.price,
       timeInForce: old.timeInForce,
       postOnly: old.postOnly,
-      clientOrderId: input.clientOrderId ?? `am.${randomUUID()}`,
+      quantity: old.quantity - old.filledQuantity,
+      price,
+      stopPrice: null,
+      feeTier: 'default',
     };
-    precheck(s, instruments, account, tenant, old, replacement);
+    precheck(s, account, tenant, old, replacement);
 
     const events = captured(s, account.id, null, () => s.matcher.cancelOrder(account.id, old.id));
     if ((await applyOrHold(s, account.id, events)) < events.length) {
@@ -185,106 +164,33 @@ function isReplacementOf(next: Order, old: Order): boolean {
   );
 }
 
-function refuse(decision: RiskDecision): void {
-  if (!decision.ok) throw riskRejectionToAppError(decision.rejection);
-}
-
+/**
+ * The replacement as the placement after the cancel will judge it, with the old order counted as gone:
+ * the matcher's admission now (lot, tick, minimum notional, a post-only limit that would take at its top:
+ * otherwise the chart's drag across the spread would cancel the order and place nothing), then the same
+ * plan the placement runs (risk without taking an order-rate slot, funds with the old order's
+ * reservation given back).
+ */
 function precheck(
   s: TradingState,
-  instruments: ReadonlyMap<string, Instrument>,
   account: AccountMeta,
   tenant: TenantMeta,
   old: OrderSnapshot,
-  next: PlaceOrderInput,
+  next: OrderIntent,
 ): void {
-  const price = next.price as string;
-  const limit = parseScaled(price, AMOUNT_SCALE);
-  assertStorable('price', limit);
-  // The matcher refuses a post-only limit that would take, but only once the old order is gone: the
-  // chart's drag across the spread would cancel the order and place nothing.
-  if (next.postOnly) {
-    const top = s.matcher.takerTop(next.venue, next.symbol, next.side);
-    if (top !== null && (next.side === 'buy' ? limit >= top : limit <= top)) {
-      throw new AppError('POST_ONLY_WOULD_TAKE', rejectionMessage('POST_ONLY_WOULD_TAKE'), {
-        reason: 'POST_ONLY_WOULD_TAKE',
-      });
-    }
-  }
-  const instrument = instruments.get(`${next.venue}|${next.symbol}`);
-  if (instrument) {
-    const scale = Math.max(scaleOf(price), scaleOf(instrument.tickSize));
-    const tick = parseScaled(instrument.tickSize, scale);
-    if (tick > 0n && parseScaled(price, scale) % tick !== 0n) {
-      throw new AppError('ORDER_INVALID_TICK', rejectionMessage('ORDER_INVALID_TICK'), {
-        reason: 'ORDER_INVALID_TICK',
-        tickSize: instrument.tickSize,
-      });
-    }
-    if (compareDecimal(mulDecimal(next.quantity, price), instrument.minNotional) < 0) {
-      throw new AppError('ORDER_BELOW_MIN_NOTIONAL', rejectionMessage('ORDER_BELOW_MIN_NOTIONAL'), {
-        reason: 'ORDER_BELOW_MIN_NOTIONAL',
-        minNotional: instrument.minNotional,
-      });
-    }
-  }
-
-  // The risk checks as `RiskEngine.check` runs them, on a context without the old order. The order-rate
-  // window is only read here; the placement records the one new order.
-  const now = s.clock.now();
-  const order = riskOrderFromInput(next);
-  const ctx = riskContextOf({
-    account,
-    tenant,
-    open: [...(s.open.get(account.id)?.entries() ?? [])].filter(([id]) => id !== old.id).map(([, o]) => o),
-    venue: next.venue,
-    symbol: next.symbol,
-    lastPrice: s.marks.last(next.venue, next.symbol),
-    position: s.positions.get(account.id, next.venue, next.symbol)?.quantity ?? 0n,
-    figures: s.days.figures(s.ledger, account.id, account.quoteCurrency, s.marks.prices(), now),
+  assertStorable('price', next.price);
+  const refused = s.matcher.admissionRefusal(next);
+  if (refused !== null) throw refusalError(rejectionRefusal(refused));
+  const released = s.book.ledger.order(old.id);
+  const plan = planOrder(next, {
+    ledger: s.book.ledger,
+    risk: s.risk,
+    riskContext: riskContext(s, account, tenant, next, old.id),
+    prices: s.prices,
+    takerFeeRate: s.fees.rates(next.venue, next.feeTier).taker,
+    maxSlippageBps: s.maxSlippageBps,
+    time: s.clock.now(),
+    releasing: released ? remainingReservation(released) : 0n,
   });
-  refuse(checkKillSwitch(ctx));
-  // `view` runs the engine's observe step (new day, daily-loss reduce-only) without counting an order,
-  // so a breach that only the next check would notice refuses the move before the cancel.
-  s.risk.view(ctx);
-  const state = s.risk.state(account.id);
-  if (state && (!state.perSecond.allows(now) || !state.perMinute.allows(now))) {
-    throw new AppError(
-      'RISK_ORDER_RATE',
-      'Too many orders just now: wait a moment and move the order again.',
-    );
-  }
-  refuse(checkReduceOnly(order, ctx, state?.reduceOnly ?? null, (Math.floor(now / DAY_MS) + 1) * DAY_MS));
-  refuse(checkPriceBand(order, ctx));
-  refuse(checkOrderNotional(order, ctx, order.price ?? 0n));
-  refuse(checkPosition(order, ctx, order.price ?? 0n));
-  refuse(checkOpenOrders(order, ctx));
-
-  // Funds: the new reservation must fit in what is free plus what the old order gives back.
-  const lock = orderLockPosting({
-    orderId: randomUUID(),
-    accountId: account.id,
-    venue: next.venue,
-    symbol: next.symbol,
-    side: next.side,
-    quantity: order.quantity,
-    limitPrice: order.price,
-    quoteBudget: null,
-    takerFeeRate: s.fees.rates(next.venue, 'default').taker,
-    time: now,
-  });
-  const reservation = lock.order;
-  const released = s.ledger.order(old.id);
-  if (reservation) {
-    const needed = remainingReservation(reservation);
-    const free = s.ledger.balance(paperAccount(account.id, 'free'), reservation.lockedAsset);
-    const back = released ? remainingReservation(released) : 0n;
-    if (needed > free + back) {
-      throw new AppError(
-        'LEDGER_INSUFFICIENT_FUNDS',
-        `Moving the order needs ${formatScaled(needed, AMOUNT_SCALE)} ${reservation.lockedAsset} reserved; ` +
-          `${formatScaled(free + back, AMOUNT_SCALE)} is available with this order's own reservation.`,
-        { asset: reservation.lockedAsset },
-      );
-    }
-  }
+  if (!plan.ok) throw refusalError(plan.refusal);
 }

@@ -1,5 +1,4 @@
-import type { TenantScope } from '@qt/api';
-import { AppError, notFound, type OrderView } from '@qt/shared';
+import { AppError, notFound, type OrderView, type TenantScope } from '@qt/shared';
 import { toOrderView } from '@qt/trading';
 import { ownAccount } from './account-access.ts';
 import { applyOrHold, captured, settleRouted } from './event-application.ts';

@@ -1,8 +1,7 @@
 import type { Order } from '@qt/db';
-import { AMOUNT_SCALE, divRound, type OrderView, pow10n } from '@qt/shared';
-import { fmt, fromDecimal } from './amounts.ts';
-
-const ONE = pow10n(AMOUNT_SCALE);
+import { divRound, type OrderView } from '@qt/shared';
+import { formatAmount, AMOUNT_ONE as ONE } from '@qt/trading';
+import { fromDecimal } from './amounts.ts';
 
 /** An order row as the API's view (the same shape `toOrderView` gives for a live matcher snapshot). */
 export function orderRowToView(row: Order): OrderView {
@@ -18,13 +17,14 @@ export function orderRowToView(row: Order): OrderView {
     type: row.type,
     timeInForce: row.timeInForce,
     postOnly: row.postOnly,
-    quantity: fmt(fromDecimal(row.quantity)),
-    price: row.price === null ? null : fmt(fromDecimal(row.price)),
-    stopPrice: row.stopPrice === null ? null : fmt(fromDecimal(row.stopPrice)),
+    quantity: formatAmount(fromDecimal(row.quantity)),
+    price: row.price === null ? null : formatAmount(fromDecimal(row.price)),
+    stopPrice: row.stopPrice === null ? null : formatAmount(fromDecimal(row.stopPrice)),
     status: row.status,
-    filledQuantity: fmt(filledQuantity),
-    filledQuote: fmt(filledQuote),
-    averagePrice: filledQuantity === 0n ? null : fmt(divRound(filledQuote * ONE, filledQuantity, 'halfEven')),
+    filledQuantity: formatAmount(filledQuantity),
+    filledQuote: formatAmount(filledQuote),
+    averagePrice:
+      filledQuantity === 0n ? null : formatAmount(divRound(filledQuote * ONE, filledQuantity, 'halfEven')),
     reason: row.reason,
     createdAt: row.createdAt.getTime(),
     updatedAt: row.updatedAt.getTime(),

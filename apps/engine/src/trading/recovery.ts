@@ -1,7 +1,7 @@
 import { AMOUNT_SCALE, parseScaled } from '@qt/shared';
-import { Ledger, type OrderSnapshot, PositionBook, type Posting, positionFillFromPosting } from '@qt/trading';
+import { type OrderSnapshot, PaperBook, type Posting } from '@qt/trading';
 import { toDecimal } from './amounts.ts';
-import { closeOrder, trackOpen } from './event-application.ts';
+import { closeOrder } from './event-application.ts';
 import { accountMetaOf, tenantMetaOf } from './risk-inputs.ts';
 import type { TradingState } from './trading-state.ts';
 
@@ -21,17 +21,14 @@ export async function recover(
   ]);
   for (const a of accounts) s.accounts.set(a.id, accountMetaOf(a));
   for (const t of tenants) s.tenants.set(t.id, tenantMetaOf(t));
-  const ledger = new Ledger();
-  const positions = new PositionBook();
+  const book = new PaperBook();
   let postings = 0;
   for await (const p of journal) {
-    ledger.apply(p);
-    const fill = positionFillFromPosting(p);
-    if (fill) positions.apply(fill);
+    book.replay(p);
     postings++;
   }
-  s.ledger = ledger;
-  s.positions = positions;
+  s.book = book;
+  const { ledger } = book;
   await checkBalances(s);
 
   const rows = await s.db.order.findMany({
@@ -45,7 +42,7 @@ export async function recover(
       s.logger.error({ orderId: row.id }, 'open order without an open reservation: left as is');
       continue;
     }
-    trackOpen(s, r.accountId, row.id, r);
+    book.track(r);
     const canRest =
       row.timeInForce === 'GTC' &&
       (row.type === 'limit' || row.type === 'stop_limit' || row.type === 'stop_market');
@@ -98,7 +95,7 @@ async function checkBalances(s: TradingState): Promise<void> {
   const rows = await s.db.balance.findMany();
   const mismatches: string[] = [];
   for (const row of rows) {
-    const live = s.ledger.balances(row.accountId).find((b) => b.asset === row.asset);
+    const live = s.book.ledger.balances(row.accountId).find((b) => b.asset === row.asset);
     const free = live?.free ?? 0n;
     const locked = live?.locked ?? 0n;
     if (

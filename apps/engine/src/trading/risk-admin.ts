@@ -1,8 +1,8 @@
-import type { KillSwitchView, TenantScope } from '@qt/api';
 import type { Prisma } from '@qt/db';
-import { AppError, type KillSwitchInput } from '@qt/shared';
+import { AppError, type KillSwitchInput, type KillSwitchView, type TenantScope } from '@qt/shared';
 import {
   checkOverridesForTier,
+  type RiskContext,
   type RiskLimitsInput,
   type RiskView,
   toRiskLimitOverrides,
@@ -11,25 +11,27 @@ import { ownAccount, tenantOf } from './account-access.ts';
 import { type AccountMeta, riskContextOf, type TenantMeta } from './risk-inputs.ts';
 import type { TradingState } from './trading-state.ts';
 
-/** What the risk engine sees for the account now (for an order on `order`'s instrument, if given). */
+/**
+ * What the risk engine sees for the account now (for an order on `order`'s instrument, if given);
+ * `except` leaves one open order out (an amend counts the order it replaces as gone).
+ */
 export function riskContext(
   s: TradingState,
   account: AccountMeta,
   tenant: TenantMeta,
   order: { venue: string; symbol: string } | null,
-) {
+  except: string | null = null,
+): RiskContext {
   const now = s.clock.now();
   const venue = order?.venue ?? null;
   const symbol = order?.symbol ?? null;
   return riskContextOf({
     account,
     tenant,
-    open: s.open.get(account.id)?.values() ?? [],
-    venue,
-    symbol,
+    exposure: s.book.exposure(account.id, venue, symbol, except),
     lastPrice: venue && symbol ? s.marks.last(venue, symbol) : null,
-    position: venue && symbol ? (s.positions.get(account.id, venue, symbol)?.quantity ?? 0n) : 0n,
-    figures: s.days.figures(s.ledger, account.id, account.quoteCurrency, s.marks.prices(), now),
+    position: venue && symbol ? (s.book.positions.get(account.id, venue, symbol)?.quantity ?? 0n) : 0n,
+    figures: s.days.figures(s.book.ledger, account.id, account.quoteCurrency, s.marks.prices(), now),
   });
 }
 

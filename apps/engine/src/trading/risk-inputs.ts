@@ -4,6 +4,7 @@ import {
   type KillSwitchState,
   type Ledger,
   type MarkPrices,
+  type OpenExposure,
   paperAccount,
   type RiskContext,
   type RiskLimitOverrides,
@@ -53,14 +54,6 @@ export function tenantMetaOf(row: Tenant): TenantMeta {
     tier: row.tier,
     killSwitch: killSwitchOf(row.tradingHaltedAt, row.tradingHaltedReason, row.tradingHaltedBy),
   };
-}
-
-/** One account's open orders, as the risk checks count them. */
-export interface OpenOrderInfo {
-  venue: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  remaining: bigint;
 }
 
 const DAY_MS = 86_400_000;
@@ -135,22 +128,12 @@ function add(map: Map<string, bigint>, asset: string, amount: bigint): void {
 export function riskContextOf(params: {
   account: AccountMeta;
   tenant: TenantMeta;
-  open: Iterable<OpenOrderInfo>;
-  venue: string | null;
-  symbol: string | null;
+  /** The account's open orders as the book counts them (PaperBook.exposure). */
+  exposure: OpenExposure;
   lastPrice: bigint | null;
   position: bigint;
   figures: { equity: bigint; dayStartEquity: bigint; netTransfersToday: bigint };
 }): RiskContext {
-  let openOrders = 0;
-  let openBuyQuantity = 0n;
-  let openSellQuantity = 0n;
-  for (const o of params.open) {
-    openOrders++;
-    if (o.venue !== params.venue || o.symbol !== params.symbol) continue;
-    if (o.side === 'buy') openBuyQuantity += o.remaining;
-    else openSellQuantity += o.remaining;
-  }
   return {
     tenantId: params.account.tenantId,
     accountId: params.account.id,
@@ -158,9 +141,7 @@ export function riskContextOf(params: {
     killSwitch: { tenant: params.tenant.killSwitch, account: params.account.killSwitch },
     lastPrice: params.lastPrice,
     position: params.position,
-    openBuyQuantity,
-    openSellQuantity,
-    openOrders,
+    ...params.exposure,
     ...params.figures,
   };
 }

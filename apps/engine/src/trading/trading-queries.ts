@@ -1,4 +1,3 @@
-import type { Page } from '@qt/api';
 import type { Db, Prisma } from '@qt/db';
 import {
   AppError,
@@ -6,10 +5,11 @@ import {
   type LedgerEntryView,
   type listOrdersInput,
   type OrderView,
+  type Page,
 } from '@qt/shared';
-import { paperAccount } from '@qt/trading';
+import { formatAmount, paperAccount } from '@qt/trading';
 import type { z } from 'zod';
-import { fmt, fromDecimal } from './amounts.ts';
+import { fromDecimal } from './amounts.ts';
 import { OPEN_STATUSES, orderRowToView } from './order-rows.ts';
 
 /**
@@ -81,10 +81,10 @@ export async function listFillRows(
       venue: r.venue,
       symbol: r.symbol,
       side: r.side,
-      price: fmt(fromDecimal(r.price)),
-      quantity: fmt(fromDecimal(r.quantity)),
-      quote: fmt(fromDecimal(r.quote)),
-      fee: fmt(fromDecimal(r.fee)),
+      price: formatAmount(fromDecimal(r.price)),
+      quantity: formatAmount(fromDecimal(r.quantity)),
+      quote: formatAmount(fromDecimal(r.quote)),
+      fee: formatAmount(fromDecimal(r.fee)),
       feeAsset: r.feeAsset,
       liquidity: r.liquidity,
       time: r.time.getTime(),
@@ -127,8 +127,8 @@ export async function listLedgerRows(
         postingId: p.id,
         type: p.type,
         asset,
-        free: fmt(s.free),
-        locked: fmt(s.locked),
+        free: formatAmount(s.free),
+        locked: formatAmount(s.locked),
         orderId: p.orderId,
         fillId: p.fillId,
         time: p.createdAt.getTime(),

@@ -1,28 +1,38 @@
-import type { KillSwitchView, Page, TenantScope, TradingPort } from '@qt/api';
 import type {
   AmendOrderInput,
   BalanceView,
   FillView,
   Instrument,
   KillSwitchInput,
+  KillSwitchView,
   LedgerEntryView,
   listOrdersInput,
   OrderView,
+  Page,
   PaperAccountView,
   PlaceOrderInput,
   PositionView,
   pnlSchema,
   Quote,
+  TenantScope,
   Trade,
+  TradingPort,
 } from '@qt/shared';
 import { AMOUNT_SCALE, parseScaled } from '@qt/shared';
-import type { DepthSource, MatchingEvent, Posting, RiskLimitsInput, RiskView } from '@qt/trading';
+import {
+  asAppError,
+  assertStorable,
+  type DepthSource,
+  type MatchingEvent,
+  type Posting,
+  type RiskLimitsInput,
+  type RiskView,
+} from '@qt/trading';
 import type { z } from 'zod';
 import { balanceViews, ownAccount, refreshTenantTiers } from './account-access.ts';
 import * as funding from './account-funding.ts';
 import * as reads from './account-reads.ts';
 import { applyEvent, routeEvent } from './event-application.ts';
-import { asAppError, assertStorable } from './ledger-guard.ts';
 import { amendOrder } from './order-amend.ts';
 import * as cancellation from './order-cancellation.ts';
 import * as placement from './order-placement.ts';
@@ -69,8 +79,6 @@ export type KillSwitchRequest = KillSwitchInput;
  */
 export class TradingService implements TradingPort {
   readonly #s: TradingState;
-  /** Tick and minimum notional by `venue|symbol`, so an amend is checked before its cancel. */
-  readonly #instruments = new Map<string, Instrument>();
 
   constructor(options: TradingServiceOptions) {
     this.#s = createTradingState(options, (e) => routeEvent(this.#s, e));
@@ -79,7 +87,6 @@ export class TradingService implements TradingPort {
   // ---- wiring: instruments, market data, recovery ----------------------------------------------------
 
   setInstrument(instrument: Instrument): void {
-    this.#instruments.set(`${instrument.venue}|${instrument.symbol}`, instrument);
     this.#s.matcher.setInstrument(instrument);
   }
 
@@ -145,7 +152,7 @@ export class TradingService implements TradingPort {
     for (const id of ids) {
       out[id] = {
         balances: balanceViews(this.#s, id),
-        positions: this.#s.positions
+        positions: this.#s.book.positions
           .list(id)
           .map((p) => plain(p))
           .sort(byJson),
@@ -162,7 +169,7 @@ export class TradingService implements TradingPort {
             }),
           )
           .sort(byJson),
-        openIndex: [...(this.#s.open.get(id)?.entries() ?? [])].map((e) => plain(e)).sort(byJson),
+        openIndex: [...this.#s.book.openOrders(id).entries()].map((e) => plain(e)).sort(byJson),
       };
     }
     return out;
@@ -248,7 +255,7 @@ export class TradingService implements TradingPort {
 
   /** Moves a resting limit order to a new price (cancel-replace on the account's queue, order-amend.ts). */
   amendOrder(scope: TenantScope, input: AmendOrderInput): Promise<OrderView> {
-    return amendOrder(this.#s, this.#instruments, scope, input);
+    return amendOrder(this.#s, scope, input);
   }
 
   getOrder(scope: TenantScope, input: { accountId: string; orderId: string }): Promise<OrderView> {

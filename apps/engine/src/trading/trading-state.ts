@@ -5,10 +5,10 @@ import {
   DEFAULT_SLIPPAGE,
   type FeeSchedule,
   FeeTable,
-  Ledger,
+  type MarketPrices,
   type MatchingEvent,
+  PaperBook,
   PaperMatchingEngine,
-  PositionBook,
   RiskEngine,
   type SlippageModel,
 } from '@qt/trading';
@@ -17,7 +17,7 @@ import type { Logger } from '../observability/logger.ts';
 import { GroupCommit } from './group-commit.ts';
 import { MarketMarks } from './market-marks.ts';
 import { PersistenceHolds, type RetryBufferLimits } from './persistence-hold.ts';
-import { type AccountMeta, DayBook, type OpenOrderInfo, type TenantMeta } from './risk-inputs.ts';
+import { type AccountMeta, DayBook, type TenantMeta } from './risk-inputs.ts';
 import { KeyedSerialQueue } from './serial-queue.ts';
 import { UpdateHub } from './update-hub.ts';
 
@@ -43,8 +43,8 @@ export interface Capture {
 
 /**
  * Everything the trading service holds, in one object that its modules share (each takes it as its
- * first argument). Only `ledger`, `positions` (replaced by recovery) and `capture` (set around a matcher
- * call) are ever reassigned; everything else is one instance for the service's life.
+ * first argument). Only `book` (replaced by recovery) and `capture` (set around a matcher call) are ever
+ * reassigned; everything else is one instance for the service's life.
  */
 export interface TradingState {
   readonly db: Db;
@@ -60,16 +60,16 @@ export interface TradingState {
   /** Accounts whose changes wait for the database (persistence-hold.ts). */
   readonly holds: PersistenceHolds;
   readonly marks: MarketMarks;
+  /** What a market buy's reservation is sized from (the marks and the matcher's top): planOrder's prices. */
+  readonly prices: MarketPrices;
   readonly days: DayBook;
   readonly accounts: Map<string, AccountMeta>;
   readonly tenants: Map<string, TenantMeta>;
-  /** Open orders per account, as the risk checks count them. */
-  readonly open: Map<string, Map<string, OpenOrderInfo>>;
   readonly orderHub: UpdateHub<OrderView>;
   readonly fillHub: UpdateHub<FillView>;
   readonly balanceHub: UpdateHub<BalanceView[]>;
-  ledger: Ledger;
-  positions: PositionBook;
+  /** The paper-account core's state (ledger, positions, open orders), applied after each commit. */
+  book: PaperBook;
   capture: Capture | null;
 }
 
@@ -79,19 +79,30 @@ export function createTradingState(
   onEvent: (e: MatchingEvent) => void,
 ): TradingState {
   const fees = options.fees ?? DEFAULT_FEE_SCHEDULE;
+  const marks = new MarketMarks();
+  const matcher = new PaperMatchingEngine({
+    clock: options.clock,
+    onEvent,
+    fees,
+    ...(options.slippage ? { slippage: options.slippage } : {}),
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+  });
   return {
     queue: new KeyedSerialQueue(),
     holds: new PersistenceHolds(options.retryBuffer),
-    marks: new MarketMarks(),
+    marks,
+    prices: {
+      last: (venue, symbol) => marks.last(venue, symbol),
+      ask: (venue, symbol) => marks.ask(venue, symbol),
+      takerTop: (venue, symbol) => matcher.takerTop(venue, symbol, 'buy'),
+    },
     days: new DayBook(),
     accounts: new Map(),
     tenants: new Map(),
-    open: new Map(),
     orderHub: new UpdateHub<OrderView>(),
     fillHub: new UpdateHub<FillView>(),
     balanceHub: new UpdateHub<BalanceView[]>(),
-    ledger: new Ledger(),
-    positions: new PositionBook(),
+    book: new PaperBook(),
     capture: null,
     db: options.db,
     pool: options.pool,
@@ -100,13 +111,7 @@ export function createTradingState(
     logger: options.logger.child({ component: 'trading' }),
     fees: new FeeTable(fees),
     maxSlippageBps: options.slippage?.maxSlippageBps ?? DEFAULT_SLIPPAGE.maxSlippageBps,
-    matcher: new PaperMatchingEngine({
-      clock: options.clock,
-      onEvent,
-      fees,
-      ...(options.slippage ? { slippage: options.slippage } : {}),
-      ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
-    }),
+    matcher,
     risk: new RiskEngine(options.clock),
   };
 }

@@ -1,6 +1,6 @@
 import { type BinanceDepthSnapshot, OrderBook } from '@qt/market-data';
 import { AMOUNT_SCALE, type Instrument, ManualClock, parseScaled } from '@qt/shared';
-import { type MatchingEvent, type PaperFill, PaperMatchingEngine } from '@qt/trading';
+import { type MatchingEvent, type PaperFill, PaperMatchingEngine, parseAmount } from '@qt/trading';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { VenueBooks } from '../../src/market/depth/venue-books.ts';
@@ -140,7 +140,7 @@ function engineBooks() {
       symbol: 'BTC-USDT',
       side: 'buy',
       type: 'market',
-      quantity,
+      quantity: parseAmount(quantity),
     });
     return events
       .filter(

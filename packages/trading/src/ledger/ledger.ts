@@ -1,4 +1,4 @@
-import { AMOUNT_SCALE, formatScaled } from '@qt/shared';
+import { formatAmount as fmt } from '../amounts.ts';
 import { isPaperAccount, paperAccount, parseAccountKey } from './accounts.ts';
 import { depositPosting, type FundingInput, withdrawalPosting } from './funding-postings.ts';
 import { LedgerError } from './ledger-error.ts';
@@ -10,7 +10,7 @@ import {
   orderLockPosting,
   orderUnlockPosting,
 } from './order-postings.ts';
-import { type BookedFill, isBalanced, type Posting, postingFingerprint } from './posting.ts';
+import { type BookedFill, type Entry, isBalanced, type Posting, postingFingerprint } from './posting.ts';
 import { type OrderReservation, remainingReservation } from './reservation.ts';
 
 export interface ApplyResult {
@@ -53,8 +53,6 @@ export interface ReconcileReport {
   readonly unbalancedPostings: readonly string[];
 }
 
-const fmt = (units: bigint): string => formatScaled(units, AMOUNT_SCALE);
-
 function addTo(map: Map<string, Map<string, bigint>>, account: string, asset: string, amount: bigint): void {
   let assets = map.get(account);
   if (!assets) {
@@ -62,6 +60,20 @@ function addTo(map: Map<string, Map<string, bigint>>, account: string, asset: st
     map.set(account, assets);
   }
   assets.set(asset, (assets.get(asset) ?? 0n) + amount);
+}
+
+const NO_BALANCES: ReadonlyMap<string, bigint> = new Map();
+
+/** True when no pair before `i` has the same account: `i` starts that account's group. */
+function firstOfAccount(accounts: readonly string[], i: number): boolean {
+  const account = accounts[i];
+  for (let j = 0; j < i; j++) if (accounts[j] === account) return false;
+  return true;
+}
+
+function hasZeroEntry(entries: readonly Entry[]): boolean {
+  for (let i = 0; i < entries.length; i++) if ((entries[i] as Entry).amount === 0n) return true;
+  return false;
 }
 
 function sameReservation(a: OrderReservation, b: OrderReservation): boolean {
@@ -80,6 +92,10 @@ export class Ledger {
   readonly #byId = new Map<string, number>();
   readonly #balances = new Map<string, Map<string, bigint>>();
   readonly #orders = new Map<string, OrderReservation>();
+  /** apply()'s per-posting (account, asset, delta) sums, reused: apply runs no callbacks, so never nests. */
+  readonly #scratchAccount: string[] = [];
+  readonly #scratchAsset: string[] = [];
+  readonly #scratchDelta: bigint[] = [];
 
   /** Rebuilds a ledger from a journal in its original order (e.g. after a restart). */
   static replay(postings: Iterable<Posting>): Ledger {
@@ -102,13 +118,36 @@ export class Ledger {
       return { posting: first, applied: false, sequence: seen };
     }
     this.#check(posting);
-    const deltas = new Map<string, Map<string, bigint>>();
-    for (const e of posting.entries) addTo(deltas, e.account, e.asset, e.amount);
-    for (const [account, assets] of deltas) {
-      if (!isPaperAccount(account)) continue;
-      for (const [asset, delta] of assets) {
-        const now = this.balance(account, asset);
-        if (now + delta >= 0n) continue;
+    // A posting has 2-6 entries: net them per (account, asset) in reused scratch arrays (no Map per
+    // posting), check every paper bucket, then apply. Both passes visit the pairs grouped by account
+    // in first-appearance order, as the former Map of Maps did, so the first refusal and the order
+    // in which new balances appear are unchanged.
+    const entries = posting.entries;
+    const accounts = this.#scratchAccount;
+    const assets = this.#scratchAsset;
+    const deltas = this.#scratchDelta;
+    let n = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry;
+      let j = 0;
+      while (j < n && (accounts[j] !== e.account || assets[j] !== e.asset)) j++;
+      if (j === n) {
+        accounts[n] = e.account;
+        assets[n] = e.asset;
+        deltas[n++] = e.amount;
+      } else deltas[j] = (deltas[j] as bigint) + e.amount;
+    }
+    for (let i = 0; i < n; i++) {
+      const account = accounts[i] as string;
+      if (!firstOfAccount(accounts, i) || !isPaperAccount(account)) continue;
+      const live = this.#balances.get(account);
+      for (let k = i; k < n; k++) {
+        if (accounts[k] !== account) continue;
+        const asset = assets[k] as string;
+        const delta = deltas[k] as bigint;
+        const now = live?.get(asset) ?? 0n;
+        // Both signs first: the sum is a fresh bigint, and most deltas add to a non-negative bucket.
+        if ((delta >= 0n && now >= 0n) || now + delta >= 0n) continue;
         const { bucket } = parseAccountKey(account) as { bucket: 'free' | 'locked' };
         throw bucket === 'free'
           ? new LedgerError(
@@ -126,8 +165,19 @@ export class Ledger {
             );
       }
     }
-    for (const [account, assets] of deltas) {
-      for (const [asset, delta] of assets) addTo(this.#balances, account, asset, delta);
+    for (let i = 0; i < n; i++) {
+      const account = accounts[i] as string;
+      if (!firstOfAccount(accounts, i)) continue;
+      let live = this.#balances.get(account);
+      if (!live) {
+        live = new Map();
+        this.#balances.set(account, live);
+      }
+      for (let k = i; k < n; k++) {
+        if (accounts[k] !== account) continue;
+        const asset = assets[k] as string;
+        live.set(asset, (live.get(asset) ?? 0n) + (deltas[k] as bigint));
+      }
     }
     if (posting.order) this.#orders.set(posting.order.orderId, posting.order);
     const sequence = this.#journal.push(posting) - 1;
@@ -188,6 +238,14 @@ export class Ledger {
 
   balance(account: string, asset: string): bigint {
     return this.#balances.get(account)?.get(asset) ?? 0n;
+  }
+
+  /**
+   * One ledger account's live balances by asset (an account key, e.g. `paperAccount(id, 'free')`): no
+   * copy and no sort, for a reader that runs after every posting. Read it at once; do not keep it.
+   */
+  accountBalances(account: string): ReadonlyMap<string, bigint> {
+    return this.#balances.get(account) ?? NO_BALANCES;
   }
 
   /** A paper account's balances per asset (assets it ever held), sorted by asset. */
@@ -275,7 +333,7 @@ export class Ledger {
   }
 
   #check(p: Posting): void {
-    if (p.entries.some((e) => e.amount === 0n) || !isBalanced(p.entries)) {
+    if (hasZeroEntry(p.entries) || !isBalanced(p.entries)) {
       throw new LedgerError(
         'LEDGER_UNBALANCED_POSTING',
         `Posting ${p.id} must have non-zero entries summing to zero per asset.`,

@@ -1,8 +1,9 @@
 import { divRound, type OrderSide } from '@qt/shared';
+import { AMOUNT_ONE } from '../amounts.ts';
 import { FEE_ACCOUNT, paperAccount, symbolAssets, venueAccount } from './accounts.ts';
 import { LedgerError } from './ledger-error.ts';
 import type { Entry, Posting, PostingType } from './posting.ts';
-import { AMOUNT_ONE, type OrderReservation } from './reservation.ts';
+import type { OrderReservation } from './reservation.ts';
 
 /*
  * Rounding, all at AMOUNT_SCALE (1e-18) units, never binary floating point:
@@ -223,9 +224,15 @@ export function fillPosting(order: OrderReservation, fill: FillInput): Posting {
       order.notionalCap + order.feeCap - consumed,
     );
   }
+  // orderPosting's fields in its order, written out: a spread would build that object only to copy it.
   return {
-    ...orderPosting('fill', `fill:${fill.fillId}`, next, entries, fill.time),
+    id: `fill:${fill.fillId}`,
+    type: 'fill',
+    accountId: next.accountId,
+    orderId: next.orderId,
     fillId: fill.fillId,
+    time: fill.time,
+    entries,
     fill: {
       price: fill.price,
       quantity: fill.quantity,
@@ -234,6 +241,7 @@ export function fillPosting(order: OrderReservation, fill: FillInput): Posting {
       feeAsset: order.quote,
       feeRate: fill.feeRate,
     },
+    order: next,
   };
 }
 

@@ -51,12 +51,23 @@ export function sumByAsset(entries: readonly Entry[]): Map<string, bigint> {
 }
 
 export function isBalanced(entries: readonly Entry[]): boolean {
-  const byLeg = new Map<string, bigint>();
-  for (const e of entries) {
-    const key = `${e.type}\u0000${e.asset}`;
-    byLeg.set(key, (byLeg.get(key) ?? 0n) + e.amount);
+  // Runs on every posting applied and has 2-6 entries: sum each (type, asset) leg at its first entry
+  // with a scan instead of building a Map of string keys.
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as Entry;
+    let seen = false;
+    for (let j = 0; j < i && !seen; j++) {
+      const f = entries[j] as Entry;
+      seen = f.type === e.type && f.asset === e.asset;
+    }
+    if (seen) continue;
+    let sum = e.amount;
+    for (let k = i + 1; k < entries.length; k++) {
+      const f = entries[k] as Entry;
+      if (f.type === e.type && f.asset === e.asset) sum += f.amount;
+    }
+    if (sum !== 0n) return false;
   }
-  for (const sum of byLeg.values()) if (sum !== 0n) return false;
   return true;
 }
 

@@ -1,7 +1,5 @@
-import { AMOUNT_SCALE, divRound, type OrderSide, pow10n } from '@qt/shared';
-
-/** 10^AMOUNT_SCALE: one whole unit (a price of 1, a quantity of 1, a fee rate of 100%). */
-export const AMOUNT_ONE = pow10n(AMOUNT_SCALE);
+import { divRound, type OrderSide } from '@qt/shared';
+import { AMOUNT_ONE } from '../amounts.ts';
 
 /**
  * What an order holds in the ledger, and everything needed to book its next fill exactly. Persisted with

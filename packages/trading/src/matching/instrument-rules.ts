@@ -1,7 +1,6 @@
 import {
   AMOUNT_SCALE,
   type Instrument,
-  isDecimalError,
   parseScaled,
   pow10n,
   significantScaleOf,
@@ -74,31 +73,18 @@ export class InstrumentRules {
     return q - (q % this.lot);
   }
 
-  /** A user's price in book units, or the reason it is refused. */
-  parsePrice(s: string | null | undefined): number | RejectReason {
-    if (!s) return 'ORDER_INVALID_PRICE';
-    let amount: bigint;
-    try {
-      amount = parseScaled(s, AMOUNT_SCALE);
-    } catch (err) {
-      if (isDecimalError(err) && err.reason === 'too-many-decimals') return 'ORDER_INVALID_TICK';
-      return 'ORDER_INVALID_PRICE';
-    }
-    if (amount <= 0n) return 'ORDER_INVALID_PRICE';
+  /** A user's price (amount units, null when missing) in book units, or the reason it is refused. */
+  priceUnits(amount: bigint | null): number | RejectReason {
+    if (amount === null || amount <= 0n) return 'ORDER_INVALID_PRICE';
     if (amount % this.#toAmount !== 0n) return 'ORDER_INVALID_TICK';
     const units = Number(amount / this.#toAmount);
     if (!Number.isSafeInteger(units)) return 'ORDER_INVALID_PRICE';
     return units % this.tickUnits === 0 ? units : 'ORDER_INVALID_TICK';
   }
 
-  parseQuantity(s: string): bigint | RejectReason {
-    let q: bigint;
-    try {
-      q = parseScaled(s, AMOUNT_SCALE);
-    } catch {
-      return 'ORDER_INVALID_LOT';
-    }
-    return q > 0n && q % this.lot === 0n ? q : 'ORDER_INVALID_LOT';
+  /** A user's quantity (amount units): above zero and a whole number of lots. */
+  isWholeLots(q: bigint): boolean {
+    return q > 0n && q % this.lot === 0n;
   }
 
   /** qty x price >= minNotional, compared exactly (no rounding of the product). */

@@ -5,11 +5,11 @@ import {
   type Instrument,
   type Liquidity,
   parseScaled,
-  pow10n,
   type Quote,
   type Trade,
   tryParseUnits,
 } from '@qt/shared';
+import { AMOUNT_ONE } from '../amounts.ts';
 import type { BookSide } from './book-side.ts';
 import type { DepthSide, DepthSource, DepthView } from './depth.ts';
 import { type FeeSchedule, FeeTable } from './fees.ts';
@@ -26,8 +26,6 @@ import type {
   RejectReason,
   RestoreOrderInput,
 } from './types.ts';
-
-const ONE = pow10n(AMOUNT_SCALE);
 
 export interface MatchingEngineOptions {
   clock: Clock;
@@ -133,21 +131,7 @@ export class PaperMatchingEngine {
   placeOrder(req: MatchOrderRequest): OrderSnapshot {
     const now = this.#clock.now();
     this.#activateDue(now);
-    const order = new BookOrder(
-      {
-        id: req.orderId,
-        accountId: req.accountId,
-        clientOrderId: req.clientOrderId ?? null,
-        venue: req.venue,
-        symbol: req.symbol,
-        side: req.side,
-        type: req.type,
-        timeInForce: req.timeInForce ?? 'GTC',
-        postOnly: (req.postOnly ?? false) && req.type === 'limit',
-        feeTier: req.feeTier ?? 'default',
-      },
-      now,
-    );
+    const order = new BookOrder(bookOrderInit(req), now);
     const book = this.#book(req.venue, req.symbol);
     const refused = this.#admit(order, req, book);
     if (refused !== null || !book) {
@@ -377,29 +361,47 @@ export class PaperMatchingEngine {
     return this.#books.get(venue)?.get(symbol);
   }
 
-  /** Parses and validates an order against its instrument; null when it is acceptable. */
+  /**
+   * What `placeOrder` would reject at once (instrument, lot, tick, min notional, and a post-only limit
+   * that would take at the current top), without placing anything; null when it would be admitted.
+   * The amend path asks this before it cancels the order it replaces.
+   */
+  admissionRefusal(req: MatchOrderRequest): RejectReason | null {
+    const book = this.#book(req.venue, req.symbol);
+    const order = new BookOrder(bookOrderInit(req), this.#clock.now());
+    const refused = this.#admit(order, req, book);
+    if (refused !== null || !book) return refused ?? 'MARKET_UNKNOWN_INSTRUMENT';
+    if (order.postOnly && this.#wouldTake(order, book)) {
+      return 'POST_ONLY_WOULD_TAKE';
+    }
+    return null;
+  }
+
+  /** Validates an order (already in units) against its instrument; null when it is acceptable. */
   #admit(order: BookOrder, req: MatchOrderRequest, book: SymbolBook | undefined): RejectReason | null {
     if (!book) return 'MARKET_UNKNOWN_INSTRUMENT';
     const rules = book.rules;
     if (rules.instrument.status !== 'trading') return 'MARKET_HALTED';
     if (this.#open.has(order.id)) return 'ORDER_DUPLICATE_ID';
-    const quantity = rules.parseQuantity(req.quantity);
-    if (typeof quantity === 'string') return quantity;
+    const quantity = req.quantity;
+    if (!rules.isWholeLots(quantity)) return 'ORDER_INVALID_LOT';
     order.quantity = quantity;
     const limited = order.type === 'limit' || order.type === 'stop_limit';
     const stop = order.type === 'stop_market' || order.type === 'stop_limit';
+    const price = req.price ?? null;
+    const stopPrice = req.stopPrice ?? null;
     if (limited) {
-      const p = rules.parsePrice(req.price);
+      const p = rules.priceUnits(price);
       if (typeof p === 'string') return p;
       order.limitUnits = p;
-      order.price = rules.toAmount(p);
-    } else if (req.price) return 'ORDER_INVALID_PRICE';
+      order.price = price;
+    } else if (price !== null) return 'ORDER_INVALID_PRICE';
     if (stop) {
-      const p = rules.parsePrice(req.stopPrice);
+      const p = rules.priceUnits(stopPrice);
       if (typeof p === 'string') return p;
       order.stopUnits = p;
-      order.stopPrice = rules.toAmount(p);
-    } else if (req.stopPrice) return 'ORDER_INVALID_PRICE';
+      order.stopPrice = stopPrice;
+    } else if (stopPrice !== null) return 'ORDER_INVALID_PRICE';
     // The notional at the order's own price; a market order's at the current top when there is one.
     const reference = limited
       ? order.limitUnits
@@ -754,12 +756,12 @@ export class PaperMatchingEngine {
     const price = book.rules.toAmount(units);
     const buy = order.side === 'buy';
     order.notionalExact += price * quantity;
-    const filledQuote = divRound(order.notionalExact, ONE, buy ? 'ceil' : 'floor');
+    const filledQuote = divRound(order.notionalExact, AMOUNT_ONE, buy ? 'ceil' : 'floor');
     const quote = filledQuote - order.filledQuote;
     const rates = this.#fees.rates(order.venue, order.feeTier);
     const feeRate = liquidity === 'maker' ? rates.maker : rates.taker;
     order.feeExact += feeRate * quote;
-    const fees = divRound(order.feeExact, ONE, 'ceil');
+    const fees = divRound(order.feeExact, AMOUNT_ONE, 'ceil');
     const fee = fees - order.fees;
     order.filledQuantity += quantity;
     order.filledQuote = filledQuote;
@@ -869,6 +871,22 @@ export class PaperMatchingEngine {
       this.#delivering = false;
     }
   }
+}
+
+/** The fixed fields of a new order, from its request (defaults applied). */
+function bookOrderInit(req: MatchOrderRequest): ConstructorParameters<typeof BookOrder>[0] {
+  return {
+    id: req.orderId,
+    accountId: req.accountId,
+    clientOrderId: req.clientOrderId ?? null,
+    venue: req.venue,
+    symbol: req.symbol,
+    side: req.side,
+    type: req.type,
+    timeInForce: req.timeInForce ?? 'GTC',
+    postOnly: (req.postOnly ?? false) && req.type === 'limit',
+    feeTier: req.feeTier ?? 'default',
+  };
 }
 
 /** Whether a taker may trade at p under its limit (NaN: no limit). A function, not a closure per take. */

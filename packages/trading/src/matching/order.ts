@@ -1,12 +1,11 @@
 import type { OrderSide, OrderStatus, OrderType, TimeInForce } from '@qt/shared';
-import { AMOUNT_SCALE, divRound, pow10n } from '@qt/shared';
+import { divRound } from '@qt/shared';
+import { AMOUNT_ONE } from '../amounts.ts';
 import type { PriceLevel } from './book-side.ts';
 import type { CancelReason, ExpireReason, OrderSnapshot, RejectReason } from './types.ts';
 
 /** Where an open order sits; `pending` = waiting for its latency to pass. */
 export type OrderPlace = 'none' | 'pending' | 'resting' | 'stop';
-
-const ONE = pow10n(AMOUNT_SCALE);
 
 /**
  * The matcher's mutable record of one order. It is also the node of its price level's FIFO list
@@ -101,7 +100,9 @@ export class BookOrder {
       filledQuantity: this.filledQuantity,
       filledQuote: this.filledQuote,
       averagePrice:
-        this.filledQuantity === 0n ? null : divRound(this.filledQuote * ONE, this.filledQuantity, 'halfEven'),
+        this.filledQuantity === 0n
+          ? null
+          : divRound(this.filledQuote * AMOUNT_ONE, this.filledQuantity, 'halfEven'),
       fees: this.fees,
       reason: this.reason,
       triggered: this.triggered,

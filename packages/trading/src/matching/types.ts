@@ -5,7 +5,10 @@ import type { Liquidity, OrderSide, OrderStatus, OrderType, TimeInForce } from '
  * the ledger holds them; `toOrderView` / `toFillView` turn them into the decimal strings of the API.
  */
 
-/** An order as the orders service hands it to the matcher (already through risk, id already assigned). */
+/**
+ * An order as the order path hands it to the matcher (already through risk, id already assigned), in
+ * units: parsed once where it entered (see account/order-intent.ts), never again here. `OrderIntent` is one.
+ */
 export interface MatchOrderRequest {
   orderId: string;
   accountId: string;
@@ -14,10 +17,10 @@ export interface MatchOrderRequest {
   symbol: string;
   side: OrderSide;
   type: OrderType;
-  /** Decimal strings, as the API received them. */
-  quantity: string;
-  price?: string | null;
-  stopPrice?: string | null;
+  /** Base quantity and prices in amount units (10^-18); the instrument's lot and tick are checked here. */
+  quantity: bigint;
+  price?: bigint | null;
+  stopPrice?: bigint | null;
   timeInForce?: TimeInForce;
   postOnly?: boolean;
   /** The account's fee tier on this venue (see fees.ts); `default` when omitted. */

@@ -1,4 +1,5 @@
-import { AMOUNT_SCALE, formatScaled, type PositionView } from '@qt/shared';
+import type { PositionView } from '@qt/shared';
+import { formatAmount as fmt } from '../amounts.ts';
 import {
   applyFillToPosition,
   emptyPosition,
@@ -7,8 +8,6 @@ import {
   unrealizedPnl,
 } from './position.ts';
 import { toPositionView } from './views.ts';
-
-const fmt = (units: bigint): string => formatScaled(units, AMOUNT_SCALE);
 
 export interface TimedFill extends PositionFill {
   /** ms since epoch. */

@@ -1,6 +1,6 @@
 import { divRound } from '@qt/shared';
+import { AMOUNT_ONE } from '../amounts.ts';
 import type { AccountBalance } from '../ledger/ledger.ts';
-import { AMOUNT_ONE } from '../ledger/reservation.ts';
 
 /**
  * Last prices by canonical symbol ("BTC-USDT" -> units of quote per base). The caller chooses whose price

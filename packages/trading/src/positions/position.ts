@@ -1,5 +1,5 @@
 import { divRound, type OrderSide } from '@qt/shared';
-import { AMOUNT_ONE } from '../ledger/reservation.ts';
+import { AMOUNT_ONE } from '../amounts.ts';
 
 /**
  * A position per (account, venue, symbol), built from fills. Exact: it keeps the quote cost of the open

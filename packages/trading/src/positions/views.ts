@@ -1,8 +1,7 @@
-import { AMOUNT_SCALE, formatScaled, type PositionView } from '@qt/shared';
+import type { PositionView } from '@qt/shared';
+import { formatAmount as fmt } from '../amounts.ts';
 import type { MarkPrices } from './equity.ts';
 import { averageEntryPrice, type Position, realizedPnl, unrealizedPnl } from './position.ts';
-
-const fmt = (units: bigint): string => formatScaled(units, AMOUNT_SCALE);
 
 /** A position as the API shows it; unrealized PnL and mark are null when `prices` has no mark for it. */
 export function toPositionView(p: Position, prices: MarkPrices): PositionView {

@@ -1,4 +1,4 @@
-import { AMOUNT_SCALE, pow10n } from '@qt/shared';
+import { AMOUNT_ONE as ONE } from '../amounts.ts';
 import { type RiskDecision, riskAccepted, riskRejected } from './codes.ts';
 import type { RiskContext, RiskOrder } from './context.ts';
 import { amount, assets, bpsOf, iso, percent } from './format.ts';
@@ -11,7 +11,6 @@ import type { ReduceOnlyState } from './risk-state.ts';
  */
 
 const abs = (v: bigint): bigint => (v < 0n ? -v : v);
-const ONE = pow10n(AMOUNT_SCALE);
 
 export function checkKillSwitch(ctx: RiskContext): RiskDecision {
   const halt = activeHalt(ctx.killSwitch);

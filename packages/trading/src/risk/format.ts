@@ -1,7 +1,8 @@
-import { AMOUNT_SCALE, divRound, formatScaled } from '@qt/shared';
+import { divRound, formatScaled } from '@qt/shared';
+import { formatAmount } from '../amounts.ts';
 
 /** Message helpers: amounts as the decimal strings a person types, basis points as percentages. */
-export const amount = (units: bigint): string => formatScaled(units, AMOUNT_SCALE);
+export const amount = formatAmount;
 
 export const percent = (bps: number | bigint): string => `${formatScaled(BigInt(bps), 2)}%`;
 

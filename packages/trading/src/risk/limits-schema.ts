@@ -1,27 +1,17 @@
-import { AMOUNT_SCALE, AppError, formatScaled, parseScaled, positiveDecimal, type Tier } from '@qt/shared';
-import { z } from 'zod';
+import {
+  AMOUNT_SCALE,
+  AppError,
+  formatScaled,
+  parseScaled,
+  type RiskLimitsInput,
+  riskLimitsSchema,
+  type Tier,
+} from '@qt/shared';
 import { type RiskLimitOverrides, type RiskLimits, tierRiskDefaults } from './limits.ts';
 
-const bps = z.number().int().min(1).max(10_000);
-const count = z.number().int().min(1).max(1_000_000);
-
-/**
- * The risk `update` API's input: the account's overrides, replacing the previous ones (an absent field
- * goes back to the tier default). Amounts are decimal strings in the quote currency, counts and basis
- * points are integers. `null` ("no limit") is accepted only for the limits that protect the trader alone:
- * order notional, position notional and daily loss. The price band, open orders and order rate are always
- * on; a band of 10 000 bps (±100%) is as wide as it goes.
- */
-export const riskLimitsSchema = z.strictObject({
-  maxOrderNotional: positiveDecimal.nullable().optional(),
-  maxPositionNotional: positiveDecimal.nullable().optional(),
-  maxOpenOrders: count.optional(),
-  priceBandBps: bps.optional(),
-  maxDailyLossBps: bps.nullable().optional(),
-  maxOrdersPerSecond: count.optional(),
-  maxOrdersPerMinute: count.optional(),
-});
-export type RiskLimitsInput = z.infer<typeof riskLimitsSchema>;
+// The input schema is a contract of the API (it lives in `@qt/shared`); re-exported for the callers
+// that name it from `@qt/trading`. The conversions to and from domain limits below are this package's.
+export { type RiskLimitsInput, riskLimitsSchema };
 
 const amount = (s: string | null | undefined): bigint | null | undefined =>
   s === undefined || s === null ? s : parseScaled(s, AMOUNT_SCALE);

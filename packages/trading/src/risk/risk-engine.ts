@@ -42,14 +42,18 @@ export class RiskEngine {
     this.#clock = clock;
   }
 
-  check(order: RiskOrder, ctx: RiskContext): RiskDecision {
+  /**
+   * `dryRun`: the same checks without taking a slot of the order-rate window (an amend asks before it
+   * cancels; the placement that follows takes the one slot).
+   */
+  check(order: RiskOrder, ctx: RiskContext, dryRun = false): RiskDecision {
     const now = this.#clock.now();
     const state = this.#observe(ctx, now);
 
     const halted = checkKillSwitch(ctx);
     if (!halted.ok) return halted;
 
-    const rate = this.#admit(state, now);
+    const rate = this.#admit(state, now, dryRun);
     if (!rate.ok) return rate;
 
     const reduceOnly = checkReduceOnly(order, ctx, state.reduceOnly, dayEnd(now));
@@ -135,7 +139,7 @@ export class RiskEngine {
     return state;
   }
 
-  #admit(state: RiskState, now: number): RiskDecision {
+  #admit(state: RiskState, now: number, dryRun: boolean): RiskDecision {
     for (const [window, per] of [
       [state.perSecond, 'second'],
       [state.perMinute, 'minute'],
@@ -149,6 +153,7 @@ export class RiskEngine {
         { limit: window.limit, windowMs: window.windowMs, retryAfterMs },
       );
     }
+    if (dryRun) return riskAccepted;
     state.perSecond.record(now);
     state.perMinute.record(now);
     return riskAccepted;

@@ -24,6 +24,19 @@ export const OKX_BTC: Instrument = { ...BTC, venue: 'okx', venueSymbol: 'BTC-USD
 /** Amount units (10^-18) of a decimal string. */
 export const u = (s: string): bigint => parseScaled(s, AMOUNT_SCALE);
 
+/** A test's order with its amounts as decimal strings (as tests read best); `request` parses it. */
+export type TextOrder = Omit<MatchOrderRequest, 'quantity' | 'price' | 'stopPrice'> & {
+  quantity: string;
+  price?: string | null;
+  stopPrice?: string | null;
+};
+
+/** The units the matcher takes, from a test's decimal strings (the order path parses once, likewise). */
+export function request(o: TextOrder): MatchOrderRequest {
+  const amount = (s: string | null | undefined) => (s === undefined || s === null ? null : u(s));
+  return { ...o, quantity: u(o.quantity), price: amount(o.price), stopPrice: amount(o.stopPrice) };
+}
+
 /** A price written as whole cents, as a decimal string (exact: integer arithmetic only). */
 export function cents(c: number): string {
   return `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
@@ -80,15 +93,17 @@ export function harness(
       };
       engine.onQuote(q);
     },
-    place(req: Partial<MatchOrderRequest> & Pick<MatchOrderRequest, 'side' | 'type' | 'quantity'>) {
+    place(req: Partial<TextOrder> & Pick<TextOrder, 'side' | 'type' | 'quantity'>) {
       orderSeq++;
-      return engine.placeOrder({
-        orderId: `o${orderSeq}`,
-        accountId: 'acc-1',
-        venue: 'binance',
-        symbol: 'BTC-USDT',
-        ...req,
-      });
+      return engine.placeOrder(
+        request({
+          orderId: `o${orderSeq}`,
+          accountId: 'acc-1',
+          venue: 'binance',
+          symbol: 'BTC-USDT',
+          ...req,
+        }),
+      );
     },
     /** The events of one order, by type. */
     of(orderId: string): MatchingEvent[] {

@@ -6,7 +6,7 @@ import {
   toFillView,
   toOrderView,
 } from '../../src/matching/index.ts';
-import { BTC, harness, u } from './harness.ts';
+import { BTC, harness, request, u } from './harness.ts';
 
 describe('market orders', () => {
   it('take the best ask within its size, as taker, with the venue taker fee', () => {
@@ -447,7 +447,7 @@ describe('events', () => {
       onEvent: (e: MatchingEvent) => {
         log.push(`${e.order.id}:${e.type}`);
         if (e.type === 'orderFilled' && e.order.id === 'a') {
-          engine.placeOrder({ ...base, orderId: 'b', side: 'sell', type: 'market', quantity: '1' });
+          engine.placeOrder(request({ ...base, orderId: 'b', side: 'sell', type: 'market', quantity: '1' }));
         }
       },
     });
@@ -462,7 +462,7 @@ describe('events', () => {
       exchangeTime: 0,
       receiveTime: 0,
     });
-    engine.placeOrder({ ...base, orderId: 'a', side: 'buy', type: 'market', quantity: '1' });
+    engine.placeOrder(request({ ...base, orderId: 'a', side: 'buy', type: 'market', quantity: '1' }));
     expect(log).toEqual(['a:orderAccepted', 'a:orderFilled', 'b:orderAccepted', 'b:orderFilled']);
   });
 });

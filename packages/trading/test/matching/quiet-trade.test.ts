@@ -2,7 +2,7 @@ import { ManualClock, tryParseUnits } from '@qt/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type MatchingEvent, PaperMatchingEngine } from '../../src/matching/index.ts';
-import { BTC, cents, encode } from './harness.ts';
+import { BTC, cents, encode, request } from './harness.ts';
 
 /** Two engines fed the same commands; the second takes the onQuietTrade shortcut whenever it may. */
 function pair(latencyMs: number) {
@@ -111,33 +111,37 @@ describe('onQuietTrade', () => {
               });
             } else if (c.kind === 'place') {
               const p = cents(last + c.offset);
-              engine.placeOrder({
-                orderId: `o${n}`,
-                accountId: 'a',
-                venue: BTC.venue,
-                symbol: BTC.symbol,
-                side: c.side,
-                type: c.type,
-                quantity: (c.lots / 1000).toFixed(3),
-                price: c.type === 'limit' ? p : null,
-                stopPrice: c.type === 'stop_market' ? p : null,
-                timeInForce: c.type === 'limit' ? 'GTC' : 'IOC',
-              });
+              engine.placeOrder(
+                request({
+                  orderId: `o${n}`,
+                  accountId: 'a',
+                  venue: BTC.venue,
+                  symbol: BTC.symbol,
+                  side: c.side,
+                  type: c.type,
+                  quantity: (c.lots / 1000).toFixed(3),
+                  price: c.type === 'limit' ? p : null,
+                  stopPrice: c.type === 'stop_market' ? p : null,
+                  timeInForce: c.type === 'limit' ? 'GTC' : 'IOC',
+                }),
+              );
             } else engine.cancelAll('a');
           }
           if (c.kind === 'trade') last = c.cents;
         });
         // A final market order reads the trade flow (depth and spacing of the modelled levels).
         for (const { engine } of [plain, quick]) {
-          engine.placeOrder({
-            orderId: 'last',
-            accountId: 'a',
-            venue: BTC.venue,
-            symbol: BTC.symbol,
-            side: 'buy',
-            type: 'market',
-            quantity: '3',
-          });
+          engine.placeOrder(
+            request({
+              orderId: 'last',
+              accountId: 'a',
+              venue: BTC.venue,
+              symbol: BTC.symbol,
+              side: 'buy',
+              type: 'market',
+              quantity: '3',
+            }),
+          );
         }
         expect(encode(quick.events)).toBe(encode(plain.events));
         quietTotal += quiet;
@@ -154,16 +158,18 @@ describe('onQuietTrade', () => {
     const h = engine.marketHandle(BTC.venue, BTC.symbol);
     if (!h) throw new Error('no handle');
     expect(engine.onQuietTrade(h, 5_000_000, 0.1)).toBe(true);
-    engine.placeOrder({
-      orderId: 'x',
-      accountId: 'a',
-      venue: BTC.venue,
-      symbol: BTC.symbol,
-      side: 'buy',
-      type: 'limit',
-      quantity: '0.1',
-      price: '49000',
-    });
+    engine.placeOrder(
+      request({
+        orderId: 'x',
+        accountId: 'a',
+        venue: BTC.venue,
+        symbol: BTC.symbol,
+        side: 'buy',
+        type: 'limit',
+        quantity: '0.1',
+        price: '49000',
+      }),
+    );
     expect(engine.onQuietTrade(h, 5_000_000, 0.1)).toBe(false); // in flight (latency)
     clock.advance(1_000);
     engine.advance();
