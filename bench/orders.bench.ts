@@ -23,11 +23,14 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AppRouter } from '@qt/api';
 import { createAccount } from '@qt/api';
 import { signSessionToken } from '@qt/api/session';
 import { migrate, withClient, withDatabase } from '@qt/db';
-import { type Instrument, liveClock } from '@qt/shared';
+import { type Instrument, liveClock, PLACE_MANY_MAX_ORDERS } from '@qt/shared';
+import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { pino } from 'pino';
+import { WebSocket } from 'ws';
 import { loadConfig } from '../apps/engine/src/config/load-config.ts';
 import { type Engine, startEngine } from '../apps/engine/src/engine.ts';
 import {
@@ -53,6 +56,8 @@ const ACCOUNTS = 100;
 const FLOOR_RATE = 1_000;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
+
+type PlaceInput = Parameters<ReturnType<typeof createTRPCClient<AppRouter>>['orders']['place']['mutate']>[0];
 
 const btc: Instrument = {
   venue: 'binance',
@@ -151,6 +156,7 @@ async function main(): Promise<void> {
   }
 
   let engine: Engine | undefined;
+  let closeWs = () => {};
   try {
     const sessionSecret = randomBytes(32).toString('base64url');
     const config = loadConfig({
@@ -255,8 +261,16 @@ async function main(): Promise<void> {
         throw new Error(`orders.place: expected a resting order, got ${order.status}`);
       return order.id;
     };
+    // Public calls are limited per client address (300/min). The engine trusts X-Forwarded-For from
+    // loopback (its default TRUSTED_PROXIES), so each call names a fresh loopback address: the limiter's
+    // Redis call is still paid, its budget is not what is measured.
+    let caller = 0;
+    const freshAddress = () => {
+      const i = ++caller;
+      return `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    };
     const versionOp = async () => {
-      dataOf('system.version', await get(versionUrl));
+      dataOf('system.version', await get(versionUrl, { 'x-forwarded-for': freshAddress() }));
     };
     // The authenticated floor: credential (cached verification + generation check), rate-limit check,
     // and the user's row (one Prisma query), no trading.
@@ -277,10 +291,45 @@ async function main(): Promise<void> {
         dataOf('orders.cancelAll', await post(trpc('orders.cancelAll'), { accountId }, auth));
     };
 
+    // The WebSocket link a script uses (one connection, the session token in its connection params):
+    // calls in flight share it.
+    const wsClient = createWSClient({
+      url: engine.server.wsUrl,
+      connectionParams: { token: session },
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    });
+    closeWs = () => wsClient.close();
+    const ws = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    const placeWsOp = async () => {
+      const order = await ws.orders.place.mutate(restingBuy(nextAccount()) as PlaceInput);
+      if (order.status !== 'new') throw new Error(`orders.place (ws): got ${order.status}`);
+    };
+    // A batch for scripts: BATCH orders over BATCH accounts (one account's orders run one after the
+    // other in the engine; different accounts' share commits). Throughput is counted in orders.
+    const BATCH = Math.min(20, PLACE_MANY_MAX_ORDERS.ENTERPRISE);
+    const placeManyUrl = trpc('orders.placeMany');
+    const placeManyOp = async () => {
+      const orders = Array.from({ length: BATCH }, () => restingBuy(nextAccount()));
+      const out = dataOf<{ placed: number; refused: number; results: unknown[] }>(
+        'orders.placeMany',
+        await post(placeManyUrl, { orders }, auth),
+      );
+      if (out.refused > 0) throw new Error(`orders.placeMany: ${JSON.stringify(out.results).slice(0, 300)}`);
+    };
+    const placeManyWsOp = async () => {
+      const orders = Array.from({ length: BATCH }, () => restingBuy(nextAccount()) as PlaceInput);
+      const out = await ws.orders.placeMany.mutate({ orders });
+      if (out.refused > 0)
+        throw new Error(`orders.placeMany (ws): ${JSON.stringify(out.results).slice(0, 300)}`);
+    };
+
     // Sanity: every case answers what it should before it is timed.
     await versionOp();
     await meOp();
     await placeCancelOp();
+    await placeWsOp();
+    await placeManyOp();
+    await placeManyWsOp();
     await cancelAll();
 
     const loop = (op: () => Promise<void>) => (seconds: number, warmupSeconds: number) =>
@@ -303,6 +352,49 @@ async function main(): Promise<void> {
           return openLoop(placeOp, { ratePerSecond: FLOOR_RATE, seconds, warmupSeconds });
         },
       },
+      {
+        name: 'orders.place over WebSocket',
+        run: async (seconds, warmupSeconds) => {
+          await cancelAll();
+          return loop(placeWsOp)(seconds, warmupSeconds);
+        },
+      },
+      {
+        // One op is a batch; the table's figure is converted to orders/s below.
+        name: `orders.placeMany (${BATCH} per call)`,
+        run: async (seconds, warmupSeconds) => {
+          await cancelAll();
+          return closedLoop(placeManyOp, { seconds, warmupSeconds, concurrency: 4 });
+        },
+      },
+      {
+        name: `orders.placeMany over WebSocket (${BATCH} per call)`,
+        run: async (seconds, warmupSeconds) => {
+          await cancelAll();
+          return closedLoop(placeManyWsOp, { seconds, warmupSeconds, concurrency: 4 });
+        },
+      },
+      {
+        name: `orders.place over WebSocket at ${FLOOR_RATE}/s offered`,
+        run: async (seconds, warmupSeconds) => {
+          await cancelAll();
+          // One WebSocket holds at most 64 calls in flight (ws-calls.ts): when the engine falls behind the
+          // offered rate, the rest are refused with CALLS_IN_FLIGHT_LIMIT. Counted (and excluded from
+          // the throughput), not a failure of the bench.
+          let shed = 0;
+          const result = await openLoop(
+            () =>
+              placeWsOp().catch((err: unknown) => {
+                const code = (err as { data?: { appCode?: string } }).data?.appCode;
+                if (code !== 'CALLS_IN_FLIGHT_LIMIT') throw err;
+                shed++;
+              }),
+            { ratePerSecond: FLOOR_RATE, seconds, warmupSeconds },
+          );
+          if (shed > 0) log(`  (ws open loop: ${shed} calls refused with CALLS_IN_FLIGHT_LIMIT)`);
+          return { ...result, ops: result.ops - shed };
+        },
+      },
     ];
     log(
       `orders: ${CONCURRENCY} requests in flight over ${ACCOUNTS} accounts, ${SECONDS} s per case in ${ROUNDS}` +
@@ -315,6 +407,13 @@ async function main(): Promise<void> {
       log,
     );
     await cancelAll();
+    // A placeMany op is a batch: count its orders (latency stays per call).
+    for (const c of measured) {
+      if (!c.name.startsWith('orders.placeMany')) continue;
+      c.ops *= BATCH;
+      c.throughput *= BATCH;
+      c.perRound = c.perRound.map((r) => r * BATCH);
+    }
     const [base, ...rest] = measured;
     if (!base) throw new Error('no baseline');
     const notes: Record<string, string> = {
@@ -327,6 +426,12 @@ async function main(): Promise<void> {
         'one op = place then cancel of the same order (2 HTTP calls, 2 DB statements); throughput in pairs/s',
       [`orders.place at ${FLOOR_RATE}/s offered`]:
         "the seed floor (1,000 orders/s at p99 < 10 ms): open loop, latency from each call's due time",
+      'orders.place over WebSocket':
+        "one WebSocket (tRPC wsLink, session token in the connection params), as a script's client",
+      [`orders.placeMany (${BATCH} per call)`]: `4 calls in flight, ${BATCH} orders over ${BATCH} accounts each; throughput in orders/s, latency per call`,
+      [`orders.placeMany over WebSocket (${BATCH} per call)`]: `4 calls in flight on one WebSocket, ${BATCH} orders each; throughput in orders/s, latency per call`,
+      [`orders.place over WebSocket at ${FLOOR_RATE}/s offered`]:
+        "the seed floor over the WebSocket link: open loop, latency from each call's due time",
     };
     const units: Record<string, string> = {
       'system.version': 'req/s',
@@ -334,6 +439,10 @@ async function main(): Promise<void> {
       'orders.place (resting limit)': 'orders/s',
       'orders.place + orders.cancel': 'pairs/s',
       [`orders.place at ${FLOOR_RATE}/s offered`]: 'orders/s',
+      'orders.place over WebSocket': 'orders/s',
+      [`orders.placeMany (${BATCH} per call)`]: 'orders/s',
+      [`orders.placeMany over WebSocket (${BATCH} per call)`]: 'orders/s',
+      [`orders.place over WebSocket at ${FLOOR_RATE}/s offered`]: 'orders/s',
     };
     const results = [base, ...rest].map((c) =>
       against(
@@ -350,6 +459,7 @@ async function main(): Promise<void> {
     for (const c of measured) c.histogram.destroy();
   } finally {
     agent.destroy();
+    closeWs();
     await engine?.stop();
     if (serverUrl)
       await withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));

@@ -1,3 +1,29 @@
+// The ports and scopes are contracts in `@qt/shared`; re-exported for the packages that wire or
+// implement them next to the router (the engine's server, billing, marketplace).
+export {
+  type AlertScope,
+  type AlertsPort,
+  type BackfillInput,
+  type BackfillJobView,
+  type BackfillProgressView,
+  type BillingPort,
+  type BillingScope,
+  backfillInput,
+  type CoverageInput,
+  type CoverageView,
+  type HistoryPort,
+  type HistoryScope,
+  type KillSwitchView,
+  type MarketPort,
+  type MarketplacePort,
+  type MarketplaceScope,
+  type Page,
+  type QuoteInput,
+  type StrategiesPort,
+  type StrategyScope,
+  type TenantScope,
+  type TradingPort,
+} from '@qt/shared';
 export {
   type AttemptLimiter,
   type AttemptLimitOptions,
@@ -25,32 +51,11 @@ export {
   createAccountMail,
 } from './domains/accounts/account-mail.ts';
 export { type CreateAccountOptions, createAccount, signUp } from './domains/accounts/sign-up.ts';
-export type { AlertScope, AlertsPort } from './domains/alerts/alerts-port.ts';
-export type { BillingPort, BillingScope } from './domains/billing/billing-port.ts';
-export {
-  type BackfillInput,
-  type BackfillJobView,
-  type BackfillProgressView,
-  backfillInput,
-  type CoverageInput,
-  type CoverageView,
-  type HistoryPort,
-  type HistoryScope,
-} from './domains/history/history-port.ts';
-export type { MarketPort, QuoteInput } from './domains/market/market-port.ts';
-export type { MarketplacePort, MarketplaceScope } from './domains/marketplace/marketplace-port.ts';
-export type { StrategiesPort, StrategyScope } from './domains/strategies/strategies-port.ts';
 export {
   type TierCapCheck,
   tierCapReached,
   withinTierCap,
 } from './domains/tier-caps/within-tier-cap.ts';
-export type {
-  KillSwitchView,
-  Page,
-  TenantScope,
-  TradingPort,
-} from './domains/trading/trading-port.ts';
 export {
   type BucketOutcome,
   type BucketSpec,

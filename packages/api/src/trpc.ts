@@ -4,9 +4,11 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
-import { authenticate } from './auth/authenticate.ts';
+import { authenticate, type CredentialPreread, credentialAttemptKey } from './auth/authenticate.ts';
 import { type Principal, requireScope } from './auth/principal.ts';
 import type { ApiDeps, LiveConnection, RequestContext } from './context.ts';
+import { checkPlaceManySize } from './domains/trading/place-many.ts';
+import type { StoredValue } from './limits/redis-buckets.ts';
 import { type PolicyState, policiesOf, type RequestLimiter, readAlong } from './limits/request-limiter.ts';
 
 /**
@@ -195,9 +197,13 @@ export const publicProcedure = baseProcedure.use(limitPublic);
  * The credential check fails closed when the rate-limit store (Redis) is down; the limiter's own message
  * speaks of sign-in, which is wrong for a script reading its orders. Say what is unavailable, for what.
  */
-async function authenticateOrExplain(ctx: RequestContext, read: boolean): Promise<Principal> {
+async function authenticateOrExplain(
+  ctx: RequestContext,
+  read: boolean,
+  preread: CredentialPreread | undefined,
+): Promise<Principal> {
   try {
-    return await authenticate(ctx);
+    return await authenticate(ctx, preread);
   } catch (err) {
     // Database errors reach this point raw (they are mapped in `mapAppErrors`), so an AppError with this
     // code comes from the attempt limiter's store.
@@ -289,10 +295,16 @@ async function limitCall(
   }
   // A call holds a running-call slot until it returns (taken before the budget check, so a call refused
   // for it spends no budget, unless its check started early); a subscription holds a subscription slot.
+  // A batch of orders is bounded by the plan before anything is charged, then charged per order.
+  const orders = path === PLACE_MANY_PATH ? placeManyCount(await getRawInput()) : 1;
+  if (path === PLACE_MANY_PATH) checkPlaceManySize(limits.tier, orders);
   let callSlot: (() => void) | null = null;
   try {
     callSlot = type === 'subscription' ? null : limiter.takeCall(principal, limits);
-    recordPolicies(ctx, await (earlyCheck ?? limiter.check(principal, path, type, limits)));
+    recordPolicies(
+      ctx,
+      await (earlyCheck ?? limiter.check(principal, path, type, limits, undefined, orders)),
+    );
     if (path === 'market.candles') limiter.checkHistoryDepth(limits, await getRawInput());
   } catch (err) {
     callSlot?.();
@@ -302,10 +314,23 @@ async function limitCall(
   return callSlot ?? limiter.takeSubscription(principal, limits);
 }
 
+const PLACE_MANY_PATH = 'orders.placeMany';
+
+/**
+ * The orders a placeMany call asks for, from its raw input (zod has not run yet: a malformed input
+ * counts as one and is refused by the input check after).
+ */
+function placeManyCount(raw: unknown): number {
+  const orders = (raw as { orders?: unknown } | null)?.orders;
+  return Array.isArray(orders) ? Math.max(1, orders.length) : 1;
+}
+
 /** A limiter check started before authentication finished, for the principal it was started for. */
 interface EarlyCheck {
   principal: Principal;
   states: Promise<PolicyState[]>;
+  /** What authentication reads first, read inside the limiter's script (absent: memory buckets). */
+  preread?: CredentialPreread;
 }
 
 /**
@@ -327,22 +352,34 @@ function startEarlyCheck(
   const limiter = ctx.deps.requestLimiter;
   const cache = ctx.deps.credentialCache;
   if (!limiter || !cache || !ctx.credential || type === 'subscription') return null;
+  // Its charge depends on the input (one order per item), which is not read yet.
+  if (path === PLACE_MANY_PATH) return null;
   const principal = cache.peek(ctx.credential, ctx.deps.clock.now());
   if (!principal?.scopes.includes(scope)) return null;
-  // The credential cache's generation is read inside the limiter's script (one round trip instead of
-  // two); `authenticate`, called right after this in the same synchronous run, adopts that read.
-  const along = cache.generationKey && cache.adoptGeneration ? readAlong(cache.generationKey) : undefined;
-  if (along) cache.adoptGeneration?.(along.value);
+  // What authentication reads first (the address's credential-attempt count, the credential cache's
+  // generation) is read inside the limiter's script: the call makes one Redis command, not two.
+  const attemptsKey = ctx.deps.limiters.credential.storeKeyOf(credentialAttemptKey(ctx.ip));
+  const along =
+    limiter.readsAlong && cache.generationKey && attemptsKey
+      ? readAlong([attemptsKey, cache.generationKey])
+      : undefined;
   const states = limiter.limitsOf(principal).then(
     (limits) => limiter.check(principal, path, type, limits, along),
     (err: unknown) => {
-      along?.settle(null, err);
+      // No charge will carry the reads: they are made on their own.
+      if (along) limiter.fillAlong(along);
       throw err;
     },
   );
   // Awaited later, or dropped when authentication fails: never an unhandled rejection.
   states.catch(() => undefined);
-  return { principal, states };
+  if (!along) return { principal, states };
+  const attempts = along.values.then((v) => v[0] as StoredValue);
+  const generation = along.values.then((v) => (v[1] as StoredValue).value);
+  // Their reader reports a rejection (the store could not be read): never unhandled here.
+  attempts.catch(() => undefined);
+  generation.catch(() => undefined);
+  return { principal, states, preread: { attempts, generation } };
 }
 
 /** Same buckets: the bucket keys name the key (or person) and the tenant, not the tier. */
@@ -354,7 +391,7 @@ function withScope(scope: ApiKeyScope) {
   return baseProcedure
     .use(async ({ ctx, next, type, path }) => {
       const early = startEarlyCheck(ctx, path, type, scope);
-      const principal: Principal = await authenticateOrExplain(ctx, type !== 'mutation');
+      const principal: Principal = await authenticateOrExplain(ctx, type !== 'mutation', early?.preread);
       if (ctx.credential) ctx.deps.requestLimiter?.noteVerified(ctx.credential);
       requireScope(principal, scope);
       const earlyCheck = early && sameCaller(early.principal, principal) ? early.states : null;

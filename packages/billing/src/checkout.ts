@@ -1,5 +1,10 @@
-import type { BillingScope } from '@qt/api';
-import { AppError, type RedirectView, type StartPlanCheckoutInput, startPlanCheckoutInput } from '@qt/shared';
+import {
+  AppError,
+  type BillingScope,
+  type RedirectView,
+  type StartPlanCheckoutInput,
+  startPlanCheckoutInput,
+} from '@qt/shared';
 import type { Catalog } from './catalog.ts';
 import type { BillingContext } from './context.ts';
 import { ensureCustomer } from './customers.ts';

@@ -1,6 +1,5 @@
-import type { BillingPort } from '@qt/api';
 import type { Db } from '@qt/db';
-import type { Clock } from '@qt/shared';
+import type { BillingPort, Clock } from '@qt/shared';
 import type Stripe from 'stripe';
 import type { BillingHooks } from './billing-hooks.ts';
 import { Catalog } from './catalog.ts';

@@ -1,7 +1,7 @@
-import type { BillingScope } from '@qt/api';
 import {
   type BillingInterval,
   type BillingOverview,
+  type BillingScope,
   type InvoiceView,
   type PaidTier,
   PLAN_CURRENCY,

@@ -1,5 +1,4 @@
-import type { BillingScope } from '@qt/api';
-import { AppError, type RedirectView } from '@qt/shared';
+import { AppError, type BillingScope, type RedirectView } from '@qt/shared';
 import type { Catalog } from './catalog.ts';
 import type { BillingContext } from './context.ts';
 import { customerOf } from './customers.ts';

@@ -1,7 +1,6 @@
-import type { MarketplacePort } from '@qt/api';
 import type { MarketplaceBilling } from '@qt/billing';
 import type { Db } from '@qt/db';
-import type { Clock } from '@qt/shared';
+import type { Clock, MarketplacePort } from '@qt/shared';
 import type { ListingAccessHook, MarketplaceDeps, MarketplaceLogger } from './deps.ts';
 import { getListing } from './listing-detail.ts';
 import type { MarketplaceStrategies } from './marketplace-strategies.ts';

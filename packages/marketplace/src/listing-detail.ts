@@ -1,7 +1,7 @@
-import type { MarketplaceScope } from '@qt/api';
 import {
   instrumentRef,
   type ListingDetailView,
+  type MarketplaceScope,
   notFound,
   type ReviewView,
   type SubscriptionAccess,

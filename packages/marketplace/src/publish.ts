@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { MarketplaceScope } from '@qt/api';
 import type { Db, Prisma } from '@qt/db';
 import {
   AppError,
   type ListingSummaryView,
+  type MarketplaceScope,
   type PublishListingInput,
   type Tier,
   type UpdateListingInput,

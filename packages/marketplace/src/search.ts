@@ -1,6 +1,10 @@
-import type { MarketplaceScope } from '@qt/api';
 import { Prisma } from '@qt/db';
-import { AppError, type ListingSummaryView, type SearchListingsInput } from '@qt/shared';
+import {
+  AppError,
+  type ListingSummaryView,
+  type MarketplaceScope,
+  type SearchListingsInput,
+} from '@qt/shared';
 import { decodeCursor, encodeCursor, type ListingSort, type SearchCursor } from './cursor.ts';
 import type { MarketplaceDeps } from './deps.ts';
 import { type ListingRow, summarySelect, toSummary } from './listing-row.ts';

@@ -1,5 +1,4 @@
-import type { MarketplaceScope } from '@qt/api';
-import type { RedirectView, SellerDashboardView, SellerStatusView } from '@qt/shared';
+import type { MarketplaceScope, RedirectView, SellerDashboardView, SellerStatusView } from '@qt/shared';
 import type { MarketplaceDeps } from './deps.ts';
 import { type ListingRow, SUMMARY_SELECT, toSummary } from './listing-row.ts';
 

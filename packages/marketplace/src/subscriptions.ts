@@ -1,8 +1,8 @@
-import type { MarketplaceScope } from '@qt/api';
 import {
   AppError,
   type DeployListingInput,
   type DeploymentView,
+  type MarketplaceScope,
   type MySubscriptionView,
   notFound,
   type ReviewInput,

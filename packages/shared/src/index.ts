@@ -6,6 +6,7 @@ export * from './decimal/index.ts';
 export * from './errors/index.ts';
 export * from './market/index.ts';
 export * from './marketplace/index.ts';
+export * from './ports/index.ts';
 export * from './strategies/index.ts';
 export * from './time/index.ts';
 export * from './trading/index.ts';

@@ -1,5 +1,4 @@
-import type { MarketPort } from '@qt/api';
-import { AppError } from '@qt/shared';
+import { AppError, type MarketPort } from '@qt/shared';
 
 const disabled = () =>
   new AppError('MARKET_DATA_DISABLED', 'Market data is switched off on this engine (MARKET_SOURCE=off).');

@@ -1,6 +1,13 @@
-import type { MarketPort } from '@qt/api';
 import type { MarketDataQueries } from '@qt/db';
-import { AppError, canonicalDecimal, type Kline, type MessageBus, subjects, topics } from '@qt/shared';
+import {
+  AppError,
+  canonicalDecimal,
+  type Kline,
+  type MarketPort,
+  type MessageBus,
+  subjects,
+  topics,
+} from '@qt/shared';
 import type { KlineService } from './aggregate/kline-service.ts';
 import type { DepthService } from './depth/depth-service.ts';
 import type { FollowService } from './follow/follow-service.ts';

@@ -1,8 +1,14 @@
-import type { MarketPort } from '@qt/api';
 import type { Db } from '@qt/db';
 import { type MaintenanceReport, MarketDataQueries, MarketDataWriter, maintainPartitions } from '@qt/db';
 import { defaultSymbols, type ExchangeSim, startExchangeSim } from '@qt/exchange-sim';
-import { type Clock, klineInterval, type MessageBus, type Quote, type Trade } from '@qt/shared';
+import {
+  type Clock,
+  klineInterval,
+  type MarketPort,
+  type MessageBus,
+  type Quote,
+  type Trade,
+} from '@qt/shared';
 import type pg from 'pg';
 import type { EngineConfig } from '../config/config-schema.ts';
 import type { Logger } from '../observability/logger.ts';

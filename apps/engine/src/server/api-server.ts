@@ -12,7 +12,6 @@ import {
 } from '@qt/api';
 import { isAppError } from '@qt/shared';
 import { TIER_LIMITS } from '@qt/strategy-runtime';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.ts';
@@ -33,6 +32,7 @@ import {
   type RequestLimits,
   uploadBodyBytes,
 } from './request-limits.ts';
+import { createTrpcHttpHandler } from './trpc-http.ts';
 import { callsInFlight } from './ws-calls.ts';
 
 export interface ApiServerOptions {
@@ -84,9 +84,10 @@ export const STRIPE_WEBHOOK_READ_TIMEOUT_MS = 10_000;
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   let draining = false;
   const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...opts.requestLimits };
-  const trpcHttp = createHTTPHandler({
+  // The fetch adapter behind a lean node:http conversion: see trpc-http.ts for why not the standalone one.
+  const trpcHttp = createTrpcHttpHandler({
     router: appRouter,
-    basePath: `${TRPC_PATH}/`,
+    endpoint: TRPC_PATH,
     // A typed error that says when to come back (database or rate-limit store unreachable, too many
     // attempts) says it in the standard header too, so generic HTTP clients back off.
     // Every answer to an authenticated call also carries its tier budgets' state (RateLimit headers).
@@ -100,13 +101,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (retryAfter > 0) headers['retry-after'] = String(Math.ceil(retryAfter));
       return { headers };
     },
-    createContext: ({ req }): RequestContext => ({
+    createContext: (req): RequestContext => ({
       deps: opts.api,
       credential: bearerFrom(req.headers.authorization),
       ip: clientIp(req, opts.trustedProxies),
       transport: 'http',
       rateLimit: { policies: null },
     }),
+    onWriteError: (err) => opts.logger.warn({ err }, 'could not answer an API call'),
   });
 
   const bodyBudget = new BodyBudget(limits.maxBodyBytesInFlight);
@@ -147,7 +149,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (draining) return json(res, 503, { error: 'shutting down' });
       const call = parseTrpcCall(req.url ?? '/', `${TRPC_PATH}/`);
       return void admitTrpcRequest(req, res, call, limits, { budget: bodyBudget, uploadLimit }).then(
-        (admitted) => (admitted ? trpcHttp(req, res) : undefined),
+        (admitted) => (admitted ? trpcHttp(req, res, (req as BodyRead).body) : undefined),
         (err: unknown) => {
           opts.logger.error({ err }, 'could not admit a request');
           if (!res.headersSent) json(res, 500, { error: 'internal error' });
@@ -374,6 +376,9 @@ function readWebhookBody(
     req.on('aborted', onAbort);
   });
 }
+
+/** A request whose body `admitTrpcRequest` has read (absent for GET). */
+type BodyRead = IncomingMessage & { body?: string };
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));

@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import type { StrategyScope } from '@qt/api';
 import type { BacktestResult } from '@qt/backtest';
 import type { MarketDataQueries, Prisma } from '@qt/db';
 import {
@@ -13,6 +12,7 @@ import {
   notFound,
   type RunBacktestInput,
   type StrategyInterval,
+  type StrategyScope,
   TIER_CAPS,
   type Tier,
 } from '@qt/shared';

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TenantScope } from '@qt/api';
-import type { Clock } from '@qt/shared';
+import type { Clock, TenantScope } from '@qt/shared';
 import {
   AppError,
   type DeploymentState,

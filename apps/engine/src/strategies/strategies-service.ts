@@ -1,4 +1,3 @@
-import type { StrategiesPort, StrategyScope } from '@qt/api';
 import {
   AMOUNT_SCALE,
   AppError,
@@ -16,9 +15,11 @@ import {
   notFound,
   parseScaled,
   type RunBacktestInput,
+  type StrategiesPort,
   type StrategyExampleView,
   type StrategyLogLineView,
   type StrategyParams,
+  type StrategyScope,
   type StrategySourceView,
   type StrategyView,
   type Tier,

@@ -1,19 +1,19 @@
 import { accountIdInput, fillSchema, pageInput } from '@qt/shared';
 import { z } from 'zod';
-import { scopeOf, tradingOf } from '../domains/trading/scope.ts';
-import { authedProcedure, router } from '../trpc.ts';
+import { router } from '../trpc.ts';
 import { checkFillCursor } from './cursors.ts';
+import { tradingReadProcedure } from './trading-procedures.ts';
 
 export const fillsRouter = router({
-  list: authedProcedure
+  list: tradingReadProcedure
     .input(pageInput)
     .output(z.strictObject({ items: z.array(fillSchema), next: z.string().nullable() }))
     .query(({ ctx, input }) => {
       checkFillCursor(input.before);
-      return tradingOf(ctx.deps).listFills(scopeOf(ctx.principal), input);
+      return ctx.trading.listFills(ctx.scope, input);
     }),
-  onFill: authedProcedure.input(accountIdInput).subscription(async function* ({ ctx, input, signal }) {
+  onFill: tradingReadProcedure.input(accountIdInput).subscription(async function* ({ ctx, input, signal }) {
     const abort = signal ?? new AbortController().signal;
-    yield* tradingOf(ctx.deps).fillUpdates(scopeOf(ctx.principal), input.accountId, abort);
+    yield* ctx.trading.fillUpdates(ctx.scope, input.accountId, abort);
   }),
 });

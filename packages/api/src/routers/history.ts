@@ -1,8 +1,5 @@
-import { AppError, limitsFor } from '@qt/shared';
-import { z } from 'zod';
-import type { Principal } from '../auth/principal.ts';
-import type { ApiDeps } from '../context.ts';
 import {
+  AppError,
   backfillInput,
   backfillJobSchema,
   backfillProgressSchema,
@@ -11,7 +8,11 @@ import {
   type HistoryPort,
   type HistoryScope,
   jobsInput,
-} from '../domains/history/history-port.ts';
+  limitsFor,
+} from '@qt/shared';
+import { z } from 'zod';
+import type { Principal } from '../auth/principal.ts';
+import type { ApiDeps } from '../context.ts';
 import { authedProcedure, manageProcedure, router } from '../trpc.ts';
 
 function historyOf(deps: ApiDeps): HistoryPort {

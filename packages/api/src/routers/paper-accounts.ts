@@ -10,51 +10,55 @@ import {
   transferInput,
 } from '@qt/shared';
 import { z } from 'zod';
-import { scopeOf, tradingOf } from '../domains/trading/scope.ts';
-import { authedProcedure, router, tradeProcedure } from '../trpc.ts';
+import { router } from '../trpc.ts';
 import { checkSequenceCursor } from './cursors.ts';
+import { tradingReadProcedure, tradingTradeProcedure } from './trading-procedures.ts';
 
 const pageOf = <T extends z.ZodType>(item: T) =>
   z.strictObject({ items: z.array(item), next: z.string().nullable() });
 
 /** Paper accounts: funding, balances, positions, PnL and the ledger behind them. */
 export const paperAccountsRouter = router({
-  create: tradeProcedure
+  create: tradingTradeProcedure
     .input(createPaperAccountInput)
     .output(paperAccountSchema)
-    .mutation(({ ctx, input }) => tradingOf(ctx.deps).createAccount(scopeOf(ctx.principal), input)),
-  list: authedProcedure
+    .mutation(({ ctx, input }) => ctx.trading.createAccount(ctx.scope, input)),
+  list: tradingReadProcedure
     .output(z.array(paperAccountSchema))
-    .query(({ ctx }) => tradingOf(ctx.deps).listAccounts(scopeOf(ctx.principal))),
-  deposit: tradeProcedure
+    .query(({ ctx }) => ctx.trading.listAccounts(ctx.scope)),
+  deposit: tradingTradeProcedure
     .input(transferInput)
     .output(z.array(balanceSchema))
-    .mutation(({ ctx, input }) => tradingOf(ctx.deps).deposit(scopeOf(ctx.principal), input)),
-  withdraw: tradeProcedure
+    .mutation(({ ctx, input }) => ctx.trading.deposit(ctx.scope, input)),
+  withdraw: tradingTradeProcedure
     .input(transferInput)
     .output(z.array(balanceSchema))
-    .mutation(({ ctx, input }) => tradingOf(ctx.deps).withdraw(scopeOf(ctx.principal), input)),
-  balances: authedProcedure
+    .mutation(({ ctx, input }) => ctx.trading.withdraw(ctx.scope, input)),
+  balances: tradingReadProcedure
     .input(accountIdInput)
     .output(z.array(balanceSchema))
-    .query(({ ctx, input }) => tradingOf(ctx.deps).balances(scopeOf(ctx.principal), input.accountId)),
-  positions: authedProcedure
+    .query(({ ctx, input }) => ctx.trading.balances(ctx.scope, input.accountId)),
+  positions: tradingReadProcedure
     .input(accountIdInput)
     .output(z.array(positionSchema))
-    .query(({ ctx, input }) => tradingOf(ctx.deps).positions(scopeOf(ctx.principal), input.accountId)),
-  pnl: authedProcedure
+    .query(({ ctx, input }) => ctx.trading.positions(ctx.scope, input.accountId)),
+  pnl: tradingReadProcedure
     .input(accountIdInput)
     .output(pnlSchema)
-    .query(({ ctx, input }) => tradingOf(ctx.deps).pnl(scopeOf(ctx.principal), input.accountId)),
-  ledger: authedProcedure
+    .query(({ ctx, input }) => ctx.trading.pnl(ctx.scope, input.accountId)),
+  ledger: tradingReadProcedure
     .input(pageInput)
     .output(pageOf(ledgerEntrySchema))
     .query(({ ctx, input }) => {
       checkSequenceCursor(input.before);
-      return tradingOf(ctx.deps).ledger(scopeOf(ctx.principal), input);
+      return ctx.trading.ledger(ctx.scope, input);
     }),
-  onBalances: authedProcedure.input(accountIdInput).subscription(async function* ({ ctx, input, signal }) {
+  onBalances: tradingReadProcedure.input(accountIdInput).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }) {
     const abort = signal ?? new AbortController().signal;
-    yield* tradingOf(ctx.deps).balanceUpdates(scopeOf(ctx.principal), input.accountId, abort);
+    yield* ctx.trading.balanceUpdates(ctx.scope, input.accountId, abort);
   }),
 });

@@ -1,21 +1,26 @@
-import { accountIdInput, killSwitchInput, killSwitchView } from '@qt/shared';
-import { riskLimitsSchema, riskViewSchema } from '@qt/trading';
+import {
+  accountIdInput,
+  killSwitchInput,
+  killSwitchView,
+  riskLimitsSchema,
+  riskViewSchema,
+} from '@qt/shared';
 import { z } from 'zod';
-import { scopeOf, tradingOf } from '../domains/trading/scope.ts';
-import { authedProcedure, manageProcedure, router } from '../trpc.ts';
+import { router } from '../trpc.ts';
+import { tradingManageProcedure, tradingReadProcedure } from './trading-procedures.ts';
 
 /** Pre-trade risk per paper account: read by anyone with `read`; limits and kill switches need `manage`. */
 export const riskRouter = router({
-  get: authedProcedure
+  get: tradingReadProcedure
     .input(accountIdInput)
     .output(riskViewSchema)
-    .query(({ ctx, input }) => tradingOf(ctx.deps).riskView(scopeOf(ctx.principal), input.accountId)),
-  updateLimits: manageProcedure
+    .query(({ ctx, input }) => ctx.trading.riskView(ctx.scope, input.accountId)),
+  updateLimits: tradingManageProcedure
     .input(z.strictObject({ accountId: z.uuid(), limits: riskLimitsSchema }))
     .output(riskViewSchema)
-    .mutation(({ ctx, input }) => tradingOf(ctx.deps).updateRiskLimits(scopeOf(ctx.principal), input)),
-  setKillSwitch: manageProcedure
+    .mutation(({ ctx, input }) => ctx.trading.updateRiskLimits(ctx.scope, input)),
+  setKillSwitch: tradingManageProcedure
     .input(killSwitchInput)
     .output(killSwitchView)
-    .mutation(({ ctx, input }) => tradingOf(ctx.deps).setKillSwitch(scopeOf(ctx.principal), input)),
+    .mutation(({ ctx, input }) => ctx.trading.setKillSwitch(ctx.scope, input)),
 });

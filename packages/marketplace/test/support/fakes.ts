@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { MarketplaceScope } from '@qt/api';
 import type { ListingPriceSpec, MarketplaceBilling, SellerAccountState, SellerFinance } from '@qt/billing';
 import type { Db, Prisma } from '@qt/db';
 import {
@@ -7,6 +6,7 @@ import {
   type BacktestMetricsView,
   type DeploymentView,
   type InstrumentRef,
+  type MarketplaceScope,
   notFound,
   type StrategyInterval,
   type Tier,

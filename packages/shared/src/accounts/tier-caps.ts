@@ -224,6 +224,8 @@ export const ORDER_PROCEDURES: ReadonlySet<string> = new Set([
   'orders.cancelAll',
   // A cancel-replace: one new order, counted like a placement.
   'orders.amend',
+  // Charged one order per item (the limiter is told the batch's size).
+  'orders.placeMany',
 ]);
 
 export function procedureWeight(path: string): number {

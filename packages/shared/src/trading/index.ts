@@ -1,2 +1,3 @@
 export * from './api-schemas.ts';
+export * from './risk-schemas.ts';
 export * from './schemas.ts';

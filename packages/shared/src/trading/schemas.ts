@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Tier } from '../accounts/roles.ts';
 import { canonicalSymbol, decimalString, venueId } from '../market/schemas.ts';
 
 /**
@@ -93,6 +94,46 @@ export const orderSchema = z.strictObject({
   updatedAt: z.number().int(),
 });
 export type OrderView = z.infer<typeof orderSchema>;
+
+/**
+ * Most orders in one `orders.placeMany` call, per plan. A batch saves a script the round trips, not its
+ * budgets: every order in it is charged to the order budget and passes the risk engine on its own.
+ */
+export const PLACE_MANY_MAX_ORDERS: Readonly<Record<Tier, number>> = { FREE: 10, PRO: 50, ENTERPRISE: 100 };
+const placeManyLargest = Math.max(...Object.values(PLACE_MANY_MAX_ORDERS));
+
+/**
+ * A batch of orders for scripts. The whole batch is validated first (one malformed item refuses the call,
+ * nothing is placed); then each order is placed on its own and answered on its own. Orders on one account
+ * are placed in the batch's order (so a repeated clientOrderId answers the order placed before it).
+ */
+export const placeManyOrdersInput = z.strictObject({
+  orders: z.array(placeOrderInput).min(1).max(placeManyLargest),
+});
+export type PlaceManyOrdersInput = z.infer<typeof placeManyOrdersInput>;
+
+/** One order's outcome: placed (its view; a venue-style rejection is a placed order too) or refused. */
+export const placeManyItemResult = z.discriminatedUnion('ok', [
+  z.strictObject({ ok: z.literal(true), order: orderSchema }),
+  z.strictObject({
+    ok: z.literal(false),
+    error: z.strictObject({
+      /** The stable code `orders.place` would have failed with (e.g. RISK_ORDER_RATE, NOT_FOUND). */
+      code: z.string(),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  }),
+]);
+export type PlaceManyItemResult = z.infer<typeof placeManyItemResult>;
+
+/** Outcomes in the order of the input's items. */
+export const placeManyResult = z.strictObject({
+  results: z.array(placeManyItemResult),
+  placed: z.number().int(),
+  refused: z.number().int(),
+});
+export type PlaceManyResult = z.infer<typeof placeManyResult>;
 
 export const fillSchema = z.strictObject({
   id: z.string(),

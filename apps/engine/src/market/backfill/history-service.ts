@@ -1,13 +1,15 @@
-import type {
-  BackfillInput,
-  BackfillJobView,
-  BackfillProgressView,
-  CoverageInput,
-  CoverageView,
-  HistoryPort,
-  HistoryScope,
-} from '@qt/api';
-import { AppError, type Clock, type KlineInterval } from '@qt/shared';
+import {
+  AppError,
+  type BackfillInput,
+  type BackfillJobView,
+  type BackfillProgressView,
+  type Clock,
+  type CoverageInput,
+  type CoverageView,
+  type HistoryPort,
+  type HistoryScope,
+  type KlineInterval,
+} from '@qt/shared';
 import type pg from 'pg';
 import type { BackfillProgress, BackfillRunner } from './backfill-runner.ts';
 import type { BackfillJob, BackfillStore } from './backfill-store.ts';

@@ -1,4 +1,3 @@
-import type { HistoryPort } from '@qt/api';
 import type { MarketDataQueries, MarketDataWriter } from '@qt/db';
 import {
   type CandleHistorySource,
@@ -6,7 +5,7 @@ import {
   type TradeHistoryPages,
   tradeHistoryPages,
 } from '@qt/market-data';
-import type { Clock } from '@qt/shared';
+import type { Clock, HistoryPort } from '@qt/shared';
 import type pg from 'pg';
 import type { EngineConfig } from '../../config/config-schema.ts';
 import type { Logger } from '../../observability/logger.ts';

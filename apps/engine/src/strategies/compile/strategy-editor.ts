@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { StrategyScope } from '@qt/api';
-import { AppError, type CompileResultView, type StrategySourceView, type StrategyView } from '@qt/shared';
+import {
+  AppError,
+  type CompileResultView,
+  type StrategyScope,
+  type StrategySourceView,
+  type StrategyView,
+} from '@qt/shared';
 import { isStrategyValidationError, TIER_LIMITS, validateStrategyModule } from '@qt/strategy-runtime';
 import { examplesDir } from '@qt/strategy-sdk';
 import type { StrategyStore } from '../strategy-store.ts';

@@ -1,8 +1,7 @@
-import { AppError } from '@qt/shared';
+import { type AlertScope, type AlertsPort, AppError } from '@qt/shared';
 import type { Principal } from '../../auth/principal.ts';
 import type { ApiDeps } from '../../context.ts';
 import { scopeOf } from '../trading/scope.ts';
-import type { AlertScope, AlertsPort } from './alerts-port.ts';
 
 export function alertScopeOf(principal: Principal): AlertScope {
   return { ...scopeOf(principal), tier: principal.tenant.tier };

@@ -1,8 +1,7 @@
-import { AppError } from '@qt/shared';
+import { AppError, type BillingPort, type BillingScope } from '@qt/shared';
 import type { Principal } from '../../auth/principal.ts';
 import type { ApiDeps } from '../../context.ts';
 import { scopeOf } from '../trading/scope.ts';
-import type { BillingPort, BillingScope } from './billing-port.ts';
 
 export function billingScopeOf(principal: Principal): BillingScope {
   return {

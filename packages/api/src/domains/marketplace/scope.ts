@@ -1,6 +1,5 @@
-import { AppError } from '@qt/shared';
+import { AppError, type MarketplacePort } from '@qt/shared';
 import type { ApiDeps } from '../../context.ts';
-import type { MarketplacePort } from './marketplace-port.ts';
 
 export { billingScopeOf as marketplaceScopeOf } from '../billing/scope.ts';
 

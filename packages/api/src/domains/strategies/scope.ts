@@ -1,8 +1,7 @@
-import { AppError } from '@qt/shared';
+import { AppError, type StrategiesPort, type StrategyScope } from '@qt/shared';
 import type { Principal } from '../../auth/principal.ts';
 import type { ApiDeps } from '../../context.ts';
 import { scopeOf } from '../trading/scope.ts';
-import type { StrategiesPort, StrategyScope } from './strategies-port.ts';
 
 export function strategyScopeOf(principal: Principal): StrategyScope {
   return { ...scopeOf(principal), tier: principal.tenant.tier };

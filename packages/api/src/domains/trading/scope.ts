@@ -1,7 +1,6 @@
-import { AppError } from '@qt/shared';
+import { AppError, type TenantScope, type TradingPort } from '@qt/shared';
 import type { Principal } from '../../auth/principal.ts';
 import type { ApiDeps } from '../../context.ts';
-import type { TenantScope, TradingPort } from './trading-port.ts';
 
 /** The tenant always comes from the credential, never from input. */
 export function scopeOf(principal: Principal): TenantScope {
