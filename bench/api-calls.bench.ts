@@ -8,6 +8,11 @@
  * in a temp folder. REDIS_URL, when set, backs the credential rate limiter as in production. The load
  * generator runs in this process too, with the same keep-alive HTTP client for every case, so the
  * ratio is "how much slower than the cheapest possible HTTP answer", client cost included.
+ *
+ * Round trips per call are counted (deterministic, unlike the rates on a loaded host): Redis commands by
+ * wrapping ioredis's `sendCommand`, PostgreSQL queries by wrapping pg's `Client.query`, both in this
+ * process, while each case runs (background work, e.g. the WebSocket server's 4/s generation poll, is
+ * included: a few per second, small against thousands of calls).
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,10 +20,12 @@ import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAccount } from '@qt/api';
+import { createAccount, setTenantTier } from '@qt/api';
 import { signSessionToken } from '@qt/api/session';
 import { migrate, withClient, withDatabase } from '@qt/db';
 import { liveClock } from '@qt/shared';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../apps/engine/src/config/load-config.ts';
 import { type Engine, startEngine } from '../apps/engine/src/engine.ts';
@@ -39,6 +46,20 @@ const SECONDS = benchSeconds(6);
 const ROUNDS = benchRounds(2);
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
+
+// Every Redis command and PostgreSQL query sent by this process, for round trips per call.
+let redisCommands = 0;
+let sqlQueries = 0;
+const sendCommand = Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function (this: Redis, ...args: Parameters<typeof sendCommand>) {
+  redisCommands++;
+  return sendCommand.apply(this, args);
+};
+const pgQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  sqlQueries++;
+  return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pgQuery;
 
 interface Reply {
   status: number;
@@ -137,6 +158,8 @@ async function main(): Promise<void> {
         demoUser: false,
         logLevel: 'silent',
         shutdownTimeoutMs: 5_000,
+        // The bundled Stripe emulator on a free port (another engine on this host may hold 12111).
+        stripeEmulatorPort: 0,
       },
     });
     const t0 = performance.now();
@@ -156,6 +179,8 @@ async function main(): Promise<void> {
       },
       { verifiedAt: new Date() },
     );
+    // ENTERPRISE: its key budget (600,000 per minute) is never what is measured (a 429 fails the bench).
+    await setTenantTier(engine.api, signed.tenant.id, 'ENTERPRISE');
     // Valid 15 min by default; a long run must not see it expire mid-way.
     const session = await signSessionToken(
       { userId: signed.user.id, tenantId: signed.tenant.id },
@@ -183,13 +208,42 @@ async function main(): Promise<void> {
     if (meKey.via !== 'apiKey' || meSession.via !== 'session')
       throw new Error(`unexpected principals: ${meKey.via}, ${meSession.via}`);
 
-    const loop = (op: () => Promise<void>) => (seconds: number, warmupSeconds: number) =>
-      closedLoop(op, { seconds, warmupSeconds, concurrency: CONCURRENCY });
+    // Per case: calls made and the commands and queries sent meanwhile (warm-up included on both sides).
+    const counted = new Map<string, { calls: number; redis: number; sql: number }>();
+    const caseOf = (name: string, op: () => Promise<void>): Case => {
+      const c = { calls: 0, redis: 0, sql: 0 };
+      counted.set(name, c);
+      const countedOp = async () => {
+        await op();
+        c.calls++;
+      };
+      return {
+        name,
+        async run(seconds, warmupSeconds) {
+          const r0 = redisCommands;
+          const q0 = sqlQueries;
+          const result = await closedLoop(countedOp, { seconds, warmupSeconds, concurrency: CONCURRENCY });
+          c.redis += redisCommands - r0;
+          c.sql += sqlQueries - q0;
+          return result;
+        },
+      };
+    };
+    // Public calls are limited per client address (300/min). The engine trusts X-Forwarded-For from
+    // loopback (its default TRUSTED_PROXIES), so each call names a fresh loopback address: the limiter's
+    // Redis call is still paid, its budget is not what is measured.
+    let caller = 0;
+    const versionUrl = trpc('system.version');
+    const versionOp = async () => {
+      const i = ++caller;
+      const address = `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      await getOp(versionUrl, { 'x-forwarded-for': address })();
+    };
     const cases: Case[] = [
-      { name: 'bare node:http', run: loop(getOp(bareUrl)) },
-      { name: 'system.version', run: loop(getOp(trpc('system.version'))) },
-      { name: 'accounts.me (API key)', run: loop(getOp(trpc('accounts.me'), viaKey)) },
-      { name: 'accounts.me (session)', run: loop(getOp(trpc('accounts.me'), viaSession)) },
+      caseOf('bare node:http', getOp(bareUrl)),
+      caseOf('system.version', versionOp),
+      caseOf('accounts.me (API key)', getOp(trpc('accounts.me'), viaKey)),
+      caseOf('accounts.me (session)', getOp(trpc('accounts.me'), viaSession)),
     ];
     log(
       `api-calls: ${CONCURRENCY} requests in flight, ${SECONDS} s per case in ${ROUNDS} interleaved rounds` +
@@ -204,14 +258,18 @@ async function main(): Promise<void> {
     if (!base) throw new Error('no baseline');
     const notes: Record<string, string> = {
       'bare node:http': 'tiny JSON from a bare node:http server in the same process',
-      'system.version': 'tRPC public query: routing, middleware, output validation; no auth, no database',
-      'accounts.me (API key)':
-        'API key: rate-limit check, sha256, 1 Prisma query (key + tenant + memberships)',
+      'system.version': 'tRPC public query: routing, middleware, output validation, address budget; no auth',
+      'accounts.me (API key)': 'API key, credential cached: limiter script (reads the auth state too)',
       'accounts.me (session)':
-        'session JWT (HS256 verify), rate-limit check, 2 Prisma queries (membership+tenant, user)',
+        'session, credential cached: limiter script (reads the auth state too); the procedure reads the person',
+    };
+    const perCall = (name: string) => {
+      const c = counted.get(name);
+      if (!c || c.calls === 0) return '';
+      return `Redis commands per call ${(c.redis / c.calls).toFixed(2)}, SQL queries per call ${(c.sql / c.calls).toFixed(2)}; `;
     };
     const results = [base, ...rest].map((c) =>
-      against(c, base, 'req/s', `${notes[c.name] ?? ''}; ${CONCURRENCY} in flight`),
+      against(c, base, 'req/s', `${perCall(c.name)}${notes[c.name] ?? ''}; ${CONCURRENCY} in flight`),
     );
     log('');
     log(table(results));

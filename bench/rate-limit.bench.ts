@@ -8,8 +8,10 @@
  * calls at once: never refused here; a 429 fails the bench rather than measuring the refusal path).
  * REDIS_URL's server when set (the limiter's shared buckets: one Lua script call per request), else the
  * buckets are in memory. Redis round trips are counted by wrapping ioredis's `sendCommand` in this
- * process: commands sent while a case ran, divided by its requests (the credential check's two reads run
- * in parallel: one round trip; the limiter adds its one script call).
+ * process: commands sent while a case ran, divided by its requests. With a warm credential each call makes
+ * ONE command either way: without the limiter, authentication reads the address's attempt count and the
+ * credential generation in one script call; with it, the limiter's script charges the buckets and reads
+ * both (the WebSocket servers' 4/s generation poll adds a few hundredths per call).
  *
  * DATABASE_URL's server when set (a `qt_bench_*` database created here and dropped at the end), else the
  * embedded PostgreSQL in a temp folder.
@@ -117,6 +119,8 @@ async function main(): Promise<void> {
           demoUser: false,
           logLevel: 'silent',
           shutdownTimeoutMs: 5_000,
+          // The bundled Stripe emulator on a free port (another engine on this host may hold 12111).
+          stripeEmulatorPort: 0,
           marketSource: 'off',
           rateLimits,
         },

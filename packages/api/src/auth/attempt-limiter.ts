@@ -1,6 +1,7 @@
 import { AppError } from '@qt/shared';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RedisBuckets, type StoredValue } from '../limits/redis-buckets.ts';
 
 /**
  * Limits authentication attempts (passwords, API keys, session tokens) per key (an IP, or an IP and an
@@ -26,8 +27,20 @@ export interface AttemptLimiter {
    * never lock an address out.
    */
   reserve(key: string, opts?: ReserveOptions): Promise<Reservation>;
-  /** Throws AUTH_TOO_MANY_ATTEMPTS while `key` is blocked. Consumes nothing: for already verified callers. */
-  check(key: string): Promise<void>;
+  /**
+   * Throws AUTH_TOO_MANY_ATTEMPTS while `key` is blocked. Consumes nothing: for already verified callers.
+   * `stored`: a read of `storeKeyOf(key)` made in another command of this call (sent after the call
+   * arrived, so it sees every failure counted before, as a read of its own would), judged instead of
+   * reading again; its rejection means the store could not be read (SERVICE_UNAVAILABLE, fail closed).
+   */
+  check(key: string, stored?: Promise<StoredValue>): Promise<void>;
+  /** Where `key`'s count is stored in Redis, for a caller that reads it within a command of its own; null in memory. */
+  storeKeyOf(key: string): string | null;
+  /**
+   * `check(key)` and a read of another key (the credential cache's generation) in ONE command; null when
+   * the counts are in memory. `also` rejects when Redis could not be read.
+   */
+  checkReading(key: string, alsoKey: string): { checked: Promise<void>; also: Promise<string | null> } | null;
   /**
    * Records a failure that was not reserved; throws AUTH_TOO_MANY_ATTEMPTS when it crosses the limit.
    * Not a gate: only for counting events after the fact.
@@ -115,6 +128,19 @@ export function createAttemptLimiter(opts: AttemptLimitOptions, redis?: Redis): 
     ? new RateLimiterRedis({ ...base, storeClient: redis })
     : new RateLimiterMemory(base);
 
+  // Reads of the count along with another key, in one command (the buckets' script, charging nothing).
+  const reader = redis ? new RedisBuckets(redis) : null;
+
+  /** A stored count (as `check` reads it): over the limit means blocked. */
+  function judge(read: StoredValue): void {
+    if (read.value === null) return;
+    const consumed = Number.parseInt(read.value, 10);
+    if (consumed > opts.points) {
+      const res = new RateLimiterRes(0, read.pttlMs, consumed, false);
+      throw tooMany(res);
+    }
+  }
+
   async function block(key: string): Promise<void> {
     try {
       if (redis) {
@@ -183,7 +209,17 @@ export function createAttemptLimiter(opts: AttemptLimitOptions, redis?: Redis): 
         },
       };
     },
-    async check(key) {
+    async check(key, stored) {
+      if (stored) {
+        let read: StoredValue;
+        try {
+          read = await stored;
+        } catch (err) {
+          throw storeDown(err);
+        }
+        judge(read);
+        return;
+      }
       let res: RateLimiterRes | null;
       try {
         res = await limiter.get(key);
@@ -191,6 +227,24 @@ export function createAttemptLimiter(opts: AttemptLimitOptions, redis?: Redis): 
         throw storeDown(err);
       }
       if (res && res.consumedPoints > opts.points) throw tooMany(res);
+    },
+    storeKeyOf(key) {
+      return redis ? limiter.getKey(key) : null;
+    },
+    checkReading(key, alsoKey) {
+      if (!reader) return null;
+      const both = reader.read([limiter.getKey(key), alsoKey]);
+      const checked = both.then(
+        (r) => judge(r[0] as StoredValue),
+        (err: unknown) => {
+          throw storeDown(err);
+        },
+      );
+      // Either may be left unread by a caller that failed on the other first.
+      checked.catch(() => undefined);
+      const also = both.then((r) => (r[1] as StoredValue).value);
+      also.catch(() => undefined);
+      return { checked, also };
     },
     async recordFailure(key) {
       await consume(key, true);

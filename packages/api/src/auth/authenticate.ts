@@ -1,28 +1,59 @@
 import { AppError, isAppError } from '@qt/shared';
 import type { RequestContext } from '../context.ts';
 import { authenticateApiKey } from '../domains/api-keys/authenticate-api-key.ts';
+import type { StoredValue } from '../limits/redis-buckets.ts';
 import { looksLikeApiKey } from './api-key-token.ts';
 import { ipBucket } from './ip-bucket.ts';
 import { resolveLiveSession } from './live-session.ts';
 import type { Principal } from './principal.ts';
 import { verifySessionToken } from './session-token.ts';
 
+/** The attempt limiter's key for credential checks from `ip` (its address bucket). */
+export function credentialAttemptKey(ip: string): string {
+  return `ip:${ipBucket(ip)}`;
+}
+
+/**
+ * What `authenticate` reads before anything else, read by the caller inside a command it sends anyway
+ * (the request limiter's script), after the request arrived: the stored attempt count of the caller's
+ * address (`deps.limiters.credential.storeKeyOf(credentialAttemptKey(ip))`) and the credential cache's
+ * generation. A rejection means Redis could not be read, and is treated as a failed read of its own.
+ */
+export interface CredentialPreread {
+  attempts: Promise<StoredValue>;
+  generation: Promise<string | null>;
+}
+
 /**
  * The one place a credential becomes a principal. Bad credentials count against the caller's IP, and
  * an IP over the limit is refused before any lookup, so guessing keys costs the guesser, not the database.
  * A credential verified a moment ago is served from `deps.credentialCache` (see there for why that never
  * outlives a revocation); the limiter is consulted either way (a blocked address is refused even with a
- * good credential).
+ * good credential), and before the procedure runs.
+ *
+ * Round trips: the address's attempt count and the cache's generation are read in ONE Redis command,
+ * the caller's (`preread`: the request limiter's script) or this function's own; so a warm credential
+ * costs no command beyond the limiter's and no database query.
  */
-export async function authenticate(ctx: RequestContext): Promise<Principal> {
+export async function authenticate(ctx: RequestContext, preread?: CredentialPreread): Promise<Principal> {
   const { deps, credential, ip } = ctx;
   if (!credential) {
     throw new AppError('AUTH_REQUIRED', 'Sign in, or send an API key as "Authorization: Bearer <key>".');
   }
   const limiter = deps.limiters.credential;
-  const key = `ip:${ipBucket(ip)}`;
+  const key = credentialAttemptKey(ip);
   const cache = deps.credentialCache;
-  const [, generation] = await Promise.all([limiter.check(key), cache ? cache.generation() : null]);
+  let checked: Promise<void>;
+  let remoteGeneration: Promise<string | null> | undefined;
+  if (preread) {
+    checked = limiter.check(key, preread.attempts);
+    remoteGeneration = preread.generation;
+  } else {
+    const both = cache?.generationKey ? limiter.checkReading(key, cache.generationKey) : null;
+    checked = both ? both.checked : limiter.check(key);
+    remoteGeneration = both?.also;
+  }
+  const [, generation] = await Promise.all([checked, cache ? cache.generation(remoteGeneration) : null]);
   const now = deps.clock.now();
   if (cache && generation !== null) {
     const hit = cache.get(credential, generation, now);
@@ -133,8 +164,8 @@ async function verify(ctx: RequestContext, credential: string, key: string, now:
   const { deps } = ctx;
   const done = await turn(deps, key);
   try {
-    // Re-checked after the wait: failures judged meanwhile may have blocked the address.
-    await deps.limiters.credential.check(key);
+    // No separate re-check after the wait: the reservation refuses a blocked address too (a block holds
+    // the count above the limit, and a reservation is refused at the limit), in the same round trip.
     const attempt = await deps.limiters.credential.reserve(key, { block: false });
     try {
       if (looksLikeApiKey(credential)) {

@@ -10,17 +10,22 @@ import type { Principal } from './principal.ts';
  * verified under, and a change that can take access away (a key revoked, a member removed or demoted,
  * a tenant changed) calls `invalidate()`, which bumps the generation:
  * - in this process at once (a local epoch, and the map is cleared);
- * - across engine instances through Redis: the shared generation is read on every call (in parallel
- *   with the attempt limiter's own Redis read, so it adds no round trip to the latency) and `INCR`ed by
- *   `invalidate()`. A lookup that raced the change was stamped with the older generation and is never
+ * - across engine instances through Redis: the shared generation is read on every call (inside the
+ *   command the call makes anyway: the request limiter's script, or the attempt limiter's read, so it
+ *   adds no command) and `INCR`ed by `invalidate()`. A lookup that raced the change was stamped with the older generation and is never
  *   served after it. If Redis cannot be read, the cache is bypassed (the database decides), never trusted.
  * Entries also end with the credential (token or key expiry) and after `ttlMs`, which bounds what an
  * out-of-band database edit (not through a domain function) can leave cached.
  * Keys are SHA-256 of the credential, so the map holds no secrets.
  */
 export interface CredentialCache {
-  /** The generation to stamp a lookup with, or null when the cache must not be used now. */
-  generation(): Promise<string | null>;
+  /**
+   * The generation to stamp a lookup with, or null when the cache must not be used now. `remote`: a read
+   * of `generationKey` sent by the caller within a command of its own, after the request arrived (so it
+   * sees every change committed before, as a GET of this cache's would), used instead of a GET; its
+   * rejection means Redis could not be read: the cache is bypassed, as with a failed GET.
+   */
+  generation(remote?: Promise<string | null>): Promise<string | null>;
   get(credential: string, generation: string, now: number): Principal | null;
   /** `validUntil`: when the credential itself expires (null: it does not). */
   put(
@@ -47,18 +52,10 @@ export interface CredentialCache {
    */
   peek(credential: string, now: number): Principal | null;
   /**
-   * The Redis key of the shared generation (null: no Redis). A caller that reads it itself, inside a
-   * round trip it makes anyway, hands that read over with `adoptGeneration`.
+   * The Redis key of the shared generation (null: no Redis), for a caller that reads it inside a command
+   * it makes anyway and hands the read to `generation(remote)`.
    */
-  readonly generationKey?: string | null;
-  /**
-   * The next `generation()` call in this synchronous run (only that one: the slot is cleared at the next
-   * microtask) uses `remote`, a read of `generationKey` sent NOW or later, instead of sending a GET of its
-   * own: the request limiter reads it inside its script, so a call makes one round trip, not two. A read
-   * sent after the request arrived sees every change committed before, as the GET would. `remote`
-   * rejecting means Redis could not be read: the cache is bypassed, as with a failed GET.
-   */
-  adoptGeneration?(remote: Promise<string | null>): void;
+  readonly generationKey: string | null;
   readonly size: number;
 }
 
@@ -121,27 +118,15 @@ export function createCredentialCache(opts: CredentialCacheOptions = {}): Creden
   let epoch = 0;
   /** This process's changes, by epoch (the newest `CREDENTIAL_CHANGES_KEPT`). */
   const localChanges: { epoch: number; change: CredentialChange }[] = [];
-  let adopted: Promise<string | null> | null = null;
 
   return {
     get size() {
       return entries.size;
     },
     generationKey: redis ? redisKey : null,
-    adoptGeneration(remote) {
-      if (!redis) return;
-      const mine = remote;
-      adopted = mine;
-      // Never served to a later request: only to the generation() call made in the same synchronous run.
-      queueMicrotask(() => {
-        if (adopted === mine) adopted = null;
-      });
-    },
-    async generation() {
+    async generation(remote) {
       if (!redis) return String(epoch);
       const local = epoch;
-      const remote = adopted;
-      adopted = null;
       try {
         return `${local}:${(await (remote ?? redis.get(redisKey))) ?? '0'}`;
       } catch (err) {

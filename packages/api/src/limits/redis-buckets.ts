@@ -15,10 +15,12 @@ import type { BucketOutcome, BucketSpec, BucketStore, TakeResult } from './gcra.
  * Arithmetic in integer microseconds (exact in a double up to 2^53 us, ~285 years since 1970), the same
  * as `takeAll` in gcra.ts. A bucket's key expires when it would be full again, so idle callers cost nothing.
  *
- * The script can also read one more key in the same round trip (`alsoGet`): the credential cache's
- * generation, which every authenticated call reads anyway. The limiter's call then replaces that GET
- * instead of adding a command: on a loaded host each command's socket write costs more CPU than the
- * script itself (see the rate-limit benchmark notes).
+ * The script can also read more keys in the same round trip (`alsoRead`): what authenticating the call
+ * reads anyway, the credential-attempt count of the caller's address and the credential cache's
+ * generation. The limiter's call then replaces those reads instead of adding commands: an authenticated
+ * call with a warm credential makes this ONE command and nothing else (on a loaded host each command's
+ * socket write costs more CPU than the script itself: see the rate-limit benchmark notes). With no
+ * bucket at all (`read`), the script is a plain read of several keys in one command.
  */
 const SCRIPT = `
 -- Redis < 7: replicate the writes, not the script (it reads TIME).
@@ -28,8 +30,8 @@ if now < 0 then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
--- Three ARGV per bucket after the clock; a key beyond the buckets is only read (the credential
--- generation, see RedisBuckets.take) and its value returned last ('' when absent).
+-- Three ARGV per bucket after the clock; keys beyond the buckets are only read (see RedisBuckets.take):
+-- each one's value ('' when absent) and its PTTL are returned last.
 local n = (#ARGV - 1) / 3
 local tats = {}
 local refused = false
@@ -54,9 +56,18 @@ for i = 1, n do
   end
   out[#out + 1] = string.format('%.0f', tat)
 end
-if #KEYS > n then out[#out + 1] = redis.call('GET', KEYS[n + 1]) or '' end
+for j = n + 1, #KEYS do
+  out[#out + 1] = redis.call('GET', KEYS[j]) or ''
+  out[#out + 1] = redis.call('PTTL', KEYS[j])
+end
 return out
 `;
+
+/** A key read along with a charge: its value (null when absent) and its PTTL (negative: no expiry / absent). */
+export interface StoredValue {
+  value: string | null;
+  pttlMs: number;
+}
 
 interface GcraRedis extends Redis {
   qtGcra(numKeys: number, ...args: (string | number)[]): Promise<(string | number)[]>;
@@ -82,18 +93,19 @@ export class RedisBuckets implements BucketStore {
     this.#nowMs = opts.nowMs;
   }
 
-  /** `alsoGet`: a key read in the same script; its value (null when absent) is in `also`. */
+  /** `alsoRead`: keys read in the same script, after the charge; their values are in `also`, in order. */
   async take(
     keys: readonly string[],
     specs: readonly BucketSpec[],
-    alsoGet?: string,
-  ): Promise<TakeResult & { also?: string | null }> {
+    alsoRead?: readonly string[],
+  ): Promise<TakeResult & { also?: StoredValue[] }> {
+    const extra = alsoRead?.length ?? 0;
     const args: (string | number)[] = [...keys];
-    if (alsoGet !== undefined) args.push(alsoGet);
+    if (alsoRead) args.push(...alsoRead);
     args.push(this.#nowMs ? Math.round(this.#nowMs() * 1000) : -1);
     for (const s of specs) args.push(s.emissionUs, s.toleranceUs, s.cost);
     this.calls++;
-    const reply = await this.#redis.qtGcra(keys.length + (alsoGet === undefined ? 0 : 1), ...args);
+    const reply = await this.#redis.qtGcra(keys.length + extra, ...args);
     const allowed = reply[0] === 1 || reply[0] === '1';
     const now = Number(reply[1]);
     const buckets: BucketOutcome[] = specs.map((spec, i) => {
@@ -109,12 +121,20 @@ export class RedisBuckets implements BucketStore {
         newTat: charged,
       };
     });
-    if (alsoGet === undefined) return { allowed, buckets };
-    const also = reply[specs.length + 2];
-    return {
-      allowed,
-      buckets,
-      also: also === '' || also === undefined || also === null ? null : String(also),
-    };
+    if (extra === 0) return { allowed, buckets };
+    const also: StoredValue[] = [];
+    for (let j = 0, at = specs.length + 2; j < extra; j++, at += 2) {
+      const v = reply[at];
+      also.push({
+        value: v === '' || v === undefined || v === null ? null : String(v),
+        pttlMs: Number(reply[at + 1] ?? -2),
+      });
+    }
+    return { allowed, buckets, also };
+  }
+
+  /** Reads `keys` (value and PTTL each) in one command: the same script with no bucket to charge. */
+  async read(keys: readonly string[]): Promise<StoredValue[]> {
+    return (await this.take([], [], keys)).also ?? [];
   }
 }

@@ -18,7 +18,7 @@ import { ipBucket } from '../auth/ip-bucket.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ApiLogger } from '../context.ts';
 import { type BucketStore, bucketSpec, burstOf, MemoryBuckets, type TakeResult } from './gcra.ts';
-import { RedisBuckets } from './redis-buckets.ts';
+import { RedisBuckets, type StoredValue } from './redis-buckets.ts';
 import type { TenantLimitsCache } from './tenant-limits.ts';
 import type { UsageMeter } from './usage-meter.ts';
 
@@ -71,43 +71,45 @@ export interface RequestLimiterOptions {
 }
 
 /**
- * A Redis key read inside the limiter's script, in the same round trip as the charge (the credential
- * cache's generation). `value` settles exactly once: with the key's value, or rejected when the script
- * failed or was not sent (a call refused before the store, memory buckets): its reader then does without.
+ * Redis keys read inside the limiter's script, in the same round trip as the charge (what authenticating
+ * the call reads anyway: the credential-attempt count of the caller's address, the credential cache's
+ * generation). `values` settles exactly once, in the order of `keys`: from the script, or by a read of
+ * their own when the call was refused before the store was asked (or the buckets are in memory), or
+ * rejected when Redis could not be read: its readers then do as they would with a failed read of their own.
  */
 export interface ReadAlong {
-  readonly key: string;
-  readonly value: Promise<string | null>;
+  readonly keys: readonly string[];
+  readonly values: Promise<StoredValue[]>;
   readonly settled: boolean;
-  settle(value: string | null, err?: unknown): void;
+  settle(values: StoredValue[] | null, err?: unknown): void;
 }
 
-export function readAlong(key: string): ReadAlong {
-  let resolve!: (v: string | null) => void;
+const NOT_READ = new Error('the rate-limit script did not run');
+
+export function readAlong(keys: readonly string[]): ReadAlong {
+  let resolve!: (v: StoredValue[]) => void;
   let reject!: (err: unknown) => void;
-  const value = new Promise<string | null>((res, rej) => {
+  const values = new Promise<StoredValue[]>((res, rej) => {
     resolve = res;
     reject = rej;
   });
   // Its reader may be gone (authentication failed first): never an unhandled rejection.
-  value.catch(() => undefined);
+  values.catch(() => undefined);
   let settled = false;
   return {
-    key,
-    value,
+    keys,
+    values,
     get settled() {
       return settled;
     },
     settle(v, err) {
       if (settled) return;
       settled = true;
-      if (err === undefined) resolve(v);
-      else reject(err);
+      if (err === undefined && v !== null && v.length === keys.length) resolve(v);
+      else reject(err ?? NOT_READ);
     },
   };
 }
-
-const NOT_READ = new Error('the rate-limit script did not run');
 
 const zeroByTier = (): Record<Tier, number> => ({ FREE: 0, PRO: 0, ENTERPRISE: 0 });
 
@@ -246,22 +248,34 @@ export class RequestLimiter {
     type: 'query' | 'mutation' | 'subscription',
     known?: TenantLimits,
     along?: ReadAlong,
+    /** Orders the call places (`orders.placeMany`: its items), each charged to the order budget. */
+    orders = 1,
   ): Promise<PolicyState[]> {
     try {
-      return await this.#check(principal, path, type, known, along);
+      return await this.#check(principal, path, type, known, along, orders);
     } finally {
-      // Refused before the store was asked (or no Redis buckets): the reader still gets its value, by a
-      // plain GET, as it would have without the limiter.
-      if (along && !along.settled) {
-        const redis = this.#opts.redis;
-        if (!redis) along.settle(null, NOT_READ);
-        else
-          redis.get(along.key).then(
-            (v) => along.settle(v),
-            (err: unknown) => along.settle(null, err),
-          );
-      }
+      // Refused before the store was asked (or no Redis buckets): the readers still get their values, by
+      // a read of their own, as they would have without the limiter.
+      if (along && !along.settled) this.fillAlong(along);
     }
+  }
+
+  /** Settles `along` by a plain read of its keys (one command), when no charge will carry it. */
+  fillAlong(along: ReadAlong): void {
+    if (along.settled) return;
+    if (!this.#redisBuckets) {
+      along.settle(null, NOT_READ);
+      return;
+    }
+    this.#redisBuckets.read(along.keys).then(
+      (v) => along.settle(v),
+      (err: unknown) => along.settle(null, err),
+    );
+  }
+
+  /** Whether `readAlong` can ride on this limiter's store (its buckets are in Redis). */
+  get readsAlong(): boolean {
+    return this.#redisBuckets !== null;
   }
 
   async #check(
@@ -270,6 +284,7 @@ export class RequestLimiter {
     type: 'query' | 'mutation' | 'subscription',
     known: TenantLimits | undefined,
     along: ReadAlong | undefined,
+    orders: number,
   ): Promise<PolicyState[]> {
     const limits = known ?? (await this.limitsOf(principal));
     const weight = procedureWeight(path);
@@ -286,7 +301,7 @@ export class RequestLimiter {
       scopes.push('orders');
       budgets.push(limits.orders);
       keys.push(`${this.#prefix}:o:${tenantId}`);
-      costs.push(1);
+      costs.push(orders);
     }
     const read = type !== 'mutation';
     // A weight no full bucket can hold (a contract's burst below it) is refused for good, not with a
@@ -314,7 +329,7 @@ export class RequestLimiter {
       if (path === 'backtests.run') await this.#backtestsToday(tenantId, limits);
       this.stats.allowed[tier]++;
       this.#opts.usage?.add(tenantId, 'requests', weight);
-      if (isOrder) this.#opts.usage?.add(tenantId, 'orders', 1);
+      if (isOrder) this.#opts.usage?.add(tenantId, 'orders', orders);
       return states;
     }
     this.stats.limited[tier]++;
@@ -393,7 +408,7 @@ export class RequestLimiter {
       const specs = budgets.map((b, i) => bucketSpec(b, costs[i] as number));
       let result: TakeResult;
       if (along && this.#redisBuckets) {
-        const r = await this.#redisBuckets.take(keys, specs, along.key);
+        const r = await this.#redisBuckets.take(keys, specs, along.keys);
         along.settle(r.also ?? null);
         result = r;
       } else {
