@@ -70,7 +70,7 @@ interface CaseResult {
 }
 
 async function runCase(dbUrl: string, withAlerts: boolean, hookUrl: string, hookHits: Float64Array[]) {
-  const logger = pino({ level: 'silent' });
+  const logger = pino({ level: setting('BENCH_LOG') ?? 'silent' });
   const db = createPrisma(dbUrl);
   const bus: MessageBus = new InProcessBus({ streams: streamSpecs, clock: liveClock, logger });
   const rnd = mulberry32(11);
@@ -311,7 +311,8 @@ async function main(): Promise<void> {
   log(
     `  alert consumer: eval ${Math.round(st.evalMs ?? 0)} ms, commits ${Math.round(st.commitMs ?? 0)} ms ` +
       `(slowest ${Math.round(st.commitMaxMs ?? 0)} ms), state captured ${Math.round(st.snapshotMs ?? 0)} ms, ` +
-      `${st.committed ?? 0} commits, ${st.commitFailures ?? 0} failed`,
+      `${st.committed ?? 0} batches committed in ${st.commitTransactions ?? st.committed ?? 0} transactions, ` +
+      `${st.commitFailures ?? 0} failed`,
   );
   for (const r of results) report(r);
   log(table(results));

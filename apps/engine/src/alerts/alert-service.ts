@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   type AlertChannel,
   AlertEvaluator,
@@ -12,12 +12,14 @@ import {
   type Firing,
   parseAlertRule,
 } from '@qt/alerts';
-import { type AlertScope, type AlertsPort, withinTierCap } from '@qt/api';
+import { withinTierCap } from '@qt/api';
 import type { Db } from '@qt/db';
 import {
   type AlertFiringView,
   type AlertHistoryInput,
+  type AlertScope,
   type AlertStateView,
+  type AlertsPort,
   type AlertView,
   AppError,
   type BusMessage,
@@ -38,8 +40,8 @@ import {
 } from '@qt/shared';
 import type { Logger } from '../observability/logger.ts';
 import { UpdateHub } from '../trading/update-hub.ts';
-import { type AlertPositions, AlertStore, type FiringToStore, firingView } from './alert-store.ts';
-import { isTransientCommitError } from './commit-errors.ts';
+import { type AlertPositions, AlertStore, firingView } from './alert-store.ts';
+import { CommitPipeline, type EvaluatedBatch } from './commit-pipeline.ts';
 import { consumerBaseName } from './evaluator-id.ts';
 import { alertsFiredSubject, alertsFiredTopic } from './fired-topic.ts';
 import { type FollowedMarkets, marketChanged } from './followed-markets.ts';
@@ -55,6 +57,11 @@ export const ALERT_BATCH_MESSAGES = 1_000;
  * the in-app latency goal (10 ms); under load batches grow by themselves, so commits stay few.
  */
 const GROUP_COMMIT = { maxMessages: ALERT_BATCH_MESSAGES, maxWaitMs: 0 };
+/**
+ * Trades evaluated between two event-loop turns (a few ms of work): the commit in flight and the rest of
+ * the process get the loop between slices (see #evaluateTrades).
+ */
+export const EVAL_SLICE_TRADES = 1_000;
 /** Firings a live (in-app) subscriber may have unread; past it the stream ends (re-subscribe, re-read). */
 export const LIVE_QUEUE_PER_SUBSCRIBER = 256;
 /** Pending delivery rows offered again per sweep (and never beyond the delivery queue's free room). */
@@ -71,9 +78,6 @@ export const MAX_ALERTS_PER_TENANT = 1_000;
  * below MAX_OUTCOME_WRITES + 2 x the delivery queue's capacity.
  */
 export const MAX_OUTCOME_WRITES = 256;
-/** A failed evaluation commit is retried in place after this, doubling up to COMMIT_RETRY_MAX_MS. */
-export const COMMIT_RETRY_BASE_MS = 100;
-export const COMMIT_RETRY_MAX_MS = 5_000;
 /**
  * The evaluator state (about 9 MB of JSON at 100,000 alerts) is written at most this often, not with every
  * batch: each batch's transaction holds only its firings, deliveries and the committed positions.
@@ -83,12 +87,6 @@ export const SNAPSHOT_EVERY_MS = 5_000;
 export const MAX_STALE_PAUSED_MARKETS = 10_000;
 /** Resume attempts per market a restart watches (one per trade batch on it) before it gives up (logged). */
 export const MAX_STALE_RESUME_ATTEMPTS = 5;
-/**
- * Statements a batch whose commit failed for good (not a transient error) may spend isolating the bad
- * firing(s) by halving: enough to single out a few among 1,000; past it the rest of the batch is dropped
- * (logged) rather than holding the stream.
- */
-export const MAX_ISOLATION_STATEMENTS = 64;
 /** A delivery row's lease lasts at least this long (renewed every sweep while the queue holds it). */
 export const MIN_DELIVERY_LEASE_MS = 60_000;
 
@@ -136,6 +134,23 @@ interface Registered {
   tier: Tier;
 }
 
+/** An evaluated batch in the commit pipeline, with what its after-commit work needs. */
+interface PendingBatch extends EvaluatedBatch {
+  /** Evaluation order (1, 2, ...): a stored state covers every batch up to the one it was captured at. */
+  index: number;
+  /** Each firing's alert as registered when it was evaluated (its channels and tier, for delivery). */
+  registered: (Registered | undefined)[];
+  /** The evaluator state right after this batch (snapshot cadence): stored once the batch committed. */
+  state: object | null;
+}
+
+/** What evaluating one bus batch produced: its firings and the stream's last sequence in it. */
+interface Evaluation {
+  firings: Firing[];
+  last: number;
+  mustWrite: boolean;
+}
+
 type Row = {
   id: string;
   tenantId: string;
@@ -154,37 +169,50 @@ type Row = {
  * `alerts.fired.<tenantId>` (in-app) and delivers them to the external channels (email, webhooks and chat
  * formats through @qt/alerts' DeliveryQueue) from the stored rows only. Also the API's `AlertsPort`.
  *
- * Latency. Batches are group commits: a batch is what arrived while the previous one was evaluated and
- * committed (never held back to fill), so at a low rate each trade is committed on its own and under load
- * the batches grow by themselves. In-app events wait for the commit (an event for a firing that is then
- * dropped, or never stored, would be a notification with no record); the evaluator state is written
- * apart, in the background, and its writes never hold a batch.
+ * Latency. Batches are group commits: a batch is what arrived while the previous one was evaluated (never
+ * held back to fill), so at a low rate each trade is evaluated on its own and under load the batches grow
+ * by themselves. Commits are pipelined (commit-pipeline.ts): the next batch is evaluated while the
+ * previous one's transaction is in flight, commits stay strictly in evaluation order, and batches that
+ * waited are committed together in one transaction, so a slow commit (a checkpoint's fsync) delays the
+ * firings behind it by its own length only, not by a backlog of commits one after the other. Trades are
+ * evaluated in slices (EVAL_SLICE_TRADES) so the commit's round trips are not each held behind a whole
+ * batch's evaluation (#evaluateTrades). A batch of
+ * trades or candles that fired nothing writes nothing (its position goes with the next write). In-app
+ * events wait for the commit of their own batch (an event for a firing that is then dropped, or never
+ * stored, would be a notification with no record); the evaluator state is written apart, in the
+ * background, and its writes never hold a batch.
  *
- * Restart guarantee. The bus is read through durable consumers (trades, candles, data quality); a batch
- * is acknowledged only after the statement storing its firings, deliveries and the committed stream
- * positions committed. The evaluator state (a few MB at 100,000 alerts: alerts that never fired are not
- * stored) is captured right after a commit every SNAPSHOT_EVERY_MS (5 s) and at stop, with the positions
- * it covers, so it never covers an event whose firings are not stored. On NATS each start recreates the
- * consumers to deliver, in stream order, from the message after the positions the restored state covers
- * (replay-positions.ts): after a clean stop that is exactly what was not committed; after a crash, or a
- * commit that failed at stop, the messages committed after the state was captured are evaluated again
- * from that exact state, reproduce the same deterministic firing ids (stored ON CONFLICT DO NOTHING: not
- * created, so not shown nor delivered again), and the uncommitted batch is evaluated in its place. Each
- * firing is produced once and none is missed while the stream still holds the messages (24 h of trades,
- * 6 h of candles). Replayed messages (at or before the committed positions) repeat no other side effect
- * (#replayUntil); with no alert loaded the positions still move on (#advance); a restored position the
- * stream no longer holds is checked at start (#checkPositionsOnStreams). On the in-process bus nothing survives the process: the snapshot is restored (after a
- * clean stop: no duplicate firing, `once`/per-bar/cooldown state kept, a price that crossed a level while
- * the engine was down fires on the first trade after; after a crash, the state of the gap since the last
- * snapshot is lost), but intrabar conditions that held only while the engine was down are not seen.
+ * Restart guarantee. The bus is read through durable consumers (trades, candles, data quality). The
+ * evaluator state (a few MB at 100,000 alerts: alerts that never fired are not stored) is captured
+ * every SNAPSHOT_EVERY_MS (5 s) right after a batch is evaluated and stored only once that batch
+ * committed, also on a quiet stream (a timer) and at stop, with the positions it covers, so it never
+ * covers an event whose firings are not stored. On NATS each start recreates the consumers to deliver,
+ * in stream order, from the message after the positions the restored state covers (replay-positions.ts):
+ * after a clean stop that is exactly what was not committed; after a crash, or a commit that failed at
+ * stop, the messages committed after the state was captured are evaluated again from that exact state,
+ * reproduce the same deterministic firing ids (stored ON CONFLICT DO NOTHING: not created, so not shown
+ * nor delivered again), and the uncommitted batches are evaluated in their place. Each firing is
+ * produced once and none is missed while the stream still holds the messages (24 h of trades, 6 h of
+ * candles). Because the restart starts from the stored positions and not from the consumer's
+ * acknowledgements, a batch of trades or candles is acknowledged as soon as it is evaluated and queued
+ * (#ackBeforeCommit) once a stored state covers a position on its stream; before that (a first start)
+ * and for data-quality batches (their side effects follow the commit) the handler waits for the commit.
+ * Replayed messages (at or before the committed positions) repeat no other side effect (#replayUntil);
+ * with no alert loaded the positions still move on; a restored position the stream no longer holds is
+ * checked at start (#checkPositionsOnStreams). On the in-process bus nothing survives the process: the
+ * snapshot is restored (after a clean stop: no duplicate firing, `once`/per-bar/cooldown state kept, a
+ * price that crossed a level while the engine was down fires on the first trade after; after a crash, the
+ * state of the gap since the last snapshot is lost), but intrabar conditions that held only while the
+ * engine was down are not seen; its batches are acknowledged once evaluated (see #ackBeforeCommit).
  * A failed commit (database down) is retried in place with backoff (100 ms doubling to 5 s) and no later
- * batch of either stream is evaluated meanwhile (the batches wait on one lock; the bus holds the rest,
- * at most ALERT_BATCH_MESSAGES unacknowledged per consumer: the NATS bus drops the server's redeliveries
- * of the messages a retrying batch holds), so the stored position never moves past an
- * uncommitted batch. Only stop() ends the retries: the batch is then not acknowledged, the evaluator is
- * rebuilt from the last stored snapshot (no final snapshot over it) and no later batch is evaluated in
- * this run (#inOrder), so the next start replays it.
- * API calls that change alerts wait behind a retrying commit too (they need the database anyway).
+ * batch is committed meanwhile; later batches are evaluated until the pipeline's bounds (then the bus
+ * holds the rest: at most ALERT_BATCH_MESSAGES unacknowledged per consumer, the NATS bus dropping the
+ * server's redeliveries of the messages a waiting batch holds), so the stored position never moves past
+ * an uncommitted batch. Only stop() ends the retries: that batch and every later one are then dropped,
+ * the evaluator is rebuilt from the last stored snapshot (no final snapshot over it) and no later batch
+ * is evaluated in this run (#handle), so the next start replays them.
+ * API calls that change alerts wait for the evaluation of the batch in hand (one lock), and behind a
+ * retrying commit only once the pipeline is full.
  *
  * Several engines. Each evaluates every alert; firing ids are deterministic (a `once` firing's id is
  * `<alertId>:once`) and a firing is stored only while its alert is active, so the first engine to commit
@@ -203,7 +231,15 @@ export class AlertService implements AlertsPort {
    * its JSON text once this run wrote one (not the object, which may share arrays with the evaluator).
    */
   #committedState: unknown = null;
+  /** Per stream, the last sequence evaluated (batches in the commit pipeline included). */
   readonly #positions: Record<string, number> = {};
+  /** Per stream, the last sequence whose batch committed (what a snapshot may cover). */
+  #committedPositions: Record<string, number> = {};
+  /**
+   * Per stream, a position a stored state covers (NATS only): a restart resumes there, whatever the
+   * consumer acknowledged, so the stream's batches may be acknowledged before their commit.
+   */
+  readonly #storedFrom: Record<string, number> = {};
   /** This evaluator's durable consumers (named after its id: only these are ever recreated), from start(). */
   consumers: readonly ConsumerSpec[] = [];
   /**
@@ -215,11 +251,16 @@ export class AlertService implements AlertsPort {
   readonly #replayUntil: Record<string, number> = {};
   /** When the state was last captured for storing (performance.now()). */
   #snapshotAt = Number.NEGATIVE_INFINITY;
-  /** Batches committed since the state was last stored (a final snapshot at stop when > 0). */
-  #sinceSnapshot = 0;
-  /** The background snapshot write in flight (one at a time). */
+  /** Index (stats.evaluated at its evaluation) of the last batch committed, and of the last a stored state covers. */
+  #committedThrough = 0;
+  #snapshotThrough = 0;
+  /** A state captured and not stored yet (waiting for its batch's commit, or being written): one at a time. */
+  #snapshotBusy = false;
+  /** The background snapshot write in flight. */
   #snapshotting: Promise<void> | null = null;
+  #snapshotTimer: NodeJS.Timeout | null = null;
   #lock: Promise<unknown> = Promise.resolve();
+  readonly #pipeline: CommitPipeline<PendingBatch>;
   readonly #queue: DeliveryQueue;
   readonly #hub = new UpdateHub<AlertFiringView>(LIVE_QUEUE_PER_SUBSCRIBER);
   readonly #subs: Subscription[] = [];
@@ -243,6 +284,8 @@ export class AlertService implements AlertsPort {
   readonly #warmup: IndicatorWarmup | null;
   readonly stats = {
     firings: 0,
+    /** Bus batches evaluated and handed to the commit pipeline; `committed`: those whose commit went through. */
+    evaluated: 0,
     committed: 0,
     snapshots: 0,
     commitFailures: 0,
@@ -253,6 +296,8 @@ export class AlertService implements AlertsPort {
     resumedAt: 0,
     /** Firings the database refused for good (isolated from their batch and dropped, logged). */
     firingsDropped: 0,
+    /** Commit transactions written (batches committed together count once; empty batches not at all). */
+    commitTransactions: 0,
     tierLimited: 0,
     full: 0,
     /**
@@ -280,6 +325,17 @@ export class AlertService implements AlertsPort {
       : null;
     // Six sweeps' worth: a lease outlives a few failed renewals (a slow database), not an engine's death.
     this.#leaseMs = Math.max(MIN_DELIVERY_LEASE_MS, 6 * (o.sweepEveryMs ?? 5_000));
+    this.#pipeline = new CommitPipeline<PendingBatch>({
+      store: this.#store,
+      evaluatorId: o.evaluatorId,
+      bus: o.bus.kind,
+      leaseMs: this.#leaseMs,
+      logger: this.#log,
+      stopping: this.#stopping.signal,
+      stats: this.stats,
+      committed: (batch, created) => this.#afterCommit(batch, created),
+      abandoned: () => this.#abandoned(),
+    });
     this.#queue = new DeliveryQueue({
       config: o.delivery,
       clock: o.clock,
@@ -287,6 +343,11 @@ export class AlertService implements AlertsPort {
       onAttempt: (a) => this.#write(this.#store.recordAttempt(a.firingId, a.channelId, a.error)),
       onOutcome: (out) => this.#onOutcome(out),
     });
+  }
+
+  /** Batches evaluated whose commit has not gone through yet (the commit pipeline's length). */
+  get uncommitted(): number {
+    return this.#pipeline.size;
   }
 
   /** Loads the active alerts and the snapshot, then starts reading the bus and the delivery sweep. */
@@ -322,6 +383,9 @@ export class AlertService implements AlertsPort {
       }
     }
     await this.#checkPositionsOnStreams();
+    this.#committedPositions = { ...this.#positions };
+    // Restored on NATS only (see above): the consumers start at these positions, whatever was acknowledged.
+    Object.assign(this.#storedFrom, this.#positions);
     this.#committedState ??= JSON.stringify(this.#evaluator.snapshot());
     // After the restore: only instances it did not bring back ready are seeded from storage.
     this.#warmup?.start();
@@ -373,19 +437,22 @@ export class AlertService implements AlertsPort {
     const [trades, klines, quality] = this.consumers as [ConsumerSpec, ConsumerSpec, ConsumerSpec];
     this.#subs.push(
       await this.#o.bus.consumeBatch(topics.marketTrades, trades, GROUP_COMMIT, (msgs) =>
-        this.#inOrder(() => this.#onTrades(msgs)),
+        this.#onTrades(msgs),
       ),
       await this.#o.bus.consumeBatch(topics.marketKlines, klines, GROUP_COMMIT, (msgs) =>
-        this.#inOrder(() => this.#onKlines(msgs)),
+        this.#onKlines(msgs),
       ),
       await this.#o.bus.consumeBatch(topics.marketQuality, quality, GROUP_COMMIT, (msgs) =>
-        this.#inOrder(() => this.#onQuality(msgs)),
+        this.#onQuality(msgs),
       ),
     );
     const every = this.#o.sweepEveryMs ?? 5_000;
     this.#sweepTimer = setInterval(() => this.#sweepSoon(), every);
     this.#sweepTimer.unref();
     this.#sweepSoon();
+    // A quiet stream has no batch to capture the state after: the timer stores it once it is due.
+    this.#snapshotTimer = setInterval(() => this.#snapshotWhenQuiet(), this.#snapshotEvery());
+    this.#snapshotTimer.unref();
   }
 
   /** The consumer's start: right after the stream's restored position, or (none) the live edge. */
@@ -441,17 +508,20 @@ export class AlertService implements AlertsPort {
     this.#warmup?.stop();
     const deadline = performance.now() + budgetMs;
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    if (this.#snapshotTimer) clearInterval(this.#snapshotTimer);
     for (const s of this.#subs.splice(0)) await s.unsubscribe().catch(() => undefined);
     // Both within the budget: a sweep or a commit stuck on a hung database must not hold the shutdown
-    // (a commit ends at its statement timeout; the batch is then not acknowledged, see #commit).
+    // (a commit ends at its statement timeout; a failed one is not retried after stop: commit-pipeline.ts).
+    // The batches evaluated before stop() still commit, in order, behind the one in flight.
     await withinDeadline(this.#sweeping ?? Promise.resolve(), deadline);
     const drained = await withinDeadline(
-      this.#lock.then(() => true),
+      this.#lock.then(() => this.#pipeline.idle()),
       deadline,
     );
-    // A batch still in its commit: the state may be past what is stored, so no final snapshot.
+    // A batch still in its commit, or dropped: the state may be past what is stored, so no final snapshot.
     if (drained === true) await this.#finalSnapshot(deadline);
-    else this.#log.warn('alert stop: a batch was still committing at the deadline; no final snapshot');
+    else if (drained === TIMED_OUT)
+      this.#log.warn('alert stop: a batch was still committing at the deadline; no final snapshot');
     this.#queue.close();
     const left = Math.max(0, deadline - performance.now());
     await Promise.race([
@@ -478,15 +548,56 @@ export class AlertService implements AlertsPort {
   }
 
   /**
-   * A bus batch, evaluated and committed after every batch handed over before it. None is evaluated once
-   * stop() began (thrown back to the bus, not acknowledged): the batch in its commit at that moment may
-   * fail, and a later batch committing would move the stored position past it (see replay-positions.ts).
+   * A bus batch: evaluated after every batch handed over before it, once the commit pipeline has room,
+   * then queued for its commit (commit-pipeline.ts), which runs after the commits of the batches before
+   * it. None is evaluated once stop() began (thrown back to the bus, not acknowledged): a batch committing
+   * at that moment may fail, and a later batch committing would move the stored position past it (see
+   * replay-positions.ts).
+   *
+   * Returns once the batch is queued when it may be acknowledged before its commit (#ackBeforeCommit),
+   * otherwise (or with `waitForCommit`) once it committed; it throws if it was dropped (failure at stop),
+   * so the bus redelivers it.
    */
-  #inOrder(fn: () => Promise<void>): Promise<void> {
-    return this.#serial(async () => {
+  async #handle(
+    stream: string,
+    evaluate: () => Evaluation | Promise<Evaluation>,
+    waitForCommit = false,
+  ): Promise<void> {
+    // One event-loop turn first: the in-process bus hands the next batch over in microtasks, and
+    // evaluations back to back then starved the commit in flight of its I/O (Prisma gave up starting the
+    // transaction after its 2 s wait for a connection, again and again).
+    await nextTurn();
+    // Wrapped: the lock is released once the batch is queued, not when its commit resolves.
+    const { committed } = await this.#serial(async () => {
       if (this.#stopped) throw new AlertsStoppingError();
-      await fn();
+      await this.#pipeline.room();
+      // stop() may have begun while this waited for room.
+      if (this.#stopped) throw new AlertsStoppingError();
+      // Once begun, a batch is evaluated to the end and queued even if stop() began meanwhile (a sliced
+      // evaluation yields): the evaluator has then seen its messages, so its positions must go with them.
+      return { committed: this.#enqueue(stream, await evaluate()) };
     });
+    if (waitForCommit || !this.#ackBeforeCommit(stream)) return committed;
+    // Acknowledged now: a drop (failure at stop) is logged by the pipeline and replayed at the next start.
+    committed.catch(() => undefined);
+  }
+
+  /**
+   * Whether a batch of `stream` may be acknowledged before its commit: only when a restart evaluates it
+   * again anyway if it never commits. On NATS that holds once a stored state covers a position on the
+   * stream: each start recreates the consumer at the position after the restored state's
+   * (replay-positions.ts), which is at or before the first uncommitted batch, and ignores what the
+   * consumer acknowledged; a stream with no stored position (a first start, until the first snapshot is
+   * written) resumes from the consumer's acknowledgements, so its batches wait for their commit.
+   * On the in-process bus always: the bus ends with the process, so a batch held unacknowledged would
+   * be lost with it all the same (while the database is down the pipeline's bounds still hold the rest
+   * on the bus). This once stalled at full benchmark size: back-to-back evaluations of whole batches
+   * made every round trip of the commit in flight wait for one, so Prisma gave up starting its
+   * transaction (2 s) again and again; trades are now evaluated in slices (#evaluateTrades).
+   */
+  #ackBeforeCommit(stream: string): boolean {
+    if (this.#o.bus.kind !== 'nats') return true;
+    return (this.#storedFrom[stream] ?? 0) > 0;
   }
 
   /**
@@ -514,15 +625,38 @@ export class AlertService implements AlertsPort {
     return seq <= (this.#replayUntil[stream] ?? 0);
   }
 
-  async #onTrades(msgs: BusMessage<TradeBatch>[]): Promise<void> {
+  #onTrades(msgs: BusMessage<TradeBatch>[]): Promise<void> {
+    return this.#handle(streamNames.marketTrades, () => this.#evaluateTrades(msgs));
+  }
+
+  /**
+   * Evaluates a trades batch in slices of about EVAL_SLICE_TRADES trades with an event-loop turn between
+   * them. A full batch (ALERT_BATCH_MESSAGES messages, 10,000 trades at 100,000 alerts) is tens of ms of
+   * work, hundreds on a loaded machine: evaluated in one go, back to back with the next (batches are
+   * acknowledged before their commit, so the bus hands the next one over at once), every round trip of the
+   * commit in flight waited a whole evaluation (BEGIN, statements, COMMIT: five), so a commit took seconds
+   * and, on a loaded machine, Prisma gave up starting its transaction (2 s) again and again. The lock is
+   * held throughout (API changes wait); the evaluator is the one the batch began on (a failed commit at
+   * stop rebuilds it: the batch is then refused by the pipeline anyway).
+   */
+  async #evaluateTrades(msgs: BusMessage<TradeBatch>[]): Promise<Evaluation> {
     const stream = streamNames.marketTrades;
-    const t0 = performance.now();
+    const evaluator = this.#evaluator;
     const firings: Firing[] = [];
     const { fresh, last } = this.#unseen(stream, msgs);
     if (this.#pausedByStaleFeed.size > 0) this.#resumeOnTrades(msgs);
+    let slice = 0;
+    let t0 = performance.now();
     for (const m of this.#alerts.size === 0 ? [] : fresh) {
+      if (slice >= EVAL_SLICE_TRADES) {
+        this.stats.evalMs += performance.now() - t0;
+        await nextTurn();
+        slice = 0;
+        t0 = performance.now();
+      }
+      slice += m.data.trades.length;
       for (const t of m.data.trades) {
-        const out = this.#evaluator.onTrade({
+        const out = evaluator.onTrade({
           venue: t.venue,
           symbol: t.symbol,
           tradeId: t.tradeId,
@@ -534,11 +668,14 @@ export class AlertService implements AlertsPort {
       }
     }
     this.stats.evalMs += performance.now() - t0;
-    if (this.#alerts.size === 0 && firings.length === 0) return this.#advance(stream, last);
-    await this.#commit(stream, last, firings);
+    return { firings, last, mustWrite: false };
   }
 
-  async #onKlines(msgs: BusMessage<Kline>[]): Promise<void> {
+  #onKlines(msgs: BusMessage<Kline>[]): Promise<void> {
+    return this.#handle(streamNames.marketKlines, () => this.#evaluateKlines(msgs));
+  }
+
+  #evaluateKlines(msgs: BusMessage<Kline>[]): Evaluation {
     const stream = streamNames.marketKlines;
     const firings: Firing[] = [];
     const { fresh, last } = this.#unseen(stream, msgs);
@@ -559,8 +696,7 @@ export class AlertService implements AlertsPort {
       }))
         firings.push(this.#stableId(f));
     }
-    if (this.#alerts.size === 0 && firings.length === 0) return this.#advance(stream, last);
-    await this.#commit(stream, last, firings);
+    return { firings, last, mustWrite: false };
   }
 
   /**
@@ -568,7 +704,10 @@ export class AlertService implements AlertsPort {
    * same commit and position. A stale feed also becomes a "feed degraded" event for each deployment this
    * engine runs on it (id `degraded:<deploymentId>:<staleEventId>`: the same on a redelivery). After the
    * commit, on every engine (each pauses only the runners it holds): a `pauseDeployment` firing of a
-   * stale feed pauses the tenant's deployments on it; `feedLive` resumes those it paused.
+   * stale feed pauses the tenant's deployments on it; `feedLive` resumes those it paused. The handler
+   * waits for the commit and runs these before it returns, so they follow the stream's order; with
+   * alerts loaded the batch's position is written even when it fired nothing (it tells a replay which of
+   * these ran).
    */
   async #onQuality(msgs: BusMessage<DataQualityMessage>[]): Promise<void> {
     const stream = streamNames.marketQuality;
@@ -576,6 +715,37 @@ export class AlertService implements AlertsPort {
     const live: DataQualityMessage[] = [];
     /** Pausing firings of messages past what a previous run committed (the others ran their pause then). */
     const pausing = new Set<string>();
+    await this.#handle(stream, () => this.#evaluateQuality(msgs, firings, live, pausing), true);
+    const hooks = this.#o.deployments;
+    if (!hooks) return;
+    for (const f of firings) {
+      if (!f.pauseDeployment || f.event !== 'feedStale' || !f.venue || !f.symbol) continue;
+      if (!pausing.has(f.id)) continue;
+      await hooks
+        .pauseForStaleFeed(f.tenantId, f.venue, f.symbol, `${f.venue} ${f.symbol} (alert ${f.alertName})`)
+        .catch((err: unknown) => this.#log.warn({ err: errText(err), firingId: f.id }, 'feed pause failed'));
+    }
+    for (const q of live) {
+      const resumed = await hooks.resumeAfterStaleFeed(q.venue, q.symbol).then(
+        () => true,
+        (err: unknown) => {
+          this.#log.warn({ err: errText(err), event: q.id }, 'feed resume failed');
+          return false;
+        },
+      );
+      // Watched by #resumeOnTrades until a resume went through (a failed one is tried on the next trade).
+      if (resumed) this.#pausedByStaleFeed.delete(`${q.venue} ${q.symbol}`);
+    }
+  }
+
+  /** Evaluates a data-quality batch (see #onQuality): fills `firings`, `live` and `pausing`. */
+  #evaluateQuality(
+    msgs: BusMessage<DataQualityMessage>[],
+    firings: Firing[],
+    live: DataQualityMessage[],
+    pausing: Set<string>,
+  ): Evaluation {
+    const stream = streamNames.marketQuality;
     const { fresh, last } = this.#unseen(stream, msgs);
     for (const m of fresh) {
       const q = m.data;
@@ -603,28 +773,7 @@ export class AlertService implements AlertsPort {
         for (const f of this.#evaluator.onDataQuality(event)) firings.push(this.#stableId(f));
       }
     }
-    if (this.#alerts.size > 0 || firings.length > 0) await this.#commit(stream, last, firings);
-    else this.#advance(stream, last);
-    const hooks = this.#o.deployments;
-    if (!hooks) return;
-    for (const f of firings) {
-      if (!f.pauseDeployment || f.event !== 'feedStale' || !f.venue || !f.symbol) continue;
-      if (!pausing.has(f.id)) continue;
-      await hooks
-        .pauseForStaleFeed(f.tenantId, f.venue, f.symbol, `${f.venue} ${f.symbol} (alert ${f.alertName})`)
-        .catch((err: unknown) => this.#log.warn({ err: errText(err), firingId: f.id }, 'feed pause failed'));
-    }
-    for (const q of live) {
-      const resumed = await hooks.resumeAfterStaleFeed(q.venue, q.symbol).then(
-        () => true,
-        (err: unknown) => {
-          this.#log.warn({ err: errText(err), event: q.id }, 'feed resume failed');
-          return false;
-        },
-      );
-      // Watched by #resumeOnTrades until a resume went through (a failed one is tried on the next trade).
-      if (resumed) this.#pausedByStaleFeed.delete(`${q.venue} ${q.symbol}`);
-    }
+    return { firings, last, mustWrite: this.#alerts.size > 0 };
   }
 
   /**
@@ -676,133 +825,64 @@ export class AlertService implements AlertsPort {
   }
 
   /**
-   * Stores the firings, their pending deliveries and the position in one transaction; only then is
-   * anything shown in-app (`alerts.fired.<tenantId>`) or sent to an external channel, and only for the
-   * firings this commit created: a firing dropped because its alert is no longer active (paused by its
-   * owner, fired out by another engine) or stored already (a replay) is never shown, and a batch whose
-   * commit never succeeds shows nothing.
-   * A commit that failed with a transient error (connection lost, timeouts, lock not granted,
-   * serialization, see isTransientCommitError) is retried IN PLACE with backoff (the evaluation is
-   * deterministic, its result is kept) and the handler does not return meanwhile, so no later batch is
-   * evaluated or committed past it: a crossing that only happened inside this batch is stored when the
-   * database is back, never skipped. Only stop() ends the retries: the batch is then not acknowledged and
-   * the evaluator goes back to the last stored snapshot, so the redelivery after the restart is evaluated
-   * afresh. Any other error says the batch's content is refused for good: it is split (#isolate) so the
-   * bad firing(s) are dropped (logged) and the rest stored, and the batch is acknowledged.
-   * The evaluator state is not part of this transaction: when due, it is captured right after the
-   * commit (so it covers only stored firings) and written in the background (#snapshotSoon).
+   * Hands an evaluated batch to the commit pipeline (called under the evaluation lock, so batches are
+   * queued in evaluation order). What the commit stores is fixed now: the firings with the channels of
+   * their alert as evaluated (the after-commit work delivers to those), and the evaluated position of
+   * every stream. When the snapshot is due, the state is captured now, right after this batch, while it
+   * covers exactly the batch's positions; it is stored once the batch committed (#afterCommit).
    */
-  async #commit(stream: string, last: number, firings: Firing[]): Promise<void> {
-    const committed = { bus: this.#o.bus.kind, streams: { ...this.#positions, [stream]: last } };
-    const toStore: FiringToStore[] = firings.map((f) => ({
-      firing: f,
-      channelIds: this.#alerts.get(f.alertId)?.channels.map((c) => c.id) ?? [],
-    }));
-    // Across attempts: an isolation interrupted by a transient error has stored some parts already.
-    const created = new Set<string>();
-    let done = false;
-    const tc = performance.now();
-    for (let attempt = 0; !done; attempt++) {
-      try {
-        try {
-          for (const id of await this.#store.commitEvaluation(
-            this.#o.evaluatorId,
-            toStore,
-            committed,
-            this.#leaseMs,
-          ))
-            created.add(id);
-        } catch (err) {
-          if (isTransientCommitError(err) || toStore.length === 0) throw err;
-          await this.#isolate(toStore, committed, err, created);
-        }
-        done = true;
-      } catch (err) {
-        this.stats.commitFailures++;
-        if (this.#stopped) {
-          this.#rebuild();
-          // The rebuilt state IS the stored snapshot: no final snapshot over positions it has not seen.
-          this.#sinceSnapshot = 0;
-          throw err;
-        }
-        const delay = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_BASE_MS * 2 ** Math.min(attempt, 16));
-        this.#log.warn(
-          { err: errText(err), firings: firings.length, attempt: attempt + 1, retryInMs: delay },
-          'alert commit failed: retrying the same batch',
-        );
-        await sleep(delay, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
-      }
-    }
-    const took = performance.now() - tc;
-    this.stats.commitMs += took;
-    this.stats.commitMaxMs = Math.max(this.stats.commitMaxMs, took);
-    this.#sinceSnapshot++;
-    this.#positions[stream] = last;
+  #enqueue(stream: string, ev: Evaluation): Promise<void> {
+    if (ev.last > (this.#positions[stream] ?? 0)) this.#positions[stream] = ev.last;
+    const registered = ev.firings.map((f) => this.#alerts.get(f.alertId));
+    const batch: PendingBatch = {
+      index: ++this.stats.evaluated,
+      positions: { ...this.#positions },
+      firings: ev.firings.map((firing, i) => ({
+        firing,
+        channelIds: registered[i]?.channels.map((c) => c.id) ?? [],
+      })),
+      mustWrite: ev.mustWrite,
+      registered,
+      state: this.#snapshotDue() ? this.#captureState() : null,
+    };
+    return this.#pipeline.push(batch);
+  }
+
+  /**
+   * A batch's transaction committed (in evaluation order): only now is anything shown in-app
+   * (`alerts.fired.<tenantId>`) or sent to an external channel, and only for the firings this commit
+   * created: a firing dropped because its alert is no longer active (paused by its owner, fired out by
+   * another engine) or stored already (a replay) is never shown, and a batch whose commit never succeeds
+   * shows nothing. A state captured with the batch is stored now (it covers only committed batches).
+   */
+  #afterCommit(batch: PendingBatch, created: ReadonlySet<string>): void {
+    this.#committedPositions = batch.positions;
+    this.#committedThrough = batch.index;
     this.stats.committed++;
-    for (const f of firings) {
-      // Read before a final firing unregisters its alert: a `once` firing is delivered now too, not
-      // only by the next sweep.
-      const reg = this.#alerts.get(f.alertId);
+    batch.firings.forEach(({ firing: f }, i) => {
+      // Read at evaluation, before a final firing unregisters its alert: a `once` firing is delivered now
+      // too, not only by the next sweep.
+      const reg = batch.registered[i];
+      // The commit marked the alert fired out (whether or not this firing was new): so does the engine.
       if (f.final) this.#unregister(f.alertId);
-      if (!created.has(f.id)) continue;
+      if (!created.has(f.id)) return;
       this.stats.firings++;
       this.#o.usage?.add(f.tenantId, 'alertsFired', 1);
       this.#publishLive(f);
       for (const channel of reg?.channels ?? []) this.#offer(f, channel, reg?.tier ?? 'FREE', 0);
-    }
-    this.#snapshotSoon();
+    });
+    if (batch.state) this.#storeState(batch.state, batch.positions, batch.index);
   }
 
   /**
-   * The batch's commit was refused for good (`first`): halves are committed apart, down to single
-   * firings, within MAX_ISOLATION_STATEMENTS statements; a firing refused alone (or left when the budget
-   * ran out) is dropped and logged. Then the positions are written, so the batch is acknowledged. A
-   * transient error on the way is thrown (the caller retries the whole batch; stored parts are found
-   * stored, ON CONFLICT DO NOTHING, and `created` keeps their ids).
+   * A commit failed at stop: the pipeline dropped it and every later batch. The evaluator goes back to the
+   * last stored state (it had evaluated the dropped batches) and nothing more is evaluated in this run, so
+   * no final snapshot is written over positions it has not seen; the next start replays them.
    */
-  async #isolate(
-    toStore: FiringToStore[],
-    committed: { bus: AlertPositions['bus']; streams: Record<string, number> },
-    first: unknown,
-    created: Set<string>,
-  ): Promise<void> {
-    const dropped: FiringToStore[] = [];
-    let statements = 0;
-    const half = Math.ceil(toStore.length / 2);
-    const parts: FiringToStore[][] =
-      toStore.length === 1 ? [] : [toStore.slice(half), toStore.slice(0, half)];
-    if (toStore.length === 1) dropped.push(...toStore);
-    let lastErr = first;
-    for (let part = parts.pop(); part; part = parts.pop()) {
-      if (statements >= MAX_ISOLATION_STATEMENTS) {
-        dropped.push(...part, ...parts.splice(0).flat());
-        break;
-      }
-      statements++;
-      try {
-        for (const id of await this.#store.commitEvaluation(this.#o.evaluatorId, part, null, this.#leaseMs))
-          created.add(id);
-      } catch (err) {
-        if (isTransientCommitError(err)) throw err;
-        lastErr = err;
-        if (part.length === 1) dropped.push(...part);
-        else {
-          const h = Math.ceil(part.length / 2);
-          parts.push(part.slice(h), part.slice(0, h));
-        }
-      }
-    }
-    this.stats.firingsDropped += dropped.length;
-    this.#log.error(
-      {
-        err: errText(lastErr),
-        firings: toStore.length,
-        dropped: dropped.slice(0, 20).map((d) => ({ id: d.firing.id, alertId: d.firing.alertId })),
-        droppedCount: dropped.length,
-      },
-      'alert firings refused by the database: dropped, the rest of the batch stored',
-    );
-    await this.#store.commitEvaluation(this.#o.evaluatorId, [], committed, this.#leaseMs);
+  #abandoned(): void {
+    this.#rebuild();
+    for (const k of Object.keys(this.#positions)) delete this.#positions[k];
+    Object.assign(this.#positions, this.#committedPositions);
   }
 
   /** The live (in-app) event of a firing; best effort (the notification centre reads the table). */
@@ -814,40 +894,34 @@ export class AlertService implements AlertsPort {
       );
   }
 
-  /**
-   * A batch evaluated with no alert loaded: nothing to store, but the position moves on, and the state
-   * (unchanged by it: no alert evaluated it) is stored with it at the snapshot cadence and at stop.
-   * Otherwise the stored positions stayed where the last alert left them, and every start replayed from
-   * there (up to the stream's 24 h) before reaching the live edge. No row per batch: only the snapshot
-   * (a few bytes with no alert), at most every snapshotEveryMs. Exactly-once is untouched: a batch that
-   * has an alert to evaluate always goes through #commit.
-   */
-  #advance(stream: string, last: number): void {
-    if (last <= (this.#positions[stream] ?? 0)) return;
-    this.#positions[stream] = last;
-    this.#sinceSnapshot++;
-    this.#snapshotSoon();
+  #snapshotEvery(): number {
+    return this.#o.snapshotEveryMs ?? SNAPSHOT_EVERY_MS;
+  }
+
+  /** snapshotEveryMs passed since the last capture, and no captured state is waiting or being written. */
+  #snapshotDue(): boolean {
+    if (this.#stopped || this.#snapshotBusy) return false;
+    return performance.now() - this.#snapshotAt >= this.#snapshotEvery();
+  }
+
+  /** The evaluator state now, in one go (a private copy: it is serialised in slices later). */
+  #captureState(): object {
+    const t0 = performance.now();
+    const state = this.#evaluator.snapshot();
+    this.stats.snapshotMs += performance.now() - t0;
+    // Also when its write fails: tried again one interval later, not at every batch.
+    this.#snapshotAt = performance.now();
+    this.#snapshotBusy = true;
+    return state;
   }
 
   /**
-   * Every snapshotEveryMs, right after a commit: captures the state (it covers exactly the committed
-   * positions, whose firings are stored) and writes it without holding up the next batch. One write at a
-   * time; a failed write only leaves the previous snapshot (what a crash would leave) and is tried again
-   * at the next commit.
+   * Writes a captured state covering `covers` (batches up to `through`, all committed) without holding
+   * up any batch: serialised in slices, then one statement. A failed write only leaves the previous
+   * snapshot (what a crash would leave).
    */
-  #snapshotSoon(): void {
-    if (this.#snapshotting || this.#stopped) return;
-    const every = this.#o.snapshotEveryMs ?? SNAPSHOT_EVERY_MS;
-    if (performance.now() - this.#snapshotAt < every) return;
-    const covers = { ...this.#positions };
-    const t0 = performance.now();
-    // Captured now, in one go (it must match `covers`); serialised in slices after (a private copy).
-    const state = this.#evaluator.snapshot();
-    this.stats.snapshotMs += performance.now() - t0;
+  #storeState(state: object, covers: Record<string, number>, through: number): void {
     const positions: AlertPositions = { bus: this.#o.bus.kind, streams: covers, committed: covers };
-    // Also when it fails: retried one interval later, not at every commit.
-    this.#snapshotAt = performance.now();
-    const since = this.#sinceSnapshot;
     let json = '';
     this.#snapshotting = stateJsonInSlices(state)
       .then((text) => {
@@ -857,28 +931,46 @@ export class AlertService implements AlertsPort {
       .then(() => {
         // The JSON, not the object: the object may share arrays the evaluator goes on changing.
         this.#committedState = json;
-        this.#sinceSnapshot = Math.max(0, this.#sinceSnapshot - since);
+        this.#snapshotThrough = Math.max(this.#snapshotThrough, through);
         this.stats.snapshots++;
+        if (positions.bus === 'nats') Object.assign(this.#storedFrom, covers);
       })
       .catch((err: unknown) => this.#log.warn({ err: errText(err) }, 'alert snapshot not stored'))
       .finally(() => {
         this.#snapshotting = null;
+        this.#snapshotBusy = false;
       });
   }
 
   /**
+   * The timer's snapshot, for a stream that went quiet after batches the stored state does not cover:
+   * otherwise a restart would replay everything since the last busy period's snapshot. Under the
+   * evaluation lock with the pipeline empty, the evaluator covers exactly the committed positions.
+   */
+  #snapshotWhenQuiet(): void {
+    if (!this.#snapshotDue() || this.#committedThrough <= this.#snapshotThrough) return;
+    if (this.#pipeline.size > 0) return;
+    void this.#serial(async () => {
+      if (!this.#snapshotDue() || this.#pipeline.size > 0) return;
+      this.#storeState(this.#captureState(), { ...this.#committedPositions }, this.#committedThrough);
+    });
+  }
+
+  /**
    * After the last batch: stores the state covering every committed batch, so a clean restart resumes
-   * exactly where this run stopped (no gap between the state and the acknowledged positions). Within
-   * the stop budget; a failure only leaves the previous snapshot (what a crash would leave).
+   * exactly where this run stopped (no gap between the state and the acknowledged positions). Only once
+   * every evaluated batch committed (the caller waited for the pipeline). Within the stop budget; a
+   * failure only leaves the previous snapshot (what a crash would leave).
    */
   async #finalSnapshot(deadline: number): Promise<void> {
     if ((await withinDeadline(this.#snapshotting ?? Promise.resolve(), deadline)) === TIMED_OUT) return;
-    if (this.#sinceSnapshot === 0) return;
+    if (this.#committedThrough <= this.#snapshotThrough) return;
     const positions: AlertPositions = {
       bus: this.#o.bus.kind,
-      streams: { ...this.#positions },
-      committed: { ...this.#positions },
+      streams: { ...this.#committedPositions },
+      committed: { ...this.#committedPositions },
     };
+    const through = this.#committedThrough;
     const left0 = Math.max(1, deadline - performance.now());
     const write = this.#store
       .writeSnapshot(this.#o.evaluatorId, JSON.stringify(this.#evaluator.snapshot()), positions, {
@@ -886,7 +978,7 @@ export class AlertService implements AlertsPort {
         timeoutMs: left0,
       })
       .then(() => {
-        this.#sinceSnapshot = 0;
+        this.#snapshotThrough = through;
         this.stats.snapshots++;
       })
       .catch((err: unknown) => this.#log.warn({ err: errText(err) }, 'final alert snapshot not stored'));

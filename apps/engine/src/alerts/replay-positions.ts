@@ -15,9 +15,12 @@ import type { AlertPositions } from './alert-store.ts';
  *   sequence after those positions. Everything after the state is evaluated again, in order, from that
  *   exact state: the gap's firings come out with the same deterministic ids (stored ON CONFLICT DO
  *   NOTHING, so not created, not shown and not delivered again) and the failed batch's firings are stored
- *   for the first time. Within a run the consumer delivers in order and nothing is acknowledged past an
- *   uncommitted batch (a failed commit is retried in place; after stop() no batch is evaluated), so the
- *   committed positions stay contiguous.
+ *   for the first time. Within a run the consumer delivers in order and nothing is committed past an
+ *   uncommitted batch (commits run in evaluation order, commit-pipeline.ts; a failed commit is retried in
+ *   place; after stop() no batch is evaluated), so the committed positions stay contiguous. Because the
+ *   start position comes from the stored state and not from the consumer's acknowledgements, a batch
+ *   may be acknowledged once evaluated, before its commit, on a stream the stored state has a position
+ *   for: if its commit never happens, it lies after that position and is delivered again.
  *
  * A stream the state has no position for (it committed for the first time after the last snapshot)
  * resumes after its committed position: the best known, and what the consumer would do anyway.
