@@ -237,9 +237,17 @@ describe('the depth ladder on a 390x844 phone', () => {
       await ladder.scrollIntoViewIfNeeded();
       const box = await ladder.boundingBox();
       expect(box && box.x >= 0 && box.x + box.width <= phone.width).toBe(true);
-      const chart = await byTestId(mobile, 'depth-chart').boundingBox();
-      // Stacked: the chart is below the ladder, not beside it.
-      expect(chart && box && chart.y >= box.y + box.height - 1).toBe(true);
+      // Stacked: the chart is below the ladder, not beside it. Both boxes are read in ONE evaluation: the
+      // ladder's rows and the panels above it are live, so two separate reads can straddle a re-layout
+      // (seen once in CI: the chart read a moment after the ladder, above the ladder's old bottom).
+      const stacked = async () =>
+        (await mobile.evaluate(`(() => {
+          const rect = (id) => document.querySelector('[data-testid="' + id + '"]')?.getBoundingClientRect();
+          const ladder = rect('depth-ladder');
+          const chart = rect('depth-chart');
+          return !!ladder && !!chart && chart.top >= ladder.bottom - 1;
+        })()`)) as boolean;
+      await expect.poll(stacked, { timeout: 10_000 }).toBe(true);
       const extra = await mobile.evaluate('document.documentElement.scrollWidth - window.innerWidth');
       expect(extra).toBeLessThanOrEqual(0);
       await mobile.screenshot({ path: join(shots, 'phone-market-depth.png'), fullPage: true });

@@ -832,6 +832,9 @@ export class AlertService implements AlertsPort {
    * covers exactly the batch's positions; it is stored once the batch committed (#afterCommit).
    */
   #enqueue(stream: string, ev: Evaluation): Promise<void> {
+    // A commit failed at stop while this batch was being evaluated (between slices): the evaluator went
+    // back to the stored state; the batch must not move the positions past it.
+    if (this.#pipeline.abandoned) return Promise.reject(new AlertsStoppingError());
     if (ev.last > (this.#positions[stream] ?? 0)) this.#positions[stream] = ev.last;
     const registered = ev.firings.map((f) => this.#alerts.get(f.alertId));
     const batch: PendingBatch = {
@@ -855,7 +858,7 @@ export class AlertService implements AlertsPort {
    * another engine) or stored already (a replay) is never shown, and a batch whose commit never succeeds
    * shows nothing. A state captured with the batch is stored now (it covers only committed batches).
    */
-  #afterCommit(batch: PendingBatch, created: ReadonlySet<string>): void {
+  #afterCommit(batch: PendingBatch, created: Set<string>): void {
     this.#committedPositions = batch.positions;
     this.#committedThrough = batch.index;
     this.stats.committed++;
@@ -865,7 +868,10 @@ export class AlertService implements AlertsPort {
       const reg = batch.registered[i];
       // The commit marked the alert fired out (whether or not this firing was new): so does the engine.
       if (f.final) this.#unregister(f.alertId);
-      if (!created.has(f.id)) return;
+      // `created` is the transaction's (batches that waited share one): the first batch holding a
+      // firing id announces it; a later batch of the same transaction that fired it again (its alert
+      // re-registered by a pause/resume meanwhile) does not show or count it twice.
+      if (!created.delete(f.id)) return;
       this.stats.firings++;
       this.#o.usage?.add(f.tenantId, 'alertsFired', 1);
       this.#publishLive(f);

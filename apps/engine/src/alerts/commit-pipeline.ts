@@ -58,9 +58,11 @@ export interface CommitPipelineOptions<B extends EvaluatedBatch> {
   stopping: AbortSignal;
   /**
    * Runs once per batch, in evaluation order, right after the transaction holding it committed, with the
-   * ids of the firings that transaction created (only those are shown and delivered).
+   * ids of the firings that transaction created (only those are shown and delivered). The set is the
+   * transaction's, shared by its batches: the callback removes an id once it announced it, so a firing id
+   * two merged batches both hold is announced once.
    */
-  committed(batch: B, created: ReadonlySet<string>): void;
+  committed(batch: B, created: Set<string>): void;
   /**
    * Runs once, when a commit failed after stop() began: that batch and every later one are dropped (not
    * committed, nothing shown); the next start evaluates them again from the stored state.

@@ -1,3 +1,4 @@
+import { setTenantTier } from '@qt/api';
 import { ManualClock, PLACE_MANY_MAX_ORDERS, TIER_RATES } from '@qt/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { raw, remainingOf } from '../limits/limit-helpers.ts';
@@ -179,5 +180,32 @@ describe('orders.placeMany and the order budget', () => {
     // What is left is exactly what the first batch left: neither refusal spent any of it.
     const one = await raw(t, me.token, 'orders.place', limitBuy(UNKNOWN_ACCOUNT), 'POST');
     expect(remainingOf(one.rateLimit, 'orders')).toBe(FREE.orders.burst - 4);
+  });
+
+  it('a batch larger than a contract\'s order burst is BATCH_TOO_LARGE ("split it"), not refused for good', async () => {
+    const me = await t.signUp('small-burst');
+    // A contract whose order burst (5) is below the plan's batch bound (ENTERPRISE: 100).
+    await setTenantTier(t.engine.api, me.tenant.id, 'ENTERPRISE', {
+      orders: { limit: 1_000, windowSeconds: 60, burst: 5 },
+    });
+    clock.advance(1_000);
+    const six = await raw(
+      t,
+      me.token,
+      'orders.placeMany',
+      { orders: Array.from({ length: 6 }, () => limitBuy(UNKNOWN_ACCOUNT)) },
+      'POST',
+    );
+    expect(six.appCode).toBe('BATCH_TOO_LARGE');
+    expect(six.details).toMatchObject({ maxOrders: 5, orders: 6 });
+    // The same orders in batches the burst holds go through.
+    const five = await raw(
+      t,
+      me.token,
+      'orders.placeMany',
+      { orders: Array.from({ length: 5 }, () => limitBuy(UNKNOWN_ACCOUNT)) },
+      'POST',
+    );
+    expect(five.status).toBe(200);
   });
 });

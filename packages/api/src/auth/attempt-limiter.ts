@@ -235,7 +235,14 @@ export function createAttemptLimiter(opts: AttemptLimitOptions, redis?: Redis): 
       if (!reader) return null;
       const both = reader.read([limiter.getKey(key), alsoKey]);
       const checked = both.then(
-        (r) => judge(r[0] as StoredValue),
+        (r) => {
+          const read = r[0];
+          // A reply of another shape (a script changed under us) cannot be judged: the store is treated
+          // as down (503, the read fallback), never as "not blocked".
+          if (!read || typeof read !== 'object' || !('value' in read))
+            throw storeDown(new Error('bad reply'));
+          judge(read as StoredValue);
+        },
         (err: unknown) => {
           throw storeDown(err);
         },

@@ -308,8 +308,17 @@ export class RequestLimiter {
     // Retry-After a client would wait for in vain.
     for (let i = 0; i < budgets.length; i++) {
       const burst = burstOf(bucketSpec(budgets[i] as RateBudget, 1));
-      if ((costs[i] as number) > burst)
-        throw callTooHeavy(limits.tier, scopes[i] as LimitScope, path, costs[i] as number, burst);
+      if ((costs[i] as number) <= burst) continue;
+      // A batch of orders larger than the order budget's burst (a contract can set it below the plan's
+      // batch bound) is not "too heavy for good": the same orders in smaller batches go through.
+      if (scopes[i] === 'orders' && orders > 1) {
+        throw new AppError(
+          'BATCH_TOO_LARGE',
+          `This account's order budget holds at most ${burst} orders at once; this call has ${orders}. Split it.`,
+          { maxOrders: burst, orders, tier: limits.tier },
+        );
+      }
+      throw callTooHeavy(limits.tier, scopes[i] as LimitScope, path, costs[i] as number, burst);
     }
 
     const { result, fraction } = await this.#take(keys, budgets, costs, read, along);

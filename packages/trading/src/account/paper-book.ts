@@ -44,7 +44,9 @@ export class PaperBook {
    * open-order index. Returns the position a fill changed, else null.
    */
   apply(p: Posting): Position | null {
-    this.ledger.apply(p);
+    // A repeat of a posting the ledger holds changes nothing: its order copy is an old state (tracking
+    // it would put a closed order back in the open-order index, counted by risk for ever).
+    if (!this.ledger.apply(p).applied) return null;
     const fill = positionFillFromPosting(p);
     const position = fill === null ? null : this.positions.apply(fill).position;
     if (p.order !== null) this.track(p.order);
